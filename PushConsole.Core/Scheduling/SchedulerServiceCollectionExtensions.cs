@@ -1,0 +1,51 @@
+using PushConsole.Persistence;
+using Quartz;
+
+namespace PushConsole.Scheduling;
+
+public static class SchedulerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Hosts Quartz.NET with its tables in the console's database, so schedules survive restarts and,
+    /// on PostgreSQL, several nodes share them (each fire runs on one node).
+    /// </summary>
+    public static IServiceCollection AddPushScheduler(this IServiceCollection services, IConfiguration configuration, DatabaseOptions database)
+    {
+        var options = configuration.GetSection(SchedulerOptions.Section).Get<SchedulerOptions>() ?? new SchedulerOptions();
+        services.AddSingleton(Options.Create(options));
+        var properties = new System.Collections.Specialized.NameValueCollection
+        {
+            ["quartz.scheduler.instanceName"] = "PushConsole",
+            ["quartz.scheduler.instanceId"] = options.InstanceId,
+            ["quartz.jobStore.misfireThreshold"] = ((long)options.MisfireThreshold.TotalMilliseconds).ToString(),
+        };
+        services.AddQuartz(properties, q =>
+        {
+            q.UseDefaultThreadPool(tp => tp.MaxConcurrency = options.MaxConcurrency);
+            q.UsePersistentStore(store =>
+            {
+                store.UseSystemTextJsonSerializer();
+                store.ProvisionSchema();
+                switch (database.Provider)
+                {
+                    case DatabaseProvider.Sqlite:
+                        store.UseSqlite(database.ConnectionString);
+                        break;
+                    case DatabaseProvider.Postgres:
+                        store.UsePostgres(database.ConnectionString);
+                        break;
+                }
+                if (options.Clustered)
+                {
+                    store.UseClustering(c =>
+                    {
+                        c.CheckinInterval = options.ClusterCheckinInterval;
+                        c.CheckinMisfireThreshold = options.ClusterCheckinInterval * 4;
+                    });
+                }
+            });
+        });
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return services;
+    }
+}

@@ -1,0 +1,66 @@
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Persistence;
+
+namespace PushConsole.Users;
+
+/// <summary>Creates, lists, revokes and checks personal API tokens.</summary>
+public sealed class ApiTokenService(IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time)
+{
+    public sealed record Created(ApiToken Token, string PlainValue);
+
+    public async Task<Created> CreateAsync(string userId, string name, CancellationToken cancellationToken = default)
+    {
+        name = name.Trim();
+        if (name.Length is 0 or > 100)
+        {
+            throw new ArgumentException("A token name is 1 to 100 characters.", nameof(name));
+        }
+        var plain = ApiToken.NewPlainValue();
+        var token = new ApiToken
+        {
+            UserId = userId, Name = name, Hash = ApiToken.HashOf(plain), Prefix = plain[..8], CreatedAt = time.GetUtcNow(),
+        };
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.ApiTokens.Add(token);
+        await db.SaveChangesAsync(cancellationToken);
+        return new Created(token, plain);
+    }
+
+    public async Task<IReadOnlyList<ApiToken>> ListAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId)
+            .OrderByDescending(t => t.Id).ToListAsync(cancellationToken);
+    }
+
+    public async Task<bool> RevokeAsync(string userId, long tokenId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var changed = await db.ApiTokens.Where(t => t.Id == tokenId && t.UserId == userId && t.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
+        return changed == 1;
+    }
+
+    /// <summary>The user id owning an active token with this plain value, or null.</summary>
+    public async Task<string?> FindUserIdAsync(string plain, CancellationToken cancellationToken = default)
+    {
+        var hash = ApiToken.HashOf(plain);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var token = await db.ApiTokens.AsNoTracking()
+            .Where(t => t.Hash == hash && t.RevokedAt == null)
+            .Select(t => new { t.Id, t.UserId, t.LastUsedAt }).SingleOrDefaultAsync(cancellationToken);
+        if (token is null)
+        {
+            return null;
+        }
+        // Last use is informational; record it at most once a minute to keep the API path read-only.
+        var now = time.GetUtcNow();
+        if (token.LastUsedAt is null || now - token.LastUsedAt > TimeSpan.FromMinutes(1))
+        {
+            await db.ApiTokens.Where(t => t.Id == token.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken);
+        }
+        return token.UserId;
+    }
+}

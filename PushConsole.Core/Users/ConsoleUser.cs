@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace PushConsole.Users;
+
+/// <summary>A person who signs in to the console.</summary>
+public sealed class ConsoleUser : IdentityUser
+{
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>The two roles of the console. Admins configure accounts, templates and users; editors run pushes.</summary>
+public static class Roles
+{
+    public const string Admin = "Admin";
+    public const string Editor = "Editor";
+    public static readonly IReadOnlyList<string> All = [Admin, Editor];
+}
+
+/// <summary>Authorization policy names.</summary>
+public static class Policies
+{
+    public const string AdminOnly = "AdminOnly";
+    public const string Editor = "Editor";
+}
