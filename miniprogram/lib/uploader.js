@@ -300,10 +300,12 @@ function createUploader(options) {
     return d;
   }
 
+  // not unref'd: a caller is awaiting this retry (unlike the background flush timers)
   function wait(ms) {
-    return new Promise(function (resolve) { unref(setT(resolve, ms)); });
+    return new Promise(function (resolve) { setT(resolve, ms); });
   }
 
+  // node only: background timers must not keep a node process alive (mini program timers are numbers)
   function unref(t) {
     if (t && typeof t.unref === 'function') t.unref();
     return t;
