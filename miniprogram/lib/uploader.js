@@ -32,6 +32,18 @@ function appIdFromWx(wxApi) {
 
 function noop() {}
 
+/** Wrap an app callback so an exception in it cannot break the uploader's own bookkeeping. */
+function guard(fn) {
+  if (typeof fn !== 'function') return noop;
+  return function () {
+    try {
+      fn.apply(null, arguments);
+    } catch (e) {
+      if (typeof console !== 'undefined') console.error('pushconsole: callback threw', e);
+    }
+  };
+}
+
 /**
  * createUploader({ baseUrl, appId, wx, now?, storageKey?, batchSize=10, flushIntervalMs=30000,
  *                  maxBatch=100, retry:{baseMs,maxMs,requestAttempts}, transport?,
@@ -64,8 +76,8 @@ function createUploader(options) {
   };
   var safetyMarginMs = o.safetyMarginMs == null ? DEFAULT_SAFETY_MARGIN_MS : o.safetyMarginMs;
   var maxQueue = o.maxQueue || 1000;
-  var onRejected = o.onRejected || noop;
-  var onError = o.onError || noop;
+  var onRejected = guard(o.onRejected);
+  var onError = guard(o.onError);
 
   var memoryStorage = {};
   var queue = [];
@@ -431,10 +443,11 @@ function createUploader(options) {
     }
     if (inFlight) {
       if (!followUp) {
-        followUp = inFlight.then(function () {
+        var again = function () {
           followUp = null;
           return flush();
-        });
+        };
+        followUp = inFlight.then(again, again);
       }
       return followUp;
     }

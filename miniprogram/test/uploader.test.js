@@ -513,3 +513,20 @@ test('a full queue evicts the id closest to expiry', async (t) => {
   up.add('new2');
   assert.deepEqual(up.peek().map((i) => i.formId), ['mid', 'new1', 'new2']);
 });
+
+test('an exception in onRejected does not break the queue or later flushes', async (t) => {
+  const env = setup();
+  t.after(env.teardown);
+  const error = t.mock.method(console, 'error', () => {});
+  const up = env.uploader({ batchSize: 100, onRejected: () => { throw new Error('app bug'); } });
+  env.server.rejectIds.set('r1', 'invalid');
+  up.add('r1');
+  up.add('r2');
+  const res = await up.flush();
+  assert.equal(res.accepted, 1);
+  assert.equal(up.size(), 0);
+  assert.equal(error.mock.callCount(), 1);
+  up.add('r3');
+  await up.flush();
+  assert.deepEqual(batches(env.server), [['r1', 'r2'], ['r3']]);
+});
