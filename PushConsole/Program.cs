@@ -1,3 +1,4 @@
+using PushConsole.Accounts;
 using PushConsole.Api;
 using PushConsole.Components;
 using PushConsole.Health;
@@ -13,6 +14,7 @@ builder.AddConsoleSignIn();
 builder.AddConsoleApi();
 builder.AddConsoleHealth();
 builder.AddConsoleShell();
+builder.AddAccounts();
 
 var app = builder.Build();
 
