@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using PushConsole.Accounts;
+using PushConsole.Templates;
 using PushConsole.Users;
 
 namespace PushConsole.Persistence;
@@ -15,6 +17,8 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
 {
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<WeChatAccount> Accounts => Set<WeChatAccount>();
+    public DbSet<MessageTemplate> Templates => Set<MessageTemplate>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

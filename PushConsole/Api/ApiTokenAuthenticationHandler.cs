@@ -1,0 +1,61 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using PushConsole.Users;
+
+namespace PushConsole.Api;
+
+/// <summary>
+/// <c>Authorization: Bearer &lt;personal API token&gt;</c> on <c>/api/v1/*</c>. The token acts as its user, with the
+/// user's current roles; a locked user's tokens stop working. Failures answer with problem+json, not a redirect.
+/// </summary>
+public sealed class ApiTokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiTokenService tokens,
+    UserManager<ConsoleUser> users,
+    IUserClaimsPrincipalFactory<ConsoleUser> principals)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiToken";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(header))
+        {
+            return AuthenticateResult.NoResult();
+        }
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.Fail("The Authorization header is not a Bearer token.");
+        }
+        var plain = header["Bearer ".Length..].Trim();
+        var userId = await tokens.FindUserIdAsync(plain, Context.RequestAborted);
+        if (userId is null)
+        {
+            return AuthenticateResult.Fail("The API token is unknown or revoked.");
+        }
+        var user = await users.FindByIdAsync(userId);
+        if (user is null || await users.IsLockedOutAsync(user))
+        {
+            return AuthenticateResult.Fail("The API token's user is locked or gone.");
+        }
+        var principal = await principals.CreateAsync(user);
+        var identity = new ClaimsIdentity(principal.Claims, SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        WriteProblem(StatusCodes.Status401Unauthorized, "Unauthorized",
+            "Send a valid API token as 'Authorization: Bearer <token>'. Create one under API tokens.");
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteProblem(StatusCodes.Status403Forbidden, "Forbidden", "The token's role may not use this endpoint.");
+
+    private Task WriteProblem(int status, string title, string detail) =>
+        Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(Context);
+}

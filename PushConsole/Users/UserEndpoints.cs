@@ -1,0 +1,23 @@
+using PushConsole.Api;
+
+namespace PushConsole.Users;
+
+public static class UserEndpoints
+{
+    public sealed record CreateUserRequest(string Email, string Password, string Role);
+
+    /// <summary>Admin-only user management for automation; the Users page does the same in the browser.</summary>
+    public static RouteGroupBuilder MapUserEndpoints(this RouteGroupBuilder api)
+    {
+        var users = api.MapGroup("/users").AdminOnly();
+        users.MapGet("/", async (UserAdministration admin) => await admin.ListAsync()).WithName("ListUsers");
+        users.MapPost("/", async (CreateUserRequest request, UserAdministration admin) =>
+        {
+            var outcome = await admin.CreateAsync(request.Email ?? "", request.Password ?? "", request.Role ?? "");
+            return outcome.Succeeded
+                ? Results.Created($"/api/v1/users", new { request.Email, request.Role })
+                : Results.Problem(statusCode: 400, title: "User not created", detail: outcome.Error);
+        }).WithName("CreateUser");
+        return api;
+    }
+}
