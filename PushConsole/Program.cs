@@ -17,6 +17,7 @@ try
     builder.AddConsoleApi();
     builder.AddConsoleHealth();
     builder.AddConsoleShell();
+    builder.AddEmbeddedSimulator();
     builder.AddAccounts();
 
     var app = builder.Build();
@@ -27,6 +28,7 @@ try
     app.MapConsoleHealth();
     app.MapSignIn();
     app.MapConsoleApi();
+    app.MapEmbeddedSimulator();
     app.MapConsoleShell();
     app.AnnounceSignIn();
 
