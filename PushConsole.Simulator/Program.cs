@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace PushConsole.Simulator;
@@ -20,7 +21,7 @@ public static class SimulatorProgram
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://127.0.0.1:5090");
-        builder.Services.AddWeChatSimulator();
+        builder.Services.AddWeChatSimulator(o => builder.Configuration.GetSection("Simulator").Bind(o));
 
         var app = builder.Build();
         app.MapGet("/", () => "PushConsole WeChat simulator: WeChat API at /cgi-bin/..., control API at /control (see docs/simulator.md)");
