@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using PushConsole.Accounts;
 using PushConsole.Templates;
 using PushConsole.Users;
+using PushConsole.WeChat;
 
 namespace PushConsole.Persistence;
 
@@ -19,6 +20,7 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<WeChatAccount> Accounts => Set<WeChatAccount>();
     public DbSet<MessageTemplate> Templates => Set<MessageTemplate>();
+    public DbSet<StoredAccessToken> AccessTokens => Set<StoredAccessToken>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
