@@ -4,6 +4,7 @@ using PushConsole.Components;
 using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.SignIn;
+using PushConsole.Templates;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,7 +15,9 @@ builder.AddConsoleSignIn();
 builder.AddConsoleApi();
 builder.AddConsoleHealth();
 builder.AddConsoleShell();
+builder.AddConsoleWeChat();
 builder.AddAccounts();
+builder.AddTemplates();
 
 var app = builder.Build();
 
