@@ -8,8 +8,8 @@ namespace PushConsole.Templates;
 /// WeChat's field value rules (wechat-api.md §4.1, §5.4), checked locally so an admin sees the 47003 before sending:
 /// <list type="bullet">
 /// <item>subscribe messages: every key must have a value and typed keys follow their type (thing ≤ 20, ...);</item>
-/// <item>official account messages: typed keys of category templates follow the same rules (47003), free keys are
-/// never refused but WeChat shows only 20 characters on one line (warning), and no longer shows first/remark;</item>
+/// <item>official account messages: typed keys of category templates follow the same rules (47003), other keys are
+/// never refused; WeChat shows every field cut to 20 characters on one line (warning), and no longer shows first/remark;</item>
 /// <item>legacy mini program template messages: no value rules.</item>
 /// </list>
 /// The 47003 messages have WeChat's shape: <c>argument invalid! data.&lt;key&gt;.value is empty|invalid</c>.
@@ -29,10 +29,11 @@ public static partial class TemplateValueRules
         {
             case TemplateKind.Subscribe:
                 return CheckTyped(key, type, value, enumValues);
+            // Category template keys are refused like subscribe ones; every field, typed or not, is shown cut at 20.
             case TemplateKind.OfficialAccountTemplate when type != FieldType.Free:
-                return CheckTyped(key, type, value, enumValues);
+                return CheckTyped(key, type, value, enumValues) ?? CheckOfficialDisplay(key, value);
             case TemplateKind.OfficialAccountTemplate:
-                return CheckOfficialFree(key, value);
+                return CheckOfficialDisplay(key, value);
             default:
                 return null;
         }
@@ -92,7 +93,7 @@ public static partial class TemplateValueRules
         return new FieldIssue(key, IssueSeverity.Error, ArgumentInvalid, $"argument invalid! data.{key}.value invalid", hint);
     }
 
-    private static FieldIssue? CheckOfficialFree(string key, string value)
+    private static FieldIssue? CheckOfficialDisplay(string key, string value)
     {
         if (key is "first" or "remark")
         {

@@ -142,6 +142,10 @@ public class TemplateValueRulesTests
         Assert.Equal(47003, issue.ErrCode);
         Assert.Equal("argument invalid! data.character_string21.value invalid", issue.Message);
         Assert.Equal(47003, TemplateValueRules.Check(TemplateKind.OfficialAccountTemplate, "thing2", new string('x', 21))!.ErrCode);
+        // Valid for its type (≤ 32) but longer than an official account shows: a warning, not a refusal.
+        var cut = TemplateValueRules.Check(TemplateKind.OfficialAccountTemplate, "character_string21", new string('x', 25))!;
+        Assert.Equal((IssueSeverity.Warning, (int?)null), (cut.Severity, cut.ErrCode));
+        Assert.Contains("truncated", cut.Message);
     }
 
     [Fact]
