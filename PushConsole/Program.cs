@@ -5,6 +5,7 @@ using PushConsole.Components;
 using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.SignIn;
+using PushConsole.Templates;
 
 try
 {
@@ -18,7 +19,9 @@ try
     builder.AddConsoleHealth();
     builder.AddConsoleShell();
     builder.AddEmbeddedSimulator();
+    builder.AddConsoleWeChat();
     builder.AddAccounts();
+    builder.AddTemplates();
 
     var app = builder.Build();
 

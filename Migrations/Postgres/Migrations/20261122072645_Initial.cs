@@ -13,6 +13,23 @@ namespace PushConsole.Migrations.Postgres.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "AccessTokens",
+                columns: table => new
+                {
+                    AppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    TokenCipher = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
+                    FetchedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Version = table.Column<long>(type: "bigint", nullable: false),
+                    LeaseHolder = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    LeaseUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AccessTokens", x => x.AppId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Accounts",
                 columns: table => new
                 {
@@ -131,11 +148,15 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     WeChatTemplateId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
                     Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     Content = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
-                    Page = table.Column<string>(type: "text", nullable: true),
-                    Url = table.Column<string>(type: "text", nullable: true),
-                    MiniProgramAppId = table.Column<string>(type: "text", nullable: true),
-                    MiniProgramPagePath = table.Column<string>(type: "text", nullable: true),
-                    EmphasisKeyword = table.Column<string>(type: "text", nullable: true),
+                    Example = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    LongTerm = table.Column<bool>(type: "boolean", nullable: false),
+                    Page = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    Url = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    EmphasisKeyword = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    MiniProgramState = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    Lang = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
                     Enabled = table.Column<bool>(type: "boolean", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
@@ -416,6 +437,9 @@ namespace PushConsole.Migrations.Postgres.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "AccessTokens");
+
             migrationBuilder.DropTable(
                 name: "ApiTokens");
 

@@ -12,6 +12,23 @@ namespace PushConsole.Migrations.Sqlite.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "AccessTokens",
+                columns: table => new
+                {
+                    AppId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TokenCipher = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    FetchedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false),
+                    LeaseHolder = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AccessTokens", x => x.AppId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Accounts",
                 columns: table => new
                 {
@@ -130,11 +147,15 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     WeChatTemplateId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
                     Title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     Content = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    Page = table.Column<string>(type: "TEXT", nullable: true),
-                    Url = table.Column<string>(type: "TEXT", nullable: true),
-                    MiniProgramAppId = table.Column<string>(type: "TEXT", nullable: true),
-                    MiniProgramPagePath = table.Column<string>(type: "TEXT", nullable: true),
-                    EmphasisKeyword = table.Column<string>(type: "TEXT", nullable: true),
+                    Example = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    LongTerm = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Page = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    EmphasisKeyword = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    MiniProgramState = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    Lang = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
                     Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
@@ -415,6 +436,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "AccessTokens");
+
             migrationBuilder.DropTable(
                 name: "ApiTokens");
 
