@@ -6,7 +6,7 @@ using PushConsole.Persistence;
 using PushConsole.Tests.Infrastructure;
 using PushConsole.Users;
 
-namespace PushConsole.Tests.Accounts;
+namespace PushConsole.Tests.AccountTests;
 
 public class AccountApiTests
 {

@@ -3,7 +3,7 @@ using PushConsole.Simulator;
 using PushConsole.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
-namespace PushConsole.Tests.Accounts;
+namespace PushConsole.Tests.AccountTests;
 
 [Collection(BrowserCollection.Name)]
 public class AccountsBrowserTests(Infrastructure.Browser browser)
