@@ -9,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddOperatorConfiguration();
 builder.AddConsoleDatabase();
 builder.AddConsoleScheduler();
+builder.AddConsoleWeChat();
 builder.AddConsoleSignIn();
 builder.AddConsoleApi();
 builder.AddConsoleHealth();
