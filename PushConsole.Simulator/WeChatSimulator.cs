@@ -57,6 +57,9 @@ public sealed class WeChatSimulator
 
     public void SetClockOffset(TimeSpan offset) => Volatile.Write(ref _offsetTicks, offset.Ticks);
 
+    /// <summary>Moves the simulated clock so that <see cref="Now"/> is <paramref name="now"/> (time keeps running).</summary>
+    public void SetNow(DateTimeOffset now) => Volatile.Write(ref _offsetTicks, now.UtcTicks - _time.GetUtcNow().UtcTicks);
+
     internal static long ChinaDay(long ticks) => (ticks + ChinaOffset) / TimeSpan.TicksPerDay;
 
     // ------------------------------------------------------------------ switches
@@ -329,7 +332,7 @@ public sealed class WeChatSimulator
         openId = null;
         if (!Codes.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(code, out var c) || c.App != app) return 40029;
         if (Volatile.Read(ref c.Used) != 0) return 40163;
-        if (now - c.Created >= Options.LoginCodeLifetimeSeconds * TicksPerSecond || now < c.Created) return 40029;
+        if (now - c.Created >= Options.LoginCodeLifetimeSeconds * TicksPerSecond) return 40029;
         if (Interlocked.Exchange(ref c.Used, 1) != 0) return 40163;
         openId = c.OpenId;
         return 0;
@@ -359,7 +362,7 @@ public sealed class WeChatSimulator
         state = null;
         if (formId.IsEmpty || formId.SequenceEqual(MockFormId)) return 41028;
         if (!FormIds.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(formId, out state) || state.App != app) return 41028;
-        if (now - state.Created >= Options.FormIdLifetimeSeconds * TicksPerSecond || now < state.Created) return 41028;
+        if (now - state.Created >= Options.FormIdLifetimeSeconds * TicksPerSecond) return 41028;
         if (!toUser.SequenceEqual(state.OpenId)) return 41028;
         if (Volatile.Read(ref state.Remaining) <= 0) return 41029;
         return 0;
@@ -700,11 +703,22 @@ public sealed class WeChatSimulator
         if (!app.Users.TryFind(openId, out var id)) return [];
         var entries = app.Inbox.Read(id);
         var skip = limit is { } l && l >= 0 && entries.Count > l ? entries.Count - l : 0;
+        return Describe(app, entries.Skip(skip));
+    }
+
+    /// <summary>The newest deliveries of an app over all recipients, newest first.</summary>
+    public IReadOnlyList<InboxMessage> RecentDeliveries(string appId, int limit = 50)
+    {
+        var app = RequireApp(appId);
+        return Describe(app, app.Inbox.Newest(Math.Clamp(limit, 1, 10_000)));
+    }
+
+    private static List<InboxMessage> Describe(SimApp app, IEnumerable<InboxEntry> entries)
+    {
         var templates = app.Templates;
-        var list = new List<InboxMessage>(entries.Count - skip);
-        for (var i = skip; i < entries.Count; i++)
+        var list = new List<InboxMessage>();
+        foreach (var e in entries)
         {
-            var e = entries[i];
             var data = DecodeData(e.Data);
             string? page = null, url = null, mpApp = null, mpPath = null, formId = null;
             if (e.Api == SimApi.TemplateSend)
@@ -723,7 +737,7 @@ public sealed class WeChatSimulator
                 formId = e.Aux;
             }
             var rendered = templates.TryGetValue(e.TemplateId, out var t) ? t.Render(data) : null;
-            list.Add(new InboxMessage(e.MsgId, new DateTimeOffset(e.Ticks, TimeSpan.Zero), e.Api.Name(), e.TemplateId, data,
+            list.Add(new InboxMessage(e.MsgId, app.Users.OpenIdOf(e.Recipient), new DateTimeOffset(e.Ticks, TimeSpan.Zero), e.Api.Name(), e.TemplateId, data,
                 page, url, mpApp, mpPath, formId, rendered));
         }
         return list;

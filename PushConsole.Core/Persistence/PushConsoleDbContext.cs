@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using PushConsole.Accounts;
+using PushConsole.Ledger;
 using PushConsole.Templates;
 using PushConsole.Users;
 using PushConsole.WeChat;
@@ -20,6 +21,8 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<WeChatAccount> Accounts => Set<WeChatAccount>();
     public DbSet<MessageTemplate> Templates => Set<MessageTemplate>();
+    public DbSet<DeliveryRun> DeliveryRuns => Set<DeliveryRun>();
+    public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<StoredAccessToken> AccessTokens => Set<StoredAccessToken>();
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -50,6 +50,7 @@ internal sealed class ControlApi(WeChatSimulator sim)
     {
         public double? Seconds { get; set; }
         public double? OffsetSeconds { get; set; }
+        public DateTimeOffset? Now { get; set; }
     }
 
     private sealed class SwitchBody
@@ -181,6 +182,12 @@ internal sealed class ControlApi(WeChatSimulator sim)
             var messages = sim.GetInbox(AppId(c), Route(c, "openid"), limit);
             return Done(new { appid = AppId(c), openid = Route(c, "openid"), count = messages.Count, messages });
         });
+        Get("/apps/{appid}/deliveries", c =>
+        {
+            var limit = int.TryParse(c.Request.Query["limit"], out var l) ? l : 50;
+            var messages = sim.RecentDeliveries(AppId(c), limit);
+            return Done(new { appid = AppId(c), total = sim.GetApp(AppId(c))?.Delivered, count = messages.Count, messages });
+        });
         Get("/apps/{appid}/deliveries/count", c =>
         {
             var t = c.Request.Query["template_id"].ToString();
@@ -209,7 +216,8 @@ internal sealed class ControlApi(WeChatSimulator sim)
         PostPut("/clock", async c =>
         {
             var b = await Body<ClockBody>(c);
-            sim.SetClockOffset(TimeSpan.FromSeconds(b.OffsetSeconds ?? 0));
+            if (b.Now is { } now) sim.SetNow(now);
+            else sim.SetClockOffset(TimeSpan.FromSeconds(b.OffsetSeconds ?? 0));
             return Clock();
         });
         Get("/counters", _ => Done(sim.GetCounters()));

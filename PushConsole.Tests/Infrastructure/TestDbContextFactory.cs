@@ -6,7 +6,7 @@ namespace PushConsole.Tests.Infrastructure;
 /// <summary>A context factory for tests that exercise Core services without hosting the console.</summary>
 public sealed class TestDbContextFactory(DbContextOptions<PushConsoleDbContext> options) : IDbContextFactory<PushConsoleDbContext>
 {
-    public static TestDbContextFactory For(DatabaseOptions database)
+    public static IDbContextFactory<PushConsoleDbContext> For(DatabaseOptions database)
     {
         var builder = new DbContextOptionsBuilder<PushConsoleDbContext>();
         DatabaseServiceCollectionExtensions.Configure(builder, database);

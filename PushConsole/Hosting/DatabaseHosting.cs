@@ -1,3 +1,4 @@
+using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Scheduling;
 using PushConsole.Users;
@@ -10,6 +11,7 @@ public static class DatabaseHosting
     {
         var database = DatabaseOptions.FromConfiguration(builder.Configuration, builder.Configuration["PushConsole:DataRoot"]!);
         builder.Services.AddPushConsoleDatabase(database);
+        builder.Services.AddDeliveryLedger();
         return builder;
     }
 

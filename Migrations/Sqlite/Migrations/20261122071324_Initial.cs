@@ -108,6 +108,35 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "DeliveryRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    FireKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
+                    CampaignId = table.Column<int>(type: "INTEGER", nullable: true),
+                    ChannelId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    StatusReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    HeldUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    ExpectedTotal = table.Column<int>(type: "INTEGER", nullable: true),
+                    Cursor = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    AudienceComplete = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeliveryRuns", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Templates",
                 columns: table => new
                 {
@@ -270,6 +299,38 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "Deliveries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    RunId = table.Column<long>(type: "INTEGER", nullable: false),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Recipient = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    SkipReason = table.Column<int>(type: "INTEGER", nullable: false),
+                    ErrCode = table.Column<int>(type: "INTEGER", nullable: true),
+                    ErrMsg = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    MsgId = table.Column<long>(type: "INTEGER", nullable: true),
+                    CredentialId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    LocalDay = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    SendingSince = table.Column<long>(type: "INTEGER", nullable: true),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Deliveries", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Deliveries_DeliveryRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "DeliveryRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_Accounts_AppId",
                 table: "Accounts",
@@ -325,6 +386,43 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_AccountId_Recipient_LocalDay",
+                table: "Deliveries",
+                columns: new[] { "AccountId", "Recipient", "LocalDay" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_RunId_Recipient",
+                table: "Deliveries",
+                columns: new[] { "RunId", "Recipient" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_RunId_Status_Id",
+                table: "Deliveries",
+                columns: new[] { "RunId", "Status", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeliveryRuns_CampaignId_Id",
+                table: "DeliveryRuns",
+                columns: new[] { "CampaignId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeliveryRuns_ChannelId_Id",
+                table: "DeliveryRuns",
+                columns: new[] { "ChannelId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeliveryRuns_FireKey",
+                table: "DeliveryRuns",
+                column: "FireKey",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeliveryRuns_Status",
+                table: "DeliveryRuns",
+                column: "Status");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Templates_AccountId_WeChatTemplateId",
                 table: "Templates",
                 columns: new[] { "AccountId", "WeChatTemplateId" },
@@ -359,6 +457,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
+                name: "Deliveries");
+
+            migrationBuilder.DropTable(
                 name: "Templates");
 
             migrationBuilder.DropTable(
@@ -366,6 +467,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "DeliveryRuns");
 
             migrationBuilder.DropTable(
                 name: "Accounts");

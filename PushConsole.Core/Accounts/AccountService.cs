@@ -1,0 +1,152 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Persistence;
+
+namespace PushConsole.Accounts;
+
+/// <summary>What an admin may set on an account. The secret is write-only: null keeps the stored one.</summary>
+public sealed class AccountInput
+{
+    [Required, StringLength(100, MinimumLength = 1)]
+    public string Name { get; set; } = "";
+    [Required]
+    public AccountKind Kind { get; set; } = AccountKind.MiniProgram;
+    [Required, RegularExpression("^[A-Za-z0-9_-]{4,64}$", ErrorMessage = "An AppID is 4 to 64 letters, digits, '-' or '_'.")]
+    public string AppId { get; set; } = "";
+    [StringLength(128)]
+    public string? Secret { get; set; }
+    [Required, Url]
+    public string ApiBaseUrl { get; set; } = "";
+    [Range(1, 100_000)]
+    public int SendRatePerSecond { get; set; } = 200;
+    [Range(1, 100_000_000)]
+    public int DailyQuota { get; set; } = 100_000;
+    [Required]
+    public string TimeZone { get; set; } = "Asia/Shanghai";
+    public TokenMode TokenMode { get; set; } = TokenMode.Stable;
+    public TimeOnly? QuietFrom { get; set; }
+    public TimeOnly? QuietUntil { get; set; }
+
+    public static AccountInput From(WeChatAccount a) => new()
+    {
+        Name = a.Name, Kind = a.Kind, AppId = a.AppId, ApiBaseUrl = a.ApiBaseUrl, SendRatePerSecond = a.SendRatePerSecond,
+        DailyQuota = a.DailyQuota, TimeZone = a.TimeZone, TokenMode = a.TokenMode, QuietFrom = a.QuietFrom, QuietUntil = a.QuietUntil,
+    };
+}
+
+/// <summary>Reads and changes WeChat accounts; secrets go in encrypted and never come back out to callers.</summary>
+public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> contexts, AccountSecretProtector secrets, TimeProvider time)
+{
+    public sealed record Result(WeChatAccount? Account, IReadOnlyList<string> Errors)
+    {
+        public bool Succeeded => Errors.Count == 0;
+    }
+
+    public async Task<IReadOnlyList<WeChatAccount>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Accounts.AsNoTracking().OrderBy(a => a.Name).ToListAsync(cancellationToken);
+    }
+
+    public async Task<WeChatAccount?> FindAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
+    }
+
+    public async Task<WeChatAccount?> FindByAppIdAsync(string appId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.AppId == appId, cancellationToken);
+    }
+
+    public async Task<Result> CreateAsync(AccountInput input, CancellationToken cancellationToken = default)
+    {
+        var errors = Validate(input, requireSecret: true);
+        if (errors.Count > 0)
+        {
+            return new(null, errors);
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (await db.Accounts.AnyAsync(a => a.AppId == input.AppId, cancellationToken))
+        {
+            return new(null, [$"An account with AppID {input.AppId} exists already."]);
+        }
+        var now = time.GetUtcNow();
+        var account = new WeChatAccount { CreatedAt = now };
+        Apply(account, input, now);
+        db.Accounts.Add(account);
+        await db.SaveChangesAsync(cancellationToken);
+        return new(account, []);
+    }
+
+    public async Task<Result> UpdateAsync(int id, AccountInput input, CancellationToken cancellationToken = default)
+    {
+        var errors = Validate(input, requireSecret: false);
+        if (errors.Count > 0)
+        {
+            return new(null, errors);
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var account = await db.Accounts.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
+        if (account is null)
+        {
+            return new(null, ["No such account."]);
+        }
+        if (await db.Accounts.AnyAsync(a => a.AppId == input.AppId && a.Id != id, cancellationToken))
+        {
+            return new(null, [$"An account with AppID {input.AppId} exists already."]);
+        }
+        Apply(account, input, time.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
+        return new(account, []);
+    }
+
+    public async Task<bool> DeleteAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Accounts.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>The plain AppSecret, for the WeChat client only.</summary>
+    public string RevealSecret(WeChatAccount account) => secrets.Unprotect(account.SecretCipher);
+
+    private void Apply(WeChatAccount account, AccountInput input, DateTimeOffset now)
+    {
+        account.Name = input.Name.Trim();
+        account.Kind = input.Kind;
+        account.AppId = input.AppId.Trim();
+        account.ApiBaseUrl = input.ApiBaseUrl.Trim().TrimEnd('/');
+        account.SendRatePerSecond = input.SendRatePerSecond;
+        account.DailyQuota = input.DailyQuota;
+        account.TimeZone = input.TimeZone;
+        account.TokenMode = input.TokenMode;
+        account.QuietFrom = input.QuietFrom;
+        account.QuietUntil = input.QuietUntil;
+        account.UpdatedAt = now;
+        if (!string.IsNullOrEmpty(input.Secret))
+        {
+            account.SecretCipher = secrets.Protect(input.Secret);
+        }
+    }
+
+    public static IReadOnlyList<string> Validate(AccountInput input, bool requireSecret)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(input, new ValidationContext(input), results, validateAllProperties: true);
+        var errors = results.Select(r => r.ErrorMessage ?? "Invalid value.").ToList();
+        if (requireSecret && string.IsNullOrEmpty(input.Secret))
+        {
+            errors.Add("The AppSecret is required for a new account.");
+        }
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(input.TimeZone, out _))
+        {
+            errors.Add($"Unknown time zone '{input.TimeZone}'.");
+        }
+        if (input.QuietFrom.HasValue != input.QuietUntil.HasValue)
+        {
+            errors.Add("Quiet hours need both a start and an end.");
+        }
+        return errors;
+    }
+}

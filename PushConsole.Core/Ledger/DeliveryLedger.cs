@@ -1,0 +1,280 @@
+using System.Data.Common;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Persistence;
+
+namespace PushConsole.Ledger;
+
+/// <summary>A recipient taken for sending: the ledger row id, who, and the credential it already holds, if any.</summary>
+public sealed record TakenDelivery(long Id, string Recipient, long? CredentialId, int Attempts)
+{
+    public string ClientMsgId => Delivery.ClientMsgIdOf(Id);
+}
+
+/// <summary>The new state of a ledger row after a send attempt (or after a credential was attached to it).</summary>
+public sealed record DeliveryUpdate(
+    long Id,
+    DeliveryStatus Status,
+    SkipReason SkipReason = SkipReason.None,
+    int? ErrCode = null,
+    string? ErrMsg = null,
+    long? MsgId = null,
+    long? CredentialId = null);
+
+public sealed record RunCounts(int Pending, int Sending, int Sent, int Failed, int Skipped)
+{
+    public int Total => Pending + Sending + Sent + Failed + Skipped;
+    public int Done => Sent + Failed + Skipped;
+}
+
+/// <summary>
+/// Set-based access to the delivery ledger. The statements are written once for SQLite and PostgreSQL
+/// (both speak INSERT … ON CONFLICT DO NOTHING, UPDATE … RETURNING and UPDATE … FROM (VALUES …)); the only
+/// provider differences are row locking and how an instant is stored, kept in <see cref="LedgerDialect"/>.
+/// </summary>
+public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> contexts, DatabaseOptions database, TimeProvider time)
+{
+    private const int InsertChunk = 500;
+    private const int UpdateChunk = 400;
+    private readonly LedgerDialect dialect = LedgerDialect.For(database.Provider);
+
+    /// <summary>
+    /// Returns the run for this fire key, creating it if it does not exist. Two callers with the same key (a duplicate
+    /// trigger fire, two nodes) get the same run.
+    /// </summary>
+    public async Task<DeliveryRun> OpenRunAsync(DeliveryRun proposed, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var existing = await db.Set<DeliveryRun>().AsNoTracking().SingleOrDefaultAsync(r => r.FireKey == proposed.FireKey, cancellationToken);
+        if (existing is not null)
+        {
+            return existing;
+        }
+        proposed.CreatedAt = time.GetUtcNow();
+        db.Add(proposed);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return proposed;
+        }
+        catch (DbUpdateException)
+        {
+            // Lost the race to another caller with the same key: theirs is the run.
+            await using var again = await contexts.CreateDbContextAsync(cancellationToken);
+            return await again.Set<DeliveryRun>().AsNoTracking().SingleAsync(r => r.FireKey == proposed.FireKey, cancellationToken);
+        }
+    }
+
+    /// <summary>Adds Pending rows for recipients not yet in the run; returns how many were new.</summary>
+    public async Task<int> AddRecipientsAsync(DeliveryRun run, IReadOnlyList<string> recipients, DateOnly localDay, CancellationToken cancellationToken = default)
+    {
+        if (recipients.Count == 0)
+        {
+            return 0;
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var connection = await OpenAsync(db, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = dialect.Instant(time.GetUtcNow());
+        var added = 0;
+        foreach (var chunk in recipients.Distinct().Chunk(InsertChunk))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var sql = new StringBuilder("""INSERT INTO "Deliveries" ("RunId","AccountId","Recipient","Status","SkipReason","Attempts","LocalDay","CreatedAt") VALUES """);
+            AddParameter(command, "@run", run.Id);
+            AddParameter(command, "@account", run.AccountId);
+            AddParameter(command, "@day", localDay);
+            AddParameter(command, "@now", now);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                sql.Append(i == 0 ? "" : ",").Append($"(@run,@account,@r{i},0,0,0,@day,@now)");
+                AddParameter(command, $"@r{i}", chunk[i]);
+            }
+            sql.Append(""" ON CONFLICT ("RunId","Recipient") DO NOTHING""");
+            command.CommandText = sql.ToString();
+            added += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return added;
+    }
+
+    /// <summary>
+    /// Moves up to <paramref name="max"/> Pending rows of the run to Sending and returns them. Only the caller that
+    /// made that move may send them; a concurrent caller (another node, a duplicate fire) gets other rows or none.
+    /// </summary>
+    public async Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(long runId, int max, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var connection = await OpenAsync(db, cancellationToken);
+        await using var command = connection.CreateCommand();
+        // The picked rows are a CTE so PostgreSQL evaluates the locking subquery once (an IN (subquery) may be
+        // re-run per row and then take more than @max rows).
+        command.CommandText = $"""
+            WITH picked AS (
+                SELECT "Id" FROM "Deliveries" WHERE "RunId" = @run AND "Status" = 0 ORDER BY "Id" LIMIT @max {dialect.SkipLocked})
+            UPDATE "Deliveries" SET "Status" = 1, "SendingSince" = @now, "Attempts" = "Attempts" + 1
+            WHERE "Status" = 0 AND "Id" IN (SELECT "Id" FROM picked)
+            RETURNING "Id", "Recipient", "CredentialId", "Attempts"
+            """;
+        AddParameter(command, "@now", dialect.Instant(time.GetUtcNow()));
+        AddParameter(command, "@run", runId);
+        AddParameter(command, "@max", max);
+        var taken = new List<TakenDelivery>(max);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            taken.Add(new TakenDelivery(reader.GetInt64(0), reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt32(3)));
+        }
+        taken.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return taken;
+    }
+
+    /// <summary>Writes the outcome of sends (or attaches credentials) in a few set-based statements.</summary>
+    public async Task UpdateAsync(IReadOnlyList<DeliveryUpdate> updates, CancellationToken cancellationToken = default)
+    {
+        if (updates.Count == 0)
+        {
+            return;
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var connection = await OpenAsync(db, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = dialect.Instant(time.GetUtcNow());
+        foreach (var chunk in updates.Chunk(UpdateChunk))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var values = new StringBuilder();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var u = chunk[i];
+                values.Append(i == 0 ? "" : ",").Append(
+                    $"({dialect.Typed($"@i{i}", "bigint")},{dialect.Typed($"@s{i}", "integer")},{dialect.Typed($"@k{i}", "integer")}," +
+                    $"{dialect.Typed($"@e{i}", "integer")},{dialect.Typed($"@m{i}", "text")},{dialect.Typed($"@g{i}", "bigint")},{dialect.Typed($"@c{i}", "bigint")})");
+                AddParameter(command, $"@i{i}", u.Id);
+                AddParameter(command, $"@s{i}", (int)u.Status);
+                AddParameter(command, $"@k{i}", (int)u.SkipReason);
+                AddParameter(command, $"@e{i}", u.ErrCode);
+                AddParameter(command, $"@m{i}", u.ErrMsg is { Length: > 500 } ? u.ErrMsg[..500] : u.ErrMsg);
+                AddParameter(command, $"@g{i}", u.MsgId);
+                AddParameter(command, $"@c{i}", u.CredentialId);
+            }
+            AddParameter(command, "@now", now);
+            command.CommandText = $"""
+                WITH v(i, s, k, e, m, g, c) AS (VALUES {values})
+                UPDATE "Deliveries" SET "Status" = v.s, "SkipReason" = v.k, "ErrCode" = v.e, "ErrMsg" = v.m, "MsgId" = v.g,
+                    "CredentialId" = COALESCE(v.c, "Deliveries"."CredentialId"),
+                    "FinishedAt" = CASE WHEN v.s >= 2 THEN {dialect.Typed("@now", dialect.InstantType)} ELSE NULL END
+                FROM v
+                WHERE "Deliveries"."Id" = v.i
+                """;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts rows left in Sending by a process that died back to Pending (keeping their credential), so a resumed run
+    /// sends them again. Only rows taken longer ago than <paramref name="olderThan"/> are touched, so a live sender's
+    /// rows are left alone.
+    /// </summary>
+    public async Task<int> RequeueAbandonedAsync(long runId, TimeSpan olderThan, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var connection = await OpenAsync(db, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """UPDATE "Deliveries" SET "Status" = 0 WHERE "RunId" = @run AND "Status" = 1 AND "SendingSince" < @cutoff""";
+        AddParameter(command, "@run", runId);
+        AddParameter(command, "@cutoff", dialect.Instant(time.GetUtcNow() - olderThan));
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Marks every Pending row of a canceled run as skipped, so the counts add up to the audience.</summary>
+    public async Task<int> SkipPendingAsync(long runId, SkipReason reason, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        return await db.Set<Delivery>().Where(d => d.RunId == runId && d.Status == DeliveryStatus.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Skipped)
+                .SetProperty(d => d.SkipReason, reason).SetProperty(d => d.FinishedAt, now), cancellationToken);
+    }
+
+    /// <summary>Counts by status, straight from the rows.</summary>
+    public async Task<RunCounts> CountAsync(long runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var counts = await db.Set<Delivery>().Where(d => d.RunId == runId)
+            .GroupBy(d => d.Status).Select(g => new { Status = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(x => x.Status, x => x.Count, cancellationToken);
+        int Of(DeliveryStatus s) => counts.GetValueOrDefault(s);
+        return new RunCounts(Of(DeliveryStatus.Pending), Of(DeliveryStatus.Sending), Of(DeliveryStatus.Sent),
+            Of(DeliveryStatus.Failed), Of(DeliveryStatus.Skipped));
+    }
+
+    /// <summary>
+    /// How many messages each of these users has been sent (or is being sent) on a local day by this account, across
+    /// runs: the per-user daily cap.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> SentOnDayAsync(int accountId, IReadOnlyCollection<string> recipients, DateOnly localDay, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var result = new Dictionary<string, int>();
+        foreach (var chunk in recipients.Chunk(InsertChunk))
+        {
+            var rows = await db.Set<Delivery>()
+                .Where(d => d.AccountId == accountId && d.LocalDay == localDay && chunk.Contains(d.Recipient)
+                    && (d.Status == DeliveryStatus.Sent || d.Status == DeliveryStatus.Sending))
+                .GroupBy(d => d.Recipient).Select(g => new { Recipient = g.Key, Count = g.Count() })
+                .ToListAsync(cancellationToken);
+            foreach (var row in rows)
+            {
+                result[row.Recipient] = row.Count;
+            }
+        }
+        return result;
+    }
+
+    private static async Task<DbConnection> OpenAsync(PushConsoleDbContext db, CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
+        return connection;
+    }
+
+    private static void AddParameter(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        if (value is null)
+        {
+            // Give NULLs a type so PostgreSQL can infer the VALUES column.
+            parameter.DbType = System.Data.DbType.Int64;
+        }
+        command.Parameters.Add(parameter);
+    }
+}
+
+/// <summary>The little that differs between SQLite and PostgreSQL in ledger SQL.</summary>
+internal sealed record LedgerDialect(string SkipLocked, bool StoresTicks, bool CastsValues)
+{
+    public static LedgerDialect For(DatabaseProvider provider) => provider switch
+    {
+        DatabaseProvider.Sqlite => new("", StoresTicks: true, CastsValues: false),
+        DatabaseProvider.Postgres => new("FOR UPDATE SKIP LOCKED", StoresTicks: false, CastsValues: true),
+        _ => throw new NotSupportedException($"No ledger dialect for {provider}."),
+    };
+
+    /// <summary>An instant as the column stores it (UTC ticks on SQLite, see PushConsoleDbContext).</summary>
+    public object Instant(DateTimeOffset value) => StoresTicks ? value.UtcTicks : value;
+
+    public string InstantType => "timestamptz";
+
+    /// <summary>PostgreSQL cannot infer a type for parameters in VALUES lists; SQLite needs no casts.</summary>
+    public string Typed(string parameter, string type) => CastsValues ? $"CAST({parameter} AS {type})" : parameter;
+}

@@ -1,0 +1,10 @@
+namespace PushConsole.Ledger;
+
+public static class LedgerServiceCollectionExtensions
+{
+    public static IServiceCollection AddDeliveryLedger(this IServiceCollection services)
+    {
+        services.AddSingleton<DeliveryLedger>();
+        return services;
+    }
+}

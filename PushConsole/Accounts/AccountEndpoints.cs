@@ -1,0 +1,42 @@
+using PushConsole.Api;
+
+namespace PushConsole.Accounts;
+
+public static class AccountEndpoints
+{
+    /// <summary>An account as the API shows it: everything but the secret.</summary>
+    public sealed record AccountView(int Id, string Name, AccountKind Kind, string AppId, string ApiBaseUrl, int SendRatePerSecond,
+        int DailyQuota, string TimeZone, TokenMode TokenMode, TimeOnly? QuietFrom, TimeOnly? QuietUntil, bool HasSecret)
+    {
+        public static AccountView Of(WeChatAccount a) => new(a.Id, a.Name, a.Kind, a.AppId, a.ApiBaseUrl, a.SendRatePerSecond,
+            a.DailyQuota, a.TimeZone, a.TokenMode, a.QuietFrom, a.QuietUntil, a.SecretCipher.Length > 0);
+    }
+
+    public static RouteGroupBuilder MapAccountEndpoints(this RouteGroupBuilder api)
+    {
+        var accounts = api.MapGroup("/accounts").WithTags("Accounts");
+        accounts.MapGet("/", async (AccountService service) => (await service.ListAsync()).Select(AccountView.Of));
+        accounts.MapGet("/{id:int}", async (int id, AccountService service) =>
+            await service.FindAsync(id) is { } a ? Results.Ok(AccountView.Of(a)) : Results.Problem(statusCode: 404, title: "No such account"));
+
+        var admin = accounts.MapGroup("").AdminOnly();
+        admin.MapPost("/", async (AccountInput input, AccountService service) =>
+        {
+            var result = await service.CreateAsync(input);
+            return result.Succeeded
+                ? Results.Created($"/api/v1/accounts/{result.Account!.Id}", AccountView.Of(result.Account))
+                : Invalid(result.Errors);
+        });
+        admin.MapPut("/{id:int}", async (int id, AccountInput input, AccountService service) =>
+        {
+            var result = await service.UpdateAsync(id, input);
+            return result.Succeeded ? Results.Ok(AccountView.Of(result.Account!)) : Invalid(result.Errors);
+        });
+        admin.MapDelete("/{id:int}", async (int id, AccountService service) =>
+            await service.DeleteAsync(id) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "No such account"));
+        return api;
+    }
+
+    private static IResult Invalid(IReadOnlyList<string> errors) =>
+        Results.Problem(statusCode: 400, title: "The account is not valid", detail: string.Join(" ", errors));
+}
