@@ -33,7 +33,10 @@ public sealed class WeChatClient
     /// <summary>sns/jscode2session: exchanges a mini program login code for the user's openid and session key.</summary>
     public async Task<WeChatResult<LoginSession>> Code2SessionAsync(string code, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(code);
+        if (string.IsNullOrWhiteSpace(code))
+        {
+            return WeChatResult<LoginSession>.Failure(new WeChatError(WeChatErrorKind.CredentialInvalid, 0, "The login code is empty."));
+        }
         if (baseUrl is null)
         {
             return WeChatResult<LoginSession>.Failure(WeChatUrls.MissingBase(Account));
@@ -206,7 +209,7 @@ public sealed class WeChatClient
         return attempt.Error is { } error ? SendOutcome.Failure(error) : SendOutcome.Success(attempt.Reply!.MsgId);
     }
 
-    private Task<Attempt<T>> CallAsync<T>(TokenCall<T> call, CancellationToken cancellationToken) where T : WeChatReply =>
+    private ValueTask<Attempt<T>> CallAsync<T>(TokenCall<T> call, CancellationToken cancellationToken) where T : WeChatReply =>
         services.Transport.WithRetriesAsync(static (s, ct) => s.client.AttemptAsync(s.call, ct), (client: this, call), cancellationToken);
 
     /// <summary>
@@ -214,7 +217,7 @@ public sealed class WeChatClient
     /// refresh), a send permit if it is a send, then call. When WeChat refuses the token (40001/40014/42001) it is
     /// invalidated, if still current, and the call is made once more with a fresh token.
     /// </summary>
-    private async Task<Attempt<T>> AttemptAsync<T>(TokenCall<T> call, CancellationToken cancellationToken) where T : WeChatReply
+    private async ValueTask<Attempt<T>> AttemptAsync<T>(TokenCall<T> call, CancellationToken cancellationToken) where T : WeChatReply
     {
         if (baseUrl is null)
         {

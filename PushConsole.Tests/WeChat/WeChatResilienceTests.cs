@@ -291,3 +291,25 @@ public class WeChatTimeoutTests : WeChatTestBase
         }
     }
 }
+
+/// <summary>The console itself registers the client and checks its settings before it serves.</summary>
+public class WeChatHostingTests
+{
+    [Fact]
+    public async Task The_console_offers_the_WeChat_client_factory()
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+
+        Assert.NotNull(host.Services.GetRequiredService<IWeChatClientFactory>());
+    }
+
+    [Fact]
+    public async Task The_console_refuses_to_start_with_invalid_WeChat_settings()
+    {
+        await using var host = new ConsoleHost(TestDatabases.NewSqlite(), new Dictionary<string, string?> { ["WeChat:RetryMaxDelay"] = "00:00:00.001" });
+
+        var error = Assert.ThrowsAny<Exception>(() => host.Start());
+
+        Assert.Contains("WeChat:RetryMaxDelay", error.ToString());
+    }
+}
