@@ -1,5 +1,6 @@
 using PushConsole.Api;
 using PushConsole.Components;
+using PushConsole.Credentials;
 using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.SignIn;
@@ -11,6 +12,7 @@ builder.AddConsoleDatabase();
 builder.AddConsoleScheduler();
 builder.AddConsoleSignIn();
 builder.AddConsoleApi();
+builder.AddCredentialPool();
 builder.AddConsoleHealth();
 builder.AddConsoleShell();
 

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using PushConsole.Accounts;
+using PushConsole.Credentials;
+using PushConsole.MiniProgram;
 using PushConsole.Templates;
 using PushConsole.Users;
 
@@ -19,6 +21,9 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<WeChatAccount> Accounts => Set<WeChatAccount>();
     public DbSet<MessageTemplate> Templates => Set<MessageTemplate>();
+    public DbSet<Credential> Credentials => Set<Credential>();
+    public DbSet<MiniProgramUser> MiniProgramUsers => Set<MiniProgramUser>();
+    public DbSet<ActivityEvent> ActivityEvents => Set<ActivityEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using PushConsole.Credentials;
 using PushConsole.Users;
 
 namespace PushConsole.Api;
@@ -30,6 +31,7 @@ public static class ApiHosting
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiUser).WithTags("PushConsole");
         api.MapMeEndpoints();
         api.MapUserEndpoints();
+        api.MapInventoryEndpoints();
         return app;
     }
 
