@@ -3,6 +3,7 @@ using PushConsole.Components;
 using PushConsole.Credentials;
 using PushConsole.Health;
 using PushConsole.Hosting;
+using PushConsole.MiniProgram;
 using PushConsole.SignIn;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +14,7 @@ builder.AddConsoleScheduler();
 builder.AddConsoleSignIn();
 builder.AddConsoleApi();
 builder.AddCredentialPool();
+builder.AddMiniProgramEndpoints();
 builder.AddConsoleHealth();
 builder.AddConsoleShell();
 
@@ -21,9 +23,11 @@ var app = builder.Build();
 await app.PrepareDatabaseAsync();
 
 app.UseConsolePipeline();
+app.UseMiniProgramRateLimits();
 app.MapConsoleHealth();
 app.MapSignIn();
 app.MapConsoleApi();
+app.MapMiniProgramEndpoints();
 app.MapConsoleShell();
 
 app.Run();
