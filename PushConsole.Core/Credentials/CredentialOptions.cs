@@ -14,6 +14,9 @@ public sealed class CredentialOptions
     /// </summary>
     public int RetentionDays { get; set; } = 30;
 
+    /// <summary>How often the Credentials dashboard re-reads the inventory while open.</summary>
+    public TimeSpan DashboardRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Concurrent intake transactions; SQLite has one writer, PostgreSQL gains from a few.</summary>
     public int? IntakeWriters { get; set; }
 
@@ -29,6 +32,10 @@ public sealed class CredentialOptions
         if (RetentionDays < 1)
         {
             throw new ConfigurationException("Credentials:RetentionDays must be at least 1.");
+        }
+        if (DashboardRefreshInterval < TimeSpan.FromMilliseconds(200))
+        {
+            throw new ConfigurationException("Credentials:DashboardRefreshInterval must be at least 200 ms.");
         }
         if (IntakeWriters is < 1 or > 64)
         {
