@@ -7,6 +7,7 @@ using PushConsole.Credentials;
 using PushConsole.MiniProgram;
 using PushConsole.Templates;
 using PushConsole.Users;
+using PushConsole.WeChat;
 
 namespace PushConsole.Persistence;
 
@@ -24,6 +25,7 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<Credential> Credentials => Set<Credential>();
     public DbSet<MiniProgramUser> MiniProgramUsers => Set<MiniProgramUser>();
     public DbSet<ActivityEvent> ActivityEvents => Set<ActivityEvent>();
+    public DbSet<StoredAccessToken> AccessTokens => Set<StoredAccessToken>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

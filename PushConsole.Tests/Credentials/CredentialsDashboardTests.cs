@@ -7,7 +7,7 @@ using static Microsoft.Playwright.Assertions;
 namespace PushConsole.Tests.Credentials;
 
 [Collection(BrowserCollection.Name)]
-public class CredentialsDashboardTests(Browser browser)
+public class CredentialsDashboardTests(Infrastructure.Browser browser)
 {
     [Fact]
     public async Task The_dashboard_shows_the_seeded_inventory_with_charts_and_follows_new_credentials_live()
