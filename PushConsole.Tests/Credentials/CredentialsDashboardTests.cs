@@ -12,14 +12,13 @@ public class CredentialsDashboardTests(Infrastructure.Browser browser)
     [Fact]
     public async Task The_dashboard_shows_the_seeded_inventory_with_charts_and_follows_new_credentials_live()
     {
-        // Blazor checks its prerendered component descriptors against the TimeProvider, so keep the clock at real time.
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new ManualTimeProvider();
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite,
             new Dictionary<string, string?> { ["Credentials:DashboardRefreshInterval"] = "00:00:00.500" },
             s => s.AddSingleton<TimeProvider>(clock));
         await TestAccounts.CreateMiniProgramAsync(host.Contexts(), "wxaaaaemptydemo01");
         var account = await TestAccounts.CreateMiniProgramAsync(host.Contexts(), "wxdashboarddemo01");
-        await InventorySeed.SeedAsync(host.Services, account.Id, clock, clock.GetUtcNow());
+        await InventorySeed.SeedAsync(host.Services, account.Id, clock);
         var page = await browser.NewPageAsync(host.BaseAddress);
         await page.SignInAsync(ConsoleHost.AdminEmail, ConsoleHost.AdminPassword);
 
@@ -55,12 +54,11 @@ public class CredentialsDashboardTests(Infrastructure.Browser browser)
     [Fact]
     public async Task Choosing_another_account_shows_its_own_figures()
     {
-        // Blazor checks its prerendered component descriptors against the TimeProvider, so keep the clock at real time.
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new ManualTimeProvider();
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite, testServices: s => s.AddSingleton<TimeProvider>(clock));
         var seeded = await TestAccounts.CreateMiniProgramAsync(host.Contexts(), "wxaaaseeded00001");
         var empty = await TestAccounts.CreateMiniProgramAsync(host.Contexts(), "wxbbbempty000001");
-        await InventorySeed.SeedAsync(host.Services, seeded.Id, clock, clock.GetUtcNow());
+        await InventorySeed.SeedAsync(host.Services, seeded.Id, clock);
         var page = await browser.NewPageAsync(host.BaseAddress);
         await page.SignInAsync(ConsoleHost.AdminEmail, ConsoleHost.AdminPassword);
         await page.GotoAsync("credentials");

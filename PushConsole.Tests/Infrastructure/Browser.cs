@@ -29,7 +29,12 @@ public sealed class Browser : IAsyncLifetime
     {
         var context = await Chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString() });
         context.SetDefaultTimeout(15_000);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        // Keep what the browser complained about: a test that fails on the page then says why.
+        var log = PageExtensions.ConsoleOf(page);
+        page.Console += (_, message) => { if (message.Type is "error" or "warning") log.Add($"{message.Type}: {message.Text}"); };
+        page.PageError += (_, error) => log.Add($"page error: {error}");
+        return page;
     }
 
     public async Task DisposeAsync()
@@ -57,8 +62,20 @@ public static class PageExtensions
         await page.WaitForInteractiveAsync();
     }
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, List<string>> Consoles = new();
+
+    public static List<string> ConsoleOf(IPage page) => Consoles.GetOrCreateValue(page);
+
     public static async Task WaitForInteractiveAsync(this IPage page)
     {
-        await Assertions.Expect(page.Locator("#interactive")).ToHaveTextAsync("True", new() { Timeout = 20_000 });
+        try
+        {
+            await Assertions.Expect(page.Locator("#interactive")).ToHaveTextAsync("True", new() { Timeout = 20_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            throw new InvalidOperationException(
+                $"The page did not become interactive. Browser console:\n{string.Join("\n", ConsoleOf(page))}", e);
+        }
     }
 }

@@ -6,6 +6,9 @@ public static class ShellHosting
 {
     public static WebApplicationBuilder AddConsoleShell(this WebApplicationBuilder builder)
     {
+        // Package assets (_content/Radzen.Blazor) are read from the build's manifest in every environment when running
+        // from a build rather than a publish; without this only Development finds them.
+        builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddRadzenComponents();
         return builder;
