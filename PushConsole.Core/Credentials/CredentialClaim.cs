@@ -35,8 +35,11 @@ public sealed record CredentialClaim(
     /// <summary>Uses the credential has after this claim (0: it is now used up).</summary>
     int UsesLeft);
 
-/// <summary>How WeChat answered a send made with a claimed credential, as far as the pool is concerned.</summary>
-public enum SendOutcome
+/// <summary>
+/// How a send made with a claimed credential ended, as far as the pool is concerned. The WeChat client's
+/// <see cref="WeChat.SendOutcome"/> maps onto it (<see cref="ClaimOutcomes.Of"/>); callers may pass that directly.
+/// </summary>
+public enum ClaimOutcome
 {
     /// <summary>Delivered: the use stays spent.</summary>
     Sent = 1,
@@ -50,4 +53,20 @@ public enum SendOutcome
     GrantMissing = 5,
     /// <summary>Not delivered for a reason of the message or the user (40003, 47003...): the credential was not spent, the use goes back.</summary>
     RejectedForOtherReason = 6,
+}
+
+public static class ClaimOutcomes
+{
+    /// <summary>
+    /// What a WeChat answer means for the credential: 41028 invalid, 41029 used up, 43101 no grant; a send that
+    /// failed for any other reason (network, token, quota, template, data, recipient) did not spend the use.
+    /// </summary>
+    public static ClaimOutcome Of(WeChat.SendOutcome outcome) => outcome.Succeeded ? ClaimOutcome.Sent : outcome.Kind switch
+    {
+        WeChat.WeChatErrorKind.CredentialInvalid => ClaimOutcome.CredentialInvalid,
+        WeChat.WeChatErrorKind.CredentialUsed => ClaimOutcome.CredentialUsedUp,
+        WeChat.WeChatErrorKind.NoGrant => ClaimOutcome.GrantMissing,
+        _ when outcome.IsRetryable => ClaimOutcome.TransientFailure,
+        _ => ClaimOutcome.RejectedForOtherReason,
+    };
 }

@@ -5,7 +5,7 @@ namespace PushConsole.Credentials;
 
 /// <summary>
 /// The pool every push draws from. A send claims one use of a user's credential, sends, then settles the claim
-/// with WeChat's answer (<see cref="SettleAsync"/>): a transient failure gives the use back, 41028/41029 close the
+/// with WeChat's answer (<see cref="SettleAsync(CredentialClaim, WeChat.SendOutcome, CancellationToken)"/>): a transient failure gives the use back, 41028/41029 close the
 /// credential so the next claim takes the user's next one.
 /// </summary>
 public sealed class CredentialPool
@@ -50,24 +50,31 @@ public sealed class CredentialPool
         return all;
     }
 
-    /// <summary>Applies WeChat's answer to a claimed use. Returns true when the caller should claim the user's next credential and retry.</summary>
-    public async Task<bool> SettleAsync(CredentialClaim claim, SendOutcome outcome, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Applies the WeChat client's answer to a claimed use. Returns true when the caller should claim the user's next
+    /// credential and send again (41028/41029).
+    /// </summary>
+    public Task<bool> SettleAsync(CredentialClaim claim, WeChat.SendOutcome outcome, CancellationToken cancellationToken = default) =>
+        SettleAsync(claim, ClaimOutcomes.Of(outcome), cancellationToken);
+
+    /// <summary>Applies how a send with a claimed use ended. Returns true when the caller should claim the user's next credential and retry.</summary>
+    public async Task<bool> SettleAsync(CredentialClaim claim, ClaimOutcome outcome, CancellationToken cancellationToken = default)
     {
         switch (outcome)
         {
-            case SendOutcome.Sent:
+            case ClaimOutcome.Sent:
                 return false;
-            case SendOutcome.TransientFailure:
-            case SendOutcome.RejectedForOtherReason:
+            case ClaimOutcome.TransientFailure:
+            case ClaimOutcome.RejectedForOtherReason:
                 await ReleaseAsync(claim.CredentialId, cancellationToken);
                 return false;
-            case SendOutcome.CredentialInvalid:
+            case ClaimOutcome.CredentialInvalid:
                 await MarkInvalidAsync(claim.CredentialId, cancellationToken);
                 return true;
-            case SendOutcome.CredentialUsedUp:
+            case ClaimOutcome.CredentialUsedUp:
                 await MarkUsedAsync(claim.CredentialId, cancellationToken);
                 return true;
-            case SendOutcome.GrantMissing:
+            case ClaimOutcome.GrantMissing:
                 if (claim.TemplateId is { } templateId)
                 {
                     await DropGrantsAsync(claim.AccountId, claim.OpenId, templateId, cancellationToken);

@@ -155,7 +155,7 @@ public class CredentialPoolTests
         var claim = await pool.Pool.ClaimAsync(pool.AccountId, "user", CredentialDemand.TemplateMessage);
         Assert.Null(await pool.Pool.ClaimAsync(pool.AccountId, "user", CredentialDemand.TemplateMessage));
 
-        var retry = await pool.Pool.SettleAsync(claim!, SendOutcome.TransientFailure);
+        var retry = await pool.Pool.SettleAsync(claim!, ClaimOutcome.TransientFailure);
 
         Assert.False(retry);
         var again = await pool.Pool.ClaimAsync(pool.AccountId, "user", CredentialDemand.TemplateMessage);
@@ -190,7 +190,7 @@ public class CredentialPoolTests
         var claim = await pool.Pool.ClaimAsync(pool.AccountId, "user", CredentialDemand.TemplateMessage);
         Assert.Equal("prepay-soon", claim!.Value);
 
-        var retry = await pool.Pool.SettleAsync(claim, SendOutcome.CredentialInvalid);
+        var retry = await pool.Pool.SettleAsync(claim, ClaimOutcome.CredentialInvalid);
         var next = await pool.Pool.ClaimAsync(pool.AccountId, "user", CredentialDemand.TemplateMessage);
 
         Assert.True(retry);
@@ -208,7 +208,7 @@ public class CredentialPoolTests
         await pool.ReportAsync("payer", new ReportedCredential("prepay", CredentialKind.PrepayId));
         var claim = await pool.Pool.ClaimAsync(pool.AccountId, "payer", CredentialDemand.TemplateMessage);
 
-        Assert.True(await pool.Pool.SettleAsync(claim!, SendOutcome.CredentialUsedUp));
+        Assert.True(await pool.Pool.SettleAsync(claim!, ClaimOutcome.CredentialUsedUp));
 
         Assert.Null(await pool.Pool.ClaimAsync(pool.AccountId, "payer", CredentialDemand.TemplateMessage));
         var row = Assert.Single(await pool.RowsAsync());
@@ -226,7 +226,7 @@ public class CredentialPoolTests
         await pool.Pool.AddGrantsAsync(pool.AccountId, "subscriber", [shipped.Id, shipped.Id, shipped.Id, refund.Id]);
         var claim = await pool.Pool.ClaimAsync(pool.AccountId, "subscriber", CredentialDemand.SubscribeGrant(shipped.Id));
 
-        Assert.False(await pool.Pool.SettleAsync(claim!, SendOutcome.GrantMissing));
+        Assert.False(await pool.Pool.SettleAsync(claim!, ClaimOutcome.GrantMissing));
 
         Assert.Null(await pool.Pool.ClaimAsync(pool.AccountId, "subscriber", CredentialDemand.SubscribeGrant(shipped.Id)));
         Assert.NotNull(await pool.Pool.ClaimAsync(pool.AccountId, "subscriber", CredentialDemand.SubscribeGrant(refund.Id)));

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
+using PushConsole.WeChat;
 
 namespace PushConsole.MiniProgram;
 
@@ -13,6 +14,8 @@ public static class MiniProgramHosting
     /// <summary>The session-token scheme and policy, and the per-user rate limit of the mini program endpoint.</summary>
     public static WebApplicationBuilder AddMiniProgramEndpoints(this WebApplicationBuilder builder)
     {
+        // Login calls jscode2session through the WeChat client (registration is idempotent for other features).
+        builder.Services.AddWeChatClient(builder.Configuration);
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, MiniProgramSessionHandler>(MiniProgramSessionHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
@@ -65,6 +68,7 @@ public static class MiniProgramHosting
             // Not the console's sign-in: login is AllowAnonymous, the other routes require the session policy
             // (which replaces the sign-in fallback policy). JSON with a bearer token, no cookies: no antiforgery.
             .DisableAntiforgery();
+        group.MapMiniProgramLogin();
         group.MapMiniProgramRoutes();
         return app;
     }
