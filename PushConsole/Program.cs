@@ -2,8 +2,10 @@ using PushConsole;
 using PushConsole.Accounts;
 using PushConsole.Api;
 using PushConsole.Components;
+using PushConsole.Credentials;
 using PushConsole.Health;
 using PushConsole.Hosting;
+using PushConsole.MiniProgram;
 using PushConsole.SignIn;
 using PushConsole.Templates;
 
@@ -14,7 +16,6 @@ try
     builder.AddOperatorConfiguration();
     builder.AddConsoleDatabase();
     builder.AddConsoleScheduler();
-    builder.AddConsoleWeChat();
     builder.AddConsoleSignIn();
     builder.AddConsoleApi();
     builder.AddConsoleHealth();
@@ -23,15 +24,19 @@ try
     builder.AddConsoleWeChat();
     builder.AddAccounts();
     builder.AddTemplates();
+    builder.AddCredentialPool();
+    builder.AddMiniProgramEndpoints();
 
     var app = builder.Build();
 
     await app.PrepareDatabaseAsync();
 
     app.UseConsolePipeline();
+    app.UseMiniProgramRateLimits();
     app.MapConsoleHealth();
     app.MapSignIn();
     app.MapConsoleApi();
+    app.MapMiniProgramEndpoints();
     app.MapEmbeddedSimulator();
     app.MapConsoleShell();
     app.AnnounceSignIn();

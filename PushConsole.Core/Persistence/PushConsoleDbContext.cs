@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using PushConsole.Accounts;
 using PushConsole.Ledger;
+using PushConsole.Credentials;
+using PushConsole.MiniProgram;
 using PushConsole.Templates;
 using PushConsole.Users;
 using PushConsole.WeChat;
@@ -23,6 +25,9 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<MessageTemplate> Templates => Set<MessageTemplate>();
     public DbSet<DeliveryRun> DeliveryRuns => Set<DeliveryRun>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<Credential> Credentials => Set<Credential>();
+    public DbSet<MiniProgramUser> MiniProgramUsers => Set<MiniProgramUser>();
+    public DbSet<ActivityEvent> ActivityEvents => Set<ActivityEvent>();
     public DbSet<StoredAccessToken> AccessTokens => Set<StoredAccessToken>();
 
     protected override void OnModelCreating(ModelBuilder builder)

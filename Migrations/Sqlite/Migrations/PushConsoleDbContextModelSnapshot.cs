@@ -207,6 +207,73 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.ToTable("Accounts", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ClosedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TemplateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("UsesLeft")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Value")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TemplateId")
+                        .HasDatabaseName("IX_Credentials_Template")
+                        .HasFilter("\"TemplateId\" IS NOT NULL");
+
+                    b.HasIndex("AccountId", "ExpiresAt")
+                        .HasDatabaseName("IX_Credentials_Expiry")
+                        .HasFilter("\"Status\" = 1");
+
+                    b.HasIndex("AccountId", "ReceivedAt")
+                        .HasDatabaseName("IX_Credentials_Received");
+
+                    b.HasIndex("AccountId", "Value")
+                        .IsUnique()
+                        .HasDatabaseName("UX_Credentials_Account_Value");
+
+                    b.HasIndex("AccountId", "Status", "ClosedAt")
+                        .HasDatabaseName("IX_Credentials_Closed")
+                        .HasFilter("\"Status\" <> 1");
+
+                    b.HasIndex("AccountId", "OpenId", "TemplateId", "ExpiresAt")
+                        .HasDatabaseName("IX_Credentials_Claim")
+                        .HasFilter("\"Status\" = 1");
+
+                    b.ToTable("Credentials", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>
                 {
                     b.Property<long>("Id")
@@ -346,6 +413,69 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.HasIndex("ChannelId", "Id");
 
                     b.ToTable("DeliveryRuns", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OccurredAt");
+
+                    b.HasIndex("AccountId", "OpenId", "Type", "OccurredAt");
+
+                    b.ToTable("ActivityEvents", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.MiniProgramUser", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FirstSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastLoginAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UnionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AccountId", "OpenId")
+                        .IsUnique();
+
+                    b.ToTable("MiniProgramUsers", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.Persistence.DataProtectionKey", b =>
@@ -640,6 +770,24 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PushConsole.Templates.MessageTemplate", "Template")
+                        .WithMany()
+                        .HasForeignKey("TemplateId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.Navigation("Account");
+
+                    b.Navigation("Template");
+                });
+
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>
                 {
                     b.HasOne("PushConsole.Ledger.DeliveryRun", null)
@@ -647,6 +795,28 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Account");
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.MiniProgramUser", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Account");
                 });
 
             modelBuilder.Entity("PushConsole.Templates.MessageTemplate", b =>

@@ -137,6 +137,51 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "ActivityEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    OccurredAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ActivityEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ActivityEvents_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MiniProgramUsers",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    UnionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    FirstSeenAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastLoginAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MiniProgramUsers", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_MiniProgramUsers_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Templates",
                 columns: table => new
                 {
@@ -335,11 +380,55 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "Credentials",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    Value = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: true),
+                    UsesLeft = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ClosedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Credentials", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Credentials_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Credentials_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_Accounts_AppId",
                 table: "Accounts",
                 column: "AppId",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ActivityEvents_AccountId_OpenId_Type_OccurredAt",
+                table: "ActivityEvents",
+                columns: new[] { "AccountId", "OpenId", "Type", "OccurredAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ActivityEvents_OccurredAt",
+                table: "ActivityEvents",
+                column: "OccurredAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ApiTokens_Hash",
@@ -390,6 +479,41 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Claim",
+                table: "Credentials",
+                columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt" },
+                filter: "\"Status\" = 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Closed",
+                table: "Credentials",
+                columns: new[] { "AccountId", "Status", "ClosedAt" },
+                filter: "\"Status\" <> 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Expiry",
+                table: "Credentials",
+                columns: new[] { "AccountId", "ExpiresAt" },
+                filter: "\"Status\" = 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Received",
+                table: "Credentials",
+                columns: new[] { "AccountId", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Template",
+                table: "Credentials",
+                column: "TemplateId",
+                filter: "\"TemplateId\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "UX_Credentials_Account_Value",
+                table: "Credentials",
+                columns: new[] { "AccountId", "Value" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_AccountId_Recipient_LocalDay",
                 table: "Deliveries",
                 columns: new[] { "AccountId", "Recipient", "LocalDay" });
@@ -427,6 +551,12 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 column: "Status");
 
             migrationBuilder.CreateIndex(
+                name: "IX_MiniProgramUsers_AccountId_OpenId",
+                table: "MiniProgramUsers",
+                columns: new[] { "AccountId", "OpenId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Templates_AccountId_WeChatTemplateId",
                 table: "Templates",
                 columns: new[] { "AccountId", "WeChatTemplateId" },
@@ -438,6 +568,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
         {
             migrationBuilder.DropTable(
                 name: "AccessTokens");
+
+            migrationBuilder.DropTable(
+                name: "ActivityEvents");
 
             migrationBuilder.DropTable(
                 name: "ApiTokens");
@@ -458,19 +591,25 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "Credentials");
+
+            migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "Deliveries");
 
             migrationBuilder.DropTable(
-                name: "Templates");
+                name: "MiniProgramUsers");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "Templates");
 
             migrationBuilder.DropTable(
                 name: "DeliveryRuns");

@@ -138,6 +138,51 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "ActivityEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    OccurredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ActivityEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ActivityEvents_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MiniProgramUsers",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    UnionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    FirstSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastLoginAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MiniProgramUsers", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_MiniProgramUsers_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Templates",
                 columns: table => new
                 {
@@ -336,11 +381,55 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "Credentials",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    Value = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    TemplateId = table.Column<int>(type: "integer", nullable: true),
+                    UsesLeft = table.Column<int>(type: "integer", nullable: false),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    ReceivedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ClosedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Credentials", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Credentials_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Credentials_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_Accounts_AppId",
                 table: "Accounts",
                 column: "AppId",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ActivityEvents_AccountId_OpenId_Type_OccurredAt",
+                table: "ActivityEvents",
+                columns: new[] { "AccountId", "OpenId", "Type", "OccurredAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ActivityEvents_OccurredAt",
+                table: "ActivityEvents",
+                column: "OccurredAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ApiTokens_Hash",
@@ -391,6 +480,41 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Claim",
+                table: "Credentials",
+                columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt" },
+                filter: "\"Status\" = 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Closed",
+                table: "Credentials",
+                columns: new[] { "AccountId", "Status", "ClosedAt" },
+                filter: "\"Status\" <> 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Expiry",
+                table: "Credentials",
+                columns: new[] { "AccountId", "ExpiresAt" },
+                filter: "\"Status\" = 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Received",
+                table: "Credentials",
+                columns: new[] { "AccountId", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Template",
+                table: "Credentials",
+                column: "TemplateId",
+                filter: "\"TemplateId\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "UX_Credentials_Account_Value",
+                table: "Credentials",
+                columns: new[] { "AccountId", "Value" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_AccountId_Recipient_LocalDay",
                 table: "Deliveries",
                 columns: new[] { "AccountId", "Recipient", "LocalDay" });
@@ -428,6 +552,12 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 column: "Status");
 
             migrationBuilder.CreateIndex(
+                name: "IX_MiniProgramUsers_AccountId_OpenId",
+                table: "MiniProgramUsers",
+                columns: new[] { "AccountId", "OpenId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Templates_AccountId_WeChatTemplateId",
                 table: "Templates",
                 columns: new[] { "AccountId", "WeChatTemplateId" },
@@ -439,6 +569,9 @@ namespace PushConsole.Migrations.Postgres.Migrations
         {
             migrationBuilder.DropTable(
                 name: "AccessTokens");
+
+            migrationBuilder.DropTable(
+                name: "ActivityEvents");
 
             migrationBuilder.DropTable(
                 name: "ApiTokens");
@@ -459,19 +592,25 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "Credentials");
+
+            migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "Deliveries");
 
             migrationBuilder.DropTable(
-                name: "Templates");
+                name: "MiniProgramUsers");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "Templates");
 
             migrationBuilder.DropTable(
                 name: "DeliveryRuns");
