@@ -3,6 +3,7 @@ using PushConsole.Accounts;
 using PushConsole.Api;
 using PushConsole.Components;
 using PushConsole.Credentials;
+using PushConsole.Demo;
 using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.MiniProgram;
@@ -26,6 +27,7 @@ try
     builder.AddTemplates();
     builder.AddCredentialPool();
     builder.AddMiniProgramEndpoints();
+    builder.AddDemoData();
 
     var app = builder.Build();
 
