@@ -73,8 +73,9 @@ internal sealed class CredentialConfiguration : IEntityTypeConfiguration<Credent
 
         // A formId is stored once per app, whoever reports it again. Grants have no value (NULLs never collide).
         entity.HasIndex(c => new { c.AccountId, c.Value }).IsUnique().HasDatabaseName("UX_Credentials_Account_Value");
-        // The claim path: a user's usable credentials of one kind (TemplateId null = formId/prepay), earliest expiry first.
-        entity.HasIndex(c => new { c.AccountId, c.OpenId, c.TemplateId, c.ExpiresAt })
+        // The claim path: a user's usable credentials of one kind (TemplateId null = formId/prepay), earliest expiry
+        // first; Id last so "ORDER BY ExpiresAt, Id" comes straight from the index on PostgreSQL too.
+        entity.HasIndex(c => new { c.AccountId, c.OpenId, c.TemplateId, c.ExpiresAt, c.Id })
             .HasFilter(IsAvailable).HasDatabaseName("IX_Credentials_Claim");
         // The sweep and the "expiring within" figures.
         entity.HasIndex(c => new { c.AccountId, c.ExpiresAt }).HasFilter(IsAvailable).HasDatabaseName("IX_Credentials_Expiry");

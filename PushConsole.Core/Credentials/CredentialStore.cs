@@ -38,6 +38,14 @@ internal abstract class CredentialStore : IAsyncDisposable
         _ => throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not supported."),
     };
 
+    /// <summary>
+    /// Which of the user's rows a demand may take. formIds and prepay_ids always expire, so their filter is a plain
+    /// range on the claim index's last key; grants (no expiry today) keep the NULL case.
+    /// </summary>
+    protected static string KindFilter(CredentialDemand demand, string parameterPrefix) => demand.IsGrant
+        ? $"c.\"TemplateId\" = {parameterPrefix}template AND (c.\"ExpiresAt\" IS NULL OR c.\"ExpiresAt\" > {parameterPrefix}now)"
+        : $"c.\"TemplateId\" IS NULL AND c.\"ExpiresAt\" > {parameterPrefix}now";
+
     protected const int Available = (int)CredentialStatus.Available;
     protected const int Used = (int)CredentialStatus.Used;
 }

@@ -62,8 +62,7 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
                 CROSS JOIN LATERAL (
                     SELECT c."Id" FROM "Credentials" AS c
                     WHERE c."AccountId" = @account AND c."OpenId" = w.open_id AND c."Status" = {Available}
-                      AND {(demand.IsGrant ? "c.\"TemplateId\" = @template" : "c.\"TemplateId\" IS NULL")}
-                      AND (c."ExpiresAt" IS NULL OR c."ExpiresAt" > @now)
+                      AND {KindFilter(demand, "@")}
                     ORDER BY c."ExpiresAt", c."Id"
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED) AS p)

@@ -19,8 +19,7 @@ internal sealed class SqliteCredentialStore(string connectionString) : Credentia
     public override async Task<bool[]> InsertFormIdsAsync(IReadOnlyList<NewFormId> rows, CancellationToken cancellationToken)
     {
         var inserted = new bool[rows.Count];
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -63,15 +62,13 @@ internal sealed class SqliteCredentialStore(string connectionString) : Credentia
             WHERE "Status" = {Available} AND "UsesLeft" > 0 AND "Id" IN (
                 SELECT (SELECT c."Id" FROM "Credentials" AS c
                         WHERE c."AccountId" = $account AND c."OpenId" = u.value AND c."Status" = {Available}
-                          AND {(demand.IsGrant ? "c.\"TemplateId\" = $template" : "c.\"TemplateId\" IS NULL")}
-                          AND (c."ExpiresAt" IS NULL OR c."ExpiresAt" > $now)
+                          AND {KindFilter(demand, "$")}
                         ORDER BY c."ExpiresAt", c."Id" LIMIT 1)
                 FROM json_each($openIds) AS u)
             RETURNING "Id", "OpenId", "Kind", "Value", "TemplateId", "ExpiresAt", "UsesLeft"
             """;
         var claims = new List<CredentialClaim>(openIds.Count);
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -101,10 +98,23 @@ internal sealed class SqliteCredentialStore(string connectionString) : Credentia
 
     public override async Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
+        var connection = await OpenAsync(cancellationToken);
         // Deferred: a read transaction (a WAL snapshot) that never takes the write lock.
         return (connection, connection.BeginTransaction(deferred: true));
+    }
+
+    /// <summary>
+    /// A pooled connection with a 64 MB page cache: the unique and claim indexes take random keys, and SQLite's
+    /// default 2 MB cache makes every insert read pages back from the OS (measured: about a fifth of the insert cost).
+    /// </summary>
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA cache_size = -65536";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
     }
 
     public override object Instant(DateTimeOffset instant) => instant.UtcTicks;

@@ -267,7 +267,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .HasDatabaseName("IX_Credentials_Closed")
                         .HasFilter("\"Status\" <> 1");
 
-                    b.HasIndex("AccountId", "OpenId", "TemplateId", "ExpiresAt")
+                    b.HasIndex("AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id")
                         .HasDatabaseName("IX_Credentials_Claim")
                         .HasFilter("\"Status\" = 1");
 
