@@ -1,8 +1,10 @@
 using PushConsole.Accounts;
 using PushConsole.Api;
+using PushConsole.Campaigns;
 using PushConsole.Components;
 using PushConsole.Health;
 using PushConsole.Hosting;
+using PushConsole.Outcomes;
 using PushConsole.SignIn;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +17,7 @@ builder.AddConsoleApi();
 builder.AddConsoleHealth();
 builder.AddConsoleShell();
 builder.AddAccounts();
+builder.AddCampaigns();
 
 var app = builder.Build();
 
@@ -24,6 +27,7 @@ app.UseConsolePipeline();
 app.MapConsoleHealth();
 app.MapSignIn();
 app.MapConsoleApi();
+app.MapOutcomeDownloads();
 app.MapConsoleShell();
 
 app.Run();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using PushConsole.Accounts;
+using PushConsole.Campaigns;
 using PushConsole.Ledger;
 using PushConsole.Templates;
 using PushConsole.Users;
@@ -24,6 +25,8 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<DeliveryRun> DeliveryRuns => Set<DeliveryRun>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<StoredAccessToken> AccessTokens => Set<StoredAccessToken>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+    public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

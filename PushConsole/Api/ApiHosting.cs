@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using PushConsole.Accounts;
+using PushConsole.Campaigns;
+using PushConsole.Outcomes;
 using PushConsole.Users;
 
 namespace PushConsole.Api;
@@ -32,6 +34,8 @@ public static class ApiHosting
         api.MapMeEndpoints();
         api.MapUserEndpoints();
         api.MapAccountEndpoints();
+        api.MapCampaignEndpoints();
+        api.MapOutcomeEndpoints();
         return app;
     }
 
