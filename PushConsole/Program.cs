@@ -7,6 +7,7 @@ using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.Outcomes;
 using PushConsole.SignIn;
+using PushConsole.Templates;
 
 try
 {
@@ -20,7 +21,9 @@ try
     builder.AddConsoleHealth();
     builder.AddConsoleShell();
     builder.AddEmbeddedSimulator();
+    builder.AddConsoleWeChat();
     builder.AddAccounts();
+    builder.AddTemplates();
     builder.AddCampaigns();
 
     var app = builder.Build();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using PushConsole.Accounts;
 using PushConsole.Campaigns;
 using PushConsole.Outcomes;
+using PushConsole.Templates;
 using PushConsole.Users;
 
 namespace PushConsole.Api;
@@ -36,6 +37,7 @@ public static class ApiHosting
         api.MapAccountEndpoints();
         api.MapCampaignEndpoints();
         api.MapOutcomeEndpoints();
+        api.MapTemplateEndpoints();
         return app;
     }
 
