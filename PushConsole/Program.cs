@@ -3,9 +3,11 @@ using PushConsole.Accounts;
 using PushConsole.Api;
 using PushConsole.Campaigns;
 using PushConsole.Components;
+using PushConsole.Credentials;
 using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.Outcomes;
+using PushConsole.MiniProgram;
 using PushConsole.SignIn;
 using PushConsole.Templates;
 
@@ -18,6 +20,8 @@ try
     builder.AddConsoleScheduler();
     builder.AddConsoleSignIn();
     builder.AddConsoleApi();
+    builder.AddCredentialPool();
+    builder.AddMiniProgramEndpoints();
     builder.AddConsoleHealth();
     builder.AddConsoleShell();
     builder.AddEmbeddedSimulator();
@@ -31,9 +35,11 @@ try
     await app.PrepareDatabaseAsync();
 
     app.UseConsolePipeline();
+    app.UseMiniProgramRateLimits();
     app.MapConsoleHealth();
     app.MapSignIn();
     app.MapConsoleApi();
+    app.MapMiniProgramEndpoints();
     app.MapOutcomeDownloads();
     app.MapEmbeddedSimulator();
     app.MapConsoleShell();

@@ -5,6 +5,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using PushConsole.Accounts;
 using PushConsole.Campaigns;
 using PushConsole.Ledger;
+using PushConsole.Credentials;
+using PushConsole.MiniProgram;
 using PushConsole.Templates;
 using PushConsole.Users;
 using PushConsole.WeChat;
@@ -27,6 +29,9 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<StoredAccessToken> AccessTokens => Set<StoredAccessToken>();
     public DbSet<Campaign> Campaigns => Set<Campaign>();
     public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
+    public DbSet<Credential> Credentials => Set<Credential>();
+    public DbSet<MiniProgramUser> MiniProgramUsers => Set<MiniProgramUser>();
+    public DbSet<ActivityEvent> ActivityEvents => Set<ActivityEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

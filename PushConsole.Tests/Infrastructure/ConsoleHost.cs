@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using PushConsole.Persistence;
 
 namespace PushConsole.Tests.Infrastructure;
@@ -20,10 +21,13 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
 
     private readonly DatabaseOptions database;
     private readonly Dictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? testServices;
 
-    public ConsoleHost(DatabaseOptions database, IDictionary<string, string?>? settings = null)
+    /// <param name="testServices">Replaces services after the console registered its own (e.g. a manual TimeProvider).</param>
+    public ConsoleHost(DatabaseOptions database, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? testServices = null)
     {
         this.database = database;
+        this.testServices = testServices;
         this.settings = new Dictionary<string, string?>
         {
             ["Database:Provider"] = database.Provider.ToString(),
@@ -60,6 +64,10 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+        if (testServices is not null)
+        {
+            builder.ConfigureTestServices(testServices);
+        }
     }
 
     /// <summary>A client on the real port, optionally carrying a bearer token.</summary>
@@ -73,9 +81,10 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
         return client;
     }
 
-    public static async Task<ConsoleHost> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null)
+    public static async Task<ConsoleHost> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? testServices = null)
     {
         var database = await TestDatabases.NewAsync(provider);
-        return new ConsoleHost(database, settings).Start();
+        return new ConsoleHost(database, settings, testServices).Start();
     }
 }

@@ -4,6 +4,7 @@ using PushConsole.Accounts;
 using PushConsole.Campaigns;
 using PushConsole.Outcomes;
 using PushConsole.Templates;
+using PushConsole.Credentials;
 using PushConsole.Users;
 
 namespace PushConsole.Api;
@@ -38,6 +39,7 @@ public static class ApiHosting
         api.MapCampaignEndpoints();
         api.MapOutcomeEndpoints();
         api.MapTemplateEndpoints();
+        api.MapInventoryEndpoints();
         return app;
     }
 
