@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using PushConsole.Templates;
 using PushConsole.WeChat;
 
 namespace PushConsole.Campaigns;
@@ -7,7 +8,8 @@ public static class CampaignServiceCollectionExtensions
 {
     /// <summary>
     /// Campaigns: their services, the Quartz jobs that fire and execute them, and start-up recovery of unfinished runs.
-    /// Needs the database, the delivery ledger and Quartz (AddPushScheduler); adds the WeChat client if absent.
+    /// Needs the database, the delivery ledger, Quartz (AddPushScheduler) and the credential pool (AddCredentialPool); adds
+    /// the WeChat client and the template renderer if absent.
     /// </summary>
     public static IServiceCollection AddCampaigns(this IServiceCollection services, IConfiguration configuration)
     {
@@ -17,10 +19,12 @@ public static class CampaignServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddWeChatClient(configuration);
 
-        services.TryAddSingleton<CredentialPoolMissing>();
-        services.TryAddSingleton<ICredentialSource>(sp => sp.GetRequiredService<CredentialPoolMissing>());
-        services.TryAddSingleton<IAudienceDirectory>(sp => sp.GetRequiredService<CredentialPoolMissing>());
-        services.TryAddSingleton<IRunMessageFactory, InterimRunMessageFactory>();
+        // The pool (AddCredentialPool) and the renderer are the real pieces; these adapt them to what runs need.
+        services.TryAddSingleton<PoolCredentialSource>();
+        services.TryAddSingleton<ICredentialSource>(sp => sp.GetRequiredService<PoolCredentialSource>());
+        services.TryAddSingleton<IAudienceDirectory>(sp => sp.GetRequiredService<PoolCredentialSource>());
+        services.TryAddSingleton<TemplateRenderer>();
+        services.TryAddSingleton<IRunMessageFactory, TemplateRunMessageFactory>();
 
         services.AddSingleton<RunSignals>();
         services.AddSingleton<RunGate>();
