@@ -59,7 +59,10 @@ public sealed class AccountCalendar
         return time < until ? AtLocal(day, until) : null;
     }
 
-    /// <summary>The instant a local wall-clock time happens; a time skipped by a DST jump moves forward past the gap.</summary>
+    /// <summary>
+    /// The instant a local wall-clock time happens, in UTC (PostgreSQL stores only UTC instants); a time skipped by a
+    /// DST jump moves forward past the gap.
+    /// </summary>
     public DateTimeOffset AtLocal(DateOnly day, TimeOnly time)
     {
         var wall = day.ToDateTime(time, DateTimeKind.Unspecified);
@@ -67,7 +70,7 @@ public sealed class AccountCalendar
         {
             wall = wall.AddMinutes(15);
         }
-        return new DateTimeOffset(wall, Zone.GetUtcOffset(wall));
+        return new DateTimeOffset(wall, Zone.GetUtcOffset(wall)).ToUniversalTime();
     }
 
     public string Describe(DateTimeOffset instant) => $"{Local(instant):yyyy-MM-dd HH:mm} ({Zone.Id})";

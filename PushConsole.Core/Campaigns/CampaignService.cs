@@ -152,7 +152,8 @@ public sealed class CampaignService(IDbContextFactory<PushConsoleDbContext> cont
         campaign.TemplateId = input.TemplateId;
         campaign.Audience = input.Audience;
         campaign.Schedule = input.Schedule;
-        campaign.StartAt = input.Schedule == ScheduleKind.Once ? input.StartAt : null;
+        // Stored in UTC: PostgreSQL keeps instants only in UTC, and the time zone is the campaign's or the account's.
+        campaign.StartAt = input.Schedule == ScheduleKind.Once ? input.StartAt?.ToUniversalTime() : null;
         campaign.Cron = input.Schedule == ScheduleKind.Recurring ? CampaignSchedules.Normalize(input.Cron) : null;
         campaign.TimeZone = string.IsNullOrWhiteSpace(input.TimeZone) ? null : input.TimeZone.Trim();
         campaign.DailyCapPerUser = input.DailyCapPerUser;
