@@ -1,11 +1,13 @@
 using PushConsole;
 using PushConsole.Accounts;
 using PushConsole.Api;
+using PushConsole.Campaigns;
 using PushConsole.Components;
 using PushConsole.Credentials;
 using PushConsole.Demo;
 using PushConsole.Health;
 using PushConsole.Hosting;
+using PushConsole.Outcomes;
 using PushConsole.MiniProgram;
 using PushConsole.SignIn;
 using PushConsole.Templates;
@@ -28,6 +30,7 @@ try
     builder.AddCredentialPool();
     builder.AddMiniProgramEndpoints();
     builder.AddDemoData();
+    builder.AddCampaigns();
 
     var app = builder.Build();
 
@@ -39,6 +42,7 @@ try
     app.MapSignIn();
     app.MapConsoleApi();
     app.MapMiniProgramEndpoints();
+    app.MapOutcomeDownloads();
     app.MapEmbeddedSimulator();
     app.MapConsoleShell();
     app.AnnounceSignIn();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using PushConsole.Accounts;
+using PushConsole.Campaigns;
 using PushConsole.Ledger;
 using PushConsole.Credentials;
 using PushConsole.MiniProgram;
@@ -25,10 +26,12 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<MessageTemplate> Templates => Set<MessageTemplate>();
     public DbSet<DeliveryRun> DeliveryRuns => Set<DeliveryRun>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<StoredAccessToken> AccessTokens => Set<StoredAccessToken>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+    public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
     public DbSet<Credential> Credentials => Set<Credential>();
     public DbSet<MiniProgramUser> MiniProgramUsers => Set<MiniProgramUser>();
     public DbSet<ActivityEvent> ActivityEvents => Set<ActivityEvent>();
-    public DbSet<StoredAccessToken> AccessTokens => Set<StoredAccessToken>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using PushConsole.Accounts;
+using PushConsole.Campaigns;
+using PushConsole.Outcomes;
 using PushConsole.Templates;
 using PushConsole.Credentials;
 using PushConsole.Users;
@@ -34,6 +36,8 @@ public static class ApiHosting
         api.MapMeEndpoints();
         api.MapUserEndpoints();
         api.MapAccountEndpoints();
+        api.MapCampaignEndpoints();
+        api.MapOutcomeEndpoints();
         api.MapTemplateEndpoints();
         api.MapInventoryEndpoints();
         return app;

@@ -109,35 +109,6 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "DeliveryRuns",
-                columns: table => new
-                {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    FireKey = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    AccountId = table.Column<int>(type: "integer", nullable: false),
-                    TemplateId = table.Column<int>(type: "integer", nullable: false),
-                    CampaignId = table.Column<int>(type: "integer", nullable: true),
-                    ChannelId = table.Column<int>(type: "integer", nullable: true),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    StatusReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    HeldUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ExpectedTotal = table.Column<int>(type: "integer", nullable: true),
-                    Cursor = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    AudienceComplete = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    Version = table.Column<int>(type: "integer", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_DeliveryRuns", x => x.Id);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "ActivityEvents",
                 columns: table => new
                 {
@@ -350,35 +321,40 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "Deliveries",
+                name: "Campaigns",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
+                    Id = table.Column<int>(type: "integer", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    RunId = table.Column<long>(type: "bigint", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     AccountId = table.Column<int>(type: "integer", nullable: false),
-                    Recipient = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    SkipReason = table.Column<int>(type: "integer", nullable: false),
-                    ErrCode = table.Column<int>(type: "integer", nullable: true),
-                    ErrMsg = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    MsgId = table.Column<long>(type: "bigint", nullable: true),
-                    CredentialId = table.Column<long>(type: "bigint", nullable: true),
-                    Attempts = table.Column<int>(type: "integer", nullable: false),
-                    LocalDay = table.Column<DateOnly>(type: "date", nullable: false),
+                    TemplateId = table.Column<int>(type: "integer", nullable: false),
+                    Audience = table.Column<int>(type: "integer", nullable: false),
+                    UploadedCount = table.Column<int>(type: "integer", nullable: false),
+                    Schedule = table.Column<int>(type: "integer", nullable: false),
+                    StartAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Cron = table.Column<string>(type: "character varying(120)", maxLength: 120, nullable: true),
+                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    DailyCapPerUser = table.Column<int>(type: "integer", nullable: false),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    SendingSince = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_Deliveries", x => x.Id);
+                    table.PrimaryKey("PK_Campaigns", x => x.Id);
                     table.ForeignKey(
-                        name: "FK_Deliveries_DeliveryRuns_RunId",
-                        column: x => x.RunId,
-                        principalTable: "DeliveryRuns",
+                        name: "FK_Campaigns_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Campaigns_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id");
                 });
 
             migrationBuilder.CreateTable(
@@ -411,6 +387,91 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         name: "FK_Credentials_Templates_TemplateId",
                         column: x => x.TemplateId,
                         principalTable: "Templates",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CampaignRecipients",
+                columns: table => new
+                {
+                    CampaignId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CampaignRecipients", x => new { x.CampaignId, x.OpenId });
+                    table.ForeignKey(
+                        name: "FK_CampaignRecipients_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DeliveryRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    FireKey = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    TemplateId = table.Column<int>(type: "integer", nullable: false),
+                    CampaignId = table.Column<int>(type: "integer", nullable: true),
+                    ChannelId = table.Column<int>(type: "integer", nullable: true),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    StatusReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    HeldUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ExpectedTotal = table.Column<int>(type: "integer", nullable: true),
+                    Cursor = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    AudienceComplete = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeliveryRuns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DeliveryRuns_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Deliveries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    RunId = table.Column<long>(type: "bigint", nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    Recipient = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    SkipReason = table.Column<int>(type: "integer", nullable: false),
+                    ErrCode = table.Column<int>(type: "integer", nullable: true),
+                    ErrMsg = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    MsgId = table.Column<long>(type: "bigint", nullable: true),
+                    CredentialId = table.Column<long>(type: "bigint", nullable: true),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    LocalDay = table.Column<DateOnly>(type: "date", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    SendingSince = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Deliveries", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Deliveries_DeliveryRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "DeliveryRuns",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -480,6 +541,16 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_AccountId",
+                table: "Campaigns",
+                column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_TemplateId",
+                table: "Campaigns",
+                column: "TemplateId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Credentials_Claim",
                 table: "Credentials",
                 columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id" },
@@ -518,6 +589,11 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "IX_Deliveries_AccountId_Recipient_LocalDay",
                 table: "Deliveries",
                 columns: new[] { "AccountId", "Recipient", "LocalDay" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_LocalDay_Status",
+                table: "Deliveries",
+                columns: new[] { "LocalDay", "Status" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_RunId_Recipient",
@@ -592,6 +668,9 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "CampaignRecipients");
+
+            migrationBuilder.DropTable(
                 name: "Credentials");
 
             migrationBuilder.DropTable(
@@ -610,10 +689,13 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetUsers");
 
             migrationBuilder.DropTable(
-                name: "Templates");
+                name: "DeliveryRuns");
 
             migrationBuilder.DropTable(
-                name: "DeliveryRuns");
+                name: "Campaigns");
+
+            migrationBuilder.DropTable(
+                name: "Templates");
 
             migrationBuilder.DropTable(
                 name: "Accounts");

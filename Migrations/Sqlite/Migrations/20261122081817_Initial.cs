@@ -108,35 +108,6 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "DeliveryRuns",
-                columns: table => new
-                {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    FireKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
-                    CampaignId = table.Column<int>(type: "INTEGER", nullable: true),
-                    ChannelId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    StatusReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
-                    HeldUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    ExpectedTotal = table.Column<int>(type: "INTEGER", nullable: true),
-                    Cursor = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    AudienceComplete = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    Version = table.Column<int>(type: "INTEGER", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_DeliveryRuns", x => x.Id);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "ActivityEvents",
                 columns: table => new
                 {
@@ -349,35 +320,40 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "Deliveries",
+                name: "Campaigns",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    RunId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Recipient = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    SkipReason = table.Column<int>(type: "INTEGER", nullable: false),
-                    ErrCode = table.Column<int>(type: "INTEGER", nullable: true),
-                    ErrMsg = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    MsgId = table.Column<long>(type: "INTEGER", nullable: true),
-                    CredentialId = table.Column<long>(type: "INTEGER", nullable: true),
-                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    LocalDay = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Audience = table.Column<int>(type: "INTEGER", nullable: false),
+                    UploadedCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    Schedule = table.Column<int>(type: "INTEGER", nullable: false),
+                    StartAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Cron = table.Column<string>(type: "TEXT", maxLength: 120, nullable: true),
+                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    DailyCapPerUser = table.Column<int>(type: "INTEGER", nullable: false),
+                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    SendingSince = table.Column<long>(type: "INTEGER", nullable: true),
-                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_Deliveries", x => x.Id);
+                    table.PrimaryKey("PK_Campaigns", x => x.Id);
                     table.ForeignKey(
-                        name: "FK_Deliveries_DeliveryRuns_RunId",
-                        column: x => x.RunId,
-                        principalTable: "DeliveryRuns",
+                        name: "FK_Campaigns_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Campaigns_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id");
                 });
 
             migrationBuilder.CreateTable(
@@ -410,6 +386,91 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         name: "FK_Credentials_Templates_TemplateId",
                         column: x => x.TemplateId,
                         principalTable: "Templates",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CampaignRecipients",
+                columns: table => new
+                {
+                    CampaignId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OpenId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CampaignRecipients", x => new { x.CampaignId, x.OpenId });
+                    table.ForeignKey(
+                        name: "FK_CampaignRecipients_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DeliveryRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    FireKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
+                    CampaignId = table.Column<int>(type: "INTEGER", nullable: true),
+                    ChannelId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    StatusReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    HeldUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    ExpectedTotal = table.Column<int>(type: "INTEGER", nullable: true),
+                    Cursor = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    AudienceComplete = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeliveryRuns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DeliveryRuns_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Deliveries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    RunId = table.Column<long>(type: "INTEGER", nullable: false),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Recipient = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    SkipReason = table.Column<int>(type: "INTEGER", nullable: false),
+                    ErrCode = table.Column<int>(type: "INTEGER", nullable: true),
+                    ErrMsg = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    MsgId = table.Column<long>(type: "INTEGER", nullable: true),
+                    CredentialId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    LocalDay = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    SendingSince = table.Column<long>(type: "INTEGER", nullable: true),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Deliveries", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Deliveries_DeliveryRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "DeliveryRuns",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -479,6 +540,16 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_AccountId",
+                table: "Campaigns",
+                column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_TemplateId",
+                table: "Campaigns",
+                column: "TemplateId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Credentials_Claim",
                 table: "Credentials",
                 columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id" },
@@ -517,6 +588,11 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "IX_Deliveries_AccountId_Recipient_LocalDay",
                 table: "Deliveries",
                 columns: new[] { "AccountId", "Recipient", "LocalDay" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_LocalDay_Status",
+                table: "Deliveries",
+                columns: new[] { "LocalDay", "Status" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_RunId_Recipient",
@@ -591,6 +667,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "CampaignRecipients");
+
+            migrationBuilder.DropTable(
                 name: "Credentials");
 
             migrationBuilder.DropTable(
@@ -609,10 +688,13 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetUsers");
 
             migrationBuilder.DropTable(
-                name: "Templates");
+                name: "DeliveryRuns");
 
             migrationBuilder.DropTable(
-                name: "DeliveryRuns");
+                name: "Campaigns");
+
+            migrationBuilder.DropTable(
+                name: "Templates");
 
             migrationBuilder.DropTable(
                 name: "Accounts");
