@@ -6,6 +6,7 @@ using PushConsole.Accounts;
 using PushConsole.Ledger;
 using PushConsole.Templates;
 using PushConsole.Users;
+using PushConsole.WeChat;
 
 namespace PushConsole.Persistence;
 
@@ -22,6 +23,7 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<MessageTemplate> Templates => Set<MessageTemplate>();
     public DbSet<DeliveryRun> DeliveryRuns => Set<DeliveryRun>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<StoredAccessToken> AccessTokens => Set<StoredAccessToken>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace PushConsole.WeChat;
+
+/// <summary>A reply WeChat gave, or the classified failure of the call. Never thrown.</summary>
+internal sealed class Attempt<T>(T? reply, WeChatError? error) : IAttempt where T : WeChatReply
+{
+    public T? Reply { get; } = reply;
+    public WeChatError? Error { get; } = error;
+
+    public static Attempt<T> Fail(WeChatError error) => new(null, error);
+}
+
+internal interface IAttempt
+{
+    WeChatError? Error { get; }
+}
+
+/// <summary>
+/// HTTP to WeChat with resilience: one call under a per-attempt timeout, transport failures turned into Transient
+/// outcomes, and a retry pipeline (exponential backoff with jitter, bounded attempts) that retries only those.
+/// </summary>
+internal sealed class WeChatTransport
+{
+    public const string HttpClientName = "WeChat";
+
+    private readonly ResiliencePipeline retry;
+    private readonly ResiliencePipeline timeout;
+    private readonly TimeSpan attemptTimeout;
+
+    public WeChatTransport(IOptions<WeChatClientOptions> options, TimeProvider time, ILogger<WeChatTransport> logger)
+    {
+        var o = options.Value;
+        attemptTimeout = o.AttemptTimeout;
+        timeout = new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.AttemptTimeout).Build();
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
+        if (o.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = o.MaxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = o.RetryBaseDelay,
+                MaxDelay = o.RetryMaxDelay,
+                // Only transient outcomes: a permanent answer (41028, 43101, ...) would fail the same way again,
+                // and 45009/45011 need minutes or a day, which is the sender's call, not a tight retry loop.
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Result is IAttempt { Error.Kind: WeChatErrorKind.Transient }),
+                OnRetry = args =>
+                {
+                    logger.LogDebug("Retrying a WeChat call after {Error} (retry {Attempt}, in {Delay})",
+                        (args.Outcome.Result as IAttempt)?.Error, args.AttemptNumber + 1, args.RetryDelay);
+                    return ValueTask.CompletedTask;
+                },
+            });
+        }
+        retry = builder.Build();
+    }
+
+    /// <summary>Runs <paramref name="attempt"/> and runs it again after transient failures, with backoff.</summary>
+    public async Task<Attempt<T>> WithRetriesAsync<T, TState>(
+        Func<TState, CancellationToken, Task<Attempt<T>>> attempt, TState state, CancellationToken cancellationToken)
+        where T : WeChatReply =>
+        await retry.ExecuteAsync(
+            static async (s, ct) => await s.attempt(s.state, ct), (attempt, state), cancellationToken);
+
+    /// <summary>One HTTP call under the per-attempt timeout. Only the caller's cancellation escapes as an exception.</summary>
+    public async Task<Attempt<T>> CallAsync<T>(HttpClient http, HttpMethod method, string url, byte[]? body,
+        JsonTypeInfo<T> replyType, WeChatEndpointKind endpoint, CancellationToken cancellationToken) where T : WeChatReply
+    {
+        try
+        {
+            return await timeout.ExecuteAsync(
+                static async (s, ct) => await SendAsync(s.http, s.method, s.url, s.body, s.replyType, s.endpoint, ct),
+                (http, method, url, body, replyType, endpoint), cancellationToken);
+        }
+        catch (TimeoutRejectedException)
+        {
+            return Attempt<T>.Fail(WeChatError.Transient($"no answer within {attemptTimeout.TotalSeconds:0.###} s"));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The handler gave up on its own (e.g. its connect timeout): the same as no answer.
+            return Attempt<T>.Fail(WeChatError.Transient("the request was cancelled by the HTTP stack"));
+        }
+        catch (HttpRequestException e)
+        {
+            return Attempt<T>.Fail(WeChatError.Transient($"network: {e.Message}"));
+        }
+        catch (IOException e)
+        {
+            return Attempt<T>.Fail(WeChatError.Transient($"network: {e.Message}"));
+        }
+        catch (JsonException e)
+        {
+            return Attempt<T>.Fail(new WeChatError(WeChatErrorKind.Other, 0, $"WeChat's answer is not the expected JSON: {e.Message}"));
+        }
+    }
+
+    private static async ValueTask<Attempt<T>> SendAsync<T>(HttpClient http, HttpMethod method, string url, byte[]? body,
+        JsonTypeInfo<T> replyType, WeChatEndpointKind endpoint, CancellationToken cancellationToken) where T : WeChatReply
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (body is not null)
+        {
+            // A byte array (not a streamed JsonContent) gives a Content-Length instead of chunked encoding.
+            request.Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } };
+        }
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            return Attempt<T>.Fail(FromStatus(response.StatusCode, response.ReasonPhrase));
+        }
+        var reply = await response.Content.ReadFromJsonAsync(replyType, cancellationToken);
+        if (reply is null)
+        {
+            return Attempt<T>.Fail(new WeChatError(WeChatErrorKind.Other, 0, "WeChat answered with an empty body"));
+        }
+        return reply.ErrCode == 0 ? new Attempt<T>(reply, null) : Attempt<T>.Fail(WeChatError.From(reply.ErrCode, reply.ErrMsg, endpoint));
+    }
+
+    // WeChat answers 200 even for errors; another status comes from the host or a proxy in front of it.
+    private static WeChatError FromStatus(HttpStatusCode status, string? reason)
+    {
+        var text = $"HTTP {(int)status} {reason}".TrimEnd();
+        return (int)status switch
+        {
+            >= 500 or 408 => WeChatError.Transient(text),
+            429 => new WeChatError(WeChatErrorKind.RateLimited, -1, text),
+            _ => new WeChatError(WeChatErrorKind.Configuration, -1, $"{text}: check the account's API base URL"),
+        };
+    }
+}
