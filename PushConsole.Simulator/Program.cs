@@ -6,7 +6,11 @@ using Microsoft.Extensions.Logging;
 
 namespace PushConsole.Simulator;
 
-// A named entry point: a top-level Program would clash with the console's own Program type.
+/// <summary>
+/// Standalone simulator: <c>dotnet run --project PushConsole.Simulator [-- --urls http://127.0.0.1:5090]</c>,
+/// or <c>bench [--seconds 10] [--concurrency 64]</c>.
+/// A named entry point: a top-level Program would clash with the console's own Program type.
+/// </summary>
 public static class SimulatorProgram
 {
     public static async Task<int> Main(string[] args)

@@ -57,6 +57,9 @@ public sealed class WeChatSimulator
 
     public void SetClockOffset(TimeSpan offset) => Volatile.Write(ref _offsetTicks, offset.Ticks);
 
+    /// <summary>Moves the simulated clock so that <see cref="Now"/> is <paramref name="now"/> (time keeps running).</summary>
+    public void SetNow(DateTimeOffset now) => Volatile.Write(ref _offsetTicks, now.UtcTicks - _time.GetUtcNow().UtcTicks);
+
     internal static long ChinaDay(long ticks) => (ticks + ChinaOffset) / TimeSpan.TicksPerDay;
 
     // ------------------------------------------------------------------ switches

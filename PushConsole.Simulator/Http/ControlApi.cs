@@ -50,6 +50,7 @@ internal sealed class ControlApi(WeChatSimulator sim)
     {
         public double? Seconds { get; set; }
         public double? OffsetSeconds { get; set; }
+        public DateTimeOffset? Now { get; set; }
     }
 
     private sealed class SwitchBody
@@ -209,7 +210,8 @@ internal sealed class ControlApi(WeChatSimulator sim)
         PostPut("/clock", async c =>
         {
             var b = await Body<ClockBody>(c);
-            sim.SetClockOffset(TimeSpan.FromSeconds(b.OffsetSeconds ?? 0));
+            if (b.Now is { } now) sim.SetNow(now);
+            else sim.SetClockOffset(TimeSpan.FromSeconds(b.OffsetSeconds ?? 0));
             return Clock();
         });
         Get("/counters", _ => Done(sim.GetCounters()));
