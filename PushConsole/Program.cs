@@ -1,5 +1,6 @@
 using PushConsole.Accounts;
 using PushConsole.Api;
+using PushConsole.Channels;
 using PushConsole.Components;
 using PushConsole.Health;
 using PushConsole.Hosting;
@@ -15,6 +16,7 @@ builder.AddConsoleApi();
 builder.AddConsoleHealth();
 builder.AddConsoleShell();
 builder.AddAccounts();
+builder.AddChannels();
 
 var app = builder.Build();
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using PushConsole.Accounts;
+using PushConsole.Channels;
 using PushConsole.Ledger;
 using PushConsole.Templates;
 using PushConsole.Users;
@@ -24,6 +25,7 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<DeliveryRun> DeliveryRuns => Set<DeliveryRun>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<StoredAccessToken> AccessTokens => Set<StoredAccessToken>();
+    public DbSet<Channel> Channels => Set<Channel>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

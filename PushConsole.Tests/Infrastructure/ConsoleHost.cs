@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using PushConsole.Persistence;
 
 namespace PushConsole.Tests.Infrastructure;
@@ -42,6 +43,9 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
 
     public DatabaseOptions Database => database;
 
+    /// <summary>Replaces services after the console registered its own (e.g. a clock), for tests that need to.</summary>
+    public Action<IServiceCollection>? ConfigureTestServices { get; init; }
+
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>Starts the server (migrations, bootstrap, scheduler) and learns its port.</summary>
@@ -59,6 +63,10 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (ConfigureTestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
         }
     }
 

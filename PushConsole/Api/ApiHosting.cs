@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using PushConsole.Accounts;
+using PushConsole.Channels;
 using PushConsole.Users;
 
 namespace PushConsole.Api;
@@ -32,6 +33,7 @@ public static class ApiHosting
         api.MapMeEndpoints();
         api.MapUserEndpoints();
         api.MapAccountEndpoints();
+        api.MapChannelEndpoints();
         return app;
     }
 
