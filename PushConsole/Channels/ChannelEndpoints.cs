@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using PushConsole.Channels.Broadcasts;
 using PushConsole.Ledger;
 
@@ -32,6 +34,11 @@ public static class ChannelEndpoints
     public sealed record DeliveryView(long Id, string OpenId, DeliveryStatus Status, int? ErrCode, string? ErrMsg, long? MsgId,
         string ClientMsgId, int Attempts, DateTimeOffset? FinishedAt);
 
+    /// <summary>Statuses travel as names ("Notifying"), which a live-streaming system can read without our enums.</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private static IResult Ok(object value) => Results.Json(value, Json);
+
     public static RouteGroupBuilder MapChannelEndpoints(this RouteGroupBuilder api)
     {
         var channels = api.MapGroup("/channels").WithTags("Channels");
@@ -43,18 +50,21 @@ public static class ChannelEndpoints
             {
                 views.Add(ChannelView.Of(c, await progress.CountsAsync(c.CurrentRunId)));
             }
-            return views;
+            return Ok(views);
         });
         channels.MapGet("/{id:int}", async (int id, ChannelService service, BroadcastProgress progress) =>
             await service.FindAsync(id) is { } c
-                ? Results.Ok(ChannelView.Of(c, await progress.CountsAsync(c.CurrentRunId)))
+                ? Ok(ChannelView.Of(c, await progress.CountsAsync(c.CurrentRunId)))
                 : NotFound());
-        channels.MapPost("/", async (ChannelInput input, ChannelService service) =>
+        channels.MapPost("/", async (ChannelInput input, ChannelService service, HttpContext http) =>
         {
             var result = await service.CreateAsync(input);
-            return result.Succeeded
-                ? Results.Created($"/api/v1/channels/{result.Channel!.Id}", ChannelView.Of((await service.FindAsync(result.Channel.Id))!, null))
-                : Problem(result);
+            if (!result.Succeeded)
+            {
+                return Problem(result);
+            }
+            http.Response.Headers.Location = $"/api/v1/channels/{result.Channel!.Id}";
+            return Results.Json(ChannelView.Of((await service.FindAsync(result.Channel.Id))!, null), Json, statusCode: StatusCodes.Status201Created);
         });
         channels.MapPut("/{id:int}", async (int id, ChannelInput input, ChannelService service, BroadcastProgress progress) =>
         {
@@ -64,7 +74,7 @@ public static class ChannelEndpoints
                 return Problem(result);
             }
             var saved = (await service.FindAsync(id))!;
-            return Results.Ok(ChannelView.Of(saved, await progress.CountsAsync(saved.CurrentRunId)));
+            return Ok(ChannelView.Of(saved, await progress.CountsAsync(saved.CurrentRunId)));
         });
         channels.MapDelete("/{id:int}", async (int id, ChannelService service) =>
             await service.DeleteAsync(id) ? Results.NoContent() : NotFound());
@@ -73,12 +83,12 @@ public static class ChannelEndpoints
         {
             var result = await service.CancelReminderAsync(id, request?.Reason, user.Identity?.Name);
             return result.Succeeded
-                ? Results.Ok(ChannelView.Of(result.Channel!, await progress.CountsAsync(result.Channel!.CurrentRunId)))
+                ? Ok(ChannelView.Of(result.Channel!, await progress.CountsAsync(result.Channel!.CurrentRunId)))
                 : Problem(result);
         });
         channels.MapGet("/{id:int}/outcomes", async (int id, ChannelService service, BroadcastProgress progress) =>
             await service.FindAsync(id) is { } c
-                ? Results.Ok(c.CurrentRunId is long run ? await progress.OutcomesAsync(run) : [])
+                ? Ok(c.CurrentRunId is long run ? await progress.OutcomesAsync(run) : Array.Empty<OutcomeCount>())
                 : NotFound());
         channels.MapGet("/{id:int}/deliveries", async (int id, DeliveryStatus? status, int? errcode, int? skip, int? take,
             ChannelService service, BroadcastProgress progress) =>
@@ -89,10 +99,10 @@ public static class ChannelEndpoints
             }
             if (c.CurrentRunId is not long run)
             {
-                return Results.Ok(new { total = 0, rows = Array.Empty<DeliveryView>() });
+                return Ok(new { total = 0, rows = Array.Empty<DeliveryView>() });
             }
             var (rows, total) = await progress.DeliveriesAsync(run, status, errcode, skip ?? 0, take ?? 100);
-            return Results.Ok(new
+            return Ok(new
             {
                 total,
                 rows = rows.Select(d => new DeliveryView(d.Id, d.Recipient, d.Status, d.ErrCode, d.ErrMsg, d.MsgId, d.ClientMsgId, d.Attempts, d.FinishedAt)),
