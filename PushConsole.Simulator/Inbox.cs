@@ -119,57 +119,114 @@ internal sealed class Inbox
 }
 
 /// <summary>
-/// client_msg_id de-duplication: two generations of 64-bit keys (hash of openid + client_msg_id) so entries live
-/// between one and two windows; lookups check the age.
+/// client_msg_id de-duplication: 64 lock-striped open-addressing tables of structs keyed by a 64-bit hash of
+/// (openid, client_msg_id), plus a 32-bit check. No heap object per entry; a stripe drops expired entries before
+/// it grows, so memory follows the number of sends in the last window.
 /// </summary>
 internal sealed class DedupWindow
 {
-    private readonly record struct Entry(long MsgId, long Ticks, int Check);
+    private const int StripeBits = 6;
 
-    private System.Collections.Concurrent.ConcurrentDictionary<long, Entry> _current = new();
-    private System.Collections.Concurrent.ConcurrentDictionary<long, Entry> _previous = new();
-    private long _currentStart = long.MinValue;
+    private struct Slot
+    {
+        public long Key; // 0 = empty
+        public long MsgId;
+        public long Ticks;
+        public int Check;
+    }
 
-    public int Count => _current.Count + _previous.Count;
+    private sealed class Stripe
+    {
+        public Slot[] Slots = new Slot[64];
+        public int Count;
+    }
+
+    private readonly Stripe[] _stripes;
+
+    public DedupWindow()
+    {
+        _stripes = new Stripe[1 << StripeBits];
+        for (var i = 0; i < _stripes.Length; i++) _stripes[i] = new Stripe();
+    }
+
+    public int Count
+    {
+        get
+        {
+            var n = 0;
+            foreach (var s in _stripes) n += Volatile.Read(ref s.Count);
+            return n;
+        }
+    }
 
     /// <summary>
-    /// Reserves (key → msgId) unless a live entry exists, in which case returns false and its msgid.
+    /// Reserves (key → msgId) unless a live entry (younger than <paramref name="window"/>) exists, in which case
+    /// returns false and its msgid.
     /// </summary>
     public bool TryReserve(long key, int check, long msgId, long now, long window, out long existing)
     {
-        if (now - Volatile.Read(ref _currentStart) >= window) Rotate(now, window);
-        var cur = _current;
-        var fresh = new Entry(msgId, now, check);
-        while (true)
+        if (key == 0) key = 1;
+        var mixed = (ulong)key * 0x9E3779B97F4A7C15UL;
+        var stripe = _stripes[(int)(mixed >> (64 - StripeBits))];
+        lock (stripe)
         {
-            if (cur.TryGetValue(key, out var e) || _previous.TryGetValue(key, out e))
+            var slots = stripe.Slots;
+            var mask = slots.Length - 1;
+            var i = (int)mixed & mask;
+            while (true)
             {
-                if (e.Check == check && now - e.Ticks < window && now >= e.Ticks)
+                ref var s = ref slots[i];
+                if (s.Key == 0) break;
+                if (s.Key == key)
                 {
-                    existing = e.MsgId;
-                    return false;
+                    if (s.Check == check && now - s.Ticks < window)
+                    {
+                        existing = s.MsgId;
+                        return false;
+                    }
+                    s.MsgId = msgId;
+                    s.Ticks = now;
+                    s.Check = check;
+                    existing = 0;
+                    return true;
                 }
-                if (cur.TryGetValue(key, out var old))
-                {
-                    if (cur.TryUpdate(key, fresh, old)) break;
-                    continue;
-                }
+                i = (i + 1) & mask;
             }
-            if (cur.TryAdd(key, fresh)) break;
+            if ((stripe.Count + 1) * 4 > slots.Length * 3)
+            {
+                Rebuild(stripe, now, window);
+                slots = stripe.Slots;
+                mask = slots.Length - 1;
+                i = (int)mixed & mask;
+                while (slots[i].Key != 0) i = (i + 1) & mask;
+            }
+            slots[i] = new Slot { Key = key, MsgId = msgId, Ticks = now, Check = check };
+            stripe.Count++;
         }
         existing = 0;
         return true;
     }
 
-    private void Rotate(long now, long window)
+    /// <summary>Re-inserts live entries; doubles the table only if they still fill more than half of it.</summary>
+    private static void Rebuild(Stripe stripe, long now, long window)
     {
-        lock (this)
+        var old = stripe.Slots;
+        var live = 0;
+        foreach (ref readonly var s in old.AsSpan())
+            if (s.Key != 0 && now - s.Ticks < window) live++;
+        var size = old.Length;
+        while ((live + 1) * 2 > size) size *= 2;
+        var slots = new Slot[size];
+        var mask = size - 1;
+        foreach (ref readonly var s in old.AsSpan())
         {
-            if (now - _currentStart < window) return;
-            _previous = now - _currentStart >= 2 * window ? new() : _current;
-            _current = new();
-            Volatile.Write(ref _currentStart, now);
+            if (s.Key == 0 || now - s.Ticks >= window) continue;
+            var i = (int)((ulong)s.Key * 0x9E3779B97F4A7C15UL) & mask;
+            while (slots[i].Key != 0) i = (i + 1) & mask;
+            slots[i] = s;
         }
+        stripe.Slots = slots;
+        stripe.Count = live;
     }
 
     public static (long Key, int Check) Hash(ReadOnlySpan<char> openid, ReadOnlySpan<char> clientMsgId)

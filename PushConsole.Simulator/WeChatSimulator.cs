@@ -332,7 +332,7 @@ public sealed class WeChatSimulator
         openId = null;
         if (!Codes.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(code, out var c) || c.App != app) return 40029;
         if (Volatile.Read(ref c.Used) != 0) return 40163;
-        if (now - c.Created >= Options.LoginCodeLifetimeSeconds * TicksPerSecond || now < c.Created) return 40029;
+        if (now - c.Created >= Options.LoginCodeLifetimeSeconds * TicksPerSecond) return 40029;
         if (Interlocked.Exchange(ref c.Used, 1) != 0) return 40163;
         openId = c.OpenId;
         return 0;
@@ -362,7 +362,7 @@ public sealed class WeChatSimulator
         state = null;
         if (formId.IsEmpty || formId.SequenceEqual(MockFormId)) return 41028;
         if (!FormIds.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(formId, out state) || state.App != app) return 41028;
-        if (now - state.Created >= Options.FormIdLifetimeSeconds * TicksPerSecond || now < state.Created) return 41028;
+        if (now - state.Created >= Options.FormIdLifetimeSeconds * TicksPerSecond) return 41028;
         if (!toUser.SequenceEqual(state.OpenId)) return 41028;
         if (Volatile.Read(ref state.Remaining) <= 0) return 41029;
         return 0;

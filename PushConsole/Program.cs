@@ -1,3 +1,4 @@
+using PushConsole;
 using PushConsole.Accounts;
 using PushConsole.Api;
 using PushConsole.Channels;
@@ -6,29 +7,42 @@ using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.SignIn;
 
-var builder = WebApplication.CreateBuilder(args);
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
 
-builder.AddOperatorConfiguration();
-builder.AddConsoleDatabase();
-builder.AddConsoleScheduler();
-builder.AddConsoleSignIn();
-builder.AddConsoleApi();
-builder.AddConsoleHealth();
-builder.AddConsoleShell();
-builder.AddAccounts();
-builder.AddChannels();
+    builder.AddOperatorConfiguration();
+    builder.AddConsoleDatabase();
+    builder.AddConsoleScheduler();
+    builder.AddConsoleSignIn();
+    builder.AddConsoleApi();
+    builder.AddConsoleHealth();
+    builder.AddConsoleShell();
+    builder.AddEmbeddedSimulator();
+    builder.AddAccounts();
+    builder.AddChannels();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-await app.PrepareDatabaseAsync();
+    await app.PrepareDatabaseAsync();
 
-app.UseConsolePipeline();
-app.MapConsoleHealth();
-app.MapSignIn();
-app.MapConsoleApi();
-app.MapConsoleShell();
+    app.UseConsolePipeline();
+    app.MapConsoleHealth();
+    app.MapSignIn();
+    app.MapConsoleApi();
+    app.MapEmbeddedSimulator();
+    app.MapConsoleShell();
+    app.AnnounceSignIn();
 
-app.Run();
+    app.Run();
+    return 0;
+}
+catch (ConfigurationException problem)
+{
+    // A configuration mistake is one line naming the key, not a stack trace.
+    Console.Error.WriteLine($"PushConsole cannot start: {problem.Message}");
+    return 1;
+}
 
 /// <summary>Entry point, public so tests can host the console with WebApplicationFactory.</summary>
 public partial class Program;

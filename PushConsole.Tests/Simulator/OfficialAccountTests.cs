@@ -56,6 +56,30 @@ public class OfficialAccountTests(SimulatorServer sim) : IClassFixture<Simulator
     }
 
     [Fact]
+    public async Task Client_msg_id_deduplication_holds_for_thousands_of_messages_sent_concurrently()
+    {
+        const int n = 5000;
+        var (app, token) = await OfficialAccountAsync(followers: n);
+        var users = Enumerable.Range(0, n).Select(i => WeChatSimulatorIds.OpenId(app.AppId, i)).ToArray();
+
+        async Task<long[]> SendAll() => await Task.WhenAll(Enumerable.Range(0, n).Select(async i =>
+        {
+            var reply = await app.SendTemplateAsync(token, Message(users[i], "bulk-" + i));
+            Assert.Equal(0, Errcode(reply));
+            return reply.GetProperty("msgid").GetInt64();
+        }));
+
+        var first = await SendAll();
+        var again = await SendAll();
+
+        Assert.Equal(first, again);
+        Assert.Equal(n, first.Distinct().Count());
+        var counts = await sim.GetAsync($"control/apps/{app.AppId}/deliveries/count?template_id=ORDER");
+        Assert.Equal(n, counts.GetProperty("total").GetInt64());
+        Assert.Equal(0, counts.GetProperty("recipients_with_duplicates").GetInt32());
+    }
+
+    [Fact]
     public async Task A_client_msg_id_is_forgotten_after_ten_minutes()
     {
         var (app, token) = await OfficialAccountAsync();

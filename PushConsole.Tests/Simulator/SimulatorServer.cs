@@ -40,7 +40,7 @@ public sealed class SimulatorServer : IAsyncLifetime
         app.MapWeChatSimulator(Prefix);
         await app.StartAsync();
         BaseAddress = new Uri(app.Urls.First().TrimEnd('/') + Prefix + "/");
-        Http = new HttpClient { BaseAddress = BaseAddress };
+        Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = BaseAddress };
     }
 
     public async Task DisposeAsync()
@@ -135,4 +135,10 @@ public sealed record TestApp(SimulatorServer Server, string AppId, string Secret
 
     public Task<JsonElement> UserGetAsync(string token, string? next = null) =>
         Server.GetAsync($"cgi-bin/user/get?access_token={token}" + (next is null ? "" : "&next_openid=" + Uri.EscapeDataString(next)));
+}
+
+/// <summary>Generated openids, computed like the simulator does (public static API, no HTTP needed).</summary>
+public static class WeChatSimulatorIds
+{
+    public static string OpenId(string appId, int index) => PushConsole.Simulator.WeChatSimulator.GeneratedOpenId(appId, index);
 }

@@ -65,3 +65,21 @@ public static class SignInHosting
         return builder;
     }
 }
+
+public static class SignInAnnouncement
+{
+    /// <summary>Says where the console listens and who can sign in, once it is up.</summary>
+    public static WebApplication AnnounceSignIn(this WebApplication app)
+    {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var bootstrap = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BootstrapOptions>>().Value;
+            var password = string.IsNullOrEmpty(bootstrap.AdminPassword)
+                ? "the password printed on the first run (or set Bootstrap:AdminPassword before the first run)"
+                : "the password in Bootstrap:AdminPassword";
+            app.Logger.LogInformation("PushConsole is ready at {Urls}. Sign in as {Email} with {Password}.",
+                string.Join(", ", app.Urls), bootstrap.AdminEmail, password);
+        });
+        return app;
+    }
+}
