@@ -14,6 +14,7 @@ try
     builder.AddOperatorConfiguration();
     builder.AddConsoleDatabase();
     builder.AddConsoleScheduler();
+    builder.AddConsoleWeChat();
     builder.AddConsoleSignIn();
     builder.AddConsoleApi();
     builder.AddConsoleHealth();

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PushConsole.Channels.Broadcasts;
-using PushConsole.WeChat;
 using Quartz;
 
 namespace PushConsole.Channels;
@@ -9,13 +8,12 @@ public static class ChannelServiceCollectionExtensions
 {
     /// <summary>
     /// Channels with live-start reminders: the service, the reminder job and triggers, and the broadcast worker.
-    /// Needs the database, the delivery ledger and the scheduler (AddPushScheduler); brings the WeChat client.
+    /// Needs the database, the delivery ledger, the scheduler (AddPushScheduler) and the WeChat client (AddWeChatClient).
     /// </summary>
     public static IServiceCollection AddChannelReminders(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ChannelOptions>().Bind(configuration.GetSection(ChannelOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddWeChatClient(configuration);
         services.AddSingleton<ChannelService>();
         services.AddSingleton<ReminderSchedule>();
         services.AddSingleton<ReminderTransitions>();

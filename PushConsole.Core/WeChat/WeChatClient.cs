@@ -206,7 +206,7 @@ public sealed class WeChatClient
         return attempt.Error is { } error ? SendOutcome.Failure(error) : SendOutcome.Success(attempt.Reply!.MsgId);
     }
 
-    private Task<Attempt<T>> CallAsync<T>(TokenCall<T> call, CancellationToken cancellationToken) where T : WeChatReply =>
+    private ValueTask<Attempt<T>> CallAsync<T>(TokenCall<T> call, CancellationToken cancellationToken) where T : WeChatReply =>
         services.Transport.WithRetriesAsync(static (s, ct) => s.client.AttemptAsync(s.call, ct), (client: this, call), cancellationToken);
 
     /// <summary>
@@ -214,7 +214,7 @@ public sealed class WeChatClient
     /// refresh), a send permit if it is a send, then call. When WeChat refuses the token (40001/40014/42001) it is
     /// invalidated, if still current, and the call is made once more with a fresh token.
     /// </summary>
-    private async Task<Attempt<T>> AttemptAsync<T>(TokenCall<T> call, CancellationToken cancellationToken) where T : WeChatReply
+    private async ValueTask<Attempt<T>> AttemptAsync<T>(TokenCall<T> call, CancellationToken cancellationToken) where T : WeChatReply
     {
         if (baseUrl is null)
         {

@@ -34,11 +34,13 @@ internal sealed class WeChatTransport
     private readonly ResiliencePipeline retry;
     private readonly ResiliencePipeline timeout;
     private readonly TimeSpan attemptTimeout;
+    private readonly int maxRetries;
 
     public WeChatTransport(IOptions<WeChatClientOptions> options, TimeProvider time, ILogger<WeChatTransport> logger)
     {
         var o = options.Value;
         attemptTimeout = o.AttemptTimeout;
+        maxRetries = o.MaxRetries;
         timeout = new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.AttemptTimeout).Build();
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
         if (o.MaxRetries > 0)
@@ -66,43 +68,102 @@ internal sealed class WeChatTransport
     }
 
     /// <summary>Runs <paramref name="attempt"/> and runs it again after transient failures, with backoff.</summary>
-    public async Task<Attempt<T>> WithRetriesAsync<T, TState>(
-        Func<TState, CancellationToken, Task<Attempt<T>>> attempt, TState state, CancellationToken cancellationToken)
-        where T : WeChatReply =>
-        await retry.ExecuteAsync(
-            static async (s, ct) => await s.attempt(s.state, ct), (attempt, state), cancellationToken);
-
-    /// <summary>One HTTP call under the per-attempt timeout. Only the caller's cancellation escapes as an exception.</summary>
-    public async Task<Attempt<T>> CallAsync<T>(HttpClient http, HttpMethod method, string url, byte[]? body,
-        JsonTypeInfo<T> replyType, WeChatEndpointKind endpoint, CancellationToken cancellationToken) where T : WeChatReply
+    public async ValueTask<Attempt<T>> WithRetriesAsync<T, TState>(
+        Func<TState, CancellationToken, ValueTask<Attempt<T>>> attempt, TState state, CancellationToken cancellationToken)
+        where T : WeChatReply
     {
+        // Nearly every send succeeds or fails for good at the first attempt; only then does the retry pipeline run,
+        // with that first attempt handed over as its first outcome (so backoff and bounds apply as usual). This keeps
+        // the pipeline's per-call cost off the path that has to carry ten thousand sends a second.
+        var first = await attempt(state, cancellationToken);
+        if (first.Error?.Kind != WeChatErrorKind.Transient || maxRetries == 0)
+        {
+            return first;
+        }
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
-            return await timeout.ExecuteAsync(
-                static async (s, ct) => await SendAsync(s.http, s.method, s.url, s.body, s.replyType, s.endpoint, ct),
-                (http, method, url, body, replyType, endpoint), cancellationToken);
+            var retryState = new RetryState<T, TState>(attempt, state, first);
+            var outcome = await retry.ExecuteOutcomeAsync(static async (ctx, s) =>
+            {
+                if (s.TakeFirst() is { } handedOver)
+                {
+                    return Outcome.FromResult(handedOver);
+                }
+                try
+                {
+                    return Outcome.FromResult(await s.Attempt(s.State, ctx.CancellationToken));
+                }
+                catch (Exception e)
+                {
+                    return Outcome.FromException<Attempt<T>>(e);
+                }
+            }, context, retryState);
+            outcome.ThrowIfException();
+            return outcome.Result!;
         }
-        catch (TimeoutRejectedException)
+        finally
         {
-            return Attempt<T>.Fail(WeChatError.Transient($"no answer within {attemptTimeout.TotalSeconds:0.###} s"));
+            ResilienceContextPool.Shared.Return(context);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+    }
+
+    private sealed class RetryState<T, TState>(Func<TState, CancellationToken, ValueTask<Attempt<T>>> attempt, TState state, Attempt<T> first)
+        where T : WeChatReply
+    {
+        private Attempt<T>? first = first;
+        public Func<TState, CancellationToken, ValueTask<Attempt<T>>> Attempt { get; } = attempt;
+        public TState State { get; } = state;
+
+        public Attempt<T>? TakeFirst()
         {
+            var taken = first;
+            first = null;
+            return taken;
+        }
+    }
+
+    /// <summary>One HTTP call under the per-attempt timeout. Only the caller's cancellation escapes as an exception.</summary>
+    public async ValueTask<Attempt<T>> CallAsync<T>(HttpClient http, HttpMethod method, string url, byte[]? body,
+        JsonTypeInfo<T> replyType, WeChatEndpointKind endpoint, CancellationToken cancellationToken) where T : WeChatReply
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        Outcome<Attempt<T>> outcome;
+        try
+        {
+            outcome = await timeout.ExecuteOutcomeAsync(static async (ctx, s) =>
+            {
+                try
+                {
+                    return Outcome.FromResult(await SendAsync(s.http, s.method, s.url, s.body, s.replyType, s.endpoint, ctx.CancellationToken));
+                }
+                catch (Exception e)
+                {
+                    return Outcome.FromException<Attempt<T>>(e);
+                }
+            }, context, (http, method, url, body, replyType, endpoint));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+        return outcome.Exception switch
+        {
+            null => outcome.Result!,
+            TimeoutRejectedException => Attempt<T>.Fail(WeChatError.Transient($"no answer within {attemptTimeout.TotalSeconds:0.###} s")),
+            OperationCanceledException when cancellationToken.IsCancellationRequested => Rethrow<T>(outcome),
             // The handler gave up on its own (e.g. its connect timeout): the same as no answer.
-            return Attempt<T>.Fail(WeChatError.Transient("the request was cancelled by the HTTP stack"));
-        }
-        catch (HttpRequestException e)
-        {
-            return Attempt<T>.Fail(WeChatError.Transient($"network: {e.Message}"));
-        }
-        catch (IOException e)
-        {
-            return Attempt<T>.Fail(WeChatError.Transient($"network: {e.Message}"));
-        }
-        catch (JsonException e)
-        {
-            return Attempt<T>.Fail(new WeChatError(WeChatErrorKind.Other, 0, $"WeChat's answer is not the expected JSON: {e.Message}"));
-        }
+            OperationCanceledException => Attempt<T>.Fail(WeChatError.Transient("the request was cancelled by the HTTP stack")),
+            HttpRequestException or IOException => Attempt<T>.Fail(WeChatError.Transient($"network: {outcome.Exception.Message}")),
+            JsonException => Attempt<T>.Fail(new WeChatError(WeChatErrorKind.Other, 0, $"WeChat's answer is not the expected JSON: {outcome.Exception.Message}")),
+            _ => Rethrow<T>(outcome),
+        };
+    }
+
+    private static Attempt<T> Rethrow<T>(Outcome<Attempt<T>> outcome) where T : WeChatReply
+    {
+        outcome.ThrowIfException();
+        throw new InvalidOperationException("unreachable");
     }
 
     private static async ValueTask<Attempt<T>> SendAsync<T>(HttpClient http, HttpMethod method, string url, byte[]? body,

@@ -6,6 +6,7 @@ using PushConsole.Channels.Broadcasts;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Templates;
+using PushConsole.WeChat;
 using PushConsole.Tests.Infrastructure;
 using PushConsole.Tests.Simulator;
 using Quartz;
@@ -59,6 +60,7 @@ public sealed class ChannelsHarness : IAsyncDisposable
         collection.AddDeliveryLedger();
         collection.AddSingleton<AccountSecretProtector>();
         collection.AddSingleton<AccountService>();
+        collection.AddWeChatClient(configuration);
         collection.AddChannelReminders(configuration);
         collection.AddQuartz();
         var built = collection.BuildServiceProvider();

@@ -1,0 +1,165 @@
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Accounts;
+using PushConsole.Tests.Infrastructure;
+using PushConsole.WeChat;
+
+namespace PushConsole.Tests.WeChat;
+
+/// <summary>Access tokens on one node: caching, single-flight refresh, supersede grace, expiry, invalidation.</summary>
+public class WeChatTokenTests : WeChatTestBase
+{
+    [Fact]
+    public async Task A_hundred_concurrent_sends_make_one_token_request()
+    {
+        var (app, template, openId) = MiniProgramWithGrantedUser(grants: 100);
+        var client = ClientFor(app);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => Task.Run(() => client.SendSubscribeAsync(Subscribe(openId, template)))));
+
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.ToString()));
+        Assert.Equal(1, Server.Calls(app.AppId, "stable_token"));
+        Assert.Equal(0, Server.Calls(app.AppId, "token"));
+        Assert.Equal(100, Sim.GetInbox(app.AppId, openId).Count);
+    }
+
+    [Fact]
+    public async Task Classic_accounts_use_cgi_bin_token_and_later_sends_reuse_it()
+    {
+        var (app, template, openId) = MiniProgramWithGrantedUser(grants: 3);
+        var client = ClientFor(app, TokenMode.Classic);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await client.SendSubscribeAsync(Subscribe(openId, template))).Succeeded);
+        }
+
+        Assert.Equal(1, Server.Calls(app.AppId, "token"));
+        Assert.Equal(0, Server.Calls(app.AppId, "stable_token"));
+    }
+
+    [Fact]
+    public async Task A_token_superseded_by_another_client_works_for_five_minutes_then_fails_once_and_is_refreshed()
+    {
+        var (app, template, openId) = MiniProgramWithGrantedUser(grants: 3);
+        var client = ClientFor(app, TokenMode.Classic);
+        Assert.True((await client.SendSubscribeAsync(Subscribe(openId, template))).Succeeded);
+
+        // Someone outside the console (another server with the same AppSecret) fetches a token: ours is superseded.
+        using (var other = new HttpClient())
+        {
+            var reply = await other.GetStringAsync($"{Server.ApiBaseUrl}/cgi-bin/token?grant_type=client_credential&appid={app.AppId}&secret={app.Secret}");
+            Assert.Contains("access_token", reply);
+        }
+        var withinGrace = await client.SendSubscribeAsync(Subscribe(openId, template));
+        Sim.AdvanceClock(TimeSpan.FromSeconds(301));
+        var afterGrace = await client.SendSubscribeAsync(Subscribe(openId, template));
+
+        Assert.True(withinGrace.Succeeded, withinGrace.ToString());
+        Assert.True(afterGrace.Succeeded, afterGrace.ToString());
+        Assert.Equal(1, Server.Errors(app.AppId, "subscribe_send", 40001));
+        Assert.Equal(3, Server.Calls(app.AppId, "token"));
+        Assert.Equal(3, Sim.GetInbox(app.AppId, openId).Count);
+    }
+
+    [Fact]
+    public async Task A_token_WeChat_reports_expired_is_replaced_once_and_the_send_succeeds()
+    {
+        var (app, template, openId) = MiniProgramWithGrantedUser(grants: 2);
+        var client = ClientFor(app);
+        Assert.True((await client.SendSubscribeAsync(Subscribe(openId, template))).Succeeded);
+
+        Sim.AdvanceClock(TimeSpan.FromSeconds(7201));
+        var outcome = await client.SendSubscribeAsync(Subscribe(openId, template));
+
+        Assert.True(outcome.Succeeded, outcome.ToString());
+        Assert.Equal(1, Server.Errors(app.AppId, "subscribe_send", 42001));
+        Assert.Equal(2, Server.Calls(app.AppId, "stable_token"));
+    }
+
+    [Fact]
+    public async Task A_token_that_keeps_failing_is_retried_once_per_attempt_and_reported_as_TokenInvalid()
+    {
+        var (app, template, openId) = MiniProgramWithGrantedUser();
+        var client = ClientFor(app);
+        Assert.True((await client.TestConnectionAsync()).Succeeded);
+        Sim.AddFault(new Simulator.FaultSpec { AppId = app.AppId, Api = "subscribe_send", Errcode = 40001 });
+
+        var outcome = await client.SendSubscribeAsync(Subscribe(openId, template));
+
+        Assert.Equal(WeChatErrorKind.TokenInvalid, outcome.Kind);
+        Assert.True(outcome.IsRetryable);
+        Assert.Equal(2, Server.Calls(app.AppId, "subscribe_send"));
+    }
+
+    [Fact]
+    public async Task A_short_lived_token_is_refreshed_before_it_expires()
+    {
+        var (app, template, openId) = MiniProgramWithGrantedUser(grants: 1000, tokenLifetimeSeconds: 3);
+        var client = ClientFor(app);
+
+        var outcomes = new List<SendOutcome>();
+        var until = DateTime.UtcNow.AddSeconds(7);
+        while (DateTime.UtcNow < until)
+        {
+            outcomes.Add(await client.SendSubscribeAsync(Subscribe(openId, template)));
+            await Task.Delay(50);
+        }
+
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.ToString()));
+        Assert.Equal(0, Server.Errors(app.AppId, "subscribe_send", 42001));
+        var issued = Sim.GetCounters()[app.AppId]["stable_token"].Issued;
+        Assert.True(issued >= 2, $"only {issued} token(s) issued in 7 s of 3 s tokens");
+    }
+
+    [Fact]
+    public async Task The_shared_token_is_stored_encrypted_with_its_version_and_no_lease()
+    {
+        var (app, template, openId) = MiniProgramWithGrantedUser();
+
+        Assert.True((await ClientFor(app).SendSubscribeAsync(Subscribe(openId, template))).Succeeded);
+
+        await using var db = TestDbContextFactory.For(Node.Database).CreateDbContext();
+        var row = await db.AccessTokens.SingleAsync(t => t.AppId == app.AppId);
+        var token = Sim.GetTokens(app.AppId).StableToken!;
+        Assert.NotNull(row.TokenCipher);
+        Assert.DoesNotContain(token, row.TokenCipher);
+        Assert.Equal(1, row.Version);
+        Assert.Null(row.LeaseHolder);
+        Assert.InRange(row.ExpiresAt!.Value - row.FetchedAt!.Value, TimeSpan.FromSeconds(7100), TimeSpan.FromSeconds(7200));
+    }
+
+    [Fact]
+    public async Task Test_connection_asks_WeChat_for_a_token_and_reports_its_lifetime()
+    {
+        var app = Server.NewApp("officialaccount");
+        var stable = ClientFor(app);
+        var classic = ClientFor(app, TokenMode.Classic);
+
+        var stableCheck = await stable.TestConnectionAsync();
+        var classicCheck = await classic.TestConnectionAsync();
+        var again = await classic.TestConnectionAsync();
+
+        Assert.True(stableCheck.Succeeded, stableCheck.ToString());
+        Assert.Equal(TokenMode.Stable, stableCheck.Value.Mode);
+        Assert.InRange(stableCheck.Value.ExpiresIn, TimeSpan.FromSeconds(7100), TimeSpan.FromSeconds(7200));
+        Assert.True(classicCheck.Succeeded && again.Succeeded);
+        Assert.Equal(TokenMode.Classic, classicCheck.Value.Mode);
+        Assert.Equal(2, Server.Calls(app.AppId, "token"));
+    }
+
+    [Fact]
+    public async Task Test_connection_reports_WeChats_refusal()
+    {
+        var app = Server.NewApp();
+        var sameLengthWrongSecret = new string('x', app.Secret.Length);
+
+        var check = await Node.ClientFor(Node.Account(Server, app with { Secret = sameLengthWrongSecret })).TestConnectionAsync();
+        var unknownApp = await Node.ClientFor(Node.Account(Server, app with { AppId = "wx-not-registered" })).TestConnectionAsync();
+
+        Assert.False(check.Succeeded);
+        Assert.Equal(WeChatErrorKind.Configuration, check.Error.Kind);
+        Assert.Equal(40001, check.Error.ErrCode);
+        Assert.Equal(WeChatErrorKind.Configuration, unknownApp.Error!.Kind);
+        Assert.Equal(40013, unknownApp.Error.ErrCode);
+    }
+}
