@@ -82,6 +82,23 @@ internal sealed class Inbox
         return list;
     }
 
+    /// <summary>The newest <paramref name="limit"/> entries over all recipients, newest first.</summary>
+    public List<InboxEntry> Newest(int limit)
+    {
+        var all = new List<InboxEntry>();
+        foreach (var shard in _shards)
+        {
+            lock (shard)
+            {
+                for (var pos = shard.Count - 1; pos >= 0 && pos >= shard.Count - limit; pos--)
+                    all.Add(shard.Chunks[pos >> ChunkBits][pos & (ChunkSize - 1)]);
+            }
+        }
+        all.Sort((a, b) => b.MsgId.CompareTo(a.MsgId));
+        if (all.Count > limit) all.RemoveRange(limit, all.Count - limit);
+        return all;
+    }
+
     public long Total
     {
         get

@@ -59,6 +59,7 @@ public sealed record TemplateInfo(
 
 public sealed record InboxMessage(
     long MsgId,
+    string OpenId,
     DateTimeOffset Time,
     string Api,
     string TemplateId,

@@ -121,7 +121,17 @@ public static class SimulatorBench
         Console.WriteLine($"throughput: {rps:F0} requests/s");
         Console.WriteLine($"latency ms: p50 {P(0.50):F2}  p90 {P(0.90):F2}  p99 {P(0.99):F2}  max {(total == 0 ? 0 : Ms(all[^1])):F2}");
         Console.WriteLine($"delivered by the simulator during the run (incl. warm-up): {after - before} (requests issued {Interlocked.Read(ref next) - startCount + startCount})");
-        Console.WriteLine($"process: {Environment.ProcessorCount} cores, GC heap {GC.GetTotalMemory(false) / (1024 * 1024)} MB");
+        var dupWatch = Stopwatch.StartNew();
+        var dup = await http.GetFromJsonAsync<JsonElement>($"control/apps/{appId}/deliveries/count?template_id=bench_tpl");
+        dupWatch.Stop();
+        Console.WriteLine($"duplicate check over {dup.GetProperty("total").GetInt64()} deliveries: {dupWatch.ElapsedMilliseconds} ms, " +
+                          $"recipients {dup.GetProperty("template_recipients").GetInt32()}, with >1 message {dup.GetProperty("recipients_with_duplicates").GetInt32()}");
+        if (host is not null)
+        {
+            GC.Collect();
+            Console.WriteLine($"process: {Environment.ProcessorCount} cores, GC heap after full GC {GC.GetTotalMemory(true) / (1024 * 1024)} MB, " +
+                              $"working set {Environment.WorkingSet / (1024 * 1024)} MB");
+        }
 
         if (host is not null)
         {

@@ -703,11 +703,22 @@ public sealed class WeChatSimulator
         if (!app.Users.TryFind(openId, out var id)) return [];
         var entries = app.Inbox.Read(id);
         var skip = limit is { } l && l >= 0 && entries.Count > l ? entries.Count - l : 0;
+        return Describe(app, entries.Skip(skip));
+    }
+
+    /// <summary>The newest deliveries of an app over all recipients, newest first.</summary>
+    public IReadOnlyList<InboxMessage> RecentDeliveries(string appId, int limit = 50)
+    {
+        var app = RequireApp(appId);
+        return Describe(app, app.Inbox.Newest(Math.Clamp(limit, 1, 10_000)));
+    }
+
+    private static List<InboxMessage> Describe(SimApp app, IEnumerable<InboxEntry> entries)
+    {
         var templates = app.Templates;
-        var list = new List<InboxMessage>(entries.Count - skip);
-        for (var i = skip; i < entries.Count; i++)
+        var list = new List<InboxMessage>();
+        foreach (var e in entries)
         {
-            var e = entries[i];
             var data = DecodeData(e.Data);
             string? page = null, url = null, mpApp = null, mpPath = null, formId = null;
             if (e.Api == SimApi.TemplateSend)
@@ -726,7 +737,7 @@ public sealed class WeChatSimulator
                 formId = e.Aux;
             }
             var rendered = templates.TryGetValue(e.TemplateId, out var t) ? t.Render(data) : null;
-            list.Add(new InboxMessage(e.MsgId, new DateTimeOffset(e.Ticks, TimeSpan.Zero), e.Api.Name(), e.TemplateId, data,
+            list.Add(new InboxMessage(e.MsgId, app.Users.OpenIdOf(e.Recipient), new DateTimeOffset(e.Ticks, TimeSpan.Zero), e.Api.Name(), e.TemplateId, data,
                 page, url, mpApp, mpPath, formId, rendered));
         }
         return list;

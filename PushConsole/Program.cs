@@ -6,6 +6,7 @@ using PushConsole.Components;
 using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.SignIn;
+using PushConsole.Templates;
 
 try
 {
@@ -21,6 +22,7 @@ try
     builder.AddConsoleShell();
     builder.AddEmbeddedSimulator();
     builder.AddAccounts();
+    builder.AddTemplates();
     builder.AddChannels();
 
     var app = builder.Build();

@@ -27,6 +27,10 @@ public sealed class MessageTemplate
     /// <summary>The template content as WeChat lists it, e.g. "会议时间:{{date2.DATA}}\n".</summary>
     public string Content { get; set; } = "";
     public List<TemplateField> Fields { get; set; } = [];
+    /// <summary>WeChat's example rendering of the template, shown to admins beside the preview.</summary>
+    public string? Example { get; set; }
+    /// <summary>Subscribe templates: long-term (type 3, one grant allows many sends) rather than one-time (type 2).</summary>
+    public bool LongTerm { get; set; }
     /// <summary>Mini program page opened on tap (mini program kinds), may carry a query.</summary>
     public string? Page { get; set; }
     /// <summary>Link opened on tap (official account kind).</summary>
@@ -36,6 +40,10 @@ public sealed class MessageTemplate
     public string? MiniProgramPagePath { get; set; }
     /// <summary>Keyword to enlarge, e.g. "keyword1.DATA" (legacy mini program template messages).</summary>
     public string? EmphasisKeyword { get; set; }
+    /// <summary>Subscribe messages: which mini program build opens on tap (developer, trial, formal); null is WeChat's default, formal.</summary>
+    public string? MiniProgramState { get; set; }
+    /// <summary>Subscribe messages: language of the card (zh_CN, en_US, zh_HK, zh_TW); null is WeChat's default, zh_CN.</summary>
+    public string? Lang { get; set; }
     public bool Enabled { get; set; } = true;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -51,6 +59,8 @@ public sealed class TemplateField
     public string ValueExpression { get; set; } = "";
     /// <summary>Text colour, honoured only by legacy kinds.</summary>
     public string? Color { get; set; }
+    /// <summary>The allowed values of an enum/const key (WeChat's keywordEnumValueList); null when WeChat did not list any.</summary>
+    public List<string>? EnumValues { get; set; }
 }
 
 internal sealed class MessageTemplateConfiguration : IEntityTypeConfiguration<MessageTemplate>
@@ -62,6 +72,14 @@ internal sealed class MessageTemplateConfiguration : IEntityTypeConfiguration<Me
         entity.Property(t => t.WeChatTemplateId).HasMaxLength(128);
         entity.Property(t => t.Title).HasMaxLength(200);
         entity.Property(t => t.Content).HasMaxLength(2000);
+        entity.Property(t => t.Example).HasMaxLength(2000);
+        entity.Property(t => t.Page).HasMaxLength(500);
+        entity.Property(t => t.Url).HasMaxLength(1000);
+        entity.Property(t => t.MiniProgramAppId).HasMaxLength(64);
+        entity.Property(t => t.MiniProgramPagePath).HasMaxLength(500);
+        entity.Property(t => t.EmphasisKeyword).HasMaxLength(64);
+        entity.Property(t => t.MiniProgramState).HasMaxLength(16);
+        entity.Property(t => t.Lang).HasMaxLength(16);
         entity.HasOne(t => t.Account).WithMany().HasForeignKey(t => t.AccountId).OnDelete(DeleteBehavior.Cascade);
         // Fields are a small value list owned by the template; JSON keeps them in one row on every provider.
         entity.OwnsMany(t => t.Fields, fields => fields.ToJson());

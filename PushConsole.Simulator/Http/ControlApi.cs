@@ -182,6 +182,12 @@ internal sealed class ControlApi(WeChatSimulator sim)
             var messages = sim.GetInbox(AppId(c), Route(c, "openid"), limit);
             return Done(new { appid = AppId(c), openid = Route(c, "openid"), count = messages.Count, messages });
         });
+        Get("/apps/{appid}/deliveries", c =>
+        {
+            var limit = int.TryParse(c.Request.Query["limit"], out var l) ? l : 50;
+            var messages = sim.RecentDeliveries(AppId(c), limit);
+            return Done(new { appid = AppId(c), total = sim.GetApp(AppId(c))?.Delivered, count = messages.Count, messages });
+        });
         Get("/apps/{appid}/deliveries/count", c =>
         {
             var t = c.Request.Query["template_id"].ToString();

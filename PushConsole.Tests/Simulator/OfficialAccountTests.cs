@@ -147,6 +147,25 @@ public class OfficialAccountTests(SimulatorServer sim) : IClassFixture<Simulator
     }
 
     [Fact]
+    public async Task Recent_deliveries_list_the_newest_messages_of_the_app_with_their_recipients()
+    {
+        var (app, token) = await OfficialAccountAsync(followers: 40);
+        var sent = new List<(string User, long MsgId)>();
+        for (var i = 0; i < 40; i++)
+        {
+            var user = await app.OpenIdAsync(i);
+            sent.Add((user, (await app.SendTemplateAsync(token, Message(user))).GetProperty("msgid").GetInt64()));
+        }
+
+        var recent = await sim.GetAsync($"control/apps/{app.AppId}/deliveries?limit=5");
+        var listed = recent.GetProperty("messages").EnumerateArray()
+            .Select(m => (m.GetProperty("openid").GetString()!, m.GetProperty("msgid").GetInt64())).ToList();
+
+        Assert.Equal(40, recent.GetProperty("total").GetInt64());
+        Assert.Equal(Enumerable.Reverse(sent).Take(5).ToList(), listed);
+    }
+
+    [Fact]
     public async Task A_typed_field_of_a_category_template_is_validated_with_47003()
     {
         var (app, token) = await OfficialAccountAsync();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using PushConsole.Accounts;
 using PushConsole.Channels;
+using PushConsole.Templates;
 using PushConsole.Users;
 
 namespace PushConsole.Api;
@@ -34,6 +35,7 @@ public static class ApiHosting
         api.MapUserEndpoints();
         api.MapAccountEndpoints();
         api.MapChannelEndpoints();
+        api.MapTemplateEndpoints();
         return app;
     }
 

@@ -467,21 +467,40 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("EmphasisKeyword")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Example")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Lang")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("LongTerm")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("MiniProgramAppId")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("MiniProgramPagePath")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MiniProgramState")
+                        .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Page")
+                        .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Title")
@@ -493,6 +512,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Url")
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("WeChatTemplateId")
@@ -769,6 +789,8 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                                 .ValueGeneratedOnAddOrUpdate();
 
                             b1.Property<string>("Color");
+
+                            b1.PrimitiveCollection<string>("EnumValues");
 
                             b1.Property<string>("Key")
                                 .IsRequired();

@@ -12,7 +12,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261122065152_Initial")]
+    [Migration("20261122072405_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -491,22 +491,41 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("EmphasisKeyword")
-                        .HasColumnType("text");
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("Example")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
 
+                    b.Property<string>("Lang")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("LongTerm")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("MiniProgramAppId")
-                        .HasColumnType("text");
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<string>("MiniProgramPagePath")
-                        .HasColumnType("text");
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("MiniProgramState")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
 
                     b.Property<string>("Page")
-                        .HasColumnType("text");
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
 
                     b.Property<string>("Title")
                         .IsRequired()
@@ -517,7 +536,8 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Url")
-                        .HasColumnType("text");
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
 
                     b.Property<string>("WeChatTemplateId")
                         .IsRequired()
@@ -795,6 +815,8 @@ namespace PushConsole.Migrations.Postgres.Migrations
                                 .ValueGeneratedOnAdd();
 
                             b1.Property<string>("Color");
+
+                            b1.PrimitiveCollection<string>("EnumValues");
 
                             b1.Property<string>("Key")
                                 .IsRequired();

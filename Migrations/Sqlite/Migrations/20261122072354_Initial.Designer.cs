@@ -11,7 +11,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261122065135_Initial")]
+    [Migration("20261122072354_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -470,21 +470,40 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("EmphasisKeyword")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Example")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Lang")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("LongTerm")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("MiniProgramAppId")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("MiniProgramPagePath")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MiniProgramState")
+                        .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Page")
+                        .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Title")
@@ -496,6 +515,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Url")
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("WeChatTemplateId")
@@ -772,6 +792,8 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                                 .ValueGeneratedOnAddOrUpdate();
 
                             b1.Property<string>("Color");
+
+                            b1.PrimitiveCollection<string>("EnumValues");
 
                             b1.Property<string>("Key")
                                 .IsRequired();

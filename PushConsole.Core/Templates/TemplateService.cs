@@ -1,0 +1,231 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Accounts;
+using PushConsole.Persistence;
+
+namespace PushConsole.Templates;
+
+/// <summary>Reads and changes message templates. Invalid input comes back as errors, never as exceptions.</summary>
+public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time)
+{
+    public static readonly IReadOnlyList<string> MiniProgramStates = ["developer", "trial", "formal"];
+    public static readonly IReadOnlyList<string> Languages = ["zh_CN", "en_US", "zh_HK", "zh_TW"];
+
+    public sealed record Result(MessageTemplate? Template, IReadOnlyList<string> Errors)
+    {
+        public bool Succeeded => Errors.Count == 0;
+    }
+
+    /// <summary>Templates with their account, optionally of one account and/or kind, by account then title.</summary>
+    public async Task<IReadOnlyList<MessageTemplate>> ListAsync(int? accountId = null, TemplateKind? kind = null, bool enabledOnly = false,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.Templates.AsNoTracking().Include(t => t.Account).AsQueryable();
+        if (accountId is int a)
+        {
+            query = query.Where(t => t.AccountId == a);
+        }
+        if (kind is TemplateKind k)
+        {
+            query = query.Where(t => t.Kind == k);
+        }
+        if (enabledOnly)
+        {
+            query = query.Where(t => t.Enabled);
+        }
+        var list = await query.ToListAsync(cancellationToken);
+        // Sorted here: the account name lives in another table and titles may be Chinese; both sort fine in memory.
+        return list.OrderBy(t => t.Account?.Name, StringComparer.CurrentCulture).ThenBy(t => t.Title, StringComparer.CurrentCulture).ToList();
+    }
+
+    /// <summary>One template with its account.</summary>
+    public async Task<MessageTemplate?> FindAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Templates.AsNoTracking().Include(t => t.Account).SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
+    }
+
+    public async Task<Result> CreateAsync(TemplateInput input, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == input.AccountId, cancellationToken);
+        var errors = Validate(input, account);
+        if (errors.Count > 0)
+        {
+            return new(null, errors);
+        }
+        var id = input.WeChatTemplateId.Trim();
+        if (await db.Templates.AnyAsync(t => t.AccountId == input.AccountId && t.WeChatTemplateId == id, cancellationToken))
+        {
+            return new(null, [$"The account has a template with WeChat template id {id} already."]);
+        }
+        var now = time.GetUtcNow();
+        var template = new MessageTemplate { CreatedAt = now, UpdatedAt = now };
+        input.ApplyTo(template);
+        db.Templates.Add(template);
+        await db.SaveChangesAsync(cancellationToken);
+        template.Account = account;
+        return new(template, []);
+    }
+
+    public async Task<Result> UpdateAsync(int id, TemplateInput input, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var template = await db.Templates.SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
+        if (template is null)
+        {
+            return new(null, ["No such template."]);
+        }
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == input.AccountId, cancellationToken);
+        var errors = Validate(input, account);
+        if (errors.Count > 0)
+        {
+            return new(null, errors);
+        }
+        var weChatId = input.WeChatTemplateId.Trim();
+        if (await db.Templates.AnyAsync(t => t.AccountId == input.AccountId && t.WeChatTemplateId == weChatId && t.Id != id, cancellationToken))
+        {
+            return new(null, [$"The account has a template with WeChat template id {weChatId} already."]);
+        }
+        input.ApplyTo(template);
+        template.UpdatedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        template.Account = account;
+        return new(template, []);
+    }
+
+    public async Task<bool> SetEnabledAsync(int id, bool enabled, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        return await db.Templates.Where(t => t.Id == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Enabled, enabled).SetProperty(t => t.UpdatedAt, now), cancellationToken) == 1;
+    }
+
+    public async Task<bool> DeleteAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Templates.Where(t => t.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>
+    /// What is wrong with the input as a template of <paramref name="account"/>: structure only (kind, ids, content,
+    /// placeholders, jump targets). Value rules (47003, truncation) depend on each recipient and are the preview's job.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(TemplateInput input, WeChatAccount? account)
+    {
+        var errors = new List<string>();
+        if (account is null)
+        {
+            errors.Add("Choose an existing account.");
+        }
+        else if (!KindsOf(account.Kind).Contains(input.Kind))
+        {
+            errors.Add($"A {(account.Kind == AccountKind.OfficialAccount ? "official account" : "mini program")} cannot have {input.Kind} templates.");
+        }
+        if (!Enum.IsDefined(input.Kind))
+        {
+            errors.Add("Choose a kind.");
+        }
+        var weChatId = input.WeChatTemplateId?.Trim() ?? "";
+        if (weChatId.Length is 0 or > 128 || weChatId.Any(char.IsWhiteSpace))
+        {
+            errors.Add("The WeChat template id is required: up to 128 characters, no spaces.");
+        }
+        if (string.IsNullOrWhiteSpace(input.Title) || input.Title.Trim().Length > 200)
+        {
+            errors.Add("The title is required (up to 200 characters).");
+        }
+        var parsed = TemplateContentParser.Parse(input.Content);
+        if ((input.Content ?? "").Length > 2000)
+        {
+            errors.Add("The content is longer than 2000 characters.");
+        }
+        if (parsed.Count == 0)
+        {
+            errors.Add("The content has no {{key.DATA}} fields: paste it as WeChat lists it.");
+        }
+        var keys = parsed.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var group in (input.Fields ?? []).GroupBy(f => f.Key?.Trim() ?? "", StringComparer.Ordinal))
+        {
+            if (!keys.Contains(group.Key))
+            {
+                errors.Add($"Field '{group.Key}' is not in the content.");
+                continue;
+            }
+            if (group.Count() > 1)
+            {
+                errors.Add($"Field '{group.Key}' is given more than once.");
+            }
+            var field = group.First();
+            foreach (var error in ValueExpression.Parse(field.ValueExpression).Errors)
+            {
+                errors.Add($"{group.Key}: {error}");
+            }
+            if (!string.IsNullOrWhiteSpace(field.Color) && !ColorPattern().IsMatch(field.Color.Trim()))
+            {
+                errors.Add($"{group.Key}: the colour is a hex colour like #173177.");
+            }
+        }
+        ValidateJump(input, keys, errors);
+        return errors;
+    }
+
+    /// <summary>The template kinds an account of this kind can send.</summary>
+    public static IReadOnlyList<TemplateKind> KindsOf(AccountKind kind) => kind == AccountKind.OfficialAccount
+        ? [TemplateKind.OfficialAccountTemplate]
+        : [TemplateKind.Subscribe, TemplateKind.MiniProgramTemplate];
+
+    private static void ValidateJump(TemplateInput input, HashSet<string> keys, List<string> errors)
+    {
+        if (input.Kind != TemplateKind.OfficialAccountTemplate && !string.IsNullOrWhiteSpace(input.Page))
+        {
+            var page = input.Page.Trim();
+            // WeChat answered 41030 to pages written with a leading slash (wechat-api.md §3.1).
+            if (page.StartsWith('/'))
+            {
+                errors.Add("The page path starts without '/', e.g. pages/index/index?id=1.");
+            }
+            if (page.Length > 500 || page.Any(char.IsWhiteSpace))
+            {
+                errors.Add("The page path has no spaces and at most 500 characters.");
+            }
+        }
+        if (input.Kind == TemplateKind.OfficialAccountTemplate)
+        {
+            if (!string.IsNullOrWhiteSpace(input.Url) &&
+                !(Uri.TryCreate(input.Url.Trim(), UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
+            {
+                errors.Add("The URL is an absolute http(s) address.");
+            }
+            if (string.IsNullOrWhiteSpace(input.MiniProgramAppId) != string.IsNullOrWhiteSpace(input.MiniProgramPagePath))
+            {
+                errors.Add("A mini program jump needs both the mini program's AppID and its page path.");
+            }
+            if (!string.IsNullOrWhiteSpace(input.MiniProgramPagePath) && input.MiniProgramPagePath.Trim().StartsWith('/'))
+            {
+                errors.Add("The mini program page path starts without '/', e.g. pages/index/index.");
+            }
+        }
+        if (input.Kind == TemplateKind.MiniProgramTemplate && TemplateInput.NormalizeEmphasis(input.EmphasisKeyword) is { } emphasis &&
+            !keys.Contains(emphasis[..^".DATA".Length]))
+        {
+            errors.Add($"The emphasis keyword {emphasis} is not a field of the content.");
+        }
+        if (input.Kind == TemplateKind.Subscribe)
+        {
+            if (!string.IsNullOrWhiteSpace(input.MiniProgramState) && !MiniProgramStates.Contains(input.MiniProgramState.Trim()))
+            {
+                errors.Add("The mini program state is developer, trial or formal.");
+            }
+            if (!string.IsNullOrWhiteSpace(input.Lang) && !Languages.Contains(input.Lang.Trim()))
+            {
+                errors.Add("The language is zh_CN, en_US, zh_HK or zh_TW.");
+            }
+        }
+    }
+
+    [GeneratedRegex("^#[0-9A-Fa-f]{6}$")]
+    private static partial Regex ColorPattern();
+}
