@@ -1,7 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Ledger;
+using PushConsole.Channels.Broadcasts;
 using PushConsole.Persistence;
+using PushConsole.Templates;
 
 namespace PushConsole.Channels;
 
@@ -14,6 +16,7 @@ public sealed class ChannelService(
     IDbContextFactory<PushConsoleDbContext> contexts,
     ReminderSchedule schedule,
     ReminderTransitions transitions,
+    TemplateRenderer renderer,
     TimeProvider time,
     ILogger<ChannelService> logger)
 {
@@ -153,7 +156,7 @@ public sealed class ChannelService(
     }
 
     /// <summary>Validates the input and applies it, including what it means for the reminder's occurrence and status.</summary>
-    private static async Task<List<string>> ApplyAsync(PushConsoleDbContext db, Channel channel, ChannelInput input, DateTimeOffset now,
+    private async Task<List<string>> ApplyAsync(PushConsoleDbContext db, Channel channel, ChannelInput input, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var errors = new List<string>();
@@ -198,6 +201,21 @@ public sealed class ChannelService(
             if (!await db.Templates.AnyAsync(t => t.Id == templateId && t.AccountId == account.Id, cancellationToken))
             {
                 errors.Add("The template is not one of this account's.");
+            }
+        }
+        if (errors.Count == 0 && input.TemplateId is { } chosen
+            && await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == chosen, cancellationToken) is { } template)
+        {
+            // Rendered once now with this channel's values, so a broken value is refused here and not at reminder time.
+            var preview = new Channel
+            {
+                Name = input.Name.Trim(), StartsAt = startsAt, TimeZone = timeZone, Url = input.Url, MiniProgramAppId = input.MiniProgramAppId,
+                MiniProgramPagePath = input.MiniProgramPagePath,
+                Fields = (input.Fields ?? []).Select(f => new ChannelField { Key = f.Key, Value = f.Value ?? "" }).ToList(),
+            };
+            if (ReminderMessage.Prepare(renderer, preview, template).Problem is { } problem)
+            {
+                errors.Add(problem);
             }
         }
         if (!isNew && channel.ReminderStatus == ReminderStatus.Notifying && startMoved && input.ReminderEnabled)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PushConsole.Channels.Broadcasts;
+using PushConsole.Templates;
 using Quartz;
 
 namespace PushConsole.Channels;
@@ -14,6 +15,7 @@ public static class ChannelServiceCollectionExtensions
     {
         services.AddOptions<ChannelOptions>().Bind(configuration.GetSection(ChannelOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TemplateRenderer>();
         services.AddSingleton<ChannelService>();
         services.AddSingleton<ReminderSchedule>();
         services.AddSingleton<ReminderTransitions>();

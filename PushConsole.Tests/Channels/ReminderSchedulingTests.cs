@@ -229,4 +229,18 @@ public class ReminderSchedulingTests
         Assert.Equal(ReminderStatus.NotNotified, (await harness.Channels.FindAsync(channel.Id))!.ReminderStatus);
         Assert.Equal(1, (await harness.Schedule.FindAsync(channel.Id))!.Occurrence);
     }
+
+    [Fact]
+    public async Task A_field_value_the_template_cannot_render_is_refused_when_saving()
+    {
+        var (harness, account, template) = await NewAsync();
+        await using var _ = harness;
+        var input = ChannelsHarness.Input(account.Id, template.Id, Now.AddHours(2));
+        input.Fields = new Dictionary<string, string> { ["thing1"] = "{channel.nmae} starts" };
+
+        var result = await harness.Channels.CreateAsync(input);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains(result.Errors, e => e.StartsWith("The reminder cannot be sent as written") && e.Contains("channel.nmae"));
+    }
 }

@@ -1,92 +1,67 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using PushConsole.Templates;
 using PushConsole.WeChat;
 
 namespace PushConsole.Channels.Broadcasts;
 
 /// <summary>
-/// The reminder of one channel occurrence, composed once per broadcast: the template's data with the channel's field
-/// values, {channel.name} and {channel.startsAt[:format]} filled in (the start in the channel's time zone). Only a
-/// value using {user.openid} differs per follower.
+/// The reminder of one channel occurrence: the channel's template compiled once per broadcast with the channel's field
+/// values, link and mini program page, rendered per follower with {channel.name} and {channel.startsAt} (the start in
+/// the channel's time zone) by the template renderer.
 /// </summary>
-public sealed partial class ReminderMessage
+public sealed class ReminderMessage
 {
-    private readonly string templateId;
-    private readonly IReadOnlyDictionary<string, TemplateValue> shared;
-    private readonly IReadOnlyDictionary<string, string> perUser;
-    private readonly string? url;
-    private readonly MiniProgramLink? miniProgram;
+    private const string SampleOpenId = "oReminderPreview";
+    private readonly CompiledTemplate compiled;
+    private readonly RenderContext context;
 
-    private ReminderMessage(string templateId, IReadOnlyDictionary<string, TemplateValue> shared,
-        IReadOnlyDictionary<string, string> perUser, string? url, MiniProgramLink? miniProgram)
+    private ReminderMessage(CompiledTemplate compiled, RenderContext context)
     {
-        this.templateId = templateId;
-        this.shared = shared;
-        this.perUser = perUser;
-        this.url = url;
-        this.miniProgram = miniProgram;
+        this.compiled = compiled;
+        this.context = context;
     }
 
-    public IReadOnlyDictionary<string, TemplateValue> Data => shared;
+    /// <summary>What the first follower would get: for checks and previews.</summary>
+    public RenderedMessage Sample => compiled.Render(context.For(SampleOpenId));
 
-    public static ReminderMessage Compose(Channel channel, MessageTemplate template)
+    /// <summary>Compiles the reminder, or says why WeChat would refuse every copy of it (so nobody is sent a broken one).</summary>
+    public static (ReminderMessage? Message, string? Problem) Prepare(TemplateRenderer renderer, Channel channel, MessageTemplate template)
     {
-        var keys = template.Fields.Count > 0
-            ? template.Fields.Select(f => f.Key).ToList()
-            : PlaceholderPattern().Matches(template.Content).Select(m => m.Groups[1].Value).Distinct().ToList();
-        var shared = new Dictionary<string, TemplateValue>(StringComparer.Ordinal);
-        var perUser = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var key in keys)
+        var zone = ChannelTime.Zone(channel.TimeZone) ?? TimeZoneInfo.Utc;
+        var message = new ReminderMessage(renderer.Compile(WithChannelValues(template, channel), zone),
+            new RenderContext(ChannelName: channel.Name, ChannelStartsAt: channel.StartsAt));
+        var errors = message.Sample.Issues.Where(i => i.IsError).Select(i => i.Message).Distinct().ToList();
+        return errors.Count == 0 ? (message, null) : (null, $"The reminder cannot be sent as written: {string.Join("; ", errors)}.");
+    }
+
+    public OfficialTemplateMessage For(string openId) => compiled.Render(context.For(openId)).ToOfficialTemplateMessage();
+
+    /// <summary>The template as this channel sends it: its field values, link and mini program page over the template's own.</summary>
+    public static MessageTemplate WithChannelValues(MessageTemplate template, Channel channel)
+    {
+        var fields = template.Fields.Count > 0
+            ? template.Fields
+            : TemplateContentParser.Parse(template.Content).Select(f => new TemplateField { Key = f.Key, Label = f.Label }).ToList();
+        var miniProgram = !string.IsNullOrWhiteSpace(channel.MiniProgramAppId);
+        return new MessageTemplate
         {
-            var expression = channel.Fields.FirstOrDefault(f => f.Key == key)?.Value
-                ?? template.Fields.FirstOrDefault(f => f.Key == key)?.ValueExpression ?? "";
-            var value = Fill(expression, channel);
-            if (value.Contains(UserOpenId, StringComparison.Ordinal))
+            Id = template.Id,
+            AccountId = template.AccountId,
+            Kind = template.Kind,
+            WeChatTemplateId = template.WeChatTemplateId,
+            Title = template.Title,
+            Content = template.Content,
+            Enabled = template.Enabled,
+            Url = string.IsNullOrWhiteSpace(channel.Url) ? template.Url : channel.Url,
+            MiniProgramAppId = miniProgram ? channel.MiniProgramAppId : template.MiniProgramAppId,
+            MiniProgramPagePath = miniProgram ? channel.MiniProgramPagePath : template.MiniProgramPagePath,
+            Fields = fields.Select(f => new TemplateField
             {
-                perUser[key] = value;
-            }
-            else
-            {
-                shared[key] = new TemplateValue(value);
-            }
-        }
-        var link = !string.IsNullOrWhiteSpace(channel.MiniProgramAppId)
-            ? new MiniProgramLink(channel.MiniProgramAppId, channel.MiniProgramPagePath ?? "")
-            : !string.IsNullOrWhiteSpace(template.MiniProgramAppId)
-                ? new MiniProgramLink(template.MiniProgramAppId, template.MiniProgramPagePath ?? "")
-                : null;
-        var url = string.IsNullOrWhiteSpace(channel.Url) ? template.Url : channel.Url;
-        return new ReminderMessage(template.WeChatTemplateId, shared, perUser, string.IsNullOrWhiteSpace(url) ? null : url, link);
+                Key = f.Key,
+                Label = f.Label,
+                Color = f.Color,
+                EnumValues = f.EnumValues,
+                ValueExpression = channel.Fields.FirstOrDefault(c => c.Key == f.Key)?.Value ?? f.ValueExpression,
+            }).ToList(),
+        };
     }
-
-    public OfficialTemplateMessage For(string openId)
-    {
-        if (perUser.Count == 0)
-        {
-            return new OfficialTemplateMessage(openId, templateId, shared, url, miniProgram);
-        }
-        var data = new Dictionary<string, TemplateValue>(shared, StringComparer.Ordinal);
-        foreach (var (key, value) in perUser)
-        {
-            data[key] = new TemplateValue(value.Replace(UserOpenId, openId, StringComparison.Ordinal));
-        }
-        return new OfficialTemplateMessage(openId, templateId, data, url, miniProgram);
-    }
-
-    private const string UserOpenId = "{user.openid}";
-
-    private static string Fill(string expression, Channel channel) =>
-        ChannelPlaceholder().Replace(expression, m => m.Groups["name"].Value switch
-        {
-            "name" => channel.Name,
-            _ => ChannelTime.InZone(channel.StartsAt, channel.TimeZone).ToString(
-                m.Groups["format"].Success ? m.Groups["format"].Value : "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-        });
-
-    [GeneratedRegex(@"\{channel\.(?<name>name|startsAt)(:(?<format>[^}]+))?\}")]
-    private static partial Regex ChannelPlaceholder();
-
-    [GeneratedRegex(@"\{\{\s*([A-Za-z_]+[0-9]*)\.DATA\s*\}\}")]
-    private static partial Regex PlaceholderPattern();
 }

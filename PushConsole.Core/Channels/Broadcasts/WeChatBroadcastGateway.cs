@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Persistence;
+using PushConsole.Templates;
 using PushConsole.WeChat;
 
 namespace PushConsole.Channels.Broadcasts;
@@ -14,7 +15,8 @@ internal sealed class WeChatBroadcastGateway(WeChatClient client, ReminderMessag
         client.SendOfficialTemplateAsync(message.For(openId), clientMsgId, cancellationToken);
 }
 
-internal sealed class WeChatBroadcastGatewayFactory(IDbContextFactory<PushConsoleDbContext> contexts, IWeChatClientFactory clients)
+internal sealed class WeChatBroadcastGatewayFactory(IDbContextFactory<PushConsoleDbContext> contexts, IWeChatClientFactory clients,
+    TemplateRenderer renderer)
     : IBroadcastGatewayFactory
 {
     public async Task<(IBroadcastGateway? Gateway, string? Problem)> CreateAsync(Channel channel, CancellationToken cancellationToken)
@@ -26,6 +28,7 @@ internal sealed class WeChatBroadcastGatewayFactory(IDbContextFactory<PushConsol
         }
         var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.Id == channel.AccountId, cancellationToken);
         var template = await db.Templates.AsNoTracking().SingleAsync(t => t.Id == channel.TemplateId, cancellationToken);
-        return (new WeChatBroadcastGateway(clients.For(account), ReminderMessage.Compose(channel, template)), null);
+        var (message, problem2) = ReminderMessage.Prepare(renderer, channel, template);
+        return message is null ? (null, problem2) : (new WeChatBroadcastGateway(clients.For(account), message), null);
     }
 }
