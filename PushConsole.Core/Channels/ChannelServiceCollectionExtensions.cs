@@ -24,6 +24,8 @@ public static class ChannelServiceCollectionExtensions
         services.AddSingleton<BroadcastSignal>();
         services.AddSingleton<BroadcastProgress>();
         services.AddSingleton<BroadcastRunner>();
+        services.AddSingleton<LedgerWriteGate>();
+        services.AddSingleton<BroadcastOutcomes>();
         services.TryAddSingleton<IBroadcastGatewayFactory, WeChatBroadcastGatewayFactory>();
         services.AddQuartz(q => q.AddJob<ChannelReminderJob>(job => job
             .WithIdentity(ChannelReminderJob.Key)

@@ -53,5 +53,13 @@ public sealed class ReminderTransitions(IDbContextFactory<PushConsoleDbContext> 
                 .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken) == 1;
     }
 
+    /// <summary>The summary of an ended run, in words (written after its final count).</summary>
+    public async Task SetRunReasonAsync(long runId, string? reason, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.DeliveryRuns.Where(r => r.Id == runId)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.StatusReason, Trim(reason)), cancellationToken);
+    }
+
     private static string? Trim(string? reason) => reason is { Length: > 1000 } ? reason[..1000] : reason;
 }

@@ -16,6 +16,8 @@ internal readonly record struct ExecutionEnd(BroadcastEnd Kind, string? Reason =
 internal sealed class BroadcastExecution(
     IDbContextFactory<PushConsoleDbContext> contexts,
     DeliveryLedger ledger,
+    LedgerWriteGate writes,
+    BroadcastOutcomes outcomes,
     IBroadcastGateway gateway,
     ChannelOptions options,
     TimeProvider time,
@@ -104,7 +106,7 @@ internal sealed class BroadcastExecution(
             {
                 // Rows another taker holds: a live node finishes them; a dead one's are requeued once abandoned.
                 await Task.Delay(options.StatusPollInterval, time, cancellationToken);
-                await ledger.RequeueAbandonedAsync(run.Id, options.AbandonedAfter, cancellationToken);
+                await writes.WriteAsync(ct => ledger.RequeueAbandonedAsync(run.Id, options.AbandonedAfter, ct), cancellationToken);
             }
         }
     }
@@ -132,19 +134,19 @@ internal sealed class BroadcastExecution(
         var page = result.Value;
         if (page.OpenIds.Count > 0)
         {
-            await ledger.AddRecipientsAsync(run, page.OpenIds, localDay, cancellationToken);
+            await writes.WriteAsync(ct => ledger.AddRecipientsAsync(run, page.OpenIds, localDay, ct), cancellationToken);
         }
         var complete = !page.HasMore;
         var cursor = complete ? from.Cursor : page.NextOpenId;
         var total = (int)Math.Min(int.MaxValue, page.Total);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var moved = await db.DeliveryRuns
+        var moved = await writes.WriteAsync(ct => db.DeliveryRuns
             .Where(r => r.Id == run.Id && r.Cursor == from.Cursor && !r.AudienceComplete)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Cursor, cursor)
                 .SetProperty(r => r.ExpectedTotal, total)
                 .SetProperty(r => r.AudienceComplete, complete)
-                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+                .SetProperty(r => r.Version, r => r.Version + 1), ct), cancellationToken);
         if (moved == 0)
         {
             // Another node recorded this page first; continue from wherever the checkpoint is now.
@@ -175,7 +177,7 @@ internal sealed class BroadcastExecution(
                 await Task.Delay(pause, time, cancellationToken);
                 continue;
             }
-            var batch = await ledger.TakePendingAsync(run.Id, options.BatchSize, cancellationToken);
+            var batch = await writes.WriteAsync(ct => ledger.TakePendingAsync(run.Id, options.BatchSize, ct), cancellationToken);
             if (batch.Count == 0)
             {
                 return;
@@ -208,7 +210,7 @@ internal sealed class BroadcastExecution(
             // Whatever was answered is recorded, even on shutdown; unanswered rows stay Sending and are sent again
             // (same client_msg_id) when the broadcast resumes.
             var answered = updates.OfType<DeliveryUpdate>().ToList();
-            await ledger.UpdateAsync(answered, CancellationToken.None);
+            await writes.WriteAsync(ct => outcomes.RecordAsync(run.Id, answered, ct), CancellationToken.None);
         }
         return updates.Any(u => u is { Status: DeliveryStatus.Pending });
     }

@@ -7,16 +7,16 @@ namespace PushConsole.Channels.Broadcasts;
 /// <summary>How many ledger rows of a run ended how, by status and errcode.</summary>
 public sealed record OutcomeCount(DeliveryStatus Status, int? ErrCode, int Count);
 
-/// <summary>Where a broadcast stands, counted from its ledger rows; the total is user/get's follower count.</summary>
+/// <summary>Where a broadcast stands; the total is user/get's follower count until the run ends, then its ledger rows.</summary>
 public sealed record BroadcastCounts(long RunId, int Sent, int Failed, int Unfollowed, int Pending, int Skipped, int Rows, int? ExpectedTotal,
-    bool AudienceComplete)
+    bool AudienceComplete, bool Finished = false)
 {
     /// <summary>WeChat's 43004 "require subscribe": the follower left between paging and sending.</summary>
     public const int UnfollowedErrCode = 43004;
 
     public int Done => Sent + Failed + Skipped;
-    /// <summary>The bar's whole: the followers WeChat counted, or the rows if more were met meanwhile.</summary>
-    public int Total => Math.Max(ExpectedTotal ?? 0, Rows);
+    /// <summary>The bar's whole: the followers WeChat counted (or the rows met, if more), and the rows once the run ended.</summary>
+    public int Total => Finished ? Rows : Math.Max(ExpectedTotal ?? 0, Rows);
     public double Percent => Total == 0 ? (AudienceComplete ? 100 : 0) : Math.Min(100, 100.0 * Done / Total);
 
     public string Summary =>
@@ -24,20 +24,15 @@ public sealed record BroadcastCounts(long RunId, int Sent, int Failed, int Unfol
         (Skipped > 0 ? $", {Skipped:N0} not sent." : ".");
 }
 
-/// <summary>Reads broadcast progress and ledger rows for the screens and the API. Finished runs are cached: they no longer change.</summary>
+/// <summary>Reads broadcast progress and ledger rows for the screens and the API.</summary>
 public sealed class BroadcastProgress(IDbContextFactory<PushConsoleDbContext> contexts)
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, BroadcastCounts> finished = new();
-
+    /// <summary>From the run's tally (one row), so polling it costs the same for a hundred followers or a million.</summary>
     public async Task<BroadcastCounts?> CountsAsync(long? runId, CancellationToken cancellationToken = default)
     {
         if (runId is not long id)
         {
             return null;
-        }
-        if (finished.TryGetValue(id, out var cached))
-        {
-            return cached;
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var run = await db.DeliveryRuns.AsNoTracking().Where(r => r.Id == id)
@@ -46,36 +41,31 @@ public sealed class BroadcastProgress(IDbContextFactory<PushConsoleDbContext> co
         {
             return null;
         }
-        var outcomes = await OutcomesAsync(db, id, cancellationToken);
-        int Sum(Func<OutcomeCount, bool> which) => outcomes.Where(which).Sum(o => o.Count);
-        var counts = new BroadcastCounts(id,
-            Sent: Sum(o => o.Status == DeliveryStatus.Sent),
-            Failed: Sum(o => o.Status == DeliveryStatus.Failed),
-            Unfollowed: Sum(o => o.Status == DeliveryStatus.Failed && o.ErrCode == BroadcastCounts.UnfollowedErrCode),
-            Pending: Sum(o => o.Status is DeliveryStatus.Pending or DeliveryStatus.Sending),
-            Skipped: Sum(o => o.Status == DeliveryStatus.Skipped),
-            Rows: Sum(_ => true),
-            run.ExpectedTotal, run.AudienceComplete);
-        if (run.Status is RunStatus.Completed or RunStatus.Canceled or RunStatus.Failed && counts.Pending == 0)
+        var finished = run.Status is RunStatus.Completed or RunStatus.Canceled or RunStatus.Failed;
+        var tally = await db.Set<BroadcastTally>().AsNoTracking().SingleOrDefaultAsync(t => t.RunId == id, cancellationToken);
+        if (tally is null)
         {
-            finished[id] = counts;
+            return new BroadcastCounts(id, 0, 0, 0, run.ExpectedTotal ?? 0, 0, 0, run.ExpectedTotal, run.AudienceComplete);
         }
-        return counts;
+        finished &= tally.Rows > 0 || run.AudienceComplete;
+        var counts = new BroadcastCounts(id, tally.Sent, tally.Failed, tally.Unfollowed, 0, tally.Skipped, tally.Rows, run.ExpectedTotal,
+            run.AudienceComplete, finished);
+        return counts with { Pending = finished ? 0 : Math.Max(0, counts.Total - counts.Done) };
     }
 
+    /// <summary>Rows by status, and failed rows by errcode (the only ones whose errcode is news).</summary>
     public async Task<IReadOnlyList<OutcomeCount>> OutcomesAsync(long runId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await OutcomesAsync(db, runId, cancellationToken);
+        // Both read the (RunId, Status, Id) index; only failed rows are looked up for their errcode.
+        var byStatus = await db.Deliveries.Where(d => d.RunId == runId).GroupBy(d => d.Status)
+            .Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        var failed = await db.Deliveries.Where(d => d.RunId == runId && d.Status == DeliveryStatus.Failed).GroupBy(d => d.ErrCode)
+            .Select(g => new { ErrCode = g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        return byStatus.Where(s => s.Status != DeliveryStatus.Failed).Select(s => new OutcomeCount(s.Status, null, s.Count))
+            .Concat(failed.Select(f => new OutcomeCount(DeliveryStatus.Failed, f.ErrCode, f.Count)))
+            .OrderBy(o => o.Status).ThenBy(o => o.ErrCode).ToList();
     }
-
-    private static async Task<IReadOnlyList<OutcomeCount>> OutcomesAsync(PushConsoleDbContext db, long runId, CancellationToken cancellationToken) =>
-        (await db.Deliveries.Where(d => d.RunId == runId)
-            .GroupBy(d => new { d.Status, d.ErrCode })
-            .Select(g => new { g.Key.Status, g.Key.ErrCode, Count = g.Count() })
-            .ToListAsync(cancellationToken))
-        .Select(o => new OutcomeCount(o.Status, o.ErrCode, o.Count))
-        .OrderBy(o => o.Status).ThenBy(o => o.ErrCode).ToList();
 
     /// <summary>One page of a run's ledger rows, optionally of one status and/or errcode, in row order.</summary>
     public async Task<(IReadOnlyList<Delivery> Rows, int Total)> DeliveriesAsync(long runId, DeliveryStatus? status, int? errCode,

@@ -23,6 +23,8 @@ public enum BroadcastEnd
 public sealed class BroadcastRunner(
     IDbContextFactory<PushConsoleDbContext> contexts,
     DeliveryLedger ledger,
+    LedgerWriteGate writes,
+    BroadcastOutcomes outcomes,
     ReminderTransitions transitions,
     BroadcastProgress progress,
     IBroadcastGatewayFactory gateways,
@@ -54,11 +56,13 @@ public sealed class BroadcastRunner(
             StartedAt = time.GetUtcNow(),
         }, cancellationToken);
         await transitions.AttachRunAsync(channel.Id, channel.Occurrence, run.Id, cancellationToken);
+        await outcomes.EnsureTallyAsync(run.Id, cancellationToken);
 
         switch (run.Status)
         {
             // The run ended but the channel was not told (the node died in between): tell it now.
             case RunStatus.Completed:
+                await outcomes.RecountAsync(run.Id, cancellationToken);
                 await FinishChannelAsync(channel, ReminderStatus.Notified, (await progress.CountsAsync(run.Id, cancellationToken))?.Summary);
                 return BroadcastEnd.Completed;
             case RunStatus.Canceled:
@@ -74,18 +78,21 @@ public sealed class BroadcastRunner(
         {
             await ledger.SkipPendingAsync(run.Id, SkipReason.Canceled, CancellationToken.None);
             await transitions.EndRunAsync(run.Id, RunStatus.Failed, problem, CancellationToken.None);
+            await outcomes.RecountAsync(run.Id, CancellationToken.None);
             await FinishChannelAsync(channel, ReminderStatus.Failed, problem);
             return BroadcastEnd.Failed;
         }
 
         var localDay = LocalDay(channel.Account?.TimeZone);
-        var execution = new BroadcastExecution(contexts, ledger, gateway, options.Value, time, logger, channel, run, localDay);
+        var execution = new BroadcastExecution(contexts, ledger, writes, outcomes, gateway, options.Value, time, logger, channel, run, localDay);
         var end = await execution.RunAsync(cancellationToken);
         switch (end.Kind)
         {
             case BroadcastEnd.Completed:
+                await outcomes.RecountAsync(run.Id, CancellationToken.None);
+                await transitions.EndRunAsync(run.Id, RunStatus.Completed, null, CancellationToken.None);
                 var summary = (await progress.CountsAsync(run.Id, CancellationToken.None))?.Summary;
-                await transitions.EndRunAsync(run.Id, RunStatus.Completed, summary, CancellationToken.None);
+                await transitions.SetRunReasonAsync(run.Id, summary, CancellationToken.None);
                 await FinishChannelAsync(channel, ReminderStatus.Notified, summary);
                 logger.LogInformation("Reminder broadcast of channel {ChannelId} occurrence {Occurrence} completed: {Summary}",
                     channel.Id, channel.Occurrence, summary);
@@ -93,12 +100,14 @@ public sealed class BroadcastRunner(
             case BroadcastEnd.Canceled:
                 await ledger.SkipPendingAsync(run.Id, SkipReason.Canceled, CancellationToken.None);
                 await transitions.EndRunAsync(run.Id, RunStatus.Canceled, end.Reason, CancellationToken.None);
+                await outcomes.RecountAsync(run.Id, CancellationToken.None);
                 // Canceled from the channel already; a run canceled on its own takes the channel along.
                 await FinishChannelAsync(channel, ReminderStatus.Canceled, end.Reason);
                 logger.LogInformation("Reminder broadcast of channel {ChannelId} stopped: {Reason}", channel.Id, end.Reason);
                 break;
             case BroadcastEnd.Failed:
                 await ledger.SkipPendingAsync(run.Id, SkipReason.Canceled, CancellationToken.None);
+                await outcomes.RecountAsync(run.Id, CancellationToken.None);
                 var counts = await progress.CountsAsync(run.Id, CancellationToken.None);
                 var reason = $"{end.Reason} Stopped after {counts?.Sent ?? 0:N0} sent.";
                 await transitions.EndRunAsync(run.Id, RunStatus.Failed, reason, CancellationToken.None);
