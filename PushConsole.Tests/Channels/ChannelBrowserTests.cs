@@ -48,7 +48,9 @@ public class ChannelBrowserTests(Infrastructure.Browser browser, SimulatorServer
         await page.FillAsync("#channel-name", "Launch live");
         // The only official account and its only template are chosen already; the start is in the account's zone (UTC).
         await Expect(page.Locator("#channel-timezone")).ToHaveValueAsync("UTC");
-        await page.FillAsync("#channel-start", DateTime.UtcNow.AddSeconds(85).ToString("yyyy-MM-ddTHH:mm:ss"));
+        var start = DateTime.UtcNow.AddSeconds(85);
+        // Chromium shows (and Playwright checks) a datetime-local value without ":00" seconds.
+        await page.FillAsync("#channel-start", start.ToString(start.Second == 0 ? "yyyy-MM-ddTHH:mm" : "yyyy-MM-ddTHH:mm:ss"));
         await page.Locator("input#channel-minutes, #channel-minutes input").FillAsync("1");
         await page.ClickAsync("#channel-reminder");
         await page.ClickAsync("#save-channel");
