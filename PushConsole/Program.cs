@@ -2,6 +2,7 @@ using PushConsole;
 using PushConsole.Accounts;
 using PushConsole.Api;
 using PushConsole.Campaigns;
+using PushConsole.Channels;
 using PushConsole.Components;
 using PushConsole.Credentials;
 using PushConsole.Demo;
@@ -19,6 +20,7 @@ try
     builder.AddOperatorConfiguration();
     builder.AddConsoleDatabase();
     builder.AddConsoleScheduler();
+    builder.AddConsoleWeChat();
     builder.AddConsoleSignIn();
     builder.AddConsoleApi();
     builder.AddConsoleHealth();
@@ -31,6 +33,7 @@ try
     builder.AddMiniProgramEndpoints();
     builder.AddDemoData();
     builder.AddCampaigns();
+    builder.AddChannels();
 
     var app = builder.Build();
 

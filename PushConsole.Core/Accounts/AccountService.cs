@@ -26,11 +26,15 @@ public sealed class AccountInput
     public TokenMode TokenMode { get; set; } = TokenMode.Stable;
     public TimeOnly? QuietFrom { get; set; }
     public TimeOnly? QuietUntil { get; set; }
+    /// <summary>Official accounts: the link viewers open to follow (shown as a QR code on public channel pages).</summary>
+    [Url, StringLength(1000)]
+    public string? FollowUrl { get; set; }
 
     public static AccountInput From(WeChatAccount a) => new()
     {
         Name = a.Name, Kind = a.Kind, AppId = a.AppId, ApiBaseUrl = a.ApiBaseUrl, SendRatePerSecond = a.SendRatePerSecond,
         DailyQuota = a.DailyQuota, TimeZone = a.TimeZone, TokenMode = a.TokenMode, QuietFrom = a.QuietFrom, QuietUntil = a.QuietUntil,
+        FollowUrl = a.FollowUrl,
     };
 }
 
@@ -123,6 +127,7 @@ public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> conte
         account.TokenMode = input.TokenMode;
         account.QuietFrom = input.QuietFrom;
         account.QuietUntil = input.QuietUntil;
+        account.FollowUrl = string.IsNullOrWhiteSpace(input.FollowUrl) ? null : input.FollowUrl.Trim();
         account.UpdatedAt = now;
         if (!string.IsNullOrEmpty(input.Secret))
         {

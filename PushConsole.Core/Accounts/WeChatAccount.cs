@@ -27,6 +27,8 @@ public sealed class WeChatAccount
     public TimeOnly? QuietFrom { get; set; }
     /// <summary>Local time of day at which held sends may go out again.</summary>
     public TimeOnly? QuietUntil { get; set; }
+    /// <summary>Link that opens the official account's follow page; public channel pages show it as a QR code.</summary>
+    public string? FollowUrl { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
@@ -41,5 +43,6 @@ internal sealed class WeChatAccountConfiguration : IEntityTypeConfiguration<WeCh
         entity.Property(a => a.AppId).HasMaxLength(64);
         entity.Property(a => a.ApiBaseUrl).HasMaxLength(500);
         entity.Property(a => a.TimeZone).HasMaxLength(64);
+        entity.Property(a => a.FollowUrl).HasMaxLength(1000);
     }
 }

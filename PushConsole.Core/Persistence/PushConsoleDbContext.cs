@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using PushConsole.Accounts;
 using PushConsole.Campaigns;
+using PushConsole.Channels;
 using PushConsole.Ledger;
 using PushConsole.Credentials;
 using PushConsole.MiniProgram;
@@ -32,6 +33,7 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<Credential> Credentials => Set<Credential>();
     public DbSet<MiniProgramUser> MiniProgramUsers => Set<MiniProgramUser>();
     public DbSet<ActivityEvent> ActivityEvents => Set<ActivityEvent>();
+    public DbSet<Channel> Channels => Set<Channel>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

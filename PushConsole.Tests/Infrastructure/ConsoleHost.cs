@@ -46,6 +46,9 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
 
     public DatabaseOptions Database => database;
 
+    /// <summary>Replaces services after the console registered its own (e.g. a clock), for tests that need to.</summary>
+    public Action<IServiceCollection>? ConfigureTestServices { get; init; }
+
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>Starts the server (migrations, bootstrap, scheduler) and learns its port.</summary>
@@ -67,6 +70,10 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
         if (testServices is not null)
         {
             builder.ConfigureTestServices(testServices);
+        }
+        if (ConfigureTestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
         }
     }
 

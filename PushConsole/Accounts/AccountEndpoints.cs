@@ -6,10 +6,10 @@ public static class AccountEndpoints
 {
     /// <summary>An account as the API shows it: everything but the secret.</summary>
     public sealed record AccountView(int Id, string Name, AccountKind Kind, string AppId, string ApiBaseUrl, int SendRatePerSecond,
-        int DailyQuota, string TimeZone, TokenMode TokenMode, TimeOnly? QuietFrom, TimeOnly? QuietUntil, bool HasSecret)
+        int DailyQuota, string TimeZone, TokenMode TokenMode, TimeOnly? QuietFrom, TimeOnly? QuietUntil, bool HasSecret, string? FollowUrl)
     {
         public static AccountView Of(WeChatAccount a) => new(a.Id, a.Name, a.Kind, a.AppId, a.ApiBaseUrl, a.SendRatePerSecond,
-            a.DailyQuota, a.TimeZone, a.TokenMode, a.QuietFrom, a.QuietUntil, a.SecretCipher.Length > 0);
+            a.DailyQuota, a.TimeZone, a.TokenMode, a.QuietFrom, a.QuietUntil, a.SecretCipher.Length > 0, a.FollowUrl);
     }
 
     public static RouteGroupBuilder MapAccountEndpoints(this RouteGroupBuilder api)

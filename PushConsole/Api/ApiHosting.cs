@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using PushConsole.Accounts;
 using PushConsole.Campaigns;
 using PushConsole.Outcomes;
+using PushConsole.Channels;
 using PushConsole.Templates;
 using PushConsole.Credentials;
 using PushConsole.Users;
@@ -38,6 +39,7 @@ public static class ApiHosting
         api.MapAccountEndpoints();
         api.MapCampaignEndpoints();
         api.MapOutcomeEndpoints();
+        api.MapChannelEndpoints();
         api.MapTemplateEndpoints();
         api.MapInventoryEndpoints();
         return app;

@@ -178,6 +178,10 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.Property<int>("DailyQuota")
                         .HasColumnType("integer");
 
+                    b.Property<string>("FollowUrl")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
 
@@ -295,6 +299,110 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.HasKey("CampaignId", "OpenId");
 
                     b.ToTable("CampaignRecipients", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Unfollowed")
+                        .HasColumnType("integer");
+
+                    b.HasKey("RunId");
+
+                    b.ToTable("BroadcastTallies", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Channels.Channel", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("CurrentRunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("MiniProgramAppId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("MiniProgramPagePath")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int>("Occurrence")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("ReminderEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("ReminderMinutesAhead")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ReminderReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<int>("ReminderStatus")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("StartsAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("TemplateId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AccountId");
+
+                    b.HasIndex("ReminderStatus");
+
+                    b.HasIndex("TemplateId");
+
+                    b.ToTable("Channels", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
@@ -904,6 +1012,58 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
+                {
+                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Channels.Channel", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PushConsole.Templates.MessageTemplate", null)
+                        .WithMany()
+                        .HasForeignKey("TemplateId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.OwnsMany("PushConsole.Channels.ChannelField", "Fields", b1 =>
+                        {
+                            b1.Property<int>("ChannelId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
+
+                            b1.Property<string>("Key")
+                                .IsRequired();
+
+                            b1.Property<string>("Value")
+                                .IsRequired();
+
+                            b1.HasKey("ChannelId", "__synthesizedOrdinal");
+
+                            b1.ToTable("Channels");
+
+                            b1
+                                .ToJson("Fields")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("ChannelId");
+                        });
+
+                    b.Navigation("Account");
+
+                    b.Navigation("Fields");
                 });
 
             modelBuilder.Entity("PushConsole.Credentials.Credential", b =>

@@ -167,6 +167,10 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.Property<int>("DailyQuota")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("FollowUrl")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
 
@@ -282,6 +286,108 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.HasKey("CampaignId", "OpenId");
 
                     b.ToTable("CampaignRecipients", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Unfollowed")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RunId");
+
+                    b.ToTable("BroadcastTallies", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Channels.Channel", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CurrentRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MiniProgramAppId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MiniProgramPagePath")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Occurrence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ReminderEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReminderMinutesAhead")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReminderReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ReminderStatus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StartsAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TemplateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AccountId");
+
+                    b.HasIndex("ReminderStatus");
+
+                    b.HasIndex("TemplateId");
+
+                    b.ToTable("Channels", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
@@ -875,6 +981,58 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
+                {
+                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Channels.Channel", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PushConsole.Templates.MessageTemplate", null)
+                        .WithMany()
+                        .HasForeignKey("TemplateId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.OwnsMany("PushConsole.Channels.ChannelField", "Fields", b1 =>
+                        {
+                            b1.Property<int>("ChannelId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
+
+                            b1.Property<string>("Key")
+                                .IsRequired();
+
+                            b1.Property<string>("Value")
+                                .IsRequired();
+
+                            b1.HasKey("ChannelId", "__synthesizedOrdinal");
+
+                            b1.ToTable("Channels");
+
+                            b1
+                                .ToJson("Fields")
+                                .HasColumnType("TEXT");
+
+                            b1.WithOwner()
+                                .HasForeignKey("ChannelId");
+                        });
+
+                    b.Navigation("Account");
+
+                    b.Navigation("Fields");
                 });
 
             modelBuilder.Entity("PushConsole.Credentials.Credential", b =>

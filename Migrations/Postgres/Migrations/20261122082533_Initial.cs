@@ -46,6 +46,7 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     TokenMode = table.Column<int>(type: "integer", nullable: false),
                     QuietFrom = table.Column<TimeOnly>(type: "time without time zone", nullable: true),
                     QuietUntil = table.Column<TimeOnly>(type: "time without time zone", nullable: true),
+                    FollowUrl = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
@@ -358,6 +359,48 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Channels",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    StartsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    TemplateId = table.Column<int>(type: "integer", nullable: true),
+                    Url = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    ReminderEnabled = table.Column<bool>(type: "boolean", nullable: false),
+                    ReminderMinutesAhead = table.Column<int>(type: "integer", nullable: false),
+                    ReminderStatus = table.Column<int>(type: "integer", nullable: false),
+                    ReminderReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    Occurrence = table.Column<int>(type: "integer", nullable: false),
+                    CurrentRunId = table.Column<long>(type: "bigint", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    Fields = table.Column<string>(type: "jsonb", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Channels", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Channels_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Channels_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Credentials",
                 columns: table => new
                 {
@@ -442,6 +485,28 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         principalTable: "Campaigns",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "BroadcastTallies",
+                columns: table => new
+                {
+                    RunId = table.Column<long>(type: "bigint", nullable: false),
+                    Sent = table.Column<int>(type: "integer", nullable: false),
+                    Failed = table.Column<int>(type: "integer", nullable: false),
+                    Unfollowed = table.Column<int>(type: "integer", nullable: false),
+                    Skipped = table.Column<int>(type: "integer", nullable: false),
+                    Rows = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_BroadcastTallies", x => x.RunId);
+                    table.ForeignKey(
+                        name: "FK_BroadcastTallies_DeliveryRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "DeliveryRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -548,6 +613,21 @@ namespace PushConsole.Migrations.Postgres.Migrations
             migrationBuilder.CreateIndex(
                 name: "IX_Campaigns_TemplateId",
                 table: "Campaigns",
+                column: "TemplateId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_AccountId",
+                table: "Channels",
+                column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_ReminderStatus",
+                table: "Channels",
+                column: "ReminderStatus");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_TemplateId",
+                table: "Channels",
                 column: "TemplateId");
 
             migrationBuilder.CreateIndex(
@@ -668,7 +748,13 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "BroadcastTallies");
+
+            migrationBuilder.DropTable(
                 name: "CampaignRecipients");
+
+            migrationBuilder.DropTable(
+                name: "Channels");
 
             migrationBuilder.DropTable(
                 name: "Credentials");

@@ -45,6 +45,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     TokenMode = table.Column<int>(type: "INTEGER", nullable: false),
                     QuietFrom = table.Column<TimeOnly>(type: "TEXT", nullable: true),
                     QuietUntil = table.Column<TimeOnly>(type: "TEXT", nullable: true),
+                    FollowUrl = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
@@ -357,6 +358,48 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Channels",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    StartsAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    ReminderEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ReminderMinutesAhead = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReminderStatus = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReminderReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    Occurrence = table.Column<int>(type: "INTEGER", nullable: false),
+                    CurrentRunId = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    Fields = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Channels", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Channels_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Channels_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Credentials",
                 columns: table => new
                 {
@@ -441,6 +484,28 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         principalTable: "Campaigns",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "BroadcastTallies",
+                columns: table => new
+                {
+                    RunId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Sent = table.Column<int>(type: "INTEGER", nullable: false),
+                    Failed = table.Column<int>(type: "INTEGER", nullable: false),
+                    Unfollowed = table.Column<int>(type: "INTEGER", nullable: false),
+                    Skipped = table.Column<int>(type: "INTEGER", nullable: false),
+                    Rows = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_BroadcastTallies", x => x.RunId);
+                    table.ForeignKey(
+                        name: "FK_BroadcastTallies_DeliveryRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "DeliveryRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -547,6 +612,21 @@ namespace PushConsole.Migrations.Sqlite.Migrations
             migrationBuilder.CreateIndex(
                 name: "IX_Campaigns_TemplateId",
                 table: "Campaigns",
+                column: "TemplateId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_AccountId",
+                table: "Channels",
+                column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_ReminderStatus",
+                table: "Channels",
+                column: "ReminderStatus");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_TemplateId",
+                table: "Channels",
                 column: "TemplateId");
 
             migrationBuilder.CreateIndex(
@@ -667,7 +747,13 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "BroadcastTallies");
+
+            migrationBuilder.DropTable(
                 name: "CampaignRecipients");
+
+            migrationBuilder.DropTable(
+                name: "Channels");
 
             migrationBuilder.DropTable(
                 name: "Credentials");

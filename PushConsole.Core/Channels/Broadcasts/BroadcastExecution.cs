@@ -1,0 +1,295 @@
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Ledger;
+using PushConsole.Persistence;
+using PushConsole.WeChat;
+
+namespace PushConsole.Channels.Broadcasts;
+
+internal readonly record struct ExecutionEnd(BroadcastEnd Kind, string? Reason = null);
+
+/// <summary>
+/// One node's work on one broadcast run. A page of followers is the unit of work: user/get's page goes into the
+/// ledger (insert-or-ignore), the cursor is checkpointed, and lanes take rows Pending → Sending in batches, send them
+/// with bounded concurrency and record the outcomes set-based. The next page is fetched while the current one is
+/// sent, so at most two pages are in memory whatever the audience. Nothing here is per message in the database.
+/// </summary>
+internal sealed class BroadcastExecution(
+    IDbContextFactory<PushConsoleDbContext> contexts,
+    DeliveryLedger ledger,
+    LedgerWriteGate writes,
+    BroadcastOutcomes outcomes,
+    IBroadcastGateway gateway,
+    ChannelOptions options,
+    TimeProvider time,
+    ILogger logger,
+    Channel channel,
+    DeliveryRun run,
+    DateOnly localDay)
+{
+    private readonly CancellationTokenSource stop = new();
+    private volatile string? stopReason;
+    private volatile string? failure;
+    private long pauseUntilTicks;
+
+    private sealed record Audience(string? Cursor, bool Complete);
+
+    public async Task<ExecutionEnd> RunAsync(CancellationToken cancellationToken)
+    {
+        using var monitorStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var monitor = MonitorAsync(monitorStop.Token);
+        try
+        {
+            return await LoopAsync(cancellationToken);
+        }
+        finally
+        {
+            await monitorStop.CancelAsync();
+            try
+            {
+                await monitor;
+            }
+            catch (OperationCanceledException)
+            {
+                // The monitor ends by cancellation.
+            }
+            stop.Dispose();
+        }
+    }
+
+    private async Task<ExecutionEnd> LoopAsync(CancellationToken cancellationToken)
+    {
+        var audience = new Audience(run.Cursor, run.AudienceComplete);
+        while (true)
+        {
+            // Fetch and record the next page while the rows already in the ledger are sent.
+            var next = audience.Complete ? null : CollectPageAsync(audience, cancellationToken);
+            try
+            {
+                await DrainAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await Quietly(next);
+                return new(BroadcastEnd.Interrupted);
+            }
+            if (next is not null)
+            {
+                var (collected, error) = await Quietly(next);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return new(BroadcastEnd.Interrupted);
+                }
+                if (error is not null && failure is null && stopReason is null)
+                {
+                    failure = error;
+                }
+                audience = collected ?? audience;
+            }
+            if (stopReason is { } reason)
+            {
+                return new(BroadcastEnd.Canceled, reason);
+            }
+            if (failure is { } failed)
+            {
+                return new(BroadcastEnd.Failed, failed);
+            }
+            if (!audience.Complete)
+            {
+                continue;
+            }
+            var counts = await ledger.CountAsync(run.Id, cancellationToken);
+            if (counts.Pending == 0 && counts.Sending == 0)
+            {
+                return new(BroadcastEnd.Completed);
+            }
+            if (counts.Pending == 0)
+            {
+                // Rows another taker holds: a live node finishes them; a dead one's are requeued once abandoned.
+                await Task.Delay(options.StatusPollInterval, time, cancellationToken);
+                await writes.WriteAsync(ct => ledger.RequeueAbandonedAsync(run.Id, options.AbandonedAfter, ct), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Fetches the page after the checkpoint, adds its followers to the ledger, then moves the checkpoint.</summary>
+    private async Task<(Audience? Audience, string? Error)> CollectPageAsync(Audience from, CancellationToken cancellationToken)
+    {
+        WeChatResult<FollowerPage>? result = null;
+        for (var attempt = 1; attempt <= options.MaxPageAttempts; attempt++)
+        {
+            result = await gateway.GetFollowersAsync(from.Cursor, cancellationToken);
+            if (result.Succeeded || !result.Error.IsRetryable || result.Error.IsAccountWide && result.Error.Kind != WeChatErrorKind.RateLimited)
+            {
+                break;
+            }
+            if (attempt < options.MaxPageAttempts)
+            {
+                await Task.Delay(options.RetryDelay * attempt, time, cancellationToken);
+            }
+        }
+        if (!result!.Succeeded)
+        {
+            return (null, $"WeChat did not list the followers: {Describe(result.Error)}.");
+        }
+        var page = result.Value;
+        if (page.OpenIds.Count > 0)
+        {
+            await writes.WriteAsync(ct => ledger.AddRecipientsAsync(run, page.OpenIds, localDay, ct), cancellationToken);
+        }
+        var complete = !page.HasMore;
+        var cursor = complete ? from.Cursor : page.NextOpenId;
+        var total = (int)Math.Min(int.MaxValue, page.Total);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var moved = await writes.WriteAsync(ct => db.DeliveryRuns
+            .Where(r => r.Id == run.Id && r.Cursor == from.Cursor && !r.AudienceComplete)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Cursor, cursor)
+                .SetProperty(r => r.ExpectedTotal, total)
+                .SetProperty(r => r.AudienceComplete, complete)
+                .SetProperty(r => r.Version, r => r.Version + 1), ct), cancellationToken);
+        if (moved == 0)
+        {
+            // Another node recorded this page first; continue from wherever the checkpoint is now.
+            var current = await db.DeliveryRuns.AsNoTracking().Where(r => r.Id == run.Id)
+                .Select(r => new { r.Cursor, r.AudienceComplete }).SingleAsync(cancellationToken);
+            return (new Audience(current.Cursor, current.AudienceComplete), null);
+        }
+        logger.LogDebug("Broadcast run {RunId}: page of {Count} followers recorded (total {Total}, complete {Complete})",
+            run.Id, page.OpenIds.Count, total, complete);
+        return (new Audience(cursor, complete), null);
+    }
+
+    /// <summary>Sends every pending row, in lanes, until none is left or the broadcast must stop.</summary>
+    private async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        var lanes = Math.Max(1, options.Lanes);
+        var perLane = Math.Max(1, options.SendConcurrency / lanes);
+        await Task.WhenAll(Enumerable.Range(0, lanes).Select(_ => LaneAsync(perLane, cancellationToken)));
+    }
+
+    private async Task LaneAsync(int concurrency, CancellationToken cancellationToken)
+    {
+        while (!stop.IsCancellationRequested && failure is null)
+        {
+            var pause = new DateTimeOffset(Interlocked.Read(ref pauseUntilTicks), TimeSpan.Zero) - time.GetUtcNow();
+            if (pause > TimeSpan.Zero)
+            {
+                await Task.Delay(pause, time, cancellationToken);
+                continue;
+            }
+            var batch = await writes.WriteAsync(ct => ledger.TakePendingAsync(run.Id, options.BatchSize, ct), cancellationToken);
+            if (batch.Count == 0)
+            {
+                return;
+            }
+            var retryLater = await SendBatchAsync(batch, concurrency, cancellationToken);
+            if (retryLater)
+            {
+                await Task.Delay(options.RetryDelay, time, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Sends a batch and records every outcome in one go; true when some rows are to be tried again.</summary>
+    private async Task<bool> SendBatchAsync(IReadOnlyList<TakenDelivery> batch, int concurrency, CancellationToken cancellationToken)
+    {
+        var updates = new DeliveryUpdate?[batch.Count];
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+                async (i, ct) =>
+                {
+                    var row = batch[i];
+                    var outcome = await gateway.SendAsync(row.Recipient, row.ClientMsgId, ct);
+                    updates[i] = Classify(row, outcome);
+                });
+        }
+        finally
+        {
+            // Whatever was answered is recorded, even on shutdown; unanswered rows stay Sending and are sent again
+            // (same client_msg_id) when the broadcast resumes.
+            var answered = updates.OfType<DeliveryUpdate>().ToList();
+            await writes.WriteAsync(ct => outcomes.RecordAsync(run.Id, answered, ct), CancellationToken.None);
+        }
+        return updates.Any(u => u is { Status: DeliveryStatus.Pending });
+    }
+
+    private DeliveryUpdate Classify(TakenDelivery row, SendOutcome outcome)
+    {
+        if (outcome.Succeeded)
+        {
+            return new DeliveryUpdate(row.Id, DeliveryStatus.Sent, MsgId: outcome.MsgId);
+        }
+        var error = outcome.Error;
+        if (IsRunWide(error))
+        {
+            // Every other follower would get the same answer: stop the broadcast, leave this row unsent.
+            failure ??= $"WeChat refused the reminder: {Describe(error)}.";
+            return new DeliveryUpdate(row.Id, DeliveryStatus.Pending, ErrCode: error.ErrCode, ErrMsg: error.ErrMsg);
+        }
+        if (error.Kind == WeChatErrorKind.RateLimited)
+        {
+            var until = (time.GetUtcNow() + options.RateLimitedPause).UtcTicks;
+            if (until > Interlocked.Read(ref pauseUntilTicks))
+            {
+                Interlocked.Exchange(ref pauseUntilTicks, until);
+            }
+        }
+        if (error.IsRetryable && row.Attempts < options.MaxAttempts)
+        {
+            return new DeliveryUpdate(row.Id, DeliveryStatus.Pending, ErrCode: error.ErrCode, ErrMsg: error.ErrMsg);
+        }
+        return new DeliveryUpdate(row.Id, DeliveryStatus.Failed, ErrCode: error.ErrCode, ErrMsg: error.ErrMsg);
+    }
+
+    /// <summary>Failures that are about the account or the message, not the follower.</summary>
+    private static bool IsRunWide(WeChatError error) => error.Kind is WeChatErrorKind.Configuration or WeChatErrorKind.Retired
+        or WeChatErrorKind.BadTemplate or WeChatErrorKind.BadData or WeChatErrorKind.QuotaExceeded;
+
+    private static string Describe(WeChatError error) => $"{error.ErrCode} {error.ErrMsg}".Trim();
+
+    /// <summary>Stops the lanes when the channel is canceled or deleted, or the run canceled, while it sends.</summary>
+    private async Task MonitorAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(options.StatusPollInterval, time, cancellationToken);
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var current = await db.Channels.AsNoTracking().Where(c => c.Id == channel.Id)
+                .Select(c => new { c.ReminderStatus, c.ReminderReason, c.Occurrence }).SingleOrDefaultAsync(cancellationToken);
+            var runState = await db.DeliveryRuns.AsNoTracking().Where(r => r.Id == run.Id)
+                .Select(r => new { r.Status, r.StatusReason }).SingleAsync(cancellationToken);
+            var reason = current switch
+            {
+                null => "The channel was deleted during the broadcast.",
+                _ when current.Occurrence != channel.Occurrence || current.ReminderStatus != ReminderStatus.Notifying =>
+                    current.ReminderReason ?? "The reminder was canceled.",
+                _ when runState.Status == RunStatus.Canceled => runState.StatusReason ?? "The broadcast was canceled.",
+                _ => null,
+            };
+            if (reason is not null)
+            {
+                stopReason = reason;
+                await stop.CancelAsync();
+                return;
+            }
+        }
+    }
+
+    private static async Task<(Audience? Audience, string? Error)> Quietly(Task<(Audience? Audience, string? Error)>? task)
+    {
+        if (task is null)
+        {
+            return (null, null);
+        }
+        try
+        {
+            return await task;
+        }
+        catch (OperationCanceledException)
+        {
+            return (null, null);
+        }
+    }
+}

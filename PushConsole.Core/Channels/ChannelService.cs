@@ -1,0 +1,278 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Ledger;
+using PushConsole.Channels.Broadcasts;
+using PushConsole.Persistence;
+using PushConsole.Templates;
+
+namespace PushConsole.Channels;
+
+/// <summary>
+/// Reads and changes channels and keeps their reminder triggers in step: saving with the reminder on schedules it,
+/// moving the start or the minutes reschedules, turning it off or deleting unschedules, and moving the start after a
+/// finished reminder opens a new occurrence.
+/// </summary>
+public sealed class ChannelService(
+    IDbContextFactory<PushConsoleDbContext> contexts,
+    ReminderSchedule schedule,
+    ReminderTransitions transitions,
+    TemplateRenderer renderer,
+    TimeProvider time,
+    ILogger<ChannelService> logger)
+{
+    public sealed record Result(Channel? Channel, IReadOnlyList<string> Errors, bool Conflict = false, bool NotFound = false)
+    {
+        public bool Succeeded => Errors.Count == 0;
+    }
+
+    public async Task<IReadOnlyList<Channel>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Channels.AsNoTracking().Include(c => c.Account)
+            .OrderBy(c => c.StartsAt).ThenBy(c => c.Id).ToListAsync(cancellationToken);
+    }
+
+    public async Task<Channel?> FindAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Channels.AsNoTracking().Include(c => c.Account).SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+    }
+
+    /// <summary>The templates a channel of this account may remind with, or why the reminder is unavailable.</summary>
+    public async Task<ReminderChoices> ReminderChoicesAsync(int accountId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await ReminderGate.ChoicesAsync(db, accountId, cancellationToken);
+    }
+
+    public async Task<Result> CreateAsync(ChannelInput input, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var channel = new Channel { CreatedAt = now };
+        var errors = await ApplyAsync(db, channel, input, now, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return new(null, errors);
+        }
+        db.Channels.Add(channel);
+        await db.SaveChangesAsync(cancellationToken);
+        await SyncTriggerAsync(channel, cancellationToken);
+        return new(channel, []);
+    }
+
+    public async Task<Result> UpdateAsync(int id, ChannelInput input, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var channel = await db.Channels.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (channel is null)
+        {
+            return new(null, ["No such channel."], NotFound: true);
+        }
+        if (input.Version is { } version && version != channel.Version)
+        {
+            return new(null, ["The channel was changed meanwhile (by someone else or by its reminder); reload it and try again."], Conflict: true);
+        }
+        var wasNotifying = channel.ReminderStatus == ReminderStatus.Notifying;
+        var errors = await ApplyAsync(db, channel, input, time.GetUtcNow(), cancellationToken);
+        if (errors.Count > 0)
+        {
+            return new(null, errors);
+        }
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return new(null, ["The channel was changed meanwhile (by someone else or by its reminder); reload it and try again."], Conflict: true);
+        }
+        if (wasNotifying && !channel.ReminderEnabled)
+        {
+            await CancelRunAsync(channel.CurrentRunId, "The reminder was turned off during the broadcast.", cancellationToken);
+        }
+        await SyncTriggerAsync(channel, cancellationToken);
+        return new(channel, []);
+    }
+
+    public async Task<bool> DeleteAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var runId = await db.Channels.Where(c => c.Id == id).Select(c => c.CurrentRunId).FirstOrDefaultAsync(cancellationToken);
+        if (await db.Channels.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken) == 0)
+        {
+            return false;
+        }
+        await schedule.UnscheduleAsync(id, cancellationToken);
+        // A running broadcast notices the channel is gone; its run ends canceled and keeps its ledger rows.
+        await CancelRunAsync(runId, "The channel was deleted during the broadcast.", cancellationToken);
+        return true;
+    }
+
+    /// <summary>Cancels the reminder of the current occurrence: the pending trigger, or the broadcast under way.</summary>
+    public async Task<Result> CancelReminderAsync(int id, string? reason, string? by, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var channel = await db.Channels.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (channel is null)
+        {
+            return new(null, ["No such channel."], NotFound: true);
+        }
+        var text = $"Canceled{(string.IsNullOrWhiteSpace(by) ? "" : $" by {by}")}" +
+                   $"{(string.IsNullOrWhiteSpace(reason) ? "." : $": {reason.Trim()}")}";
+        var canceled = channel.ReminderStatus is ReminderStatus.NotNotified or ReminderStatus.Notifying
+            && await transitions.MoveAsync(id, channel.Occurrence, channel.ReminderStatus, ReminderStatus.Canceled, text, cancellationToken);
+        if (!canceled)
+        {
+            return new(null, [$"There is no reminder to cancel: it is {ReminderLabels.Of(channel.ReminderStatus).ToLowerInvariant()}."], Conflict: true);
+        }
+        await schedule.UnscheduleAsync(id, cancellationToken);
+        // The reminder may have fired between reading and canceling: the run (if any) stops either way.
+        var runId = await db.Channels.Where(c => c.Id == id).Select(c => c.CurrentRunId).FirstOrDefaultAsync(cancellationToken);
+        await CancelRunAsync(runId, text, cancellationToken);
+        logger.LogInformation("Reminder of channel {ChannelId} occurrence {Occurrence} canceled", id, channel.Occurrence);
+        return new(await FindAsync(id, cancellationToken), []);
+    }
+
+    private async Task CancelRunAsync(long? runId, string reason, CancellationToken cancellationToken)
+    {
+        if (runId is long id)
+        {
+            await transitions.EndRunAsync(id, RunStatus.Canceled, reason, cancellationToken);
+        }
+    }
+
+    /// <summary>The trigger follows the channel: present exactly while the reminder is on and not yet sent.</summary>
+    private async Task SyncTriggerAsync(Channel channel, CancellationToken cancellationToken)
+    {
+        if (channel.ReminderEnabled && channel.ReminderStatus == ReminderStatus.NotNotified)
+        {
+            await schedule.ScheduleAsync(channel.Id, channel.Occurrence, channel.RemindAt, cancellationToken);
+        }
+        else
+        {
+            await schedule.UnscheduleAsync(channel.Id, cancellationToken);
+        }
+    }
+
+    /// <summary>Validates the input and applies it, including what it means for the reminder's occurrence and status.</summary>
+    private async Task<List<string>> ApplyAsync(PushConsoleDbContext db, Channel channel, ChannelInput input, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(input, new ValidationContext(input), results, validateAllProperties: true);
+        errors.AddRange(results.Select(r => r.ErrorMessage ?? "Invalid value."));
+
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == input.AccountId, cancellationToken);
+        if (account is null)
+        {
+            errors.Add("No such account.");
+            return errors;
+        }
+        var timeZone = string.IsNullOrWhiteSpace(input.TimeZone) ? account.TimeZone : input.TimeZone.Trim();
+        if (ChannelTime.Zone(timeZone) is not { } zone)
+        {
+            errors.Add($"Unknown time zone '{timeZone}'.");
+            return errors;
+        }
+        if (input.StartsAt == default)
+        {
+            errors.Add("The start time is required.");
+            return errors;
+        }
+        if (!string.IsNullOrWhiteSpace(input.MiniProgramAppId) && string.IsNullOrWhiteSpace(input.MiniProgramPagePath))
+        {
+            errors.Add("A mini program link needs the page path too.");
+        }
+        var startsAt = ChannelTime.Instant(input.StartsAt, zone);
+        var isNew = channel.Id == 0;
+        var startMoved = isNew || startsAt != channel.StartsAt;
+        var minutesChanged = isNew || input.ReminderMinutesAhead != channel.ReminderMinutesAhead;
+        var turnedOn = input.ReminderEnabled && (isNew || !channel.ReminderEnabled);
+
+        if (input.ReminderEnabled && await ReminderGate.CheckAsync(db, account.Id, input.TemplateId, cancellationToken) is { } unavailable)
+        {
+            errors.Add(unavailable);
+        }
+        else if (input.TemplateId is { } templateId && !input.ReminderEnabled)
+        {
+            // Off, a template may still be chosen for later; it must at least be this account's.
+            if (!await db.Templates.AnyAsync(t => t.Id == templateId && t.AccountId == account.Id, cancellationToken))
+            {
+                errors.Add("The template is not one of this account's.");
+            }
+        }
+        if (errors.Count == 0 && input.TemplateId is { } chosen
+            && await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == chosen, cancellationToken) is { } template)
+        {
+            // Rendered once now with this channel's values, so a broken value is refused here and not at reminder time.
+            var preview = new Channel
+            {
+                Name = input.Name.Trim(), StartsAt = startsAt, TimeZone = timeZone, Url = input.Url, MiniProgramAppId = input.MiniProgramAppId,
+                MiniProgramPagePath = input.MiniProgramPagePath,
+                Fields = (input.Fields ?? []).Select(f => new ChannelField { Key = f.Key, Value = f.Value ?? "" }).ToList(),
+            };
+            if (ReminderMessage.Prepare(renderer, preview, template).Problem is { } problem)
+            {
+                errors.Add(problem);
+            }
+        }
+        if (!isNew && channel.ReminderStatus == ReminderStatus.Notifying && startMoved && input.ReminderEnabled)
+        {
+            errors.Add("The reminder is being sent; cancel it before moving the start.");
+        }
+
+        // Moving the start after a finished reminder is a new live: a new occurrence, reminded of afresh.
+        var status = channel.ReminderStatus;
+        var occurrence = isNew ? 1 : channel.Occurrence;
+        var runId = channel.CurrentRunId;
+        var reason = channel.ReminderReason;
+        if (!isNew && startMoved && Channel.IsFinished(status))
+        {
+            occurrence++;
+            status = ReminderStatus.NotNotified;
+            runId = null;
+            reason = null;
+        }
+        else if (turnedOn && status == ReminderStatus.Canceled && runId is null)
+        {
+            // Canceled before it fired; turning it on again brings the same occurrence back.
+            status = ReminderStatus.NotNotified;
+            reason = null;
+        }
+        else if (!isNew && !input.ReminderEnabled && status == ReminderStatus.Notifying)
+        {
+            status = ReminderStatus.Canceled;
+            reason = "The reminder was turned off during the broadcast.";
+        }
+        if (input.ReminderEnabled && status == ReminderStatus.NotNotified && (startMoved || minutesChanged || turnedOn) && startsAt <= now)
+        {
+            errors.Add($"The live starts in the past ({ChannelTime.Describe(startsAt, timeZone)}); no reminder can be sent for it.");
+        }
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        channel.Name = input.Name.Trim();
+        channel.AccountId = account.Id;
+        channel.StartsAt = startsAt;
+        channel.TimeZone = timeZone;
+        channel.TemplateId = input.TemplateId;
+        channel.Fields = (input.Fields ?? []).Where(f => !string.IsNullOrWhiteSpace(f.Key))
+            .Select(f => new ChannelField { Key = f.Key.Trim(), Value = f.Value ?? "" }).ToList();
+        channel.Url = string.IsNullOrWhiteSpace(input.Url) ? null : input.Url.Trim();
+        channel.MiniProgramAppId = string.IsNullOrWhiteSpace(input.MiniProgramAppId) ? null : input.MiniProgramAppId.Trim();
+        channel.MiniProgramPagePath = string.IsNullOrWhiteSpace(input.MiniProgramPagePath) ? null : input.MiniProgramPagePath.Trim();
+        channel.ReminderEnabled = input.ReminderEnabled;
+        channel.ReminderMinutesAhead = input.ReminderMinutesAhead;
+        channel.ReminderStatus = status;
+        channel.ReminderReason = reason;
+        channel.Occurrence = occurrence;
+        channel.CurrentRunId = runId;
+        channel.UpdatedAt = now;
+        channel.Version++;
+        return errors;
+    }
+}

@@ -1,0 +1,143 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using PushConsole.Accounts;
+using PushConsole.Channels;
+using PushConsole.Channels.Broadcasts;
+using PushConsole.Ledger;
+using PushConsole.Persistence;
+using PushConsole.Templates;
+using PushConsole.WeChat;
+using PushConsole.Tests.Infrastructure;
+using PushConsole.Tests.Simulator;
+using Quartz;
+
+namespace PushConsole.Tests.Channels;
+
+/// <summary>
+/// The channel services of one node without the web host: a real database, the delivery ledger, the real WeChat
+/// client against the simulator over loopback, and an unstarted Quartz scheduler (tests fire reminders themselves or
+/// read the triggers). Broadcasts run when the test calls the runner.
+/// </summary>
+public sealed class ChannelsHarness : IAsyncDisposable
+{
+    public const string TemplateContent = "直播:{{thing1.DATA}}\n开播时间:{{time2.DATA}}\n";
+
+    private readonly ServiceProvider services;
+
+    private ChannelsHarness(ServiceProvider services, DatabaseOptions database)
+    {
+        this.services = services;
+        Database = database;
+    }
+
+    public DatabaseOptions Database { get; }
+    public IServiceProvider Services => services;
+    public ChannelService Channels => services.GetRequiredService<ChannelService>();
+    public ReminderFiring Firing => services.GetRequiredService<ReminderFiring>();
+    public BroadcastRunner Runner => services.GetRequiredService<BroadcastRunner>();
+    public BroadcastProgress Progress => services.GetRequiredService<BroadcastProgress>();
+    public ReminderSchedule Schedule => services.GetRequiredService<ReminderSchedule>();
+    public DeliveryLedger Ledger => services.GetRequiredService<DeliveryLedger>();
+
+    public static async Task<ChannelsHarness> StartAsync(DatabaseProvider provider, TimeProvider? clock = null,
+        IDictionary<string, string?>? settings = null)
+    {
+        var database = await TestDatabases.NewAsync(provider);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Channels:WorkerEnabled"] = "false",
+            ["Channels:RetryDelay"] = "00:00:00.200",
+            ["Channels:RateLimitedPause"] = "00:00:01",
+            ["Channels:StatusPollInterval"] = "00:00:00.200",
+            ["WeChat:RetryBaseDelay"] = "00:00:00.020",
+            ["WeChat:RetryMaxDelay"] = "00:00:00.200",
+        }.Concat(settings ?? new Dictionary<string, string?>())).Build();
+        var collection = new ServiceCollection();
+        collection.AddLogging();
+        collection.AddSingleton<IConfiguration>(configuration);
+        collection.AddSingleton(clock ?? TimeProvider.System);
+        collection.AddPushConsoleDatabase(database);
+        collection.AddDeliveryLedger();
+        collection.AddSingleton<AccountSecretProtector>();
+        collection.AddSingleton<AccountService>();
+        collection.AddWeChatClient(configuration);
+        collection.AddChannelReminders(configuration);
+        collection.AddQuartz();
+        var built = collection.BuildServiceProvider();
+        await built.GetRequiredService<DatabaseMigrator>().MigrateAsync();
+        return new ChannelsHarness(built, database);
+    }
+
+    /// <summary>An official account on the simulator with generated followers, and an enabled template of it.</summary>
+    public async Task<(WeChatAccount Account, MessageTemplate Template, TestApp App)> AddOfficialAccountAsync(SimulatorServer sim,
+        int followers, int sendRate = 100_000, int? tokenLifetimeSeconds = null)
+    {
+        var app = await sim.NewAppAsync("officialaccount", tokenLifetimeSeconds,
+            new Dictionary<string, long?> { ["template_send"] = null, ["user_get"] = null });
+        await app.GenerateFollowersAsync(followers);
+        var defined = await app.DefineTemplateAsync(new { title = "开播提醒", content = TemplateContent });
+        var created = await services.GetRequiredService<AccountService>().CreateAsync(new AccountInput
+        {
+            Name = $"Live {app.AppId[^4..]}", Kind = AccountKind.OfficialAccount, AppId = app.AppId, Secret = app.Secret,
+            ApiBaseUrl = sim.BaseAddress.ToString(), SendRatePerSecond = sendRate, TimeZone = "Asia/Shanghai",
+        });
+        Assert.True(created.Succeeded, string.Join(" ", created.Errors));
+        var template = await AddTemplateAsync(created.Account!.Id, defined.GetProperty("template_id").GetString()!);
+        return (created.Account!, template, app);
+    }
+
+    public async Task<MessageTemplate> AddTemplateAsync(int accountId, string weChatTemplateId, bool enabled = true,
+        TemplateKind kind = TemplateKind.OfficialAccountTemplate)
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<PushConsoleDbContext>>().CreateDbContextAsync();
+        var template = new MessageTemplate
+        {
+            AccountId = accountId, Kind = kind, WeChatTemplateId = weChatTemplateId, Title = "开播提醒", Content = TemplateContent,
+            Enabled = enabled,
+            Fields =
+            [
+                new TemplateField { Key = "thing1", Label = "直播", ValueExpression = "{channel.name}" },
+                new TemplateField { Key = "time2", Label = "开播时间", ValueExpression = "{channel.startsAt}" },
+            ],
+        };
+        db.Templates.Add(template);
+        await db.SaveChangesAsync();
+        return template;
+    }
+
+    public static ChannelInput Input(int accountId, int? templateId, DateTimeOffset startsAt, int minutesAhead = 10, bool reminder = true,
+        string name = "Evening live") => new()
+    {
+        Name = name,
+        AccountId = accountId,
+        StartsAt = startsAt.UtcDateTime,
+        TimeZone = "Asia/Shanghai",
+        TemplateId = templateId,
+        ReminderEnabled = reminder,
+        ReminderMinutesAhead = minutesAhead,
+    };
+
+    public async Task<Channel> CreateAsync(ChannelInput input)
+    {
+        var result = await Channels.CreateAsync(input);
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors));
+        return result.Channel!;
+    }
+
+    /// <summary>A channel whose reminder has fired: notifying, ready for the runner.</summary>
+    public async Task<Channel> NotifyingChannelAsync(int accountId, int templateId)
+    {
+        var channel = await CreateAsync(Input(accountId, templateId, DateTimeOffset.UtcNow.AddHours(1)));
+        Assert.Equal(FireResult.Started, await Firing.FireAsync(channel.Id, channel.Occurrence));
+        return (await Channels.FindAsync(channel.Id))!;
+    }
+
+    public async Task<BroadcastCounts> CountsAsync(int channelId)
+    {
+        var channel = await Channels.FindAsync(channelId);
+        // Before the runner attached its run there is nothing to count yet.
+        return await Progress.CountsAsync(channel!.CurrentRunId) ?? new BroadcastCounts(0, 0, 0, 0, 0, 0, 0, null, false);
+    }
+
+    public async ValueTask DisposeAsync() => await services.DisposeAsync();
+}

@@ -1,0 +1,126 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PushConsole.Channels.Broadcasts;
+using PushConsole.Ledger;
+
+namespace PushConsole.Channels;
+
+/// <summary>/api/v1/channels: what a live-streaming system needs to create and edit channels and follow their reminders.</summary>
+public static class ChannelEndpoints
+{
+    public sealed record ReminderView(bool Enabled, int MinutesAhead, ReminderStatus Status, string StatusLabel, string? Reason,
+        DateTimeOffset RemindAt, int Occurrence, long? RunId);
+
+    public sealed record ProgressView(int Sent, int Failed, int Unfollowed, int Pending, int Skipped, int Total, double Percent);
+
+    /// <summary>A channel as the API shows it; times carry the offset of the channel's time zone.</summary>
+    public sealed record ChannelView(int Id, string Name, int AccountId, string? AccountName, DateTimeOffset StartsAt, string TimeZone,
+        int? TemplateId, IReadOnlyDictionary<string, string> Fields, string? Url, string? MiniProgramAppId, string? MiniProgramPagePath,
+        ReminderView Reminder, ProgressView? Progress, string PublicPath, int Version)
+    {
+        public static ChannelView Of(Channel c, BroadcastCounts? counts) => new(c.Id, c.Name, c.AccountId, c.Account?.Name,
+            ChannelTime.InZone(c.StartsAt, c.TimeZone), c.TimeZone, c.TemplateId, c.Fields.ToDictionary(f => f.Key, f => f.Value),
+            c.Url, c.MiniProgramAppId, c.MiniProgramPagePath,
+            new ReminderView(c.ReminderEnabled, c.ReminderMinutesAhead, c.ReminderStatus, ReminderLabels.Of(c.ReminderStatus),
+                c.ReminderReason, ChannelTime.InZone(c.RemindAt, c.TimeZone), c.Occurrence, c.CurrentRunId),
+            counts is null ? null : new ProgressView(counts.Sent, counts.Failed, counts.Unfollowed, counts.Pending, counts.Skipped,
+                counts.Total, Math.Round(counts.Percent, 2)),
+            PublicPaths.Of(c.Id), c.Version);
+    }
+
+    public sealed record CancelRequest(string? Reason);
+
+    public sealed record DeliveryView(long Id, string OpenId, DeliveryStatus Status, int? ErrCode, string? ErrMsg, long? MsgId,
+        string ClientMsgId, int Attempts, DateTimeOffset? FinishedAt);
+
+    /// <summary>Statuses travel as names ("Notifying"), which a live-streaming system can read without our enums.</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private static IResult Ok(object value) => Results.Json(value, Json);
+
+    public static RouteGroupBuilder MapChannelEndpoints(this RouteGroupBuilder api)
+    {
+        var channels = api.MapGroup("/channels").WithTags("Channels");
+        channels.MapGet("/", async (ChannelService service, BroadcastProgress progress) =>
+        {
+            var list = await service.ListAsync();
+            var views = new List<ChannelView>(list.Count);
+            foreach (var c in list)
+            {
+                views.Add(ChannelView.Of(c, await progress.CountsAsync(c.CurrentRunId)));
+            }
+            return Ok(views);
+        });
+        channels.MapGet("/{id:int}", async (int id, ChannelService service, BroadcastProgress progress) =>
+            await service.FindAsync(id) is { } c
+                ? Ok(ChannelView.Of(c, await progress.CountsAsync(c.CurrentRunId)))
+                : NotFound());
+        channels.MapPost("/", async (ChannelInput input, ChannelService service, HttpContext http) =>
+        {
+            var result = await service.CreateAsync(input);
+            if (!result.Succeeded)
+            {
+                return Problem(result);
+            }
+            http.Response.Headers.Location = $"/api/v1/channels/{result.Channel!.Id}";
+            return Results.Json(ChannelView.Of((await service.FindAsync(result.Channel.Id))!, null), Json, statusCode: StatusCodes.Status201Created);
+        });
+        channels.MapPut("/{id:int}", async (int id, ChannelInput input, ChannelService service, BroadcastProgress progress) =>
+        {
+            var result = await service.UpdateAsync(id, input);
+            if (!result.Succeeded)
+            {
+                return Problem(result);
+            }
+            var saved = (await service.FindAsync(id))!;
+            return Ok(ChannelView.Of(saved, await progress.CountsAsync(saved.CurrentRunId)));
+        });
+        channels.MapDelete("/{id:int}", async (int id, ChannelService service) =>
+            await service.DeleteAsync(id) ? Results.NoContent() : NotFound());
+        channels.MapPost("/{id:int}/reminder/cancel", async (int id, CancelRequest? request, ChannelService service, ClaimsPrincipal user,
+            BroadcastProgress progress) =>
+        {
+            var result = await service.CancelReminderAsync(id, request?.Reason, user.Identity?.Name);
+            return result.Succeeded
+                ? Ok(ChannelView.Of(result.Channel!, await progress.CountsAsync(result.Channel!.CurrentRunId)))
+                : Problem(result);
+        });
+        channels.MapGet("/{id:int}/outcomes", async (int id, ChannelService service, BroadcastProgress progress) =>
+            await service.FindAsync(id) is { } c
+                ? Ok(c.CurrentRunId is long run ? await progress.OutcomesAsync(run) : Array.Empty<OutcomeCount>())
+                : NotFound());
+        channels.MapGet("/{id:int}/deliveries", async (int id, DeliveryStatus? status, int? errcode, int? skip, int? take,
+            ChannelService service, BroadcastProgress progress) =>
+        {
+            if (await service.FindAsync(id) is not { } c)
+            {
+                return NotFound();
+            }
+            if (c.CurrentRunId is not long run)
+            {
+                return Ok(new { total = 0, rows = Array.Empty<DeliveryView>() });
+            }
+            var (rows, total) = await progress.DeliveriesAsync(run, status, errcode, skip ?? 0, take ?? 100);
+            return Ok(new
+            {
+                total,
+                rows = rows.Select(d => new DeliveryView(d.Id, d.Recipient, d.Status, d.ErrCode, d.ErrMsg, d.MsgId, d.ClientMsgId, d.Attempts, d.FinishedAt)),
+            });
+        });
+        return api;
+    }
+
+    private static IResult NotFound() => Results.Problem(statusCode: 404, title: "No such channel");
+
+    private static IResult Problem(ChannelService.Result result) => Results.Problem(
+        statusCode: result.NotFound ? 404 : result.Conflict ? 409 : 400,
+        title: result.NotFound ? "No such channel" : result.Conflict ? "The channel cannot be changed so" : "The channel is not valid",
+        detail: string.Join(" ", result.Errors));
+}
+
+/// <summary>Addresses of the anonymous channel pages viewers open.</summary>
+public static class PublicPaths
+{
+    public static string Of(int channelId) => $"/live/{channelId}";
+}

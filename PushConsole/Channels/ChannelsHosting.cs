@@ -1,0 +1,11 @@
+namespace PushConsole.Channels;
+
+public static class ChannelsHosting
+{
+    public static WebApplicationBuilder AddChannels(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddChannelReminders(builder.Configuration);
+        builder.Services.AddSingleton<FollowQrCodes>();
+        return builder;
+    }
+}
