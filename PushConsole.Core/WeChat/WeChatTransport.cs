@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Polly;
@@ -175,12 +174,14 @@ internal sealed class WeChatTransport
             // A byte array (not a streamed JsonContent) gives a Content-Length instead of chunked encoding.
             request.Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } };
         }
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             return Attempt<T>.Fail(FromStatus(response.StatusCode, response.ReasonPhrase));
         }
-        var reply = await response.Content.ReadFromJsonAsync(replyType, cancellationToken);
+        // WeChat's answers are small and already buffered: deserialising the bytes in one go is cheaper than the
+        // streaming reader, which matters at thousands of sends per second.
+        var reply = JsonSerializer.Deserialize(await response.Content.ReadAsByteArrayAsync(cancellationToken), replyType);
         if (reply is null)
         {
             return Attempt<T>.Fail(new WeChatError(WeChatErrorKind.Other, 0, "WeChat answered with an empty body"));
