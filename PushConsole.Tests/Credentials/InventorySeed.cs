@@ -8,16 +8,14 @@ namespace PushConsole.Tests.Credentials;
 
 /// <summary>
 /// A known set of credentials, written through the Core services on a manual clock, whose inventory is worked out
-/// by hand below. The clock ends at <paramref name="now"/> (by default <see cref="Now"/>, 2026-11-20 12:00 in
-/// Asia/Shanghai, the account's zone); everything happens whole days before it, so the day each lands on is fixed.
+/// by hand below. The clock ends at <see cref="Now"/>: 2026-11-20 12:00 in Asia/Shanghai (the account's zone).
 /// </summary>
 public static class InventorySeed
 {
     public static readonly DateTimeOffset Now = new(2026, 11, 20, 4, 0, 0, TimeSpan.Zero);
 
-    public static async Task SeedAsync(IServiceProvider services, int accountId, ManualTimeProvider clock, DateTimeOffset? now = null)
+    public static async Task SeedAsync(IServiceProvider services, int accountId, ManualTimeProvider clock)
     {
-        var Now = now ?? InventorySeed.Now;
         var intake = services.GetRequiredService<CredentialIntake>();
         var pool = services.GetRequiredService<CredentialPool>();
         var users = services.GetRequiredService<MiniProgramUsers>();
