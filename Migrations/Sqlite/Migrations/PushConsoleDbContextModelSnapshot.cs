@@ -404,7 +404,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LocalDay", "Status");
+                    b.HasIndex("LocalDay");
 
                     b.HasIndex("RunId", "Recipient")
                         .IsUnique();

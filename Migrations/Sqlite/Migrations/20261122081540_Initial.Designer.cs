@@ -11,7 +11,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261122070404_Initial")]
+    [Migration("20261122081540_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -407,7 +407,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LocalDay", "Status");
+                    b.HasIndex("LocalDay");
 
                     b.HasIndex("RunId", "Recipient")
                         .IsUnique();

@@ -12,7 +12,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261122070556_Initial")]
+    [Migration("20261122081643_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -424,7 +424,7 @@ namespace PushConsole.Migrations.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LocalDay", "Status");
+                    b.HasIndex("LocalDay");
 
                     b.HasIndex("RunId", "Recipient")
                         .IsUnique();

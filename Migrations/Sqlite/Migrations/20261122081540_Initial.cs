@@ -590,9 +590,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 columns: new[] { "AccountId", "Recipient", "LocalDay" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Deliveries_LocalDay_Status",
+                name: "IX_Deliveries_LocalDay",
                 table: "Deliveries",
-                columns: new[] { "LocalDay", "Status" });
+                column: "LocalDay");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_RunId_Recipient",
