@@ -29,9 +29,6 @@ public sealed class CampaignOptions
     /// <summary>Credentials tried per recipient when WeChat refuses them (41028/41029) before the row fails.</summary>
     public int MaxCredentialTries { get; set; } = 3;
 
-    /// <summary>How long after a pause or cancel in-flight sends waiting for a rate-limit permit are abandoned.</summary>
-    public TimeSpan StopGrace { get; set; } = TimeSpan.FromMilliseconds(300);
-
     /// <summary>How long a run waits after WeChat's per-minute limit (45011).</summary>
     public TimeSpan MinuteLimitBackoff { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -10,13 +10,19 @@ namespace PushConsole.Campaigns;
 /// statement (earliest expiry first), batch settlement, and the audience queries over credentials, logins and
 /// check-ins.
 /// </summary>
-internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time)
+internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time,
+    Ledger.LedgerWriteGate writes)
     : ICredentialSource, IAudienceDirectory
 {
     public async Task<IReadOnlyList<HeldCredential>> ClaimAsync(int accountId, IReadOnlyCollection<string> openIds, CredentialNeed need,
         CancellationToken cancellationToken)
     {
-        var claims = await pool.ClaimAsync(accountId, openIds, DemandOf(need), cancellationToken);
+        // A claim writes; on SQLite it takes its turn with the ledger's writes (see LedgerWriteGate).
+        IReadOnlyList<CredentialClaim> claims;
+        using (await writes.EnterAsync(cancellationToken))
+        {
+            claims = await pool.ClaimAsync(accountId, openIds, DemandOf(need), cancellationToken);
+        }
         return claims.Select(c => new HeldCredential(c.CredentialId, c.OpenId, c.Value, c.ExpiresAt)).ToList();
     }
 
@@ -37,15 +43,13 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
 
     public async Task SettleAsync(IReadOnlyList<CredentialSettlement> settlements, CancellationToken cancellationToken)
     {
+        using var turn = await writes.EnterAsync(cancellationToken);
         // 41028 and 41029 close credentials in one statement each; the rarer cases go through the pool one by one.
         await CloseAsync(settlements.Where(s => s.Verdict == CredentialVerdict.Invalid).Select(s => s.Credential.Id).ToList(),
             CredentialStatus.Invalid, cancellationToken);
         await CloseAsync(settlements.Where(s => s.Verdict == CredentialVerdict.Used).Select(s => s.Credential.Id).ToList(),
             CredentialStatus.Used, cancellationToken);
-        foreach (var settlement in settlements.Where(s => s.Verdict == CredentialVerdict.Release))
-        {
-            await pool.ReleaseAsync(settlement.Credential.Id, cancellationToken);
-        }
+        await ReleaseAsync(settlements.Where(s => s.Verdict == CredentialVerdict.Release).Select(s => s.Credential.Id).ToList(), cancellationToken);
         var grants = settlements.Where(s => s.Verdict == CredentialVerdict.DropGrant).Select(s => s.Credential.Id).ToList();
         if (grants.Count > 0)
         {
@@ -61,6 +65,30 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
             }
             // The grant that was claimed (its use already taken) is closed too.
             await CloseAsync(grants, CredentialStatus.Invalid, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Gives uses back in one statement per thousand ids, with the pool's own rule (<see cref="CredentialPool.ReleaseAsync"/>):
+    /// only to a credential still open or used up by the claim, and never beyond the uses it came with.
+    /// </summary>
+    private async Task ReleaseAsync(List<long> ids, CancellationToken cancellationToken)
+    {
+        // An id twice (a prepay_id held by two rows) gets a use back per occurrence: one statement per round.
+        for (var round = ids; round.Count > 0; round = round.GroupBy(id => id).Where(g => g.Count() > 1).SelectMany(g => g.Skip(1)).ToList())
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            foreach (var chunk in round.Distinct().Chunk(1000))
+            {
+                await db.Credentials
+                    .Where(c => chunk.Contains(c.Id)
+                        && (c.Status == CredentialStatus.Available || c.Status == CredentialStatus.Used)
+                        && c.UsesLeft < (c.Kind == CredentialKind.PrepayId ? 3 : 1))
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(c => c.UsesLeft, c => c.UsesLeft + 1)
+                        .SetProperty(c => c.Status, CredentialStatus.Available)
+                        .SetProperty(c => c.ClosedAt, (DateTimeOffset?)null), cancellationToken);
+            }
         }
     }
 

@@ -55,6 +55,7 @@ internal sealed class SendPipeline
     private readonly ConcurrentQueue<WorkItem> needNextCredential = new();
     private readonly SemaphoreSlim flushed = new(0, 1);
     private int inFlight;
+    private DateOnly? stampedDay;
     private int sent;
     private int failed;
     private int skipped;
@@ -79,18 +80,17 @@ internal sealed class SendPipeline
         // Keep what is taken but unsent to about half a second of sends at the account's rate: rows wait in Sending
         // only briefly, and a pause leaves little to put back.
         batchSize = Math.Clamp(rate / 2, 1, options.BatchSize);
-        senders = Math.Clamp(rate, 1, options.MaxConcurrency);
+        senders = Math.Clamp((rate + 1) / 2, 1, options.MaxConcurrency);
         toSend = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(batchSize) { SingleWriter = true });
     }
 
     public async Task<PipelineEnd> RunAsync(StopSignal stop, CancellationToken shutdown)
     {
-        using var abort = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        using var onStop = stop.Token.Register(() =>
-        {
-            try { abort.CancelAfter(options.StopGrace); } catch (ObjectDisposedException) { }
-        });
-        var senderTasks = Enumerable.Range(0, senders).Select(_ => Task.Run(() => SendAsync(stop, abort.Token), CancellationToken.None)).ToArray();
+        // A pause, cancel or hold never interrupts a send under way: WeChat may already have delivered it, and its
+        // outcome must be written. Only the node shutting down cuts sends off (a resend reuses credential and
+        // client_msg_id). So that little is left under way when a stop comes, there are only as many senders as half
+        // a second of the account's rate needs.
+        var senderTasks = Enumerable.Range(0, senders).Select(_ => Task.Run(() => SendAsync(stop, shutdown), CancellationToken.None)).ToArray();
         var writer = Task.Run(() => WriteAsync(stop), CancellationToken.None);
         try
         {
@@ -138,8 +138,15 @@ internal sealed class SendPipeline
                 await NextCredentialsAsync(stop, shutdown);
                 continue;
             }
-            var take = await ledger.TakeForSendingAsync(runId, account.Id, batchSize, calendar.DayOf(now), dailyCap, shutdown);
-            if (take.Taken.Count == 0 && take.Capped.Count == 0)
+            var day = calendar.DayOf(now);
+            if (stampedDay != day)
+            {
+                // First batch of this execution, or midnight passed: pending rows count toward today.
+                await ledger.RestampPendingAsync(runId, day, shutdown);
+                stampedDay = day;
+            }
+            var peeked = await ledger.PeekPendingAsync(runId, batchSize, shutdown);
+            if (peeked.Count == 0)
             {
                 if (Volatile.Read(ref inFlight) == 0)
                 {
@@ -149,53 +156,103 @@ internal sealed class SendPipeline
                 await flushed.WaitAsync(options.FlushInterval * 2, shutdown);
                 continue;
             }
-            Interlocked.Add(ref inFlight, take.Taken.Count + take.Capped.Count);
-            foreach (var row in take.Capped)
-            {
-                Report(ItemOf(row), new SendVerdict(VerdictKind.Skipped, SkipReason: SkipReason.Capped,
-                    Credential: row.CredentialId is null ? null : CredentialVerdict.Release), withHeldCredential: row);
-            }
-            var items = take.Taken.Select(ItemOf).ToList();
-            await EnqueueAsync(await PrepareAsync(items, take.Taken, shutdown), stop);
+            var items = await TakeAsync(peeked, day, shutdown);
+            await EnqueueAsync(items, stop);
         }
     }
 
-    private static WorkItem ItemOf(TakenDelivery row) => new(row.Id, row.Recipient, row.Attempts);
-
     /// <summary>
-    /// Gives each row its credential: the one it already holds (a resend), else a fresh claim in one statement.
-    /// Should this fail, every item is put back (claims it made released), so no taken row is left unaccounted for.
+    /// One batch: claims credentials for the peeked rows in one statement (skipping users already at the daily cap
+    /// and rows that hold a credential from an earlier attempt), then takes the rows with their credentials attached
+    /// in one write, the cap checked again there. Claims the take did not use (a row another sender took, a user
+    /// capped meanwhile) go back to the pool. Returns the rows to send; the others are reported.
     /// </summary>
-    private async Task<List<WorkItem>> PrepareAsync(List<WorkItem> items, IReadOnlyList<TakenDelivery> rows, CancellationToken cancellationToken)
+    private async Task<List<WorkItem>> TakeAsync(IReadOnlyList<TakenDelivery> peeked, DateOnly day, CancellationToken cancellationToken)
     {
-        if (!need.Required)
+        var claims = new Dictionary<string, HeldCredential>(StringComparer.Ordinal);
+        if (need.Required)
         {
-            return items;
+            var atCap = dailyCap is { } cap
+                ? await ledger.AtDailyCapAsync(account.Id, peeked.Select(p => p.Recipient).ToList(), day, cap, cancellationToken)
+                : new HashSet<string>();
+            var toClaim = peeked.Where(p => p.CredentialId is null && !atCap.Contains(p.Recipient)).Select(p => p.Recipient).ToList();
+            foreach (var claim in toClaim.Count == 0 ? [] : await credentials.ClaimAsync(account.Id, toClaim, need, cancellationToken))
+            {
+                claims[claim.OpenId] = claim;
+            }
         }
-        var reports = new List<(WorkItem, SendVerdict)>();
+        TakeResult take;
         try
         {
-            var held = rows.Where(r => r.CredentialId is not null).Select(r => r.CredentialId!.Value).ToList();
-            var found = held.Count == 0
-                ? new Dictionary<long, HeldCredential>()
-                : (await credentials.FindAsync(held, cancellationToken)).ToDictionary(c => c.Id);
+            take = await ledger.TakeForSendingAsync(runId, account.Id,
+                peeked.Select(p => (p.Id, claims.TryGetValue(p.Recipient, out var c) ? c.Id : (long?)null)).ToList(), day, dailyCap, cancellationToken);
+        }
+        catch
+        {
+            await ReleaseAsync(claims.Values);
+            throw;
+        }
+        Interlocked.Add(ref inFlight, take.Taken.Count + take.Capped.Count);
+        var unused = new Dictionary<string, HeldCredential>(claims, StringComparer.Ordinal);
+        foreach (var row in take.Capped)
+        {
+            Report(ItemOf(row), new SendVerdict(VerdictKind.Skipped, SkipReason: SkipReason.Capped,
+                Credential: row.CredentialId is null ? null : CredentialVerdict.Release), withHeldCredential: row);
+        }
+        var items = take.Taken.Select(ItemOf).ToList();
+        if (!need.Required)
+        {
+            await ReleaseAsync(unused.Values);
+            return items;
+        }
+        try
+        {
             var ready = new List<WorkItem>(items.Count);
-            var unclaimed = new List<WorkItem>();
+            var resends = new List<(WorkItem Item, long CredentialId)>();
+            var missing = new List<WorkItem>();
             for (var i = 0; i < items.Count; i++)
             {
-                if (rows[i].CredentialId is { } id && found.TryGetValue(id, out var credential))
+                var item = items[i];
+                if (claims.TryGetValue(item.Recipient, out var claim) && take.Taken[i].CredentialId == claim.Id)
                 {
-                    items[i].Credential = credential;
-                    items[i].Resend = true;
-                    items[i].CredentialTries = 1;
-                    ready.Add(items[i]);
+                    unused.Remove(item.Recipient);
+                    item.Credential = claim;
+                    item.CredentialTries = 1;
+                    ready.Add(item);
+                }
+                else if (take.Taken[i].CredentialId is { } held)
+                {
+                    resends.Add((item, held));
                 }
                 else
                 {
-                    unclaimed.Add(items[i]);
+                    missing.Add(item);
                 }
             }
-            ready.AddRange(await ClaimAsync(unclaimed, reports, cancellationToken));
+            await ReleaseAsync(unused.Values);
+            if (resends.Count > 0)
+            {
+                var found = (await credentials.FindAsync(resends.Select(r => r.CredentialId).ToList(), cancellationToken)).ToDictionary(c => c.Id);
+                foreach (var (item, held) in resends)
+                {
+                    if (found.TryGetValue(held, out var credential))
+                    {
+                        // Sent with this credential before: an earlier attempt may have been delivered.
+                        item.Credential = credential;
+                        item.Resend = true;
+                        item.CredentialTries = 1;
+                        ready.Add(item);
+                    }
+                    else
+                    {
+                        missing.Add(item);
+                    }
+                }
+            }
+            // Rows without a credential yet (a user under the cap again, a credential gone from the pool): one more
+            // claim for just these, attached before they are sent.
+            var reports = new List<(WorkItem, SendVerdict)>();
+            ready.AddRange(await ClaimAsync(missing, reports, cancellationToken));
             foreach (var (item, verdict) in reports)
             {
                 Report(item, verdict);
@@ -209,6 +266,17 @@ internal sealed class SendPipeline
         }
     }
 
+    private async Task ReleaseAsync(IEnumerable<HeldCredential> claims)
+    {
+        var settlements = claims.Select(c => new CredentialSettlement(c, CredentialVerdict.Release)).ToList();
+        if (settlements.Count > 0)
+        {
+            await credentials.SettleAsync(settlements, CancellationToken.None);
+        }
+    }
+
+    private static WorkItem ItemOf(TakenDelivery row) => new(row.Id, row.Recipient, row.Attempts);
+
     /// <summary>Claims credentials for the items; those whose user has none left go to <paramref name="reports"/>.</summary>
     private async Task<List<WorkItem>> ClaimAsync(List<WorkItem> items, List<(WorkItem, SendVerdict)> reports, CancellationToken cancellationToken)
     {
@@ -219,7 +287,7 @@ internal sealed class SendPipeline
         }
         var claims = (await credentials.ClaimAsync(account.Id, items.Select(i => i.Recipient).ToList(), need, cancellationToken))
             .ToDictionary(c => c.OpenId, StringComparer.Ordinal);
-        var attach = new List<DeliveryUpdate>(items.Count);
+        var attach = new List<(long, long)>(items.Count);
         foreach (var item in items)
         {
             if (claims.TryGetValue(item.Recipient, out var claim))
@@ -229,7 +297,7 @@ internal sealed class SendPipeline
                 item.CredentialSpent = false;
                 item.CredentialTries++;
                 ready.Add(item);
-                attach.Add(new DeliveryUpdate(item.Id, DeliveryStatus.Sending, CredentialId: claim.Id));
+                attach.Add((item.Id, claim.Id));
             }
             else if (item.CredentialTries == 0)
             {
@@ -241,7 +309,7 @@ internal sealed class SendPipeline
             }
         }
         // The claim is on the row before the send, so a crash cannot lose it and a resend reuses it.
-        await ledger.UpdateAsync(attach, cancellationToken);
+        await ledger.AttachCredentialsAsync(attach, cancellationToken);
         return ready;
     }
 
@@ -344,7 +412,7 @@ internal sealed class SendPipeline
             }
             catch (OperationCanceledException)
             {
-                // Stopped while waiting for a permit or an answer: put back; a resend reuses credential and client_msg_id.
+                // The node is shutting down: put back; a resend reuses credential and client_msg_id.
                 verdict = SendVerdict.NotSent;
             }
             catch (Exception e)

@@ -35,13 +35,19 @@ public sealed record RunCounts(int Pending, int Sending, int Sent, int Failed, i
 
 /// <summary>
 /// Set-based access to the delivery ledger. The statements are written once for SQLite and PostgreSQL
-/// (both speak INSERT … ON CONFLICT DO NOTHING, UPDATE … RETURNING and UPDATE … FROM (VALUES …)); the only
-/// provider differences are row locking and how an instant is stored, kept in <see cref="LedgerDialect"/>.
+/// (both speak INSERT … ON CONFLICT DO NOTHING, UPDATE … RETURNING and UPDATE … FROM); the provider differences —
+/// row locking, how an instant is stored, and how a batch of rows is passed (a VALUES list on PostgreSQL, one JSON
+/// parameter on SQLite) — are kept in <see cref="LedgerDialect"/>.
 /// </summary>
-public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> contexts, DatabaseOptions database, TimeProvider time)
+public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> contexts, DatabaseOptions database, TimeProvider time,
+    LedgerWriteGate? writeGate = null)
 {
+    private readonly LedgerWriteGate writes = writeGate ?? new LedgerWriteGate(database);
     private const int InsertChunk = 500;
     private const int UpdateChunk = 400;
+    // SQLite takes a batch as one JSON parameter: binding hundreds of named parameters costs it more than the update
+    // (Microsoft.Data.Sqlite looks each name up in a list, so the cost grows with the square of their number).
+    private const int JsonChunk = 2000;
     private readonly LedgerDialect dialect = LedgerDialect.For(database.Provider);
 
     /// <summary>
@@ -78,11 +84,34 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         {
             return 0;
         }
+        using var turn = await writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var connection = await OpenAsync(db, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = dialect.Instant(time.GetUtcNow());
         var added = 0;
+        if (dialect.JsonRows)
+        {
+            foreach (var chunk in recipients.Distinct().Chunk(JsonChunk))
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                AddParameter(command, "@run", run.Id);
+                AddParameter(command, "@account", run.AccountId);
+                AddParameter(command, "@day", localDay);
+                AddParameter(command, "@now", now);
+                AddParameter(command, "@recipients", System.Text.Json.JsonSerializer.Serialize(chunk));
+                // "WHERE true" tells SQLite's parser the ON CONFLICT belongs to the INSERT, not to a join.
+                command.CommandText = """
+                    INSERT INTO "Deliveries" ("RunId","AccountId","Recipient","Status","SkipReason","Attempts","LocalDay","CreatedAt")
+                    SELECT @run, @account, value, 0, 0, 0, @day, @now FROM json_each(@recipients) WHERE true
+                    ON CONFLICT ("RunId","Recipient") DO NOTHING
+                    """;
+                added += await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+            return added;
+        }
         foreach (var chunk in recipients.Distinct().Chunk(InsertChunk))
         {
             await using var command = connection.CreateCommand();
@@ -111,6 +140,7 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
     /// </summary>
     public async Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(long runId, int max, CancellationToken cancellationToken = default)
     {
+        using var turn = await writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var connection = await OpenAsync(db, cancellationToken);
         await using var command = connection.CreateCommand();
@@ -137,17 +167,77 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         return taken;
     }
 
+    /// <summary>The next Pending rows of the run, read without taking them (see <see cref="TakeForSendingAsync"/>).</summary>
+    public async Task<IReadOnlyList<TakenDelivery>> PeekPendingAsync(long runId, int max, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var connection = await OpenAsync(db, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT "Id", "Recipient", "CredentialId", "Attempts" FROM "Deliveries"
+            WHERE "RunId" = @run AND "Status" = 0 ORDER BY "Id" LIMIT @max
+            """;
+        AddParameter(command, "@run", runId);
+        AddParameter(command, "@max", max);
+        var rows = new List<TakenDelivery>(max);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new TakenDelivery(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt32(3)));
+        }
+        return rows;
+    }
+
     /// <summary>
-    /// Takes up to <paramref name="max"/> Pending rows of the run for sending on the account-local day
-    /// <paramref name="localDay"/> (stamped on them, so a run held past midnight counts toward the day it sends on),
-    /// and applies the per-user daily cap in the same step: a row whose user already has <paramref name="dailyCap"/>
-    /// rows of the account Sent or Sending that day, in any run, becomes Skipped (Capped) instead of Sending.
-    /// The check and the take are one serialized step per account (SQLite's single writer; a transaction-scoped
-    /// advisory lock on PostgreSQL), so two runs reaching the same user at once cannot both pass the cap.
+    /// Which of these users already have <paramref name="dailyCap"/> messages of the account Sent or Sending on the
+    /// local day: a read to skip claiming credentials for them (the take checks the cap again, atomically).
     /// </summary>
-    public async Task<TakeResult> TakeForSendingAsync(long runId, int accountId, int max, DateOnly localDay, int? dailyCap,
+    public async Task<IReadOnlySet<string>> AtDailyCapAsync(int accountId, IReadOnlyCollection<string> recipients, DateOnly localDay, int dailyCap,
         CancellationToken cancellationToken = default)
     {
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        if (recipients.Count == 0)
+        {
+            return result;
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var connection = await OpenAsync(db, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT u.r FROM ({dialect.TextList("@recipients")}) AS u
+            WHERE (SELECT COUNT(*) FROM "Deliveries" AS o WHERE o."AccountId" = @account AND o."Recipient" = u.r
+                AND o."LocalDay" = @day AND o."Status" IN (1, 2)) >= @cap
+            """;
+        AddParameter(command, "@recipients", dialect.JsonRows ? System.Text.Json.JsonSerializer.Serialize(recipients) : recipients.ToArray());
+        AddParameter(command, "@account", accountId);
+        AddParameter(command, "@day", localDay);
+        AddParameter(command, "@cap", dailyCap);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Takes these rows of the run (those still Pending: another sender may have taken some) for sending on the
+    /// account-local day <paramref name="localDay"/>, attaching the credential given for each in the same write, and
+    /// applies the per-user daily cap in the same step: a row whose user already has <paramref name="dailyCap"/> rows
+    /// of the account Sent or Sending that day, in any run, becomes Skipped (Capped) instead, without the credential.
+    /// The check and the take are one serialized step per account (SQLite's single writer; a transaction-scoped
+    /// advisory lock on PostgreSQL), so two runs reaching the same user at once cannot both pass the cap. The rows
+    /// must carry <paramref name="localDay"/> already (<see cref="RestampPendingAsync"/>).
+    /// </summary>
+    /// <param name="rows">Row ids, each with the credential claimed for it (null: none, or keep the one it holds).</param>
+    public async Task<TakeResult> TakeForSendingAsync(long runId, int accountId, IReadOnlyList<(long DeliveryId, long? CredentialId)> rows,
+        DateOnly localDay, int? dailyCap, CancellationToken cancellationToken = default)
+    {
+        if (rows.Count == 0)
+        {
+            return new TakeResult([], []);
+        }
+        using var turn = await writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var connection = await OpenAsync(db, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -161,28 +251,53 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         }
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        // Rows of the same run never share a user, so the count need not see the statement's own changes.
-        var over = dailyCap is null ? "0 = 1" : """
-            (SELECT COUNT(*) FROM "Deliveries" AS o WHERE o."AccountId" = @account AND o."Recipient" = "Deliveries"."Recipient"
+        string source;
+        if (dialect.JsonRows)
+        {
+            AddParameter(command, "@rows", System.Text.Json.JsonSerializer.Serialize(rows.Select(r => new[] { r.DeliveryId, r.CredentialId })));
+            source = "SELECT json_extract(value, '$[0]') AS i, json_extract(value, '$[1]') AS c FROM json_each(@rows)";
+        }
+        else
+        {
+            var values = new StringBuilder();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                values.Append(i == 0 ? "" : ",").Append($"({dialect.Typed($"@i{i}", "bigint")},{dialect.Typed($"@c{i}", "bigint")})");
+                AddParameter(command, $"@i{i}", rows[i].DeliveryId);
+                AddParameter(command, $"@c{i}", rows[i].CredentialId);
+            }
+            source = $"SELECT * FROM (VALUES {values}) AS x(i, c)";
+        }
+        // Counted once per row, in the pick. Rows of one run never share a user, so the count need not see the
+        // statement's own changes.
+        var over = dailyCap is null ? "1 = 0" : """
+            (SELECT COUNT(*) FROM "Deliveries" AS o WHERE o."AccountId" = @account AND o."Recipient" = d."Recipient"
                 AND o."LocalDay" = @day AND o."Status" IN (1, 2)) >= @cap
             """;
+        // Only the status index changes: the other columns set here are unindexed. CROSS JOIN makes SQLite loop over
+        // the given rows and look each up by key (left to itself it may walk the run's pending rows instead).
         command.CommandText = $"""
-            WITH picked AS (
-                SELECT "Id" FROM "Deliveries" WHERE "RunId" = @run AND "Status" = 0 ORDER BY "Id" LIMIT @max {dialect.SkipLocked})
+            WITH v AS ({source}),
+            picked AS (
+                SELECT d."Id", v.c, CASE WHEN {over} THEN 1 ELSE 0 END AS capped
+                FROM v CROSS JOIN "Deliveries" AS d
+                WHERE d."Id" = v.i AND d."RunId" = @run AND d."Status" = 0 {dialect.SkipLockedOf("d")})
             UPDATE "Deliveries" SET
-                "Status" = CASE WHEN {over} THEN 4 ELSE 1 END,
-                "SkipReason" = CASE WHEN {over} THEN 2 ELSE 0 END,
-                "FinishedAt" = CASE WHEN {over} THEN {dialect.Typed("@now", dialect.InstantType)} ELSE NULL END,
-                "SendingSince" = @now, "Attempts" = "Attempts" + 1, "LocalDay" = @day
-            WHERE "Status" = 0 AND "Id" IN (SELECT "Id" FROM picked)
-            RETURNING "Id", "Recipient", "CredentialId", "Attempts", "Status"
+                "Status" = CASE WHEN p.capped = 1 THEN 4 ELSE 1 END,
+                "SkipReason" = CASE WHEN p.capped = 1 THEN 2 ELSE 0 END,
+                "FinishedAt" = CASE WHEN p.capped = 1 THEN {dialect.Typed("@now", dialect.InstantType)} ELSE NULL END,
+                "CredentialId" = CASE WHEN p.capped = 1 THEN "Deliveries"."CredentialId" ELSE COALESCE(p.c, "Deliveries"."CredentialId") END,
+                "SendingSince" = @now, "Attempts" = "Deliveries"."Attempts" + 1
+            FROM picked AS p
+            WHERE "Deliveries"."Id" = p."Id" AND "Deliveries"."Status" = 0
+            RETURNING "Deliveries"."Id", "Deliveries"."Recipient", "Deliveries"."CredentialId", "Deliveries"."Attempts", "Deliveries"."Status"
             """;
         AddParameter(command, "@now", dialect.Instant(time.GetUtcNow()));
         AddParameter(command, "@run", runId);
-        AddParameter(command, "@max", max);
         AddParameter(command, "@day", localDay);
         AddParameter(command, "@account", accountId);
         AddParameter(command, "@cap", dailyCap ?? 0);
+        var max = rows.Count;
         var taken = new List<TakenDelivery>(max);
         var capped = new List<TakenDelivery>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -199,6 +314,63 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         return new TakeResult(taken, capped);
     }
 
+    /// <summary>
+    /// Moves the run's Pending rows to the account-local day they are about to be sent on, when a run goes on past
+    /// the day its audience was written (held overnight, or running over midnight): the daily cap counts each send
+    /// toward the day it goes out. Called when the day changes, not per batch.
+    /// </summary>
+    public async Task<int> RestampPendingAsync(long runId, DateOnly localDay, CancellationToken cancellationToken = default)
+    {
+        using var turn = await writes.EnterAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Set<Delivery>().Where(d => d.RunId == runId && d.Status == DeliveryStatus.Pending && d.LocalDay != localDay)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LocalDay, localDay), cancellationToken);
+    }
+
+    /// <summary>
+    /// Records the credential each row is about to be sent with, before the send, so a resend after a crash uses the
+    /// same one. Touches no indexed column: cheaper than a full <see cref="UpdateAsync"/>.
+    /// </summary>
+    public async Task AttachCredentialsAsync(IReadOnlyList<(long DeliveryId, long CredentialId)> rows, CancellationToken cancellationToken = default)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        using var turn = await writes.EnterAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var connection = await OpenAsync(db, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var chunk in rows.Chunk(dialect.JsonRows ? JsonChunk : UpdateChunk * 4))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            string source;
+            if (dialect.JsonRows)
+            {
+                AddParameter(command, "@rows", System.Text.Json.JsonSerializer.Serialize(chunk.Select(r => new[] { r.DeliveryId, r.CredentialId })));
+                source = "SELECT json_extract(value, '$[0]') AS i, json_extract(value, '$[1]') AS c FROM json_each(@rows)";
+            }
+            else
+            {
+                var values = new StringBuilder();
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    values.Append(i == 0 ? "" : ",").Append($"({dialect.Typed($"@i{i}", "bigint")},{dialect.Typed($"@c{i}", "bigint")})");
+                    AddParameter(command, $"@i{i}", chunk[i].DeliveryId);
+                    AddParameter(command, $"@c{i}", chunk[i].CredentialId);
+                }
+                source = $"SELECT * FROM (VALUES {values}) AS x(i, c)";
+            }
+            command.CommandText = $"""
+                WITH v AS ({source})
+                UPDATE "Deliveries" SET "CredentialId" = v.c FROM v WHERE "Deliveries"."Id" = v.i
+                """;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     /// <summary>Writes the outcome of sends (or attaches credentials) in a few set-based statements.</summary>
     public async Task UpdateAsync(IReadOnlyList<DeliveryUpdate> updates, CancellationToken cancellationToken = default)
     {
@@ -206,10 +378,36 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         {
             return;
         }
+        using var turn = await writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var connection = await OpenAsync(db, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = dialect.Instant(time.GetUtcNow());
+        if (dialect.JsonRows)
+        {
+            foreach (var chunk in updates.Chunk(JsonChunk))
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                AddParameter(command, "@rows", UpdateRowsJson(chunk));
+                AddParameter(command, "@now", now);
+                command.CommandText = """
+                    WITH v AS (
+                        SELECT json_extract(value, '$[0]') AS i, json_extract(value, '$[1]') AS s, json_extract(value, '$[2]') AS k,
+                               json_extract(value, '$[3]') AS e, json_extract(value, '$[4]') AS m, json_extract(value, '$[5]') AS g,
+                               json_extract(value, '$[6]') AS c, json_extract(value, '$[7]') AS d
+                        FROM json_each(@rows))
+                    UPDATE "Deliveries" SET "Status" = v.s, "SkipReason" = v.k, "ErrCode" = v.e, "ErrMsg" = v.m, "MsgId" = v.g,
+                        "CredentialId" = CASE WHEN v.d = 1 THEN NULL ELSE COALESCE(v.c, "Deliveries"."CredentialId") END,
+                        "FinishedAt" = CASE WHEN v.s >= 2 THEN @now ELSE NULL END
+                    FROM v
+                    WHERE "Deliveries"."Id" = v.i
+                    """;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+            return;
+        }
         foreach (var chunk in updates.Chunk(UpdateChunk))
         {
             await using var command = connection.CreateCommand();
@@ -252,6 +450,7 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
     /// </summary>
     public async Task<int> RequeueAbandonedAsync(long runId, TimeSpan olderThan, CancellationToken cancellationToken = default)
     {
+        using var turn = await writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var connection = await OpenAsync(db, cancellationToken);
         await using var command = connection.CreateCommand();
@@ -264,6 +463,7 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
     /// <summary>Marks every Pending row of a canceled run as skipped, so the counts add up to the audience.</summary>
     public async Task<int> SkipPendingAsync(long runId, SkipReason reason, CancellationToken cancellationToken = default)
     {
+        using var turn = await writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
         return await db.Set<Delivery>().Where(d => d.RunId == runId && d.Status == DeliveryStatus.Pending)
@@ -306,6 +506,30 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         return result;
     }
 
+    private static string UpdateRowsJson(DeliveryUpdate[] chunk)
+    {
+        using var buffer = new MemoryStream(chunk.Length * 48);
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var u in chunk)
+            {
+                json.WriteStartArray();
+                json.WriteNumberValue(u.Id);
+                json.WriteNumberValue((int)u.Status);
+                json.WriteNumberValue((int)u.SkipReason);
+                if (u.ErrCode is { } code) json.WriteNumberValue(code); else json.WriteNullValue();
+                if (u.ErrMsg is { } message) json.WriteStringValue(message.Length > 500 ? message[..500] : message); else json.WriteNullValue();
+                if (u.MsgId is { } msgId) json.WriteNumberValue(msgId); else json.WriteNullValue();
+                if (u.CredentialId is { } credential) json.WriteNumberValue(credential); else json.WriteNullValue();
+                json.WriteNumberValue(u.DetachCredential ? 1 : 0);
+                json.WriteEndArray();
+            }
+            json.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
     private static async Task<DbConnection> OpenAsync(PushConsoleDbContext db, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
@@ -331,15 +555,23 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
 }
 
 /// <summary>The little that differs between SQLite and PostgreSQL in ledger SQL.</summary>
-internal sealed record LedgerDialect(string SkipLocked, bool StoresTicks, bool CastsValues, string? AccountLock)
+internal sealed record LedgerDialect(string SkipLocked, bool StoresTicks, bool CastsValues, string? AccountLock, bool JsonRows)
 {
+    /// <summary>A list of strings given as one parameter, as rows of a column "r".</summary>
+    public string TextList(string parameter) => JsonRows
+        ? $"SELECT value AS r FROM json_each({parameter})"
+        : $"SELECT unnest(CAST({parameter} AS text[])) AS r";
+
+    /// <summary>Row locking of a query that joins: only the rows of <paramref name="alias"/> are locked.</summary>
+    public string SkipLockedOf(string alias) => SkipLocked.Length == 0 ? "" : $"FOR UPDATE OF {alias} SKIP LOCKED";
+
     // SQLite serializes writers by itself; PostgreSQL takes a lock per account until the transaction ends
     // (the first key is an arbitrary constant naming "the per-user daily cap").
     public static LedgerDialect For(DatabaseProvider provider) => provider switch
     {
-        DatabaseProvider.Sqlite => new("", StoresTicks: true, CastsValues: false, AccountLock: null),
+        DatabaseProvider.Sqlite => new("", StoresTicks: true, CastsValues: false, AccountLock: null, JsonRows: true),
         DatabaseProvider.Postgres => new("FOR UPDATE SKIP LOCKED", StoresTicks: false, CastsValues: true,
-            AccountLock: "SELECT pg_advisory_xact_lock(1346585601, CAST(@account AS integer))"),
+            AccountLock: "SELECT pg_advisory_xact_lock(1346585601, CAST(@account AS integer))", JsonRows: false),
         _ => throw new NotSupportedException($"No ledger dialect for {provider}."),
     };
 

@@ -529,7 +529,7 @@ namespace PushConsole.Migrations.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LocalDay", "Status");
+                    b.HasIndex("LocalDay");
 
                     b.HasIndex("RunId", "Recipient")
                         .IsUnique();

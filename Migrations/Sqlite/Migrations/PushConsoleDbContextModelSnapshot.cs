@@ -510,7 +510,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LocalDay", "Status");
+                    b.HasIndex("LocalDay");
 
                     b.HasIndex("RunId", "Recipient")
                         .IsUnique();

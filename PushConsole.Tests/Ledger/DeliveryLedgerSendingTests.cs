@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using PushConsole.Ledger;
+using PushConsole.Persistence;
+using PushConsole.Tests.Infrastructure;
+
+namespace PushConsole.Tests.Ledger;
+
+/// <summary>What campaigns added to the ledger: taking rows with their credentials and the daily cap in one step.</summary>
+public class DeliveryLedgerSendingTests
+{
+    private static readonly DateOnly Today = new(2026, 11, 22);
+
+    private static async Task<(DeliveryLedger Ledger, IDbContextFactory<PushConsoleDbContext> Contexts)> NewLedgerAsync(DatabaseProvider provider)
+    {
+        var database = await TestDatabases.NewAsync(provider);
+        var contexts = TestDbContextFactory.For(database);
+        await new DatabaseMigrator(contexts, database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            db.Accounts.Add(new Accounts.WeChatAccount { Name = "demo", AppId = "wxledger2", Kind = Accounts.AccountKind.MiniProgram, ApiBaseUrl = "http://127.0.0.1" });
+            await db.SaveChangesAsync();
+        }
+        return (new DeliveryLedger(contexts, database, new ManualClock()), contexts);
+    }
+
+    private static DeliveryRun NewRun(string key) =>
+        new() { Kind = RunKind.Campaign, FireKey = key, Name = "test", AccountId = 1, TemplateId = 1, Status = RunStatus.Running };
+
+    private static async Task<(DeliveryRun Run, IReadOnlyList<TakenDelivery> Pending)> RunWithAsync(DeliveryLedger ledger, string key, params string[] users)
+    {
+        var run = await ledger.OpenRunAsync(NewRun(key));
+        await ledger.AddRecipientsAsync(run, users, Today);
+        return (run, await ledger.PeekPendingAsync(run.Id, 1000));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Taking_rows_attaches_their_credentials_and_skips_users_at_the_daily_cap_without_one(DatabaseProvider provider)
+    {
+        var (ledger, contexts) = await NewLedgerAsync(provider);
+        var (earlier, earlierRows) = await RunWithAsync(ledger, "campaign:1:a", "ann");
+        var first = await ledger.TakeForSendingAsync(earlier.Id, 1, earlierRows.Select(r => (r.Id, (long?)100)).ToList(), Today, dailyCap: 1);
+        await ledger.UpdateAsync([new DeliveryUpdate(first.Taken[0].Id, DeliveryStatus.Sent)]);
+        var (run, pending) = await RunWithAsync(ledger, "campaign:2:a", "ann", "bob", "cyd");
+
+        var take = await ledger.TakeForSendingAsync(run.Id, 1,
+            pending.Select(p => (p.Id, p.Recipient == "cyd" ? (long?)null : 200 + p.Id)).ToList(), Today, dailyCap: 1);
+
+        Assert.Equal(["bob", "cyd"], take.Taken.Select(t => t.Recipient).Order());
+        var capped = Assert.Single(take.Capped);
+        Assert.Equal("ann", capped.Recipient);
+        await using var db = await contexts.CreateDbContextAsync();
+        var rows = await db.Deliveries.Where(d => d.RunId == run.Id).ToDictionaryAsync(d => d.Recipient);
+        Assert.Equal((DeliveryStatus.Skipped, SkipReason.Capped, (long?)null), (rows["ann"].Status, rows["ann"].SkipReason, rows["ann"].CredentialId));
+        Assert.Equal((DeliveryStatus.Sending, 200 + rows["bob"].Id), (rows["bob"].Status, rows["bob"].CredentialId));
+        Assert.Equal((DeliveryStatus.Sending, (long?)null, 1), (rows["cyd"].Status, rows["cyd"].CredentialId, rows["cyd"].Attempts));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Two_runs_taking_the_same_user_at_once_let_only_one_past_a_cap_of_one(DatabaseProvider provider)
+    {
+        var (ledger, _) = await NewLedgerAsync(provider);
+        var users = Enumerable.Range(0, 200).Select(i => $"user{i}").ToArray();
+        var runs = new List<(DeliveryRun Run, IReadOnlyList<TakenDelivery> Pending)>();
+        for (var i = 0; i < 4; i++)
+        {
+            runs.Add(await RunWithAsync(ledger, $"campaign:{i}:race", users));
+        }
+
+        var takes = await Task.WhenAll(runs.Select(r => Task.Run(() =>
+            ledger.TakeForSendingAsync(r.Run.Id, 1, r.Pending.Select(p => (p.Id, (long?)null)).ToList(), Today, dailyCap: 1))));
+
+        var sending = takes.SelectMany(t => t.Taken).GroupBy(t => t.Recipient).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(users.Length, sending.Count);
+        Assert.All(sending.Values, count => Assert.Equal(1, count));
+        Assert.Equal(users.Length * 3, takes.Sum(t => t.Capped.Count));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Rows_another_sender_took_meanwhile_are_not_taken_again(DatabaseProvider provider)
+    {
+        var (ledger, _) = await NewLedgerAsync(provider);
+        var (run, pending) = await RunWithAsync(ledger, "campaign:1:twice", Enumerable.Range(0, 300).Select(i => $"u{i}").ToArray());
+        var rows = pending.Select(p => (p.Id, (long?)null)).ToList();
+        var taken = new ConcurrentBag<long>();
+
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
+        {
+            foreach (var row in (await ledger.TakeForSendingAsync(run.Id, 1, rows, Today, dailyCap: null)).Taken)
+            {
+                taken.Add(row.Id);
+            }
+        })));
+
+        Assert.Equal(300, taken.Count);
+        Assert.Equal(300, taken.Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Credentials_are_attached_detached_and_pending_rows_restamped_to_the_day_they_are_sent(DatabaseProvider provider)
+    {
+        var (ledger, contexts) = await NewLedgerAsync(provider);
+        var (run, pending) = await RunWithAsync(ledger, "campaign:1:attach", "ann", "bob");
+        var take = await ledger.TakeForSendingAsync(run.Id, 1, [(pending[0].Id, null)], Today, dailyCap: null);
+
+        await ledger.AttachCredentialsAsync([(take.Taken[0].Id, 77)]);
+        await ledger.UpdateAsync([new DeliveryUpdate(take.Taken[0].Id, DeliveryStatus.Pending, ErrCode: 41028, DetachCredential: true)]);
+        var restamped = await ledger.RestampPendingAsync(run.Id, Today.AddDays(1));
+
+        Assert.Equal(2, restamped);
+        await using var db = await contexts.CreateDbContextAsync();
+        var rows = await db.Deliveries.Where(d => d.RunId == run.Id).ToDictionaryAsync(d => d.Recipient);
+        Assert.Null(rows["ann"].CredentialId);
+        Assert.Equal(41028, rows["ann"].ErrCode);
+        Assert.All(rows.Values, r => Assert.Equal(Today.AddDays(1), r.LocalDay));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Users_at_the_daily_cap_are_found_in_one_read(DatabaseProvider provider)
+    {
+        var (ledger, _) = await NewLedgerAsync(provider);
+        var (run, pending) = await RunWithAsync(ledger, "campaign:1:cap", "ann", "bob", "cyd");
+        var take = await ledger.TakeForSendingAsync(run.Id, 1, pending.Select(p => (p.Id, (long?)null)).ToList(), Today, dailyCap: null);
+        await ledger.UpdateAsync([
+            new DeliveryUpdate(take.Taken.Single(t => t.Recipient == "ann").Id, DeliveryStatus.Sent),
+            new DeliveryUpdate(take.Taken.Single(t => t.Recipient == "bob").Id, DeliveryStatus.Failed, ErrCode: 40003),
+        ]);
+
+        var atCap = await ledger.AtDailyCapAsync(1, ["ann", "bob", "cyd", "dan"], Today, dailyCap: 1);
+
+        // ann was sent, cyd is being sent; bob's failure does not count.
+        Assert.Equal(["ann", "cyd"], atCap.Order());
+        Assert.Empty(await ledger.AtDailyCapAsync(1, ["ann"], Today.AddDays(1), dailyCap: 1));
+    }
+}
