@@ -3,18 +3,26 @@ namespace PushConsole.Bench;
 // A named entry point: a top-level Program would clash with the console's own Program type.
 public static class BenchProgram
 {
-    /// <summary><c>dotnet run -c Release --project PushConsole.Bench -- broadcast [options]</c></summary>
+    /// <summary><c>dotnet run -c Release --project PushConsole.Bench -- intake|claim|broadcast [options]</c></summary>
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is not "broadcast")
+        if (args.Length == 0 || args[0] is not ("intake" or "claim" or "broadcast"))
         {
             Console.WriteLine("""
                 PushConsole benchmarks (figures are printed; see README "Benchmarks").
+                  intake --provider sqlite|postgres [--seconds 10] [--warmup 3] [--connections 64] [--users 20000] [--postgres CS]
+                  claim  --provider sqlite|postgres [--users 50000] [--per-user 10] [--batch 1000] [--claimers N] [--postgres CS]
                   broadcast [--followers 1000000] [--provider sqlite|postgres] [--postgres CS] [--concurrency 128] [--lanes 4] [--batch 1000] [--gc workstation|server|conserve]
+                PostgreSQL: --postgres or PUSHCONSOLE_BENCH_POSTGRES is an admin connection string; a database is created per run.
                 """);
             return 2;
         }
         var options = new BenchArguments(args[1..]);
-        return await BroadcastBench.RunAsync(options);
+        return args[0] switch
+        {
+            "intake" => await IntakeBench.RunAsync(options),
+            "claim" => await ClaimBench.RunAsync(options),
+            _ => await BroadcastBench.RunAsync(options),
+        };
     }
 }

@@ -1,16 +1,13 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace PushConsole.Simulator;
 
-/// <summary>
-/// Standalone simulator: <c>dotnet run --project PushConsole.Simulator [-- --urls http://127.0.0.1:5090]</c>,
-/// or <c>bench [--seconds 10] [--concurrency 64]</c>.
-/// A named entry point: a top-level Program would clash with the console's own Program type.
-/// </summary>
+// A named entry point: a top-level Program would clash with the console's own Program type.
 public static class SimulatorProgram
 {
     public static async Task<int> Main(string[] args)
@@ -25,7 +22,7 @@ public static class SimulatorProgram
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls("http://127.0.0.1:5090");
-        builder.Services.AddWeChatSimulator();
+        builder.Services.AddWeChatSimulator(o => builder.Configuration.GetSection("Simulator").Bind(o));
 
         var app = builder.Build();
         app.MapGet("/", () => "PushConsole WeChat simulator: WeChat API at /cgi-bin/..., control API at /control (see docs/simulator.md)");

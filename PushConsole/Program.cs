@@ -1,10 +1,15 @@
 using PushConsole;
 using PushConsole.Accounts;
 using PushConsole.Api;
+using PushConsole.Campaigns;
 using PushConsole.Channels;
 using PushConsole.Components;
+using PushConsole.Credentials;
+using PushConsole.Demo;
 using PushConsole.Health;
 using PushConsole.Hosting;
+using PushConsole.Outcomes;
+using PushConsole.MiniProgram;
 using PushConsole.SignIn;
 using PushConsole.Templates;
 
@@ -21,8 +26,13 @@ try
     builder.AddConsoleHealth();
     builder.AddConsoleShell();
     builder.AddEmbeddedSimulator();
+    builder.AddConsoleWeChat();
     builder.AddAccounts();
     builder.AddTemplates();
+    builder.AddCredentialPool();
+    builder.AddMiniProgramEndpoints();
+    builder.AddDemoData();
+    builder.AddCampaigns();
     builder.AddChannels();
 
     var app = builder.Build();
@@ -30,9 +40,12 @@ try
     await app.PrepareDatabaseAsync();
 
     app.UseConsolePipeline();
+    app.UseMiniProgramRateLimits();
     app.MapConsoleHealth();
     app.MapSignIn();
     app.MapConsoleApi();
+    app.MapMiniProgramEndpoints();
+    app.MapOutcomeDownloads();
     app.MapEmbeddedSimulator();
     app.MapConsoleShell();
     app.AnnounceSignIn();

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace PushConsole.Ledger;
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<DeliveryStatus>))]
 public enum DeliveryStatus
 {
     Pending = 0,
@@ -13,6 +14,7 @@ public enum DeliveryStatus
     Skipped = 4,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SkipReason>))]
 public enum SkipReason
 {
     None = 0,
@@ -62,6 +64,8 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         entity.HasIndex(d => new { d.RunId, d.Status, d.Id });
         // The per-user daily cap counts sent rows of a user on a local day across runs.
         entity.HasIndex(d => new { d.AccountId, d.Recipient, d.LocalDay });
+        // The outcomes dashboard counts rows per day and status.
+        entity.HasIndex(d => new { d.LocalDay, d.Status });
         entity.Property(d => d.Recipient).HasMaxLength(128);
         entity.Property(d => d.ErrMsg).HasMaxLength(500);
         entity.HasOne<DeliveryRun>().WithMany().HasForeignKey(d => d.RunId).OnDelete(DeleteBehavior.Cascade);

@@ -19,7 +19,13 @@ public sealed record DeliveryUpdate(
     int? ErrCode = null,
     string? ErrMsg = null,
     long? MsgId = null,
-    long? CredentialId = null);
+    long? CredentialId = null,
+    // Takes the credential off the row (WeChat refused it and no other was attached yet); otherwise a null
+    // CredentialId keeps the one the row holds.
+    bool DetachCredential = false);
+
+/// <summary>Rows taken for sending, and rows that became Skipped (Capped) in the same step.</summary>
+public sealed record TakeResult(IReadOnlyList<TakenDelivery> Taken, IReadOnlyList<TakenDelivery> Capped);
 
 public sealed record RunCounts(int Pending, int Sending, int Sent, int Failed, int Skipped)
 {
@@ -131,6 +137,68 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         return taken;
     }
 
+    /// <summary>
+    /// Takes up to <paramref name="max"/> Pending rows of the run for sending on the account-local day
+    /// <paramref name="localDay"/> (stamped on them, so a run held past midnight counts toward the day it sends on),
+    /// and applies the per-user daily cap in the same step: a row whose user already has <paramref name="dailyCap"/>
+    /// rows of the account Sent or Sending that day, in any run, becomes Skipped (Capped) instead of Sending.
+    /// The check and the take are one serialized step per account (SQLite's single writer; a transaction-scoped
+    /// advisory lock on PostgreSQL), so two runs reaching the same user at once cannot both pass the cap.
+    /// </summary>
+    public async Task<TakeResult> TakeForSendingAsync(long runId, int accountId, int max, DateOnly localDay, int? dailyCap,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var connection = await OpenAsync(db, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (dailyCap is not null && dialect.AccountLock is { } lockSql)
+        {
+            await using var lockCommand = connection.CreateCommand();
+            lockCommand.Transaction = transaction;
+            lockCommand.CommandText = lockSql;
+            AddParameter(lockCommand, "@account", accountId);
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        // Rows of the same run never share a user, so the count need not see the statement's own changes.
+        var over = dailyCap is null ? "0 = 1" : """
+            (SELECT COUNT(*) FROM "Deliveries" AS o WHERE o."AccountId" = @account AND o."Recipient" = "Deliveries"."Recipient"
+                AND o."LocalDay" = @day AND o."Status" IN (1, 2)) >= @cap
+            """;
+        command.CommandText = $"""
+            WITH picked AS (
+                SELECT "Id" FROM "Deliveries" WHERE "RunId" = @run AND "Status" = 0 ORDER BY "Id" LIMIT @max {dialect.SkipLocked})
+            UPDATE "Deliveries" SET
+                "Status" = CASE WHEN {over} THEN 4 ELSE 1 END,
+                "SkipReason" = CASE WHEN {over} THEN 2 ELSE 0 END,
+                "FinishedAt" = CASE WHEN {over} THEN {dialect.Typed("@now", dialect.InstantType)} ELSE NULL END,
+                "SendingSince" = @now, "Attempts" = "Attempts" + 1, "LocalDay" = @day
+            WHERE "Status" = 0 AND "Id" IN (SELECT "Id" FROM picked)
+            RETURNING "Id", "Recipient", "CredentialId", "Attempts", "Status"
+            """;
+        AddParameter(command, "@now", dialect.Instant(time.GetUtcNow()));
+        AddParameter(command, "@run", runId);
+        AddParameter(command, "@max", max);
+        AddParameter(command, "@day", localDay);
+        AddParameter(command, "@account", accountId);
+        AddParameter(command, "@cap", dailyCap ?? 0);
+        var taken = new List<TakenDelivery>(max);
+        var capped = new List<TakenDelivery>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var row = new TakenDelivery(reader.GetInt64(0), reader.GetString(1),
+                    reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt32(3));
+                (reader.GetInt32(4) == (int)DeliveryStatus.Skipped ? capped : taken).Add(row);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        taken.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return new TakeResult(taken, capped);
+    }
+
     /// <summary>Writes the outcome of sends (or attaches credentials) in a few set-based statements.</summary>
     public async Task UpdateAsync(IReadOnlyList<DeliveryUpdate> updates, CancellationToken cancellationToken = default)
     {
@@ -152,7 +220,8 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
                 var u = chunk[i];
                 values.Append(i == 0 ? "" : ",").Append(
                     $"({dialect.Typed($"@i{i}", "bigint")},{dialect.Typed($"@s{i}", "integer")},{dialect.Typed($"@k{i}", "integer")}," +
-                    $"{dialect.Typed($"@e{i}", "integer")},{dialect.Typed($"@m{i}", "text")},{dialect.Typed($"@g{i}", "bigint")},{dialect.Typed($"@c{i}", "bigint")})");
+                    $"{dialect.Typed($"@e{i}", "integer")},{dialect.Typed($"@m{i}", "text")},{dialect.Typed($"@g{i}", "bigint")},{dialect.Typed($"@c{i}", "bigint")}," +
+                    $"{dialect.Typed($"@d{i}", "integer")})");
                 AddParameter(command, $"@i{i}", u.Id);
                 AddParameter(command, $"@s{i}", (int)u.Status);
                 AddParameter(command, $"@k{i}", (int)u.SkipReason);
@@ -160,12 +229,13 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
                 AddParameter(command, $"@m{i}", u.ErrMsg is { Length: > 500 } ? u.ErrMsg[..500] : u.ErrMsg);
                 AddParameter(command, $"@g{i}", u.MsgId);
                 AddParameter(command, $"@c{i}", u.CredentialId);
+                AddParameter(command, $"@d{i}", u.DetachCredential ? 1 : 0);
             }
             AddParameter(command, "@now", now);
             command.CommandText = $"""
-                WITH v(i, s, k, e, m, g, c) AS (VALUES {values})
+                WITH v(i, s, k, e, m, g, c, d) AS (VALUES {values})
                 UPDATE "Deliveries" SET "Status" = v.s, "SkipReason" = v.k, "ErrCode" = v.e, "ErrMsg" = v.m, "MsgId" = v.g,
-                    "CredentialId" = COALESCE(v.c, "Deliveries"."CredentialId"),
+                    "CredentialId" = CASE WHEN v.d = 1 THEN NULL ELSE COALESCE(v.c, "Deliveries"."CredentialId") END,
                     "FinishedAt" = CASE WHEN v.s >= 2 THEN {dialect.Typed("@now", dialect.InstantType)} ELSE NULL END
                 FROM v
                 WHERE "Deliveries"."Id" = v.i
@@ -261,12 +331,15 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
 }
 
 /// <summary>The little that differs between SQLite and PostgreSQL in ledger SQL.</summary>
-internal sealed record LedgerDialect(string SkipLocked, bool StoresTicks, bool CastsValues)
+internal sealed record LedgerDialect(string SkipLocked, bool StoresTicks, bool CastsValues, string? AccountLock)
 {
+    // SQLite serializes writers by itself; PostgreSQL takes a lock per account until the transaction ends
+    // (the first key is an arbitrary constant naming "the per-user daily cap").
     public static LedgerDialect For(DatabaseProvider provider) => provider switch
     {
-        DatabaseProvider.Sqlite => new("", StoresTicks: true, CastsValues: false),
-        DatabaseProvider.Postgres => new("FOR UPDATE SKIP LOCKED", StoresTicks: false, CastsValues: true),
+        DatabaseProvider.Sqlite => new("", StoresTicks: true, CastsValues: false, AccountLock: null),
+        DatabaseProvider.Postgres => new("FOR UPDATE SKIP LOCKED", StoresTicks: false, CastsValues: true,
+            AccountLock: "SELECT pg_advisory_xact_lock(1346585601, CAST(@account AS integer))"),
         _ => throw new NotSupportedException($"No ledger dialect for {provider}."),
     };
 

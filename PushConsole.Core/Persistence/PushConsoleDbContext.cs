@@ -3,8 +3,11 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using PushConsole.Accounts;
+using PushConsole.Campaigns;
 using PushConsole.Channels;
 using PushConsole.Ledger;
+using PushConsole.Credentials;
+using PushConsole.MiniProgram;
 using PushConsole.Templates;
 using PushConsole.Users;
 using PushConsole.WeChat;
@@ -25,6 +28,11 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<DeliveryRun> DeliveryRuns => Set<DeliveryRun>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<StoredAccessToken> AccessTokens => Set<StoredAccessToken>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+    public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
+    public DbSet<Credential> Credentials => Set<Credential>();
+    public DbSet<MiniProgramUser> MiniProgramUsers => Set<MiniProgramUser>();
+    public DbSet<ActivityEvent> ActivityEvents => Set<ActivityEvent>();
     public DbSet<Channel> Channels => Set<Channel>();
 
     protected override void OnModelCreating(ModelBuilder builder)

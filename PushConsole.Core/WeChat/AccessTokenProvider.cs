@@ -72,15 +72,23 @@ internal sealed class AccessTokenProvider
     /// </summary>
     public async Task InvalidateAsync(WeChatAccount account, AccessToken token)
     {
+        // Of many concurrent callers refused with the same token, the one that clears it here clears it in the
+        // database too; the others have nothing left to do.
+        var clearedHere = true;
         if (slots.TryGetValue(account.AppId, out var slot))
         {
             lock (slot.Gate)
             {
-                if (ReferenceEquals(slot.Current, token) || slot.Current?.Version == token.Version)
+                clearedHere = slot.Current?.Version == token.Version;
+                if (clearedHere)
                 {
                     slot.Current = null;
                 }
             }
+        }
+        if (!clearedHere)
+        {
+            return;
         }
         try
         {
@@ -135,18 +143,19 @@ internal sealed class AccessTokenProvider
             logger.LogWarning(e, "Refreshing the access token of {AppId} failed", account.AppId);
             result = TokenResult.Failed(WeChatError.Transient($"refreshing the access token failed: {e.Message}"));
         }
-        lock (slot.Gate)
-        {
-            slot.Refreshing = null;
-        }
-        Remember(slot, result);
+        Remember(slot, result, refreshDone: true);
         refresh.SetResult(result);
     }
 
-    private void Remember(Slot slot, TokenResult result)
+    private void Remember(Slot slot, TokenResult result, bool refreshDone = false)
     {
         lock (slot.Gate)
         {
+            // Together with the new token, so no caller sees neither a refresh running nor its token.
+            if (refreshDone)
+            {
+                slot.Refreshing = null;
+            }
             if (result.Token is { } token)
             {
                 if (slot.Current is null || token.Version >= slot.Current.Version)

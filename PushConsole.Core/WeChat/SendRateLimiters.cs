@@ -36,9 +36,6 @@ internal sealed class SendRateLimiters : IDisposable
         }
     }
 
-    /// <summary>The rate the account's bucket currently enforces on this node, if it has one.</summary>
-    public int? RateOf(int accountId) => buckets.TryGetValue(accountId, out var bucket) ? bucket.Rate : null;
-
     private Bucket BucketFor(int accountId, int rate)
     {
         if (buckets.TryGetValue(accountId, out var bucket) && bucket.Rate == rate)

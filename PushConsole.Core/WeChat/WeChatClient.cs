@@ -33,7 +33,10 @@ public sealed class WeChatClient
     /// <summary>sns/jscode2session: exchanges a mini program login code for the user's openid and session key.</summary>
     public async Task<WeChatResult<LoginSession>> Code2SessionAsync(string code, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(code);
+        if (string.IsNullOrWhiteSpace(code))
+        {
+            return WeChatResult<LoginSession>.Failure(new WeChatError(WeChatErrorKind.CredentialInvalid, 0, "The login code is empty."));
+        }
         if (baseUrl is null)
         {
             return WeChatResult<LoginSession>.Failure(WeChatUrls.MissingBase(Account));

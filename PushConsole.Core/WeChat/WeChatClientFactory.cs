@@ -14,9 +14,13 @@ public interface IWeChatClientFactory
 
 internal sealed class WeChatClientFactory(IHttpClientFactory httpClients, WeChatClientServices services) : IWeChatClientFactory
 {
+    // One HttpClient for every account: its handler never expires (connections are recycled by the handler
+    // itself), so senders may call For() per message without paying for a client each time.
+    private readonly Lazy<HttpClient> http = new(() => httpClients.CreateClient(WeChatTransport.HttpClientName));
+
     public WeChatClient For(WeChatAccount account)
     {
         ArgumentNullException.ThrowIfNull(account);
-        return new WeChatClient(account, httpClients.CreateClient(WeChatTransport.HttpClientName), services);
+        return new WeChatClient(account, http.Value, services);
     }
 }

@@ -21,10 +21,13 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
 
     private readonly DatabaseOptions database;
     private readonly Dictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? testServices;
 
-    public ConsoleHost(DatabaseOptions database, IDictionary<string, string?>? settings = null)
+    /// <param name="testServices">Replaces services after the console registered its own (e.g. a manual TimeProvider).</param>
+    public ConsoleHost(DatabaseOptions database, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? testServices = null)
     {
         this.database = database;
+        this.testServices = testServices;
         this.settings = new Dictionary<string, string?>
         {
             ["Database:Provider"] = database.Provider.ToString(),
@@ -64,6 +67,10 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+        if (testServices is not null)
+        {
+            builder.ConfigureTestServices(testServices);
+        }
         if (ConfigureTestServices is { } configure)
         {
             builder.ConfigureTestServices(configure);
@@ -81,9 +88,10 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
         return client;
     }
 
-    public static async Task<ConsoleHost> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null)
+    public static async Task<ConsoleHost> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? testServices = null)
     {
         var database = await TestDatabases.NewAsync(provider);
-        return new ConsoleHost(database, settings).Start();
+        return new ConsoleHost(database, settings, testServices).Start();
     }
 }

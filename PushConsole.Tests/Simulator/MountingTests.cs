@@ -80,3 +80,43 @@ public class ResetTests(SimulatorServer sim) : IClassFixture<SimulatorServer>
         Assert.InRange((await sim.GetAsync("control/clock")).GetProperty("offset_seconds").GetDouble(), -1, 1);
     }
 }
+
+/// <summary>A host clock stopped at a fixed instant.</summary>
+public sealed class StoppedClock(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
+}
+
+public sealed class StoppedClockSimulatorServer : IAsyncLifetime
+{
+    public static readonly DateTimeOffset Instant = new(2031, 7, 1, 8, 0, 0, TimeSpan.Zero);
+
+    public SimulatorServer Server { get; } = new()
+    {
+        ConfigureBuilder = builder => builder.Services.AddSingleton<TimeProvider>(new StoppedClock(Instant)),
+    };
+
+    public Task InitializeAsync() => Server.InitializeAsync();
+
+    public Task DisposeAsync() => Server.DisposeAsync();
+}
+
+public class HostClockTests(StoppedClockSimulatorServer host) : IClassFixture<StoppedClockSimulatorServer>
+{
+    [Fact]
+    public async Task The_simulator_runs_on_the_hosts_TimeProvider_plus_the_control_offset()
+    {
+        var sim = host.Server;
+        var app = await sim.NewAppAsync("officialaccount", tokenLifetimeSeconds: 60);
+        var token = await app.TokenAsync();
+
+        var clock = await sim.GetAsync("control/clock");
+        Assert.Equal(StoppedClockSimulatorServer.Instant, clock.GetProperty("now").GetDateTimeOffset());
+        await Task.Delay(1100); // the host clock is stopped: real time passing changes nothing
+        Assert.Equal(0, Errcode(await app.UserGetAsync(token)));
+
+        await sim.AdvanceAsync(61);
+        Assert.Equal(StoppedClockSimulatorServer.Instant.AddSeconds(61), (await sim.GetAsync("control/clock")).GetProperty("now").GetDateTimeOffset());
+        Assert.Equal(42001, Errcode(await app.UserGetAsync(token)));
+    }
+}

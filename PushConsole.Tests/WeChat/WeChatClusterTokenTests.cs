@@ -95,7 +95,7 @@ public class WeChatClusterTokenTests : IAsyncLifetime
     private (SimulatedApp App, string Template) MiniProgram(int grantsPerUser, int users)
     {
         var app = server.NewApp();
-        var template = server.Simulator.DefineTemplate(app.AppId, new PushConsole.Simulator.TemplateSpec
+        var template = server.Simulator.DefineTemplate(app.AppId, new global::PushConsole.Simulator.TemplateSpec
         {
             Title = "预约提醒", Content = "服务:{{thing1.DATA}}\n", Kind = "subscribe",
         }).TemplateId;

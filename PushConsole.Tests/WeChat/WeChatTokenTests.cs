@@ -82,7 +82,7 @@ public class WeChatTokenTests : WeChatTestBase
         var (app, template, openId) = MiniProgramWithGrantedUser();
         var client = ClientFor(app);
         Assert.True((await client.TestConnectionAsync()).Succeeded);
-        Sim.AddFault(new PushConsole.Simulator.FaultSpec { AppId = app.AppId, Api = "subscribe_send", Errcode = 40001 });
+        Sim.AddFault(new global::PushConsole.Simulator.FaultSpec { AppId = app.AppId, Api = "subscribe_send", Errcode = 40001 });
 
         var outcome = await client.SendSubscribeAsync(Subscribe(openId, template));
 

@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using PushConsole.Accounts;
+using PushConsole.Campaigns;
+using PushConsole.Outcomes;
 using PushConsole.Channels;
 using PushConsole.Templates;
+using PushConsole.Credentials;
 using PushConsole.Users;
 
 namespace PushConsole.Api;
@@ -34,8 +37,11 @@ public static class ApiHosting
         api.MapMeEndpoints();
         api.MapUserEndpoints();
         api.MapAccountEndpoints();
+        api.MapCampaignEndpoints();
+        api.MapOutcomeEndpoints();
         api.MapChannelEndpoints();
         api.MapTemplateEndpoints();
+        api.MapInventoryEndpoints();
         return app;
     }
 

@@ -29,6 +29,6 @@ public static class DatabaseHosting
         await scope.ServiceProvider.GetRequiredService<UserBootstrapper>().EnsureAdminAsync();
     }
 
-    private static DatabaseOptions GetDatabaseOptions(this IServiceCollection services) =>
+    internal static DatabaseOptions GetDatabaseOptions(this IServiceCollection services) =>
         (DatabaseOptions)services.Single(d => d.ServiceType == typeof(DatabaseOptions)).ImplementationInstance!;
 }

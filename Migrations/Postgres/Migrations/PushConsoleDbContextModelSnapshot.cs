@@ -222,6 +222,85 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.ToTable("Accounts", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Campaigns.Campaign", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Audience")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Cron")
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)");
+
+                    b.Property<int>("DailyCapPerUser")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Schedule")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("StartAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("TemplateId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("UploadedCount")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AccountId");
+
+                    b.HasIndex("TemplateId");
+
+                    b.ToTable("Campaigns", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Campaigns.CampaignRecipient", b =>
+                {
+                    b.Property<int>("CampaignId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("OpenId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("CampaignId", "OpenId");
+
+                    b.ToTable("CampaignRecipients", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
                 {
                     b.Property<long>("RunId")
@@ -326,6 +405,75 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.ToTable("Channels", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("TemplateId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("UsesLeft")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Value")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TemplateId")
+                        .HasDatabaseName("IX_Credentials_Template")
+                        .HasFilter("\"TemplateId\" IS NOT NULL");
+
+                    b.HasIndex("AccountId", "ExpiresAt")
+                        .HasDatabaseName("IX_Credentials_Expiry")
+                        .HasFilter("\"Status\" = 1");
+
+                    b.HasIndex("AccountId", "ReceivedAt")
+                        .HasDatabaseName("IX_Credentials_Received");
+
+                    b.HasIndex("AccountId", "Value")
+                        .IsUnique()
+                        .HasDatabaseName("UX_Credentials_Account_Value");
+
+                    b.HasIndex("AccountId", "Status", "ClosedAt")
+                        .HasDatabaseName("IX_Credentials_Closed")
+                        .HasFilter("\"Status\" <> 1");
+
+                    b.HasIndex("AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id")
+                        .HasDatabaseName("IX_Credentials_Claim")
+                        .HasFilter("\"Status\" = 1");
+
+                    b.ToTable("Credentials", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>
                 {
                     b.Property<long>("Id")
@@ -380,6 +528,8 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("LocalDay", "Status");
 
                     b.HasIndex("RunId", "Recipient")
                         .IsUnique();
@@ -469,6 +619,73 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.HasIndex("ChannelId", "Id");
 
                     b.ToTable("DeliveryRuns", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OccurredAt");
+
+                    b.HasIndex("AccountId", "OpenId", "Type", "OccurredAt");
+
+                    b.ToTable("ActivityEvents", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.MiniProgramUser", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("LastLoginAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("UnionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AccountId", "OpenId")
+                        .IsUnique();
+
+                    b.ToTable("MiniProgramUsers", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.Persistence.DataProtectionKey", b =>
@@ -769,6 +986,34 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("PushConsole.Campaigns.Campaign", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PushConsole.Templates.MessageTemplate", "Template")
+                        .WithMany()
+                        .HasForeignKey("TemplateId")
+                        .OnDelete(DeleteBehavior.NoAction)
+                        .IsRequired();
+
+                    b.Navigation("Account");
+
+                    b.Navigation("Template");
+                });
+
+            modelBuilder.Entity("PushConsole.Campaigns.CampaignRecipient", b =>
+                {
+                    b.HasOne("PushConsole.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
                 {
                     b.HasOne("PushConsole.Ledger.DeliveryRun", null)
@@ -821,6 +1066,24 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.Navigation("Fields");
                 });
 
+            modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PushConsole.Templates.MessageTemplate", "Template")
+                        .WithMany()
+                        .HasForeignKey("TemplateId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.Navigation("Account");
+
+                    b.Navigation("Template");
+                });
+
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>
                 {
                     b.HasOne("PushConsole.Ledger.DeliveryRun", null)
@@ -828,6 +1091,36 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.DeliveryRun", b =>
+                {
+                    b.HasOne("PushConsole.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Account");
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.MiniProgramUser", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Account");
                 });
 
             modelBuilder.Entity("PushConsole.Templates.MessageTemplate", b =>

@@ -211,6 +211,83 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.ToTable("Accounts", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Campaigns.Campaign", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Audience")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Cron")
+                        .HasMaxLength(120)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("DailyCapPerUser")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Schedule")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("StartAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TemplateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("UploadedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AccountId");
+
+                    b.HasIndex("TemplateId");
+
+                    b.ToTable("Campaigns", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Campaigns.CampaignRecipient", b =>
+                {
+                    b.Property<int>("CampaignId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OpenId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("CampaignId", "OpenId");
+
+                    b.ToTable("CampaignRecipients", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
                 {
                     b.Property<long>("RunId")
@@ -313,6 +390,73 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.ToTable("Channels", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ClosedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TemplateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("UsesLeft")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Value")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TemplateId")
+                        .HasDatabaseName("IX_Credentials_Template")
+                        .HasFilter("\"TemplateId\" IS NOT NULL");
+
+                    b.HasIndex("AccountId", "ExpiresAt")
+                        .HasDatabaseName("IX_Credentials_Expiry")
+                        .HasFilter("\"Status\" = 1");
+
+                    b.HasIndex("AccountId", "ReceivedAt")
+                        .HasDatabaseName("IX_Credentials_Received");
+
+                    b.HasIndex("AccountId", "Value")
+                        .IsUnique()
+                        .HasDatabaseName("UX_Credentials_Account_Value");
+
+                    b.HasIndex("AccountId", "Status", "ClosedAt")
+                        .HasDatabaseName("IX_Credentials_Closed")
+                        .HasFilter("\"Status\" <> 1");
+
+                    b.HasIndex("AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id")
+                        .HasDatabaseName("IX_Credentials_Claim")
+                        .HasFilter("\"Status\" = 1");
+
+                    b.ToTable("Credentials", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>
                 {
                     b.Property<long>("Id")
@@ -365,6 +509,8 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("LocalDay", "Status");
 
                     b.HasIndex("RunId", "Recipient")
                         .IsUnique();
@@ -452,6 +598,69 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.HasIndex("ChannelId", "Id");
 
                     b.ToTable("DeliveryRuns", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OccurredAt");
+
+                    b.HasIndex("AccountId", "OpenId", "Type", "OccurredAt");
+
+                    b.ToTable("ActivityEvents", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.MiniProgramUser", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FirstSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastLoginAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UnionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AccountId", "OpenId")
+                        .IsUnique();
+
+                    b.ToTable("MiniProgramUsers", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.Persistence.DataProtectionKey", b =>
@@ -746,6 +955,34 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("PushConsole.Campaigns.Campaign", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PushConsole.Templates.MessageTemplate", "Template")
+                        .WithMany()
+                        .HasForeignKey("TemplateId")
+                        .OnDelete(DeleteBehavior.NoAction)
+                        .IsRequired();
+
+                    b.Navigation("Account");
+
+                    b.Navigation("Template");
+                });
+
+            modelBuilder.Entity("PushConsole.Campaigns.CampaignRecipient", b =>
+                {
+                    b.HasOne("PushConsole.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
                 {
                     b.HasOne("PushConsole.Ledger.DeliveryRun", null)
@@ -798,6 +1035,24 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.Navigation("Fields");
                 });
 
+            modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PushConsole.Templates.MessageTemplate", "Template")
+                        .WithMany()
+                        .HasForeignKey("TemplateId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.Navigation("Account");
+
+                    b.Navigation("Template");
+                });
+
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>
                 {
                     b.HasOne("PushConsole.Ledger.DeliveryRun", null)
@@ -805,6 +1060,36 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.DeliveryRun", b =>
+                {
+                    b.HasOne("PushConsole.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Account");
+                });
+
+            modelBuilder.Entity("PushConsole.MiniProgram.MiniProgramUser", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Account");
                 });
 
             modelBuilder.Entity("PushConsole.Templates.MessageTemplate", b =>

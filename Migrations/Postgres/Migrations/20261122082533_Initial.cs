@@ -110,32 +110,48 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "DeliveryRuns",
+                name: "ActivityEvents",
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    FireKey = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     AccountId = table.Column<int>(type: "integer", nullable: false),
-                    TemplateId = table.Column<int>(type: "integer", nullable: false),
-                    CampaignId = table.Column<int>(type: "integer", nullable: true),
-                    ChannelId = table.Column<int>(type: "integer", nullable: true),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    StatusReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    HeldUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ExpectedTotal = table.Column<int>(type: "integer", nullable: true),
-                    Cursor = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    AudienceComplete = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    Version = table.Column<int>(type: "integer", nullable: false)
+                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    OccurredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_DeliveryRuns", x => x.Id);
+                    table.PrimaryKey("PK_ActivityEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ActivityEvents_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MiniProgramUsers",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    UnionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    FirstSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastLoginAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MiniProgramUsers", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_MiniProgramUsers_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -306,6 +322,172 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Campaigns",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    TemplateId = table.Column<int>(type: "integer", nullable: false),
+                    Audience = table.Column<int>(type: "integer", nullable: false),
+                    UploadedCount = table.Column<int>(type: "integer", nullable: false),
+                    Schedule = table.Column<int>(type: "integer", nullable: false),
+                    StartAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Cron = table.Column<string>(type: "character varying(120)", maxLength: 120, nullable: true),
+                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    DailyCapPerUser = table.Column<int>(type: "integer", nullable: false),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Campaigns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Campaigns_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Campaigns_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Channels",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    StartsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    TemplateId = table.Column<int>(type: "integer", nullable: true),
+                    Url = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    ReminderEnabled = table.Column<bool>(type: "boolean", nullable: false),
+                    ReminderMinutesAhead = table.Column<int>(type: "integer", nullable: false),
+                    ReminderStatus = table.Column<int>(type: "integer", nullable: false),
+                    ReminderReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    Occurrence = table.Column<int>(type: "integer", nullable: false),
+                    CurrentRunId = table.Column<long>(type: "bigint", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    Fields = table.Column<string>(type: "jsonb", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Channels", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Channels_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Channels_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Credentials",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    Value = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    TemplateId = table.Column<int>(type: "integer", nullable: true),
+                    UsesLeft = table.Column<int>(type: "integer", nullable: false),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    ReceivedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ClosedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Credentials", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Credentials_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Credentials_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CampaignRecipients",
+                columns: table => new
+                {
+                    CampaignId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CampaignRecipients", x => new { x.CampaignId, x.OpenId });
+                    table.ForeignKey(
+                        name: "FK_CampaignRecipients_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DeliveryRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    FireKey = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    TemplateId = table.Column<int>(type: "integer", nullable: false),
+                    CampaignId = table.Column<int>(type: "integer", nullable: true),
+                    ChannelId = table.Column<int>(type: "integer", nullable: true),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    StatusReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    HeldUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ExpectedTotal = table.Column<int>(type: "integer", nullable: true),
+                    Cursor = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    AudienceComplete = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeliveryRuns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DeliveryRuns_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "BroadcastTallies",
                 columns: table => new
                 {
@@ -359,53 +541,21 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
-            migrationBuilder.CreateTable(
-                name: "Channels",
-                columns: table => new
-                {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    AccountId = table.Column<int>(type: "integer", nullable: false),
-                    StartsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    TemplateId = table.Column<int>(type: "integer", nullable: true),
-                    Url = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    MiniProgramAppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    MiniProgramPagePath = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    ReminderEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    ReminderMinutesAhead = table.Column<int>(type: "integer", nullable: false),
-                    ReminderStatus = table.Column<int>(type: "integer", nullable: false),
-                    ReminderReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    Occurrence = table.Column<int>(type: "integer", nullable: false),
-                    CurrentRunId = table.Column<long>(type: "bigint", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Version = table.Column<int>(type: "integer", nullable: false),
-                    Fields = table.Column<string>(type: "jsonb", nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_Channels", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_Channels_Accounts_AccountId",
-                        column: x => x.AccountId,
-                        principalTable: "Accounts",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                    table.ForeignKey(
-                        name: "FK_Channels_Templates_TemplateId",
-                        column: x => x.TemplateId,
-                        principalTable: "Templates",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
-                });
-
             migrationBuilder.CreateIndex(
                 name: "IX_Accounts_AppId",
                 table: "Accounts",
                 column: "AppId",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ActivityEvents_AccountId_OpenId_Type_OccurredAt",
+                table: "ActivityEvents",
+                columns: new[] { "AccountId", "OpenId", "Type", "OccurredAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ActivityEvents_OccurredAt",
+                table: "ActivityEvents",
+                column: "OccurredAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ApiTokens_Hash",
@@ -456,6 +606,16 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_AccountId",
+                table: "Campaigns",
+                column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_TemplateId",
+                table: "Campaigns",
+                column: "TemplateId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Channels_AccountId",
                 table: "Channels",
                 column: "AccountId");
@@ -471,9 +631,49 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 column: "TemplateId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Claim",
+                table: "Credentials",
+                columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id" },
+                filter: "\"Status\" = 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Closed",
+                table: "Credentials",
+                columns: new[] { "AccountId", "Status", "ClosedAt" },
+                filter: "\"Status\" <> 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Expiry",
+                table: "Credentials",
+                columns: new[] { "AccountId", "ExpiresAt" },
+                filter: "\"Status\" = 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Received",
+                table: "Credentials",
+                columns: new[] { "AccountId", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Template",
+                table: "Credentials",
+                column: "TemplateId",
+                filter: "\"TemplateId\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "UX_Credentials_Account_Value",
+                table: "Credentials",
+                columns: new[] { "AccountId", "Value" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_AccountId_Recipient_LocalDay",
                 table: "Deliveries",
                 columns: new[] { "AccountId", "Recipient", "LocalDay" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_LocalDay_Status",
+                table: "Deliveries",
+                columns: new[] { "LocalDay", "Status" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_RunId_Recipient",
@@ -508,6 +708,12 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 column: "Status");
 
             migrationBuilder.CreateIndex(
+                name: "IX_MiniProgramUsers_AccountId_OpenId",
+                table: "MiniProgramUsers",
+                columns: new[] { "AccountId", "OpenId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Templates_AccountId_WeChatTemplateId",
                 table: "Templates",
                 columns: new[] { "AccountId", "WeChatTemplateId" },
@@ -519,6 +725,9 @@ namespace PushConsole.Migrations.Postgres.Migrations
         {
             migrationBuilder.DropTable(
                 name: "AccessTokens");
+
+            migrationBuilder.DropTable(
+                name: "ActivityEvents");
 
             migrationBuilder.DropTable(
                 name: "ApiTokens");
@@ -542,7 +751,13 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "BroadcastTallies");
 
             migrationBuilder.DropTable(
+                name: "CampaignRecipients");
+
+            migrationBuilder.DropTable(
                 name: "Channels");
+
+            migrationBuilder.DropTable(
+                name: "Credentials");
 
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
@@ -551,16 +766,22 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "Deliveries");
 
             migrationBuilder.DropTable(
+                name: "MiniProgramUsers");
+
+            migrationBuilder.DropTable(
                 name: "AspNetRoles");
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
 
             migrationBuilder.DropTable(
-                name: "Templates");
+                name: "DeliveryRuns");
 
             migrationBuilder.DropTable(
-                name: "DeliveryRuns");
+                name: "Campaigns");
+
+            migrationBuilder.DropTable(
+                name: "Templates");
 
             migrationBuilder.DropTable(
                 name: "Accounts");

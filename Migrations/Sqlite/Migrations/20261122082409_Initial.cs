@@ -109,32 +109,48 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "DeliveryRuns",
+                name: "ActivityEvents",
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    FireKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
-                    CampaignId = table.Column<int>(type: "INTEGER", nullable: true),
-                    ChannelId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    StatusReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
-                    HeldUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    ExpectedTotal = table.Column<int>(type: "INTEGER", nullable: true),
-                    Cursor = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    AudienceComplete = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    OccurredAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_DeliveryRuns", x => x.Id);
+                    table.PrimaryKey("PK_ActivityEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ActivityEvents_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MiniProgramUsers",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    UnionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    FirstSeenAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastLoginAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MiniProgramUsers", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_MiniProgramUsers_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -305,6 +321,172 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Campaigns",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Audience = table.Column<int>(type: "INTEGER", nullable: false),
+                    UploadedCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    Schedule = table.Column<int>(type: "INTEGER", nullable: false),
+                    StartAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Cron = table.Column<string>(type: "TEXT", maxLength: 120, nullable: true),
+                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    DailyCapPerUser = table.Column<int>(type: "INTEGER", nullable: false),
+                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Campaigns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Campaigns_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Campaigns_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Channels",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    StartsAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    ReminderEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ReminderMinutesAhead = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReminderStatus = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReminderReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    Occurrence = table.Column<int>(type: "INTEGER", nullable: false),
+                    CurrentRunId = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    Fields = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Channels", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Channels_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Channels_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Credentials",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    Value = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: true),
+                    UsesLeft = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ClosedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Credentials", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Credentials_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Credentials_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CampaignRecipients",
+                columns: table => new
+                {
+                    CampaignId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OpenId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CampaignRecipients", x => new { x.CampaignId, x.OpenId });
+                    table.ForeignKey(
+                        name: "FK_CampaignRecipients_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DeliveryRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    FireKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
+                    CampaignId = table.Column<int>(type: "INTEGER", nullable: true),
+                    ChannelId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    StatusReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    HeldUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    ExpectedTotal = table.Column<int>(type: "INTEGER", nullable: true),
+                    Cursor = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    AudienceComplete = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeliveryRuns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DeliveryRuns_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "BroadcastTallies",
                 columns: table => new
                 {
@@ -358,53 +540,21 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
-            migrationBuilder.CreateTable(
-                name: "Channels",
-                columns: table => new
-                {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    StartsAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    TemplateId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Url = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
-                    MiniProgramAppId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    MiniProgramPagePath = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    ReminderEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    ReminderMinutesAhead = table.Column<int>(type: "INTEGER", nullable: false),
-                    ReminderStatus = table.Column<int>(type: "INTEGER", nullable: false),
-                    ReminderReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
-                    Occurrence = table.Column<int>(type: "INTEGER", nullable: false),
-                    CurrentRunId = table.Column<long>(type: "INTEGER", nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Version = table.Column<int>(type: "INTEGER", nullable: false),
-                    Fields = table.Column<string>(type: "TEXT", nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_Channels", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_Channels_Accounts_AccountId",
-                        column: x => x.AccountId,
-                        principalTable: "Accounts",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                    table.ForeignKey(
-                        name: "FK_Channels_Templates_TemplateId",
-                        column: x => x.TemplateId,
-                        principalTable: "Templates",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
-                });
-
             migrationBuilder.CreateIndex(
                 name: "IX_Accounts_AppId",
                 table: "Accounts",
                 column: "AppId",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ActivityEvents_AccountId_OpenId_Type_OccurredAt",
+                table: "ActivityEvents",
+                columns: new[] { "AccountId", "OpenId", "Type", "OccurredAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ActivityEvents_OccurredAt",
+                table: "ActivityEvents",
+                column: "OccurredAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ApiTokens_Hash",
@@ -455,6 +605,16 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_AccountId",
+                table: "Campaigns",
+                column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_TemplateId",
+                table: "Campaigns",
+                column: "TemplateId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Channels_AccountId",
                 table: "Channels",
                 column: "AccountId");
@@ -470,9 +630,49 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 column: "TemplateId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Claim",
+                table: "Credentials",
+                columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id" },
+                filter: "\"Status\" = 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Closed",
+                table: "Credentials",
+                columns: new[] { "AccountId", "Status", "ClosedAt" },
+                filter: "\"Status\" <> 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Expiry",
+                table: "Credentials",
+                columns: new[] { "AccountId", "ExpiresAt" },
+                filter: "\"Status\" = 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Received",
+                table: "Credentials",
+                columns: new[] { "AccountId", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Template",
+                table: "Credentials",
+                column: "TemplateId",
+                filter: "\"TemplateId\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "UX_Credentials_Account_Value",
+                table: "Credentials",
+                columns: new[] { "AccountId", "Value" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_AccountId_Recipient_LocalDay",
                 table: "Deliveries",
                 columns: new[] { "AccountId", "Recipient", "LocalDay" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_LocalDay_Status",
+                table: "Deliveries",
+                columns: new[] { "LocalDay", "Status" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_RunId_Recipient",
@@ -507,6 +707,12 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 column: "Status");
 
             migrationBuilder.CreateIndex(
+                name: "IX_MiniProgramUsers_AccountId_OpenId",
+                table: "MiniProgramUsers",
+                columns: new[] { "AccountId", "OpenId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Templates_AccountId_WeChatTemplateId",
                 table: "Templates",
                 columns: new[] { "AccountId", "WeChatTemplateId" },
@@ -518,6 +724,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
         {
             migrationBuilder.DropTable(
                 name: "AccessTokens");
+
+            migrationBuilder.DropTable(
+                name: "ActivityEvents");
 
             migrationBuilder.DropTable(
                 name: "ApiTokens");
@@ -541,7 +750,13 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "BroadcastTallies");
 
             migrationBuilder.DropTable(
+                name: "CampaignRecipients");
+
+            migrationBuilder.DropTable(
                 name: "Channels");
+
+            migrationBuilder.DropTable(
+                name: "Credentials");
 
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
@@ -550,16 +765,22 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "Deliveries");
 
             migrationBuilder.DropTable(
+                name: "MiniProgramUsers");
+
+            migrationBuilder.DropTable(
                 name: "AspNetRoles");
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
 
             migrationBuilder.DropTable(
-                name: "Templates");
+                name: "DeliveryRuns");
 
             migrationBuilder.DropTable(
-                name: "DeliveryRuns");
+                name: "Campaigns");
+
+            migrationBuilder.DropTable(
+                name: "Templates");
 
             migrationBuilder.DropTable(
                 name: "Accounts");

@@ -1,0 +1,49 @@
+using Quartz;
+
+namespace PushConsole.Campaigns;
+
+/// <summary>Fires a campaign: opens the run of this fire (the same run for a repeated fire) and starts it.</summary>
+public sealed class CampaignFireJob(CampaignFiring firing) : IJob
+{
+    public const string CampaignIdKey = "campaignId";
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var campaignId = int.Parse(context.MergedJobDataMap.GetString(CampaignIdKey)!, System.Globalization.CultureInfo.InvariantCulture);
+        // The scheduled time, not the actual one: a misfire or a recovery re-fire of the same trigger opens the same run.
+        var scheduled = context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
+        await firing.FireAsync(campaignId, scheduled, cancellationToken);
+    }
+}
+
+/// <summary>
+/// Executes one run. One job per run, never concurrently with itself (on any node of the cluster); recovered after a
+/// crash. A held run schedules its own wake-up.
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class CampaignRunJob(RunExecutor executor, CampaignScheduler scheduler, ILogger<CampaignRunJob> logger) : IJob
+{
+    public const string RunIdKey = "runId";
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var runId = long.Parse(context.MergedJobDataMap.GetString(RunIdKey)!, System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            var result = await executor.ExecuteAsync(runId, cancellationToken);
+            if (result.WakeAt is { } wakeAt)
+            {
+                await scheduler.StartRunAsync(runId, wakeAt, CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: the recovery at the next start picks the run up.
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Run {RunId} stopped on an error", runId);
+            throw new JobExecutionException(e);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Credentials;
+using PushConsole.MiniProgram;
+using PushConsole.Persistence;
+
+namespace PushConsole.Campaigns;
+
+/// <summary>
+/// The credential pool and the mini program's users as campaigns see them: batch claims through the pool's claim
+/// statement (earliest expiry first), batch settlement, and the audience queries over credentials, logins and
+/// check-ins.
+/// </summary>
+internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time)
+    : ICredentialSource, IAudienceDirectory
+{
+    public async Task<IReadOnlyList<HeldCredential>> ClaimAsync(int accountId, IReadOnlyCollection<string> openIds, CredentialNeed need,
+        CancellationToken cancellationToken)
+    {
+        var claims = await pool.ClaimAsync(accountId, openIds, DemandOf(need), cancellationToken);
+        return claims.Select(c => new HeldCredential(c.CredentialId, c.OpenId, c.Value, c.ExpiresAt)).ToList();
+    }
+
+    public async Task<IReadOnlyList<HeldCredential>> FindAsync(IReadOnlyCollection<long> credentialIds, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var found = new List<HeldCredential>(credentialIds.Count);
+        foreach (var chunk in credentialIds.Chunk(1000))
+        {
+            // A credential WeChat refused since is not sent again; the row then claims another one.
+            found.AddRange(await db.Credentials.AsNoTracking()
+                .Where(c => chunk.Contains(c.Id) && c.Status != CredentialStatus.Invalid)
+                .Select(c => new HeldCredential(c.Id, c.OpenId, c.Value, c.ExpiresAt))
+                .ToListAsync(cancellationToken));
+        }
+        return found;
+    }
+
+    public async Task SettleAsync(IReadOnlyList<CredentialSettlement> settlements, CancellationToken cancellationToken)
+    {
+        // 41028 and 41029 close credentials in one statement each; the rarer cases go through the pool one by one.
+        await CloseAsync(settlements.Where(s => s.Verdict == CredentialVerdict.Invalid).Select(s => s.Credential.Id).ToList(),
+            CredentialStatus.Invalid, cancellationToken);
+        await CloseAsync(settlements.Where(s => s.Verdict == CredentialVerdict.Used).Select(s => s.Credential.Id).ToList(),
+            CredentialStatus.Used, cancellationToken);
+        foreach (var settlement in settlements.Where(s => s.Verdict == CredentialVerdict.Release))
+        {
+            await pool.ReleaseAsync(settlement.Credential.Id, cancellationToken);
+        }
+        var grants = settlements.Where(s => s.Verdict == CredentialVerdict.DropGrant).Select(s => s.Credential.Id).ToList();
+        if (grants.Count > 0)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var owners = await db.Credentials.AsNoTracking().Where(c => grants.Contains(c.Id))
+                .Select(c => new { c.AccountId, c.OpenId, c.TemplateId }).Distinct().ToListAsync(cancellationToken);
+            foreach (var owner in owners)
+            {
+                if (owner.TemplateId is { } templateId)
+                {
+                    await pool.DropGrantsAsync(owner.AccountId, owner.OpenId, templateId, cancellationToken);
+                }
+            }
+            // The grant that was claimed (its use already taken) is closed too.
+            await CloseAsync(grants, CredentialStatus.Invalid, cancellationToken);
+        }
+    }
+
+    private async Task CloseAsync(List<long> ids, CredentialStatus status, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        foreach (var chunk in ids.Chunk(1000))
+        {
+            await db.Credentials
+                .Where(c => chunk.Contains(c.Id) && (c.Status == CredentialStatus.Available || c.Status == CredentialStatus.Used))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(c => c.Status, status)
+                    .SetProperty(c => c.UsesLeft, 0)
+                    .SetProperty(c => c.ClosedAt, now), cancellationToken);
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> KnownUsersAsync(int accountId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var logins = await db.MiniProgramUsers.AsNoTracking().Where(u => u.AccountId == accountId).Select(u => u.OpenId)
+            .ToListAsync(cancellationToken);
+        var holders = await db.Credentials.AsNoTracking().Where(c => c.AccountId == accountId).Select(c => c.OpenId).Distinct()
+            .ToListAsync(cancellationToken);
+        return logins.Union(holders, StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<IReadOnlyList<string>> UsersWithUsableCredentialAsync(int accountId, CredentialNeed need, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var usable = db.Credentials.AsNoTracking().Where(c => c.AccountId == accountId && c.Status == CredentialStatus.Available
+            && c.UsesLeft > 0 && (c.ExpiresAt == null || c.ExpiresAt > now));
+        usable = need.GrantTemplateId is { } templateId
+            ? usable.Where(c => c.Kind == CredentialKind.SubscribeGrant && c.TemplateId == templateId)
+            : usable.Where(c => c.TemplateId == null);
+        return await usable.Select(c => c.OpenId).Distinct().ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> UsersCheckedInSinceAsync(int accountId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.ActivityEvents.AsNoTracking()
+            .Where(e => e.AccountId == accountId && e.Type == ActivityLog.CheckIn && e.OccurredAt >= since)
+            .Select(e => e.OpenId).Distinct().ToListAsync(cancellationToken);
+    }
+
+    private static CredentialDemand DemandOf(CredentialNeed need) =>
+        need.GrantTemplateId is { } templateId ? CredentialDemand.SubscribeGrant(templateId) : CredentialDemand.TemplateMessage;
+}

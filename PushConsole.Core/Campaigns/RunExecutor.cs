@@ -1,0 +1,268 @@
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Accounts;
+using PushConsole.Ledger;
+using PushConsole.Persistence;
+using PushConsole.Templates;
+using PushConsole.WeChat;
+
+namespace PushConsole.Campaigns;
+
+/// <summary>What one execution of a run ended with, and when the run wants to be executed again.</summary>
+public sealed record RunExecution(RunStatus Status, DateTimeOffset? WakeAt, int Sent, int Failed, int Skipped, string? Reason = null)
+{
+    public static RunExecution Nothing(RunStatus status, string? reason = null) => new(status, null, 0, 0, 0, reason);
+}
+
+/// <summary>
+/// Executes a run: fills its ledger with the audience (once), then sends every Pending row through the
+/// <see cref="SendPipeline"/>, watching the run's row for pause and cancel. Safe to call twice for one run (a
+/// duplicate fire, another node): rows are taken atomically, so each is sent by one caller only.
+/// </summary>
+public sealed class RunExecutor(
+    IDbContextFactory<PushConsoleDbContext> contexts,
+    DeliveryLedger ledger,
+    CampaignAudience audience,
+    ICredentialSource credentials,
+    IRunMessageFactory messages,
+    IWeChatClientFactory clients,
+    RunSignals signals,
+    RunGate gate,
+    IOptions<CampaignOptions> options,
+    TimeProvider time,
+    ILogger<RunExecutor> logger)
+{
+    private readonly CampaignOptions settings = options.Value;
+
+    public async Task<RunExecution> ExecuteAsync(long runId, CancellationToken cancellationToken)
+    {
+        using var entered = await gate.EnterAsync(runId, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var run = await db.DeliveryRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        if (run is null)
+        {
+            return RunExecution.Nothing(RunStatus.Canceled, "The run no longer exists.");
+        }
+        if (run.Status is RunStatus.Completed or RunStatus.Canceled or RunStatus.Paused or RunStatus.Failed)
+        {
+            return RunExecution.Nothing(run.Status);
+        }
+        var now = time.GetUtcNow();
+        if (run.Status == RunStatus.Held && run.HeldUntil > now)
+        {
+            return new RunExecution(RunStatus.Held, run.HeldUntil, 0, 0, 0, run.StatusReason);
+        }
+
+        var campaign = run.CampaignId is { } campaignId
+            ? await db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == campaignId, cancellationToken)
+            : null;
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == run.AccountId, cancellationToken);
+        var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == run.TemplateId, cancellationToken);
+        if (account is null || template is null)
+        {
+            return await FailAsync(run, account is null ? "The run's account no longer exists." : "The run's template no longer exists.", cancellationToken);
+        }
+        if (AccountCalendar.Resolve(account.TimeZone) is null)
+        {
+            return await FailAsync(run, $"The account's time zone '{account.TimeZone}' is unknown.", cancellationToken);
+        }
+        var calendar = AccountCalendar.Of(account);
+        var (message, problem) = messages.Prepare(template, account, campaign?.Name ?? run.Name);
+        if (message is null)
+        {
+            return await FailAsync(run, problem ?? "The template cannot be sent.", cancellationToken);
+        }
+
+        if (!await MoveAsync(runId, [RunStatus.Pending, RunStatus.Running, RunStatus.Held], s => s
+                .SetProperty(r => r.Status, RunStatus.Running)
+                .SetProperty(r => r.StatusReason, (string?)null)
+                .SetProperty(r => r.HeldUntil, (DateTimeOffset?)null)
+                .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now), cancellationToken))
+        {
+            return RunExecution.Nothing(await StatusOfAsync(runId, cancellationToken) ?? RunStatus.Canceled);
+        }
+
+        if (!run.AudienceComplete)
+        {
+            if (campaign is null)
+            {
+                return await FailAsync(run, "The run's campaign no longer exists; its audience cannot be resolved.", cancellationToken);
+            }
+            try
+            {
+                await FillAudienceAsync(run, campaign, account, template, calendar, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Resolving the audience of run {RunId} failed", runId);
+                return await FailAsync(run, $"The audience could not be resolved: {e.Message}", cancellationToken);
+            }
+        }
+
+        // Rows a dead sender left in Sending go out again, with the credential and client_msg_id they hold.
+        await ledger.RequeueAbandonedAsync(runId, settings.AbandonedAfter, cancellationToken);
+
+        if (calendar.QuietUntilAfter(now) is { } quietEnd && SkipsQuietHours(campaign, run, calendar, quietEnd))
+        {
+            await ledger.SkipPendingAsync(runId, SkipReason.QuietHours, cancellationToken);
+        }
+
+        var need = CredentialNeed.Of(template);
+        var dailyCap = campaign is { DailyCapPerUser: > 0 } ? campaign.DailyCapPerUser : (int?)null;
+        var pipeline = new SendPipeline(ledger, credentials, settings, time, runId, account, calendar, message,
+            clients.For(account), need, dailyCap);
+        using var stop = new StopSignal();
+        using var monitorEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var monitor = MonitorAsync(runId, stop, monitorEnd.Token);
+        PipelineEnd end;
+        try
+        {
+            end = await pipeline.RunAsync(stop, cancellationToken);
+        }
+        finally
+        {
+            await monitorEnd.CancelAsync();
+            await monitor;
+        }
+        if (end.Stop is { Kind: RunStopKind.Hold, Until: { } until } hold && SkipsQuietHours(campaign, run, calendar, until)
+            && hold.Reason.StartsWith("Quiet", StringComparison.Ordinal))
+        {
+            // A recurring run does not spill into the next day: tomorrow's run covers tomorrow.
+            await ledger.SkipPendingAsync(runId, SkipReason.QuietHours, CancellationToken.None);
+            return await FinishAsync(run, end with { Stop = null }, CancellationToken.None);
+        }
+        return await FinishAsync(run, end, CancellationToken.None);
+    }
+
+    private async Task FillAudienceAsync(DeliveryRun run, Campaign campaign, WeChatAccount account, MessageTemplate template,
+        AccountCalendar calendar, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var recipients = await audience.ResolveAsync(campaign, account, template, now, cancellationToken);
+        var day = calendar.DayOf(now);
+        // Added in slices so a huge audience is not one transaction; insert-or-ignore makes a repeat harmless.
+        foreach (var slice in recipients.Chunk(10_000))
+        {
+            await ledger.AddRecipientsAsync(run, slice, day, cancellationToken);
+        }
+        // Whatever the status is by now (a pause during a long resolve): the rows are in, and a repeat would differ.
+        await MoveAsync(run.Id, Enum.GetValues<RunStatus>(), s => s
+            .SetProperty(r => r.ExpectedTotal, recipients.Count)
+            .SetProperty(r => r.AudienceComplete, true), cancellationToken);
+        logger.LogInformation("Run {RunId} of campaign {CampaignId}: audience of {Count} recipients", run.Id, campaign.Id, recipients.Count);
+    }
+
+    /// <summary>
+    /// Quiet hours that last into a later local day than the run was fired on end a recurring run's day: its pending
+    /// recipients are skipped (quiet hours) rather than held, since the next occurrence sends again. One-off runs wait.
+    /// </summary>
+    private static bool SkipsQuietHours(Campaign? campaign, DeliveryRun run, AccountCalendar calendar, DateTimeOffset until) =>
+        campaign?.Schedule == ScheduleKind.Recurring && calendar.DayOf(until) > calendar.DayOf(run.CreatedAt);
+
+    private async Task MonitorAsync(long runId, StopSignal stop, CancellationToken cancellationToken)
+    {
+        using var watch = signals.WatchRun(runId);
+        try
+        {
+            while (!stop.IsStopped)
+            {
+                await watch.WaitAsync(settings.StatusPollInterval, cancellationToken);
+                var status = await StatusOfAsync(runId, cancellationToken);
+                if (status is null or RunStatus.Canceled)
+                {
+                    stop.Request(new RunStop(RunStopKind.Cancel, "Canceled."));
+                }
+                else if (status == RunStatus.Paused)
+                {
+                    stop.Request(new RunStop(RunStopKind.Pause, "Paused."));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The execution ended.
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Watching run {RunId} for pause and cancel failed", runId);
+        }
+    }
+
+    private async Task<RunExecution> FinishAsync(DeliveryRun run, PipelineEnd end, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var stop = end.Stop;
+        RunExecution Result(RunStatus status, DateTimeOffset? wake = null, string? reason = null) =>
+            new(status, wake, end.Sent, end.Failed, end.Skipped, reason);
+        switch (stop?.Kind)
+        {
+            case RunStopKind.Cancel:
+                // Rows the pipeline put back after the cancel skipped the pending ones.
+                await ledger.SkipPendingAsync(run.Id, SkipReason.Canceled, cancellationToken);
+                await RunCredentials.ReleaseCanceledAsync(contexts, ledger, credentials, run.Id, cancellationToken);
+                return Result(RunStatus.Canceled);
+            case RunStopKind.Pause:
+                return Result(RunStatus.Paused);
+            case RunStopKind.Shutdown:
+                return Result(RunStatus.Running, reason: stop.Reason);
+            case RunStopKind.Hold:
+                await MoveAsync(run.Id, [RunStatus.Running], s => s
+                    .SetProperty(r => r.Status, RunStatus.Held)
+                    .SetProperty(r => r.HeldUntil, stop.Until)
+                    .SetProperty(r => r.StatusReason, stop.Reason), cancellationToken);
+                logger.LogInformation("Run {RunId} held until {Until}: {Reason}", run.Id, stop.Until, stop.Reason);
+                return Result(RunStatus.Held, stop.Until, stop.Reason);
+            case RunStopKind.Fail:
+                await MoveAsync(run.Id, [RunStatus.Running], s => s
+                    .SetProperty(r => r.Status, RunStatus.Failed)
+                    .SetProperty(r => r.StatusReason, stop.Reason), cancellationToken);
+                logger.LogWarning("Run {RunId} failed: {Reason}", run.Id, stop.Reason);
+                return Result(RunStatus.Failed, reason: stop.Reason);
+        }
+        var counts = await ledger.CountAsync(run.Id, cancellationToken);
+        if (counts.Pending > 0)
+        {
+            // Put back by a sender between the last take and the end: go again.
+            return Result(RunStatus.Running, now);
+        }
+        if (counts.Sending > 0)
+        {
+            // Another sender (a node that may have died) holds rows: look again once they count as abandoned.
+            return Result(RunStatus.Running, now + settings.AbandonedAfter);
+        }
+        await MoveAsync(run.Id, [RunStatus.Running], s => s
+            .SetProperty(r => r.Status, RunStatus.Completed)
+            .SetProperty(r => r.FinishedAt, now), cancellationToken);
+        logger.LogInformation("Run {RunId} completed: {Sent} sent, {Failed} failed, {Skipped} skipped",
+            run.Id, counts.Sent, counts.Failed, counts.Skipped);
+        return Result(RunStatus.Completed);
+    }
+
+    private async Task<RunExecution> FailAsync(DeliveryRun run, string reason, CancellationToken cancellationToken)
+    {
+        await MoveAsync(run.Id, [RunStatus.Pending, RunStatus.Running, RunStatus.Held], s => s
+            .SetProperty(r => r.Status, RunStatus.Failed)
+            .SetProperty(r => r.StatusReason, reason), cancellationToken);
+        logger.LogWarning("Run {RunId} failed: {Reason}", run.Id, reason);
+        return RunExecution.Nothing(RunStatus.Failed, reason);
+    }
+
+    private async Task<RunStatus?> StatusOfAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.DeliveryRuns.Where(r => r.Id == runId).Select(r => (RunStatus?)r.Status).SingleOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>Changes the run's row only from the given statuses, so a pause or cancel made meanwhile is never overwritten.</summary>
+    private async Task<bool> MoveAsync(long runId, RunStatus[] from,
+        Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<DeliveryRun>> set, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var changed = await db.DeliveryRuns.Where(r => r.Id == runId && from.Contains(r.Status))
+            .ExecuteUpdateAsync(s =>
+            {
+                set(s);
+                s.SetProperty(r => r.Version, r => r.Version + 1);
+            }, cancellationToken);
+        return changed > 0;
+    }
+}

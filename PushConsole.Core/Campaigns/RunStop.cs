@@ -1,0 +1,59 @@
+namespace PushConsole.Campaigns;
+
+/// <summary>Why a run's execution stops before its audience is done. Higher values win when several happen at once.</summary>
+public enum RunStopKind
+{
+    /// <summary>The node is shutting down: the run continues on the next start (or another node).</summary>
+    Shutdown = 1,
+    /// <summary>WeChat asked to wait (45009 until tomorrow, 45011 for a minute) or quiet hours began.</summary>
+    Hold = 2,
+    /// <summary>Nothing more can be sent until someone fixes the account or template.</summary>
+    Fail = 3,
+    Pause = 4,
+    Cancel = 5,
+}
+
+public sealed record RunStop(RunStopKind Kind, string Reason, DateTimeOffset? Until = null);
+
+/// <summary>
+/// The stop of one execution: set once by whoever sees a reason first (a worker meeting 45009, the status monitor
+/// seeing a pause), upgraded if a stronger reason follows (a cancel during a hold).
+/// </summary>
+internal sealed class StopSignal : IDisposable
+{
+    private readonly CancellationTokenSource stopped = new();
+    private readonly Lock gate = new();
+    private RunStop? stop;
+
+    public RunStop? Stop
+    {
+        get { lock (gate) { return stop; } }
+    }
+
+    public bool IsStopped => stopped.IsCancellationRequested;
+
+    /// <summary>Cancelled when the first stop is requested.</summary>
+    public CancellationToken Token => stopped.Token;
+
+    public void Request(RunStop request)
+    {
+        lock (gate)
+        {
+            if (stop is not null && stop.Kind >= request.Kind)
+            {
+                return;
+            }
+            stop = request;
+        }
+        try
+        {
+            stopped.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The execution is over; nothing is listening.
+        }
+    }
+
+    public void Dispose() => stopped.Dispose();
+}

@@ -1,0 +1,469 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using PushConsole.Accounts;
+using PushConsole.Ledger;
+using PushConsole.WeChat;
+
+namespace PushConsole.Campaigns;
+
+/// <summary>One ledger row on its way out: who, with which credential, and how often it has been tried.</summary>
+internal sealed class WorkItem(long id, string recipient, int attempts)
+{
+    public long Id { get; } = id;
+    public string Recipient { get; } = recipient;
+    /// <summary>Takes of the row so far, this one included (from the ledger).</summary>
+    public int Attempts { get; } = attempts;
+    public HeldCredential? Credential { get; set; }
+    /// <summary>Credentials tried for this row in this execution.</summary>
+    public int CredentialTries { get; set; }
+    /// <summary>The credential came from the row itself: an earlier attempt may have been delivered with it.</summary>
+    public bool Resend { get; set; }
+    /// <summary>WeChat refused the credential the row holds (settled already): the row must not keep it.</summary>
+    public bool CredentialSpent { get; set; }
+    public int? LastErrCode { get; set; }
+    public string? LastErrMsg { get; set; }
+}
+
+/// <summary>What an execution did, and why it ended.</summary>
+internal sealed record PipelineEnd(RunStop? Stop, int Sent, int Failed, int Skipped);
+
+/// <summary>
+/// Sends one run's Pending rows: a producer takes rows in batches (daily cap applied in the same statement), claims
+/// their credentials in one statement and attaches them to the rows before anything is sent; a bounded channel feeds
+/// a fixed number of senders (the account's rate limit is applied by the client); a writer collects outcomes and
+/// writes them, and settles credentials, in batches. Nothing per message touches the database or the log.
+/// </summary>
+internal sealed class SendPipeline
+{
+    private readonly DeliveryLedger ledger;
+    private readonly ICredentialSource credentials;
+    private readonly CampaignOptions options;
+    private readonly TimeProvider time;
+    private readonly long runId;
+    private readonly WeChatAccount account;
+    private readonly AccountCalendar calendar;
+    private readonly IRunMessage message;
+    private readonly WeChatClient client;
+    private readonly CredentialNeed need;
+    private readonly int? dailyCap;
+    private readonly SendVerdicts verdicts;
+    private readonly int batchSize;
+    private readonly int senders;
+    private readonly Channel<WorkItem> toSend;
+    private readonly Channel<(WorkItem Item, SendVerdict Verdict)> outcomes =
+        Channel.CreateUnbounded<(WorkItem, SendVerdict)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<WorkItem> needNextCredential = new();
+    private readonly SemaphoreSlim flushed = new(0, 1);
+    private int inFlight;
+    private int sent;
+    private int failed;
+    private int skipped;
+
+    public SendPipeline(DeliveryLedger ledger, ICredentialSource credentials, CampaignOptions options, TimeProvider time,
+        long runId, WeChatAccount account, AccountCalendar calendar, IRunMessage message, WeChatClient client,
+        CredentialNeed need, int? dailyCap)
+    {
+        this.ledger = ledger;
+        this.credentials = credentials;
+        this.options = options;
+        this.time = time;
+        this.runId = runId;
+        this.account = account;
+        this.calendar = calendar;
+        this.message = message;
+        this.client = client;
+        this.need = need;
+        this.dailyCap = dailyCap;
+        verdicts = new SendVerdicts(options, calendar, time);
+        var rate = Math.Max(1, account.SendRatePerSecond);
+        // Keep what is taken but unsent to about half a second of sends at the account's rate: rows wait in Sending
+        // only briefly, and a pause leaves little to put back.
+        batchSize = Math.Clamp(rate / 2, 1, options.BatchSize);
+        senders = Math.Clamp(rate, 1, options.MaxConcurrency);
+        toSend = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(batchSize) { SingleWriter = true });
+    }
+
+    public async Task<PipelineEnd> RunAsync(StopSignal stop, CancellationToken shutdown)
+    {
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        using var onStop = stop.Token.Register(() =>
+        {
+            try { abort.CancelAfter(options.StopGrace); } catch (ObjectDisposedException) { }
+        });
+        var senderTasks = Enumerable.Range(0, senders).Select(_ => Task.Run(() => SendAsync(stop, abort.Token), CancellationToken.None)).ToArray();
+        var writer = Task.Run(() => WriteAsync(stop), CancellationToken.None);
+        try
+        {
+            await ProduceAsync(stop, shutdown);
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            stop.Request(new RunStop(RunStopKind.Shutdown, "The console is shutting down; the run continues when it starts again."));
+            await DrainAsync();
+        }
+        catch (Exception e)
+        {
+            // Every taken row has been reported or queued (see ProduceAsync), so draining cannot wait forever.
+            stop.Request(new RunStop(RunStopKind.Fail, $"The run stopped on an error: {e.Message}"));
+            await DrainAsync();
+            throw;
+        }
+        finally
+        {
+            toSend.Writer.TryComplete();
+            await Task.WhenAll(senderTasks);
+            outcomes.Writer.TryComplete();
+            await writer;
+        }
+        return new PipelineEnd(stop.Stop, sent, failed, skipped);
+    }
+
+    private async Task ProduceAsync(StopSignal stop, CancellationToken shutdown)
+    {
+        while (true)
+        {
+            if (stop.IsStopped)
+            {
+                await DrainAsync();
+                return;
+            }
+            var now = time.GetUtcNow();
+            if (calendar.QuietUntilAfter(now) is { } until)
+            {
+                stop.Request(new RunStop(RunStopKind.Hold, $"Quiet hours of the account; held until {calendar.Describe(until)}.", until));
+                continue;
+            }
+            if (!needNextCredential.IsEmpty)
+            {
+                await NextCredentialsAsync(stop, shutdown);
+                continue;
+            }
+            var take = await ledger.TakeForSendingAsync(runId, account.Id, batchSize, calendar.DayOf(now), dailyCap, shutdown);
+            if (take.Taken.Count == 0 && take.Capped.Count == 0)
+            {
+                if (Volatile.Read(ref inFlight) == 0)
+                {
+                    return;
+                }
+                // Rows still out may come back (a transient failure puts its row back to Pending): wait for a flush.
+                await flushed.WaitAsync(options.FlushInterval * 2, shutdown);
+                continue;
+            }
+            Interlocked.Add(ref inFlight, take.Taken.Count + take.Capped.Count);
+            foreach (var row in take.Capped)
+            {
+                Report(ItemOf(row), new SendVerdict(VerdictKind.Skipped, SkipReason: SkipReason.Capped,
+                    Credential: row.CredentialId is null ? null : CredentialVerdict.Release), withHeldCredential: row);
+            }
+            var items = take.Taken.Select(ItemOf).ToList();
+            await EnqueueAsync(await PrepareAsync(items, take.Taken, shutdown), stop);
+        }
+    }
+
+    private static WorkItem ItemOf(TakenDelivery row) => new(row.Id, row.Recipient, row.Attempts);
+
+    /// <summary>
+    /// Gives each row its credential: the one it already holds (a resend), else a fresh claim in one statement.
+    /// Should this fail, every item is put back (claims it made released), so no taken row is left unaccounted for.
+    /// </summary>
+    private async Task<List<WorkItem>> PrepareAsync(List<WorkItem> items, IReadOnlyList<TakenDelivery> rows, CancellationToken cancellationToken)
+    {
+        if (!need.Required)
+        {
+            return items;
+        }
+        var reports = new List<(WorkItem, SendVerdict)>();
+        try
+        {
+            var held = rows.Where(r => r.CredentialId is not null).Select(r => r.CredentialId!.Value).ToList();
+            var found = held.Count == 0
+                ? new Dictionary<long, HeldCredential>()
+                : (await credentials.FindAsync(held, cancellationToken)).ToDictionary(c => c.Id);
+            var ready = new List<WorkItem>(items.Count);
+            var unclaimed = new List<WorkItem>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (rows[i].CredentialId is { } id && found.TryGetValue(id, out var credential))
+                {
+                    items[i].Credential = credential;
+                    items[i].Resend = true;
+                    items[i].CredentialTries = 1;
+                    ready.Add(items[i]);
+                }
+                else
+                {
+                    unclaimed.Add(items[i]);
+                }
+            }
+            ready.AddRange(await ClaimAsync(unclaimed, reports, cancellationToken));
+            foreach (var (item, verdict) in reports)
+            {
+                Report(item, verdict);
+            }
+            return ready;
+        }
+        catch
+        {
+            PutBack(items);
+            throw;
+        }
+    }
+
+    /// <summary>Claims credentials for the items; those whose user has none left go to <paramref name="reports"/>.</summary>
+    private async Task<List<WorkItem>> ClaimAsync(List<WorkItem> items, List<(WorkItem, SendVerdict)> reports, CancellationToken cancellationToken)
+    {
+        var ready = new List<WorkItem>(items.Count);
+        if (items.Count == 0)
+        {
+            return ready;
+        }
+        var claims = (await credentials.ClaimAsync(account.Id, items.Select(i => i.Recipient).ToList(), need, cancellationToken))
+            .ToDictionary(c => c.OpenId, StringComparer.Ordinal);
+        var attach = new List<DeliveryUpdate>(items.Count);
+        foreach (var item in items)
+        {
+            if (claims.TryGetValue(item.Recipient, out var claim))
+            {
+                item.Credential = claim;
+                item.Resend = false;
+                item.CredentialSpent = false;
+                item.CredentialTries++;
+                ready.Add(item);
+                attach.Add(new DeliveryUpdate(item.Id, DeliveryStatus.Sending, CredentialId: claim.Id));
+            }
+            else if (item.CredentialTries == 0)
+            {
+                reports.Add((item, new SendVerdict(VerdictKind.Skipped, SkipReason: SkipReason.NoCredential)));
+            }
+            else
+            {
+                reports.Add((item, new SendVerdict(VerdictKind.Failed, item.LastErrCode, $"{item.LastErrMsg} (no other usable credential left)")));
+            }
+        }
+        // The claim is on the row before the send, so a crash cannot lose it and a resend reuses it.
+        await ledger.UpdateAsync(attach, cancellationToken);
+        return ready;
+    }
+
+    private async Task NextCredentialsAsync(StopSignal stop, CancellationToken cancellationToken)
+    {
+        var items = new List<WorkItem>();
+        while (needNextCredential.TryDequeue(out var item))
+        {
+            item.Credential = null;
+            items.Add(item);
+        }
+        List<WorkItem> ready;
+        var reports = new List<(WorkItem, SendVerdict)>();
+        try
+        {
+            ready = await ClaimAsync(items, reports, cancellationToken);
+        }
+        catch
+        {
+            PutBack(items);
+            throw;
+        }
+        foreach (var (item, verdict) in reports)
+        {
+            Report(item, verdict);
+        }
+        await EnqueueAsync(ready, stop);
+    }
+
+    /// <summary>Back to Pending without a send; uses claimed in this step (not yet on the row) go back to the pool.</summary>
+    private void PutBack(List<WorkItem> items)
+    {
+        foreach (var item in items)
+        {
+            Report(item, item.Credential is not null && !item.Resend
+                ? SendVerdict.NotSent with { Credential = CredentialVerdict.Release }
+                : SendVerdict.NotSent);
+        }
+    }
+
+    private async Task EnqueueAsync(List<WorkItem> items, StopSignal stop)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            try
+            {
+                await toSend.Writer.WriteAsync(items[i], stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                for (; i < items.Count; i++)
+                {
+                    Report(items[i], SendVerdict.NotSent);
+                }
+                return;
+            }
+        }
+    }
+
+    /// <summary>After a stop: everything still out comes back (unsent rows to Pending) before the execution ends.</summary>
+    private async Task DrainAsync()
+    {
+        while (needNextCredential.TryDequeue(out var item))
+        {
+            Report(item, SendVerdict.NotSent);
+        }
+        while (Volatile.Read(ref inFlight) > 0)
+        {
+            await flushed.WaitAsync(options.FlushInterval * 2);
+            while (needNextCredential.TryDequeue(out var item))
+            {
+                Report(item, SendVerdict.NotSent);
+            }
+        }
+    }
+
+    private void Report(WorkItem item, SendVerdict verdict, TakenDelivery? withHeldCredential = null)
+    {
+        if (withHeldCredential?.CredentialId is { } id)
+        {
+            item.Credential = new HeldCredential(id, item.Recipient, null, null);
+        }
+        outcomes.Writer.TryWrite((item, verdict));
+    }
+
+    private async Task SendAsync(StopSignal stop, CancellationToken abort)
+    {
+        await foreach (var item in toSend.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            if (stop.IsStopped)
+            {
+                Report(item, SendVerdict.NotSent);
+                continue;
+            }
+            SendVerdict verdict;
+            try
+            {
+                var outcome = await message.SendAsync(client, item.Recipient, item.Credential?.Value, Delivery.ClientMsgIdOf(item.Id), abort);
+                verdict = verdicts.Judge(outcome, item);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped while waiting for a permit or an answer: put back; a resend reuses credential and client_msg_id.
+                verdict = SendVerdict.NotSent;
+            }
+            catch (Exception e)
+            {
+                verdict = item.Attempts < options.MaxAttempts
+                    ? new SendVerdict(VerdictKind.Requeue, -1, e.Message)
+                    : new SendVerdict(VerdictKind.Failed, -1, e.Message, Credential: CredentialVerdict.Release);
+            }
+            if (verdict.Stop is { } request)
+            {
+                stop.Request(request);
+            }
+            Report(item, verdict);
+        }
+    }
+
+    private async Task WriteAsync(StopSignal stop)
+    {
+        var reader = outcomes.Reader;
+        var batch = new List<(WorkItem Item, SendVerdict Verdict)>(batchSize);
+        while (true)
+        {
+            var more = await reader.WaitToReadAsync();
+            if (more)
+            {
+                // Gather for up to one flush interval or one batch, whichever comes first.
+                using var window = new CancellationTokenSource(options.FlushInterval);
+                try
+                {
+                    while (batch.Count < options.BatchSize)
+                    {
+                        while (batch.Count < options.BatchSize && reader.TryRead(out var outcome))
+                        {
+                            batch.Add(outcome);
+                        }
+                        if (batch.Count >= options.BatchSize || !await reader.WaitToReadAsync(window.Token))
+                        {
+                            break;
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // The window closed: write what there is.
+                }
+            }
+            if (batch.Count > 0)
+            {
+                await FlushAsync(batch, stop);
+                batch.Clear();
+            }
+            if (!more)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task FlushAsync(List<(WorkItem Item, SendVerdict Verdict)> batch, StopSignal stop)
+    {
+        var updates = new List<DeliveryUpdate>(batch.Count);
+        var settlements = new List<CredentialSettlement>();
+        var retry = new List<WorkItem>();
+        foreach (var (item, verdict) in batch)
+        {
+            if (verdict.Credential is { } credentialVerdict && item.Credential is { } credential)
+            {
+                settlements.Add(new CredentialSettlement(credential, credentialVerdict));
+            }
+            switch (verdict.Kind)
+            {
+                case VerdictKind.Sent:
+                    Interlocked.Increment(ref sent);
+                    updates.Add(new DeliveryUpdate(item.Id, DeliveryStatus.Sent, MsgId: verdict.MsgId));
+                    break;
+                case VerdictKind.Failed:
+                    Interlocked.Increment(ref failed);
+                    updates.Add(new DeliveryUpdate(item.Id, DeliveryStatus.Failed, ErrCode: verdict.ErrCode, ErrMsg: verdict.ErrMsg));
+                    break;
+                case VerdictKind.Skipped:
+                    Interlocked.Increment(ref skipped);
+                    updates.Add(new DeliveryUpdate(item.Id, DeliveryStatus.Skipped, verdict.SkipReason));
+                    break;
+                case VerdictKind.Requeue:
+                    // The last error stays on the row while it waits, so the run detail says why.
+                    updates.Add(new DeliveryUpdate(item.Id, DeliveryStatus.Pending, ErrCode: verdict.ErrCode ?? item.LastErrCode,
+                        ErrMsg: verdict.ErrMsg ?? item.LastErrMsg, DetachCredential: item.CredentialSpent));
+                    break;
+                case VerdictKind.NextCredential:
+                    item.LastErrCode = verdict.ErrCode;
+                    item.LastErrMsg = verdict.ErrMsg;
+                    item.CredentialSpent = true;
+                    retry.Add(item);
+                    break;
+            }
+        }
+        try
+        {
+            // Writes must land even when the node is stopping: they record what was already sent.
+            await ledger.UpdateAsync(updates, CancellationToken.None);
+            if (settlements.Count > 0)
+            {
+                await credentials.SettleAsync(settlements, CancellationToken.None);
+            }
+        }
+        catch (Exception e)
+        {
+            stop.Request(new RunStop(RunStopKind.Fail, $"Writing outcomes failed: {e.Message}"));
+            // Rows stay in Sending; after AbandonedAfter they are requeued and resent with their credential.
+        }
+        // Only now, with the old credential settled, may the user's next one be claimed.
+        foreach (var item in retry)
+        {
+            needNextCredential.Enqueue(item);
+        }
+        Interlocked.Add(ref inFlight, -(batch.Count - retry.Count));
+        if (flushed.CurrentCount == 0)
+        {
+            try { flushed.Release(); } catch (SemaphoreFullException) { }
+        }
+    }
+}

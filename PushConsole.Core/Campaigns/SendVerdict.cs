@@ -1,0 +1,89 @@
+using PushConsole.WeChat;
+
+namespace PushConsole.Campaigns;
+
+internal enum VerdictKind
+{
+    Sent,
+    Failed,
+    Skipped,
+    /// <summary>WeChat refused the credential (41028/41029): settle it and try the user's next one.</summary>
+    NextCredential,
+    /// <summary>Not sent (or not known to be sent): back to Pending, keeping the credential, for a later take.</summary>
+    Requeue,
+}
+
+/// <summary>What to do with one ledger row after an attempt, and whether the run must stop.</summary>
+internal readonly record struct SendVerdict(
+    VerdictKind Kind,
+    int? ErrCode = null,
+    string? ErrMsg = null,
+    long? MsgId = null,
+    Ledger.SkipReason SkipReason = Ledger.SkipReason.None,
+    CredentialVerdict? Credential = null,
+    RunStop? Stop = null)
+{
+    public static SendVerdict NotSent { get; } = new(VerdictKind.Requeue);
+}
+
+/// <summary>
+/// Turns WeChat's answer into the ledger row's fate (facts sheet §9: retry -1; refresh the token on 40001/42001;
+/// never retry 41028/41029/43101/43004/47003/40037; 45009 stops for the day; 45011 waits a minute).
+/// </summary>
+internal sealed class SendVerdicts(CampaignOptions options, AccountCalendar calendar, TimeProvider time)
+{
+    public SendVerdict Judge(SendOutcome outcome, WorkItem item)
+    {
+        if (outcome.Succeeded)
+        {
+            return new SendVerdict(VerdictKind.Sent, MsgId: outcome.MsgId);
+        }
+        var error = outcome.Error;
+        var code = error.ErrCode;
+        var message = error.ErrMsg;
+        switch (error.Kind)
+        {
+            case WeChatErrorKind.CredentialInvalid:
+            case WeChatErrorKind.CredentialUsed:
+                var verdict = error.Kind == WeChatErrorKind.CredentialUsed ? CredentialVerdict.Used : CredentialVerdict.Invalid;
+                if (error.Kind == WeChatErrorKind.CredentialUsed && item.Resend)
+                {
+                    // This row sent with this formId before an interruption: WeChat saying it is used means that
+                    // send most likely arrived. Another credential would deliver a second message.
+                    return new SendVerdict(VerdictKind.Failed, code,
+                        "formId already used: most likely delivered before the run was interrupted; not sent again",
+                        Credential: verdict);
+                }
+                return item.CredentialTries < options.MaxCredentialTries
+                    ? new SendVerdict(VerdictKind.NextCredential, code, message, Credential: verdict)
+                    : new SendVerdict(VerdictKind.Failed, code, message, Credential: verdict);
+            case WeChatErrorKind.NoGrant:
+                return new SendVerdict(VerdictKind.Failed, code, message, Credential: CredentialVerdict.DropGrant);
+            case WeChatErrorKind.QuotaExceeded:
+                var tomorrow = calendar.NextMidnight(time.GetUtcNow());
+                return new SendVerdict(VerdictKind.Requeue, code, message, Stop: new RunStop(RunStopKind.Hold,
+                    $"WeChat's daily quota is used up (45009); held until {calendar.Describe(tomorrow)}.", tomorrow));
+            case WeChatErrorKind.RateLimited:
+                var later = time.GetUtcNow() + options.MinuteLimitBackoff;
+                return new SendVerdict(VerdictKind.Requeue, code, message, Stop: new RunStop(RunStopKind.Hold,
+                    $"WeChat's per-minute limit was reached (45011); held until {calendar.Describe(later)}.", later));
+            case WeChatErrorKind.Transient:
+            case WeChatErrorKind.TokenInvalid:
+                // The client already retried with backoff; the row goes back for a later take, a few times at most.
+                return item.Attempts < options.MaxAttempts
+                    ? new SendVerdict(VerdictKind.Requeue, code, message)
+                    : new SendVerdict(VerdictKind.Failed, code, message, Credential: CredentialVerdict.Release);
+            case WeChatErrorKind.Configuration:
+                return new SendVerdict(VerdictKind.Requeue, code, message, Stop: new RunStop(RunStopKind.Fail,
+                    $"The account is refused by WeChat ({code}: {message}); fix the account and resume the run."));
+            case WeChatErrorKind.Retired:
+            case WeChatErrorKind.BadTemplate:
+                // Every other message of the run would fail the same way.
+                return new SendVerdict(VerdictKind.Failed, code, message, Credential: CredentialVerdict.Release,
+                    Stop: new RunStop(RunStopKind.Fail, $"WeChat refuses this template's messages ({code}: {message})."));
+            default:
+                // 40003, 43004, 47003 and the unknown: this message to this user fails; the credential was not spent.
+                return new SendVerdict(VerdictKind.Failed, code, message, Credential: CredentialVerdict.Release);
+        }
+    }
+}

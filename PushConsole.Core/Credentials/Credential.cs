@@ -1,0 +1,89 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using PushConsole.Accounts;
+using PushConsole.Templates;
+
+namespace PushConsole.Credentials;
+
+/// <summary>What a credential lets the console send.</summary>
+public enum CredentialKind
+{
+    /// <summary>A formId from a report-submit form: one template message within 7 days.</summary>
+    FormId = 1,
+    /// <summary>A prepay_id of a completed payment: three template messages within 7 days.</summary>
+    PrepayId = 2,
+    /// <summary>A one-time subscribe grant ("allow" tapped) for one template: one subscribe message, no time limit.</summary>
+    SubscribeGrant = 3,
+}
+
+public enum CredentialStatus
+{
+    /// <summary>Has uses left; usable while not past <see cref="Credential.ExpiresAt"/>.</summary>
+    Available = 1,
+    /// <summary>All uses handed out (or WeChat said 41029).</summary>
+    Used = 2,
+    /// <summary>Passed its expiry with uses left (set by the sweep; queries treat an unswept past-expiry row the same).</summary>
+    Expired = 3,
+    /// <summary>WeChat refused it (41028), or the user withdrew the grant (43101).</summary>
+    Invalid = 4,
+}
+
+/// <summary>
+/// One right to push to one user: a formId, a prepay_id or a subscribe grant. One row each, so claims lock
+/// and count rows instead of rewriting a per-user list, and every figure is a count of rows.
+/// </summary>
+public sealed class Credential
+{
+    public long Id { get; set; }
+    public int AccountId { get; set; }
+    public WeChatAccount? Account { get; set; }
+    /// <summary>The owner; a formId is bound to the user who produced it (41028 for anyone else).</summary>
+    public string OpenId { get; set; } = "";
+    public CredentialKind Kind { get; set; }
+    /// <summary>The formId or prepay_id sent as form_id; null for grants, which WeChat tracks by template.</summary>
+    public string? Value { get; set; }
+    /// <summary>The subscribe template a grant is for; null for formIds and prepay_ids.</summary>
+    public int? TemplateId { get; set; }
+    public MessageTemplate? Template { get; set; }
+    public int UsesLeft { get; set; }
+    public CredentialStatus Status { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+    /// <summary>Last instant it may be sent with is just before this; null for grants (no time limit).</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+    /// <summary>When it stopped being usable (used up, invalid, or its expiry); retention counts from here.</summary>
+    public DateTimeOffset? ClosedAt { get; set; }
+
+    public const int MaxValueLength = 128;
+    public const int MaxOpenIdLength = 64;
+}
+
+internal sealed class CredentialConfiguration : IEntityTypeConfiguration<Credential>
+{
+    // Partial-index filters name columns in double quotes, which SQLite and PostgreSQL both read.
+    private const string IsAvailable = "\"Status\" = 1";
+    private const string IsClosed = "\"Status\" <> 1";
+
+    public void Configure(EntityTypeBuilder<Credential> entity)
+    {
+        entity.ToTable("Credentials");
+        entity.Property(c => c.OpenId).HasMaxLength(Credential.MaxOpenIdLength);
+        entity.Property(c => c.Value).HasMaxLength(Credential.MaxValueLength);
+        entity.HasOne(c => c.Account).WithMany().HasForeignKey(c => c.AccountId).OnDelete(DeleteBehavior.Cascade);
+        entity.HasOne(c => c.Template).WithMany().HasForeignKey(c => c.TemplateId).OnDelete(DeleteBehavior.Cascade);
+
+        // A formId is stored once per app, whoever reports it again. Grants have no value (NULLs never collide).
+        entity.HasIndex(c => new { c.AccountId, c.Value }).IsUnique().HasDatabaseName("UX_Credentials_Account_Value");
+        // The claim path: a user's usable credentials of one kind (TemplateId null = formId/prepay), earliest expiry
+        // first; Id last so "ORDER BY ExpiresAt, Id" comes straight from the index on PostgreSQL too.
+        entity.HasIndex(c => new { c.AccountId, c.OpenId, c.TemplateId, c.ExpiresAt, c.Id })
+            .HasFilter(IsAvailable).HasDatabaseName("IX_Credentials_Claim");
+        // The sweep and the "expiring within" figures.
+        entity.HasIndex(c => new { c.AccountId, c.ExpiresAt }).HasFilter(IsAvailable).HasDatabaseName("IX_Credentials_Expiry");
+        // Retention and the daily-expiry chart read closed rows only.
+        entity.HasIndex(c => new { c.AccountId, c.Status, c.ClosedAt }).HasFilter(IsClosed).HasDatabaseName("IX_Credentials_Closed");
+        // The daily-inflow chart.
+        entity.HasIndex(c => new { c.AccountId, c.ReceivedAt }).HasDatabaseName("IX_Credentials_Received");
+        // Cascade from a deleted template; formIds (null) stay out of this index.
+        entity.HasIndex(c => c.TemplateId).HasFilter("\"TemplateId\" IS NOT NULL").HasDatabaseName("IX_Credentials_Template");
+    }
+}

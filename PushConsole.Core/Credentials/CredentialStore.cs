@@ -1,0 +1,51 @@
+using System.Data.Common;
+using PushConsole.Persistence;
+
+namespace PushConsole.Credentials;
+
+/// <summary>A formId or prepay_id ready to insert: validated, with its expiry and uses decided.</summary>
+internal readonly record struct NewFormId(
+    int AccountId, string OpenId, CredentialKind Kind, string Value, int Uses, DateTimeOffset ReceivedAt, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// The two statements of the pool whose speed and atomicity depend on the database, written per provider:
+/// the group-commit insert and the claim. Everything else goes through EF Core.
+/// </summary>
+internal abstract class CredentialStore : IAsyncDisposable
+{
+    /// <summary>Inserts in one transaction; an element is false when (app, value) was already stored.</summary>
+    public abstract Task<bool[]> InsertFormIdsAsync(IReadOnlyList<NewFormId> rows, CancellationToken cancellationToken);
+
+    /// <summary>Takes one use from each user's earliest-expiring usable credential for the demand, in one statement.</summary>
+    /// <param name="openIds">Distinct openids.</param>
+    public abstract Task<IReadOnlyList<CredentialClaim>> ClaimAsync(
+        int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>An open connection inside a read-only snapshot transaction, so several figures agree with each other.</summary>
+    public abstract Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken);
+
+    /// <summary>An instant as this database stores it (UTC ticks on SQLite, timestamptz on PostgreSQL).</summary>
+    public abstract object Instant(DateTimeOffset instant);
+
+    public abstract DateTimeOffset ReadInstant(DbDataReader reader, int ordinal);
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    public static CredentialStore For(DatabaseOptions database) => database.Provider switch
+    {
+        DatabaseProvider.Sqlite => new SqliteCredentialStore(database.ConnectionString),
+        DatabaseProvider.Postgres => new PostgresCredentialStore(database.ConnectionString),
+        _ => throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not supported."),
+    };
+
+    /// <summary>
+    /// Which of the user's rows a demand may take. formIds and prepay_ids always expire, so their filter is a plain
+    /// range on the claim index's last key; grants (no expiry today) keep the NULL case.
+    /// </summary>
+    protected static string KindFilter(CredentialDemand demand, string parameterPrefix) => demand.IsGrant
+        ? $"c.\"TemplateId\" = {parameterPrefix}template AND (c.\"ExpiresAt\" IS NULL OR c.\"ExpiresAt\" > {parameterPrefix}now)"
+        : $"c.\"TemplateId\" IS NULL AND c.\"ExpiresAt\" > {parameterPrefix}now";
+
+    protected const int Available = (int)CredentialStatus.Available;
+    protected const int Used = (int)CredentialStatus.Used;
+}

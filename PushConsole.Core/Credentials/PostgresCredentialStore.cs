@@ -1,0 +1,112 @@
+using System.Data;
+using System.Data.Common;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace PushConsole.Credentials;
+
+/// <summary>
+/// PostgreSQL: whole batches as arrays (unnest) in one statement; claims lock the chosen rows with
+/// FOR UPDATE SKIP LOCKED so concurrent claimers take different credentials instead of queueing on one.
+/// </summary>
+internal sealed class PostgresCredentialStore(string connectionString) : CredentialStore
+{
+    private readonly NpgsqlDataSource dataSource = NpgsqlDataSource.Create(connectionString);
+
+    private const string InsertSql = """
+        INSERT INTO "Credentials" ("AccountId", "OpenId", "Kind", "Value", "UsesLeft", "Status", "ReceivedAt", "ExpiresAt")
+        SELECT r.account, r.open_id, r.kind, r.value, r.uses, 1, r.received, r.expires
+        FROM unnest(@account, @openId, @kind, @value, @uses, @received, @expires)
+             AS r(account, open_id, kind, value, uses, received, expires)
+        ON CONFLICT DO NOTHING
+        RETURNING "AccountId", "Value"
+        """;
+
+    public override async Task<bool[]> InsertFormIdsAsync(IReadOnlyList<NewFormId> rows, CancellationToken cancellationToken)
+    {
+        var index = new Dictionary<(int, string), int>(rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            // Callers pass each (app, value) once per batch; a repeat would be a duplicate anyway.
+            index.TryAdd((rows[i].AccountId, rows[i].Value), i);
+        }
+        var inserted = new bool[rows.Count];
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(InsertSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<int[]>("account", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = rows.Select(r => r.AccountId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("openId", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rows.Select(r => r.OpenId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int[]>("kind", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = rows.Select(r => (int)r.Kind).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("value", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rows.Select(r => r.Value).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int[]>("uses", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = rows.Select(r => r.Uses).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]>("received", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = rows.Select(r => r.ReceivedAt.UtcDateTime).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]>("expires", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = rows.Select(r => r.ExpiresAt.UtcDateTime).ToArray() });
+        // A single statement outside an explicit transaction commits on its own: the reply comes after the commit.
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (index.TryGetValue((reader.GetInt32(0), reader.GetString(1)), out var i))
+            {
+                inserted[i] = true;
+            }
+        }
+        return inserted;
+    }
+
+    public override async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(
+        int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var sql = $"""
+            WITH picked AS (
+                SELECT p."Id"
+                FROM unnest(@openIds) AS w(open_id)
+                CROSS JOIN LATERAL (
+                    SELECT c."Id" FROM "Credentials" AS c
+                    WHERE c."AccountId" = @account AND c."OpenId" = w.open_id AND c."Status" = {Available}
+                      AND {KindFilter(demand, "@")}
+                    ORDER BY c."ExpiresAt", c."Id"
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED) AS p)
+            UPDATE "Credentials" AS c
+            SET "UsesLeft" = c."UsesLeft" - 1,
+                "Status" = CASE WHEN c."UsesLeft" <= 1 THEN {Used} ELSE {Available} END,
+                "ClosedAt" = CASE WHEN c."UsesLeft" <= 1 THEN @now ELSE NULL END
+            FROM picked
+            WHERE c."Id" = picked."Id" AND c."Status" = {Available} AND c."UsesLeft" > 0
+            RETURNING c."Id", c."OpenId", c."Kind", c."Value", c."TemplateId", c."ExpiresAt", c."UsesLeft"
+            """;
+        var claims = new List<CredentialClaim>(openIds.Count);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter<string[]>("openIds", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = openIds as string[] ?? openIds.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int>("account", NpgsqlDbType.Integer) { TypedValue = accountId });
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now.UtcDateTime });
+        if (demand.TemplateId is { } templateId)
+        {
+            command.Parameters.Add(new NpgsqlParameter<int>("template", NpgsqlDbType.Integer) { TypedValue = templateId });
+        }
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claims.Add(new CredentialClaim(
+                reader.GetInt64(0), accountId, reader.GetString(1), (CredentialKind)reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(5), TimeSpan.Zero),
+                reader.GetInt32(6)));
+        }
+        return claims;
+    }
+
+    public override async Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        return (connection, snapshot);
+    }
+
+    public override object Instant(DateTimeOffset instant) => instant.UtcDateTime;
+
+    public override DateTimeOffset ReadInstant(DbDataReader reader, int ordinal) => new(reader.GetFieldValue<DateTime>(ordinal), TimeSpan.Zero);
+
+    public override ValueTask DisposeAsync() => dataSource.DisposeAsync();
+}

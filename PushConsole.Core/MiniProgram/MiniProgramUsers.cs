@@ -1,0 +1,37 @@
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Persistence;
+
+namespace PushConsole.MiniProgram;
+
+/// <summary>Records who logged in, the audience the inventory's "users" and "0 credentials" figures count.</summary>
+public sealed class MiniProgramUsers(IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time)
+{
+    public async Task RecordLoginAsync(int accountId, string openId, string? unionId, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var changed = await db.MiniProgramUsers.Where(u => u.AccountId == accountId && u.OpenId == openId)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastLoginAt, now)
+                .SetProperty(u => u.UnionId, u => unionId ?? u.UnionId), cancellationToken);
+        if (changed > 0)
+        {
+            return;
+        }
+        db.MiniProgramUsers.Add(new MiniProgramUser
+        {
+            AccountId = accountId, OpenId = openId, UnionId = unionId, FirstSeenAt = now, LastLoginAt = now,
+        });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Two logins of a new user at once: the other one inserted the row, which is all that was needed.
+            if (!await db.MiniProgramUsers.AnyAsync(u => u.AccountId == accountId && u.OpenId == openId, cancellationToken))
+            {
+                throw;
+            }
+        }
+    }
+}

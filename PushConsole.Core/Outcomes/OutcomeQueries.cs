@@ -1,0 +1,207 @@
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Ledger;
+using PushConsole.Persistence;
+
+namespace PushConsole.Outcomes;
+
+/// <summary>The outcome categories the dashboard stacks: sent, failed, and each reason for skipping.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<OutcomeCategory>))]
+public enum OutcomeCategory { Sent, Failed, NoCredential, Capped, QuietHours, Canceled }
+
+public sealed record DailyOutcome(DateOnly Day, OutcomeCategory Category, int Count);
+
+public sealed record ErrorCount(int? ErrCode, int Count, string Meaning);
+
+public sealed record RunSummary(long Id, string Name, RunKind Kind, int? CampaignId, int AccountId, RunStatus Status, string? StatusReason,
+    DateTimeOffset? HeldUntil, int? ExpectedTotal, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, RunCounts Counts);
+
+public sealed record DeliveryRow(long Id, string Recipient, DeliveryStatus Status, SkipReason SkipReason, int? ErrCode, string? ErrMsg,
+    long? MsgId, string ClientMsgId, long? CredentialId, int Attempts, DateOnly LocalDay, DateTimeOffset? FinishedAt);
+
+public sealed record DeliveryPage(IReadOnlyList<DeliveryRow> Rows, int Total);
+
+public sealed record DeliveryFilter(DeliveryStatus? Status = null, int? ErrCode = null, string? Recipient = null);
+
+/// <summary>Reads outcomes straight from the delivery ledger: the same rows that decided the sends.</summary>
+public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time)
+{
+    public static OutcomeCategory CategoryOf(DeliveryStatus status, SkipReason reason) => status switch
+    {
+        DeliveryStatus.Sent => OutcomeCategory.Sent,
+        DeliveryStatus.Failed => OutcomeCategory.Failed,
+        _ => reason switch
+        {
+            SkipReason.Capped => OutcomeCategory.Capped,
+            SkipReason.QuietHours => OutcomeCategory.QuietHours,
+            SkipReason.Canceled => OutcomeCategory.Canceled,
+            _ => OutcomeCategory.NoCredential,
+        },
+    };
+
+    public static string LabelOf(OutcomeCategory category) => category switch
+    {
+        OutcomeCategory.Sent => "Sent",
+        OutcomeCategory.Failed => "Failed",
+        OutcomeCategory.NoCredential => "Skipped: no credential",
+        OutcomeCategory.Capped => "Skipped: daily cap",
+        OutcomeCategory.QuietHours => "Skipped: quiet hours",
+        OutcomeCategory.Canceled => "Skipped: canceled",
+        _ => category.ToString(),
+    };
+
+    /// <summary>Finished rows per account-local day and outcome, for the last <paramref name="days"/> days.</summary>
+    public async Task<IReadOnlyList<DailyOutcome>> DailyAsync(int days, int? accountId = null, CancellationToken cancellationToken = default)
+    {
+        var from = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddDays(-days);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await Finished(db, accountId).Where(d => d.LocalDay > from)
+            .GroupBy(d => new { d.LocalDay, d.Status, d.SkipReason })
+            .Select(g => new { g.Key.LocalDay, g.Key.Status, g.Key.SkipReason, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        return rows.GroupBy(r => (r.LocalDay, Category: CategoryOf(r.Status, r.SkipReason)))
+            .Select(g => new DailyOutcome(g.Key.LocalDay, g.Key.Category, g.Sum(r => r.Count)))
+            .OrderBy(o => o.Day).ThenBy(o => o.Category).ToList();
+    }
+
+    /// <summary>The most frequent errcodes of failed rows in the last <paramref name="days"/> days.</summary>
+    public async Task<IReadOnlyList<ErrorCount>> TopErrorsAsync(int days, int top = 10, int? accountId = null, long? runId = null,
+        CancellationToken cancellationToken = default)
+    {
+        var from = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddDays(-days);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var failed = Finished(db, accountId).Where(d => d.Status == DeliveryStatus.Failed);
+        failed = runId is { } id ? failed.Where(d => d.RunId == id) : failed.Where(d => d.LocalDay > from);
+        var rows = await failed.GroupBy(d => d.ErrCode)
+            .Select(g => new { ErrCode = g.Key, Count = g.Count() })
+            .OrderByDescending(g => g.Count).Take(top)
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => new ErrorCount(r.ErrCode, r.Count, ErrorCodeMeanings.Of(r.ErrCode))).ToList();
+    }
+
+    /// <summary>Per-account "today" totals: each account counts its own local day.</summary>
+    public async Task<IReadOnlyDictionary<OutcomeCategory, int>> TodayAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var accounts = await db.Accounts.AsNoTracking().Select(a => new { a.Id, a.TimeZone }).ToListAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var totals = new Dictionary<OutcomeCategory, int>();
+        foreach (var account in accounts)
+        {
+            var zone = Campaigns.AccountCalendar.Resolve(account.TimeZone) ?? TimeZoneInfo.Utc;
+            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
+            var rows = await Finished(db, account.Id).Where(d => d.LocalDay == today)
+                .GroupBy(d => new { d.Status, d.SkipReason })
+                .Select(g => new { g.Key.Status, g.Key.SkipReason, Count = g.Count() })
+                .ToListAsync(cancellationToken);
+            foreach (var row in rows)
+            {
+                var category = CategoryOf(row.Status, row.SkipReason);
+                totals[category] = totals.GetValueOrDefault(category) + row.Count;
+            }
+        }
+        return totals;
+    }
+
+    public async Task<IReadOnlyList<RunSummary>> RunsAsync(int take = 20, int? campaignId = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.DeliveryRuns.AsNoTracking();
+        if (campaignId is { } id)
+        {
+            query = query.Where(r => r.CampaignId == id);
+        }
+        var runs = await query.OrderByDescending(r => r.Id).Take(take).ToListAsync(cancellationToken);
+        var counts = await CountsAsync(db, runs.Select(r => r.Id).ToList(), cancellationToken);
+        return runs.Select(r => Summarize(r, counts.GetValueOrDefault(r.Id) ?? new RunCounts(0, 0, 0, 0, 0))).ToList();
+    }
+
+    public async Task<RunSummary?> RunAsync(long runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var run = await db.DeliveryRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        if (run is null)
+        {
+            return null;
+        }
+        var counts = await CountsAsync(db, [runId], cancellationToken);
+        return Summarize(run, counts.GetValueOrDefault(runId) ?? new RunCounts(0, 0, 0, 0, 0));
+    }
+
+    public async Task<DeliveryPage> DeliveriesAsync(long runId, DeliveryFilter filter, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = Filtered(db, runId, filter);
+        var total = await query.CountAsync(cancellationToken);
+        var rows = await query.OrderBy(d => d.Id).Skip(skip).Take(Math.Clamp(take, 1, 1000))
+            .Select(d => new { d.Id, d.Recipient, d.Status, d.SkipReason, d.ErrCode, d.ErrMsg, d.MsgId, d.CredentialId, d.Attempts, d.LocalDay, d.FinishedAt })
+            .ToListAsync(cancellationToken);
+        return new DeliveryPage(rows.Select(d => new DeliveryRow(d.Id, d.Recipient, d.Status, d.SkipReason, d.ErrCode, d.ErrMsg, d.MsgId,
+            Delivery.ClientMsgIdOf(d.Id), d.CredentialId, d.Attempts, d.LocalDay, d.FinishedAt)).ToList(), total);
+    }
+
+    /// <summary>Every matching row, in id order, read in pages so an export of a large run does not sit in memory.</summary>
+    public async IAsyncEnumerable<DeliveryRow> StreamDeliveriesAsync(long runId, DeliveryFilter filter,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var after = 0L;
+        while (true)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var page = await Filtered(db, runId, filter).Where(d => d.Id > after).OrderBy(d => d.Id).Take(5000)
+                .Select(d => new { d.Id, d.Recipient, d.Status, d.SkipReason, d.ErrCode, d.ErrMsg, d.MsgId, d.CredentialId, d.Attempts, d.LocalDay, d.FinishedAt })
+                .ToListAsync(cancellationToken);
+            foreach (var d in page)
+            {
+                yield return new DeliveryRow(d.Id, d.Recipient, d.Status, d.SkipReason, d.ErrCode, d.ErrMsg, d.MsgId,
+                    Delivery.ClientMsgIdOf(d.Id), d.CredentialId, d.Attempts, d.LocalDay, d.FinishedAt);
+            }
+            if (page.Count < 5000)
+            {
+                yield break;
+            }
+            after = page[^1].Id;
+        }
+    }
+
+    private static IQueryable<Delivery> Finished(PushConsoleDbContext db, int? accountId)
+    {
+        var query = db.Deliveries.AsNoTracking().Where(d => d.Status >= DeliveryStatus.Sent);
+        return accountId is { } id ? query.Where(d => d.AccountId == id) : query;
+    }
+
+    private static IQueryable<Delivery> Filtered(PushConsoleDbContext db, long runId, DeliveryFilter filter)
+    {
+        var query = db.Deliveries.AsNoTracking().Where(d => d.RunId == runId);
+        if (filter.Status is { } status)
+        {
+            query = query.Where(d => d.Status == status);
+        }
+        if (filter.ErrCode is { } code)
+        {
+            query = query.Where(d => d.ErrCode == code);
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Recipient))
+        {
+            var recipient = filter.Recipient.Trim();
+            query = query.Where(d => d.Recipient == recipient);
+        }
+        return query;
+    }
+
+    private static async Task<Dictionary<long, RunCounts>> CountsAsync(PushConsoleDbContext db, List<long> runIds, CancellationToken cancellationToken)
+    {
+        var rows = await db.Deliveries.AsNoTracking().Where(d => runIds.Contains(d.RunId))
+            .GroupBy(d => new { d.RunId, d.Status })
+            .Select(g => new { g.Key.RunId, g.Key.Status, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        return rows.GroupBy(r => r.RunId).ToDictionary(g => g.Key, g =>
+        {
+            int Of(DeliveryStatus s) => g.Where(r => r.Status == s).Sum(r => r.Count);
+            return new RunCounts(Of(DeliveryStatus.Pending), Of(DeliveryStatus.Sending), Of(DeliveryStatus.Sent),
+                Of(DeliveryStatus.Failed), Of(DeliveryStatus.Skipped));
+        });
+    }
+
+    private static RunSummary Summarize(DeliveryRun r, RunCounts counts) => new(r.Id, r.Name, r.Kind, r.CampaignId, r.AccountId, r.Status,
+        r.StatusReason, r.HeldUntil, r.ExpectedTotal, r.CreatedAt, r.StartedAt, r.FinishedAt, counts);
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Persistence;
+using PushConsole.Tests.Infrastructure;
+using PushConsole.Users;
+
+namespace PushConsole.Tests.AccountTests;
+
+public class AccountApiTests
+{
+    private static object NewAccount(string appId = "wxapitest0001", string? secret = "s3cret-value", string timeZone = "Asia/Shanghai") => new
+    {
+        name = "Demo", kind = 2, appId, secret, apiBaseUrl = "http://127.0.0.1:5090", sendRatePerSecond = 100,
+        dailyQuota = 1000, timeZone, tokenMode = 1,
+    };
+
+    [Fact]
+    public async Task An_admin_creates_an_account_whose_secret_is_stored_encrypted_and_never_shown_back()
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        using var http = host.CreateHttpClient(ConsoleHost.AdminApiToken);
+
+        var created = await http.PostAsJsonAsync("api/v1/accounts", NewAccount());
+        var listed = await http.GetStringAsync("api/v1/accounts");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.DoesNotContain("s3cret-value", await created.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("s3cret-value", listed);
+        Assert.True(JsonDocument.Parse(listed).RootElement[0].GetProperty("hasSecret").GetBoolean());
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<PushConsoleDbContext>>().CreateDbContextAsync();
+        var stored = await db.Accounts.SingleAsync();
+        Assert.NotEqual("s3cret-value", stored.SecretCipher);
+        Assert.Equal("s3cret-value", host.Services.GetRequiredService<PushConsole.Accounts.AccountService>().RevealSecret(stored));
+    }
+
+    [Fact]
+    public async Task Updating_without_a_secret_keeps_the_stored_one()
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        using var http = host.CreateHttpClient(ConsoleHost.AdminApiToken);
+        var created = await (await http.PostAsJsonAsync("api/v1/accounts", NewAccount())).Content.ReadFromJsonAsync<JsonElement>();
+        var id = created.GetProperty("id").GetInt32();
+
+        var updated = await http.PutAsJsonAsync($"api/v1/accounts/{id}", NewAccount(secret: null));
+
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        var service = host.Services.GetRequiredService<PushConsole.Accounts.AccountService>();
+        Assert.Equal("s3cret-value", service.RevealSecret((await service.FindAsync(id))!));
+    }
+
+    [Theory]
+    [InlineData("bad app id!", "Asia/Shanghai", "AppID")]
+    [InlineData("wxapitest0002", "Mars/Olympus", "time zone")]
+    public async Task Bad_input_is_400_naming_the_problem_and_stores_nothing(string appId, string timeZone, string named)
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        using var http = host.CreateHttpClient(ConsoleHost.AdminApiToken);
+
+        var response = await http.PostAsJsonAsync("api/v1/accounts", NewAccount(appId, timeZone: timeZone));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(named, await response.Content.ReadAsStringAsync());
+        Assert.Equal("[]", await http.GetStringAsync("api/v1/accounts"));
+    }
+
+    [Fact]
+    public async Task An_editor_sees_accounts_but_cannot_change_them()
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        using var admin = host.CreateHttpClient(ConsoleHost.AdminApiToken);
+        var created = await (await admin.PostAsJsonAsync("api/v1/accounts", NewAccount())).Content.ReadFromJsonAsync<JsonElement>();
+        using var editor = host.CreateHttpClient(await TestUsers.CreateWithTokenAsync(host, "editor@test.local", Roles.Editor));
+
+        var list = await editor.GetAsync("api/v1/accounts");
+        var post = await editor.PostAsJsonAsync("api/v1/accounts", NewAccount("wxapitest0003"));
+        var put = await editor.PutAsJsonAsync($"api/v1/accounts/{created.GetProperty("id").GetInt32()}", NewAccount());
+        var delete = await editor.DeleteAsync($"api/v1/accounts/{created.GetProperty("id").GetInt32()}");
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
+        Assert.Single(JsonDocument.Parse(await admin.GetStringAsync("api/v1/accounts")).RootElement.EnumerateArray());
+    }
+}

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Tests.Infrastructure;
+
+namespace PushConsole.Tests.MiniProgram;
+
+public class LoginEndpointTests
+{
+    [Fact]
+    public async Task A_wx_login_code_gives_a_session_token_for_the_openid_WeChat_vouches_for_and_no_session_key()
+    {
+        await using var mp = await SimulatedMiniProgram.StartAsync();
+        var code = mp.WeChat.MintLoginCode(mp.AppId, "oLoginUser1");
+        using var http = mp.Host.CreateHttpClient();
+
+        var response = await http.PostAsJsonAsync($"api/miniprogram/{mp.AppId}/login", new { code });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var reply = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["expiresIn", "token"], reply.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(7200, reply.GetProperty("expiresIn").GetInt32());
+        var token = reply.GetProperty("token").GetString()!;
+        Assert.DoesNotContain("oLoginUser1", token);
+        // The token works on the app's routes and carries that user.
+        using var user = mp.Host.CreateHttpClient(token);
+        Assert.Equal(HttpStatusCode.OK, (await user.PostAsJsonAsync($"api/miniprogram/{mp.AppId}/formids", new { formIds = new[] { "f-1" } })).StatusCode);
+        await using var db = await mp.Host.Contexts().CreateDbContextAsync();
+        Assert.Equal("oLoginUser1", (await db.Credentials.SingleAsync()).OpenId);
+        Assert.Equal("oLoginUser1", (await db.MiniProgramUsers.SingleAsync()).OpenId);
+    }
+
+    [Fact]
+    public async Task A_used_code_is_401_because_WeChat_answers_40163()
+    {
+        await using var mp = await SimulatedMiniProgram.StartAsync();
+        var code = mp.WeChat.MintLoginCode(mp.AppId, "oLoginUser2");
+        using var http = mp.Host.CreateHttpClient();
+
+        var first = await http.PostAsJsonAsync($"api/miniprogram/{mp.AppId}/login", new { code });
+        var again = await http.PostAsJsonAsync($"api/miniprogram/{mp.AppId}/login", new { code });
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("40163", await again.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task An_unknown_code_is_401_because_WeChat_answers_40029()
+    {
+        await using var mp = await SimulatedMiniProgram.StartAsync();
+        using var http = mp.Host.CreateHttpClient();
+
+        var response = await http.PostAsJsonAsync($"api/miniprogram/{mp.AppId}/login", new { code = "0a3Xnot-a-real-code" });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("40029", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_code_of_another_app_is_401()
+    {
+        await using var mp = await SimulatedMiniProgram.StartAsync();
+        var other = mp.Sim.NewApp();
+        var foreign = mp.WeChat.MintLoginCode(other.AppId, "oForeign");
+        using var http = mp.Host.CreateHttpClient();
+
+        var response = await http.PostAsJsonAsync($"api/miniprogram/{mp.AppId}/login", new { code = foreign });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("{\"code\":\"\"}")]
+    [InlineData("{\"code\":\"   \"}")]
+    [InlineData("{\"code\":42}")]
+    [InlineData("not json")]
+    public async Task A_missing_code_is_400(string body)
+    {
+        await using var mp = await SimulatedMiniProgram.StartAsync();
+        using var http = mp.Host.CreateHttpClient();
+
+        var response = await http.PostAsync($"api/miniprogram/{mp.AppId}/login", MiniProgramConsole.Json(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, mp.Sim.Calls(mp.AppId, "jscode2session"));
+    }
+
+    [Fact]
+    public async Task An_unknown_appId_is_404_and_WeChat_is_not_called()
+    {
+        await using var mp = await SimulatedMiniProgram.StartAsync();
+        var stranger = mp.Sim.NewApp();
+        var code = mp.WeChat.MintLoginCode(stranger.AppId, "oStranger");
+        using var http = mp.Host.CreateHttpClient();
+
+        var response = await http.PostAsJsonAsync($"api/miniprogram/{stranger.AppId}/login", new { code });
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, mp.Sim.Calls(stranger.AppId, "jscode2session"));
+    }
+}

@@ -1,0 +1,32 @@
+using PushConsole.Campaigns;
+using PushConsole.Users;
+
+namespace PushConsole.Outcomes;
+
+public static class OutcomeEndpoints
+{
+    /// <summary>/api/v1/outcomes: sends per day by outcome, top error codes, today's totals.</summary>
+    public static RouteGroupBuilder MapOutcomeEndpoints(this RouteGroupBuilder api)
+    {
+        var outcomes = api.MapGroup("/outcomes").WithTags("Outcomes");
+        outcomes.MapGet("/daily", async (OutcomeQueries queries, int? days, int? accountId, CancellationToken ct) =>
+            await queries.DailyAsync(Math.Clamp(days ?? 14, 1, 366), accountId, ct)).WithName("DailyOutcomes")
+            .WithSummary("Finished deliveries per account-local day and outcome.");
+        outcomes.MapGet("/errors", async (OutcomeQueries queries, int? days, int? top, int? accountId, long? runId, CancellationToken ct) =>
+            await queries.TopErrorsAsync(Math.Clamp(days ?? 14, 1, 366), Math.Clamp(top ?? 10, 1, 100), accountId, runId, ct))
+            .WithName("TopErrors").WithSummary("The most frequent errcodes of failed deliveries, with their meaning.");
+        outcomes.MapGet("/today", async (OutcomeQueries queries, CancellationToken ct) =>
+            (await queries.TodayAsync(ct)).ToDictionary(p => p.Key.ToString(), p => p.Value)).WithName("TodayOutcomes");
+        return api;
+    }
+
+    /// <summary>The CSV download of the outcomes page, for a signed-in admin or editor (the API needs a token).</summary>
+    public static WebApplication MapOutcomeDownloads(this WebApplication app)
+    {
+        app.MapGet("/outcomes/runs/{id:long}/deliveries.csv", (long id, OutcomeQueries outcomes, Ledger.DeliveryStatus? status, int? errcode,
+                HttpContext http) => DeliveryCsv.WriteAsync(http, outcomes, id, new DeliveryFilter(status, errcode)))
+            .RequireAuthorization(Policies.Editor)
+            .ExcludeFromDescription();
+        return app;
+    }
+}
