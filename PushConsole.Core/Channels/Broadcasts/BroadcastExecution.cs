@@ -16,7 +16,7 @@ internal readonly record struct ExecutionEnd(BroadcastEnd Kind, string? Reason =
 internal sealed class BroadcastExecution(
     IDbContextFactory<PushConsoleDbContext> contexts,
     DeliveryLedger ledger,
-    LedgerWriteGate writes,
+    BroadcastWriteGate writes,
     BroadcastOutcomes outcomes,
     IBroadcastGateway gateway,
     ChannelOptions options,
