@@ -24,7 +24,7 @@ public static class ChannelServiceCollectionExtensions
         services.AddSingleton<BroadcastSignal>();
         services.AddSingleton<BroadcastProgress>();
         services.AddSingleton<BroadcastRunner>();
-        services.AddSingleton<LedgerWriteGate>();
+        services.AddSingleton<BroadcastWriteGate>();
         services.AddSingleton<BroadcastOutcomes>();
         services.TryAddSingleton<IBroadcastGatewayFactory, WeChatBroadcastGatewayFactory>();
         services.AddQuartz(q => q.AddJob<ChannelReminderJob>(job => job

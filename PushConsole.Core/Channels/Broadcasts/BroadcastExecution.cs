@@ -16,7 +16,7 @@ internal readonly record struct ExecutionEnd(BroadcastEnd Kind, string? Reason =
 internal sealed class BroadcastExecution(
     IDbContextFactory<PushConsoleDbContext> contexts,
     DeliveryLedger ledger,
-    LedgerWriteGate writes,
+    BroadcastWriteGate writes,
     BroadcastOutcomes outcomes,
     IBroadcastGateway gateway,
     ChannelOptions options,
@@ -194,16 +194,26 @@ internal sealed class BroadcastExecution(
     private async Task<bool> SendBatchAsync(IReadOnlyList<TakenDelivery> batch, int concurrency, CancellationToken cancellationToken)
     {
         var updates = new DeliveryUpdate?[batch.Count];
+        var next = -1;
+        async Task WorkerAsync()
+        {
+            // Workers pull the next row with one interlocked step: no shared lock on the hot path.
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < batch.Count)
+            {
+                var row = batch[i];
+                var outcome = await gateway.SendAsync(row.Recipient, row.ClientMsgId, cancellationToken);
+                updates[i] = Classify(row, outcome);
+            }
+        }
         try
         {
-            await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count),
-                new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
-                async (i, ct) =>
-                {
-                    var row = batch[i];
-                    var outcome = await gateway.SendAsync(row.Recipient, row.ClientMsgId, ct);
-                    updates[i] = Classify(row, outcome);
-                });
+            var workers = new Task[Math.Min(concurrency, batch.Count)];
+            for (var w = 0; w < workers.Length; w++)
+            {
+                workers[w] = WorkerAsync();
+            }
+            await Task.WhenAll(workers);
         }
         finally
         {

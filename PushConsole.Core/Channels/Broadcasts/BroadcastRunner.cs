@@ -23,7 +23,7 @@ public enum BroadcastEnd
 public sealed class BroadcastRunner(
     IDbContextFactory<PushConsoleDbContext> contexts,
     DeliveryLedger ledger,
-    LedgerWriteGate writes,
+    BroadcastWriteGate writes,
     BroadcastOutcomes outcomes,
     ReminderTransitions transitions,
     BroadcastProgress progress,
