@@ -17,8 +17,7 @@ public static class CampaignCommand
         var simulatorUrl = args.Text("simulator", "");
         var database = await BenchDatabase.CreateAsync(args);
 
-        Console.WriteLine($"campaign: {Environment.ProcessorCount} cores, {database.Provider} ({await BenchDatabase.DurabilityAsync(database)}), " +
-                          $"{concurrency} sends in flight at most");
+        Console.WriteLine($"campaign: {Environment.ProcessorCount} cores, {database.Provider}, {concurrency} sends in flight at most");
         await using var simulator = await StandaloneSimulator.StartAsync(simulatorUrl.Length == 0 ? null : simulatorUrl);
         Console.WriteLine($"  simulator: standalone process at {simulator.BaseAddress}");
 
@@ -27,6 +26,8 @@ public static class CampaignCommand
         Console.WriteLine($"  ceiling: {ceiling:N0} sends/s");
 
         await using var bench = await CampaignBench.StartAsync(simulator, database, concurrency);
+        // Read after the console's migrator has set the journal mode, so the line shows what the run really used.
+        Console.WriteLine($"  storage: {await BenchDatabase.DurabilityAsync(database)}");
         var clientAlone = await bench.ClientAloneAsync(Math.Min(users, 20_000));
         Console.WriteLine($"  the WeChat client alone (no ledger, pool or renderer): {clientAlone:N0} sends/s");
 
