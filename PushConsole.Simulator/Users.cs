@@ -48,7 +48,18 @@ internal sealed class UserDirectory
         lock (_namedById)
         {
             _generated = count;
-            if (count > _generatedHighWater) _generatedHighWater = count;
+            RaiseHighWater(count);
+        }
+    }
+
+    private void RaiseHighWater(int count)
+    {
+        var seen = Volatile.Read(ref _generatedHighWater);
+        while (count > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _generatedHighWater, count, seen);
+            if (was == seen) return;
+            seen = was;
         }
     }
 
@@ -87,7 +98,13 @@ internal sealed class UserDirectory
     public int GetOrAdd(ReadOnlySpan<char> openid, out bool isNew)
     {
         isNew = false;
-        if (TryParseGenerated(openid, out var idx)) return idx;
+        if (TryParseGenerated(openid, out var idx))
+        {
+            // A generated openid the caller names (a grant, a login code, formIds) becomes a known user, as a named one
+            // would; otherwise sends to it would find no such user.
+            RaiseHighWater(idx + 1);
+            return idx;
+        }
         if (_named.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(openid, out var id)) return id;
         lock (_namedById)
         {

@@ -8,7 +8,7 @@ namespace PushConsole.Tests.Demo;
 public class DemoDataTests
 {
     [Fact]
-    public async Task A_first_run_with_demo_data_shows_accounts_templates_and_reachable_users_backed_by_the_simulator()
+    public async Task A_first_run_with_demo_data_shows_accounts_templates_users_a_finished_push_a_daily_reminder_and_a_live_reminder()
     {
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
         {
@@ -24,15 +24,27 @@ public class DemoDataTests
         });
         var mini = accounts.EnumerateArray().Single(a => a.GetProperty("appId").GetString() == "wxdemominiprog01");
         Assert.Equal($"{host.BaseAddress}sim", mini.GetProperty("apiBaseUrl").GetString());
-        var inventory = await EventuallyAsync(async () =>
+        // The welcome push goes to the 14 users holding a subscribe grant (every third of 40) and spends those grants.
+        var welcome = await EventuallyAsync(async () =>
         {
-            var figures = await http.GetFromJsonAsync<JsonElement>($"api/v1/inventory?accountId={mini.GetProperty("id").GetInt32()}");
-            return figures.GetProperty("reachableUsers").GetInt32() > 0 ? figures : (JsonElement?)null;
+            var runs = await http.GetFromJsonAsync<JsonElement>("api/v1/runs");
+            var run = runs.EnumerateArray().FirstOrDefault(r => r.GetProperty("name").GetString()!.StartsWith("Welcome", StringComparison.Ordinal));
+            return run.ValueKind == JsonValueKind.Object && run.GetProperty("status").GetString() == "Completed" ? run : (JsonElement?)null;
         });
+        Assert.True(welcome.GetProperty("counts").GetProperty("sent").GetInt32() == 14,
+            await http.GetStringAsync($"api/v1/runs/{welcome.GetProperty("id").GetInt64()}/deliveries"));
+        var inventory = await http.GetFromJsonAsync<JsonElement>($"api/v1/inventory?accountId={mini.GetProperty("id").GetInt32()}");
         var templates = await http.GetFromJsonAsync<JsonElement>("api/v1/templates");
 
-        // Demo users 0, 10, 20 and 30 get no formId; 0 and 30 hold a subscribe grant, so 38 of 40 are reachable.
-        Assert.Equal(38, inventory.GetProperty("reachableUsers").GetInt32());
+        // Demo users 0, 10, 20 and 30 get no formId; 0 and 30 held only a grant, now spent: 36 of 40 are reachable.
+        Assert.Equal(36, inventory.GetProperty("reachableUsers").GetInt32());
+        var campaigns = await http.GetFromJsonAsync<JsonElement>("api/v1/campaigns");
+        var daily = campaigns.EnumerateArray().Single(c => c.GetProperty("name").GetString() == "Daily check-in reminder");
+        Assert.Equal("Recurring", daily.GetProperty("schedule").GetString());
+        Assert.Equal(10, daily.GetProperty("nextFire").GetDateTimeOffset().ToOffset(TimeSpan.FromHours(8)).Hour);
+        var channel = (await http.GetFromJsonAsync<JsonElement>("api/v1/channels")).EnumerateArray().Single();
+        Assert.True(channel.GetProperty("reminder").GetProperty("enabled").GetBoolean());
+        Assert.Equal("NotNotified", channel.GetProperty("reminder").GetProperty("status").GetString());
         Assert.Equal(3, templates.GetArrayLength());
         Assert.All(templates.EnumerateArray(), t => Assert.True(t.GetProperty("enabled").GetBoolean()));
         var simulator = host.Services.GetRequiredService<PushConsole.Simulator.WeChatSimulator>();

@@ -55,6 +55,18 @@ public class SubscribeMessageTests(SimulatorServer sim) : IClassFixture<Simulato
     }
 
     [Fact]
+    public async Task A_grant_to_a_generated_openid_makes_that_user_known_and_can_be_spent_once()
+    {
+        var (app, token) = await MiniProgramAsync();
+        var openId = PushConsole.Simulator.WeChatSimulator.GeneratedOpenId(app.AppId, 7);
+        await Grant(app, openId, "SHIP", 1);
+
+        Assert.Equal(0, Errcode(await app.SendSubscribeAsync(token, Message(openId))));
+        Assert.Equal(43101, Errcode(await app.SendSubscribeAsync(token, Message(openId))));
+        Assert.Equal(1, await app.InboxCountAsync(openId));
+    }
+
+    [Fact]
     public async Task A_thing_value_over_20_characters_answers_47003_naming_the_field_and_keeps_the_grant()
     {
         var (app, token) = await MiniProgramAsync();

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PushConsole.Accounts;
+using PushConsole.Campaigns;
+using PushConsole.Channels;
 using PushConsole.Credentials;
 using PushConsole.MiniProgram;
 using PushConsole.Persistence;
@@ -31,6 +33,8 @@ public sealed class DemoData(
     WeChatSimulator simulator,
     AccountService accounts,
     TemplateService templates,
+    CampaignService campaigns,
+    ChannelService channels,
     CredentialIntake intake,
     SubscriptionIntake subscriptions,
     ActivityLog activity,
@@ -82,9 +86,12 @@ public sealed class DemoData(
         }
         mini ??= await CreateAccountAsync("Demo mini program", AccountKind.MiniProgram, MiniProgramAppId, MiniProgramSecret, simulatorUrl, cancellationToken);
         official ??= await CreateAccountAsync("Demo official account", AccountKind.OfficialAccount, OfficialAccountAppId, OfficialAccountSecret, simulatorUrl, cancellationToken);
-        await CreateTemplatesAsync(mini, official, cancellationToken);
+        var (subscribe, legacy, liveStart) = await CreateTemplatesAsync(mini, official, cancellationToken);
         await SeedUsersAsync(mini, cancellationToken);
-        logger.LogInformation("Demo data: accounts {Mini} and {Official}, {Users} mini program users, {Followers} followers (simulator at {Url}).",
+        await CreateCampaignsAsync(mini, subscribe, legacy, cancellationToken);
+        await CreateChannelAsync(official, liveStart, cancellationToken);
+        logger.LogInformation("Demo data: accounts {Mini} and {Official}, {Users} mini program users, {Followers} followers, " +
+            "a daily reminder campaign, a first push under way and a channel with a live-start reminder (simulator at {Url}).",
             MiniProgramAppId, OfficialAccountAppId, options.Value.MiniProgramUsers, options.Value.Followers, simulatorUrl);
     }
 
@@ -140,35 +147,93 @@ public sealed class DemoData(
         return result.Account ?? throw new InvalidOperationException($"Demo account not created: {string.Join(" ", result.Errors)}");
     }
 
-    private async Task CreateTemplatesAsync(WeChatAccount mini, WeChatAccount official, CancellationToken cancellationToken)
+    private async Task<(MessageTemplate? Subscribe, MessageTemplate? Legacy, MessageTemplate? LiveStart)> CreateTemplatesAsync(
+        WeChatAccount mini, WeChatAccount official, CancellationToken cancellationToken)
     {
-        await CreateTemplateAsync(new TemplateInput
+        var subscribe = await CreateTemplateAsync(new TemplateInput
         {
             AccountId = mini.Id, Kind = TemplateKind.Subscribe, WeChatTemplateId = SubscribeTemplateId, Title = "签到提醒",
             Content = "活动名称:{{thing1.DATA}}\n提醒时间:{{time2.DATA}}\n温馨提示:{{thing3.DATA}}\n", Page = "pages/checkin/index",
             Fields = [new() { Key = "thing1", ValueExpression = "每日签到" }, new() { Key = "time2", ValueExpression = "{date} {time}" },
                 new() { Key = "thing3", ValueExpression = "今天还没有签到哦" }],
         }, cancellationToken);
-        await CreateTemplateAsync(new TemplateInput
+        var legacy = await CreateTemplateAsync(new TemplateInput
         {
             AccountId = mini.Id, Kind = TemplateKind.MiniProgramTemplate, WeChatTemplateId = LegacyTemplateId, Title = "每日签到提醒",
             Content = "签到活动:{{keyword1.DATA}}\n提醒时间:{{keyword2.DATA}}\n", Page = "pages/checkin/index",
             Fields = [new() { Key = "keyword1", ValueExpression = "{campaign.name}" }, new() { Key = "keyword2", ValueExpression = "{date} {time}" }],
         }, cancellationToken);
-        await CreateTemplateAsync(new TemplateInput
+        var liveStart = await CreateTemplateAsync(new TemplateInput
         {
             AccountId = official.Id, Kind = TemplateKind.OfficialAccountTemplate, WeChatTemplateId = LiveStartTemplateId, Title = "直播开始提醒",
             Content = "直播间:{{thing1.DATA}}\n开播时间:{{time2.DATA}}\n", Url = "https://example.com/live",
             Fields = [new() { Key = "thing1", ValueExpression = "{channel.name}" }, new() { Key = "time2", ValueExpression = "{channel.startsAt}" }],
         }, cancellationToken);
+        return (subscribe, legacy, liveStart);
     }
 
-    private async Task CreateTemplateAsync(TemplateInput input, CancellationToken cancellationToken)
+    private async Task<MessageTemplate?> CreateTemplateAsync(TemplateInput input, CancellationToken cancellationToken)
     {
         var result = await templates.CreateAsync(input, cancellationToken);
         if (!result.Succeeded)
         {
             logger.LogWarning("Demo template {Title} not created: {Errors}", input.Title, string.Join(" ", result.Errors));
+        }
+        return result.Template;
+    }
+
+    /// <summary>
+    /// The seeds' daily reminder (10:00 in the account's zone, to users who have not checked in today, one message per
+    /// user per day), and a first push to every user holding a subscribe grant so the outcome pages have a run to show.
+    /// </summary>
+    private async Task CreateCampaignsAsync(WeChatAccount mini, MessageTemplate? subscribe, MessageTemplate? legacy, CancellationToken cancellationToken)
+    {
+        if (legacy is not null)
+        {
+            await CreateCampaignAsync(new CampaignInput
+            {
+                Name = "Daily check-in reminder", AccountId = mini.Id, TemplateId = legacy.Id, Audience = AudienceKind.NotActiveToday,
+                Schedule = ScheduleKind.Recurring, Cron = "0 10 * * *", TimeZone = mini.TimeZone,
+            }, cancellationToken);
+        }
+        if (subscribe is not null)
+        {
+            await CreateCampaignAsync(new CampaignInput
+            {
+                Name = "Welcome: check-in reminder to subscribers", AccountId = mini.Id, TemplateId = subscribe.Id,
+                Audience = AudienceKind.UsableCredential, Schedule = ScheduleKind.Now,
+            }, cancellationToken);
+        }
+    }
+
+    private async Task CreateCampaignAsync(CampaignInput input, CancellationToken cancellationToken)
+    {
+        var result = await campaigns.CreateAsync(input, "demo", cancellationToken);
+        if (result.Campaign is null)
+        {
+            logger.LogWarning("Demo campaign {Name} not created: {Errors}", input.Name, string.Join(" ", result.Errors));
+        }
+    }
+
+    /// <summary>A live starting in two hours whose reminder goes to every follower 15 minutes before (the name fills a
+    /// `thing` field: at most 20 characters).</summary>
+    private async Task CreateChannelAsync(WeChatAccount official, MessageTemplate? liveStart, CancellationToken cancellationToken)
+    {
+        if (liveStart is null)
+        {
+            return;
+        }
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(official.TimeZone);
+        var start = TimeZoneInfo.ConvertTime(time.GetUtcNow().AddHours(2), zone).DateTime;
+        var result = await channels.CreateAsync(new ChannelInput
+        {
+            Name = "新品发布会直播", AccountId = official.Id, TimeZone = official.TimeZone,
+            StartsAt = new DateTime(start.Year, start.Month, start.Day, start.Hour, start.Minute, 0, DateTimeKind.Unspecified),
+            TemplateId = liveStart.Id, Url = "https://example.com/live", ReminderEnabled = true, ReminderMinutesAhead = 15,
+        }, cancellationToken);
+        if (result.Channel is null)
+        {
+            logger.LogWarning("Demo channel not created: {Errors}", string.Join(" ", result.Errors));
         }
     }
 
