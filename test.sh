@@ -38,7 +38,20 @@ run_pg "$pg_bin/initdb -D $pg_dir/data -U postgres -A trust -E UTF8 >$pg_dir/ini
 run_pg "$pg_bin/pg_ctl -D $pg_dir/data -l $pg_dir/server.log -w -o \"-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300 -c fsync=off\" start >/dev/null" \
   || { cat "$pg_dir/server.log"; exit 1; }
 stop_pg() { run_pg "$pg_bin/pg_ctl -D $pg_dir/data -m immediate stop >/dev/null 2>&1"; rm -rf "$pg_dir"; }
-trap stop_pg EXIT
+console_pid=""; console_dir=""
+stop_console() {
+  if [ -n "$console_pid" ]; then
+    kill "$console_pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$console_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$console_pid" 2>/dev/null
+    wait "$console_pid" 2>/dev/null
+    console_pid=""
+  fi
+  if [ -n "$console_dir" ]; then rm -rf "$console_dir"; console_dir=""; fi
+}
+cleanup() { stop_console; stop_pg; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 export PUSHCONSOLE_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50"
 export PUSHCONSOLE_PG_BIN="$pg_bin" PUSHCONSOLE_PG_DATA="$pg_dir/data" PUSHCONSOLE_PG_PORT="$pg_port"
 log "PostgreSQL $($pg_bin/postgres --version | awk '{print $3}') on 127.0.0.1:$pg_port"
@@ -51,12 +64,62 @@ dotnet test PushConsole.Tests -c Release --no-build -nologo -v q \
   --logger "trx;LogFileName=dotnet.trx" --results-directory "$results" ${TEST_FILTER:+--filter "$TEST_FILTER"}
 dotnet_rc=$?
 
+# --- a running console for the kit's end-to-end test -----------------------------------------------
+# The built console (Release dll) on a free loopback port: fresh SQLite file, Development (simulator at
+# /sim), demo data (the demo mini program wxdemominiprog01), a known admin password and API token. Ready
+# means /readyz answers and the demo data is seeded. If it does not come up, the e2e tests are told so
+# and fail (PUSHCONSOLE_E2E_STARTUP_ERROR) instead of skipping; its log is kept in the results.
+start_console() {
+  local dll="$root/PushConsole/bin/Release/net10.0/PushConsole.dll" log_file="$results/e2e-console.log"
+  console_dir=$(mktemp -d /tmp/pushconsole-e2e.XXXXXX)
+  local port token password
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+  token="e2e-$(python3 -c 'import secrets; print(secrets.token_hex(20))')"
+  password="E2e-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+  export PUSHCONSOLE_E2E_URL="http://127.0.0.1:$port" PUSHCONSOLE_E2E_SIM="http://127.0.0.1:$port/sim/control"
+  export PUSHCONSOLE_E2E_APPID=wxdemominiprog01 PUSHCONSOLE_E2E_TOKEN="$token"
+  export PUSHCONSOLE_E2E_TEMPLATE=DemoCheckinReminder0000000000000000000001
+  export PUSHCONSOLE_E2E_LEGACY_TEMPLATE=DemoLegacyCheckinTmpl000000000000000000001
+  export PUSHCONSOLE_E2E_ADMIN_EMAIL=admin@pushconsole.local PUSHCONSOLE_E2E_ADMIN_PASSWORD="$password"
+  export PUSHCONSOLE_E2E_REQUIRED=1
+  unset PUSHCONSOLE_E2E_STARTUP_ERROR PUSHCONSOLE_E2E_OPENID
+  if [ ! -f "$dll" ]; then export PUSHCONSOLE_E2E_STARTUP_ERROR="$dll is missing"; return 1; fi
+  echo '{}' >"$console_dir/appsettings.json"   # no operator file: only the settings below
+  (cd "$console_dir" && exec env PUSHCONSOLE_CONFIG="$console_dir/appsettings.json" \
+     ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="$PUSHCONSOLE_E2E_URL" \
+     Database__Provider=Sqlite ConnectionStrings__PushConsole="Data Source=$console_dir/pushconsole.db" \
+     WeChat__Simulator__Enabled=true Demo__Enabled=true Logging__LogLevel__Microsoft.EntityFrameworkCore=Warning \
+     Bootstrap__AdminEmail="$PUSHCONSOLE_E2E_ADMIN_EMAIL" Bootstrap__AdminPassword="$password" Bootstrap__ApiToken="$token" \
+     dotnet "$dll") >"$log_file" 2>&1 &
+  console_pid=$!
+  local deadline=$((SECONDS + ${PUSHCONSOLE_E2E_START_TIMEOUT:-120}))
+  until curl -fsS -o /dev/null "$PUSHCONSOLE_E2E_URL/readyz" 2>/dev/null && grep -q "Demo data: accounts" "$log_file"; do
+    if ! kill -0 "$console_pid" 2>/dev/null; then
+      export PUSHCONSOLE_E2E_STARTUP_ERROR="the console exited during start-up (log: $log_file)"; console_pid=""; return 1
+    fi
+    if grep -q "Demo data could not be seeded" "$log_file"; then
+      export PUSHCONSOLE_E2E_STARTUP_ERROR="the demo data could not be seeded (log: $log_file)"; return 1
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      export PUSHCONSOLE_E2E_STARTUP_ERROR="the console was not ready with demo data within ${PUSHCONSOLE_E2E_START_TIMEOUT:-120} s (log: $log_file)"; return 1
+    fi
+    sleep 0.5
+  done
+}
+
 # --- mini program kit (node's built-in test runner) ------------------------------------------------
 node_rc=0
-if [ -d miniprogram/test ] && [ -z "${TEST_FILTER:-}" ]; then
+if [ -d miniprogram/test ]; then
+  log "starting the console for the kit's end-to-end test"
+  if start_console; then
+    log "console on $PUSHCONSOLE_E2E_URL (log: $results/e2e-console.log)"
+  else
+    echo "console start-up failed: $PUSHCONSOLE_E2E_STARTUP_ERROR"; tail -n 30 "$results/e2e-console.log" 2>/dev/null
+  fi
   log "running mini program kit tests"
   (cd miniprogram && node --test --test-reporter=tap --test-reporter-destination="$results/node.tap" \
      --test-reporter=spec --test-reporter-destination=stdout test/) ; node_rc=$?
+  stop_console
 fi
 
 # --- one line from the real counts ---------------------------------------------------------------
