@@ -37,11 +37,17 @@ public sealed class CampaignService(IDbContextFactory<PushConsoleDbContext> cont
         }).ToList();
     }
 
+    // Shown (and returned by the API) with the schedule zone's offset, so "daily 10:00 Asia/Shanghai" reads as 10:00.
+    private static DateTimeOffset? InScheduleZone(DateTimeOffset? next, Campaign c, string accountZone) =>
+        next is { } at && (AccountCalendar.Resolve(c.TimeZone) ?? AccountCalendar.Resolve(accountZone)) is { } zone
+            ? TimeZoneInfo.ConvertTime(at, zone)
+            : next;
+
     private static CampaignSummary Summarize(Campaign c, DateTimeOffset now, long? lastRunId, RunStatus? lastStatus)
     {
         var zone = c.Account?.TimeZone ?? "UTC";
         return new CampaignSummary(c.Id, c.Name, c.AccountId, c.Account?.Name ?? "", c.TemplateId, c.Template?.Title ?? "", c.Audience,
-            c.UploadedCount, c.Schedule, CampaignSchedules.Describe(c, zone), CampaignSchedules.NextFire(c, zone, now), c.DailyCapPerUser,
+            c.UploadedCount, c.Schedule, CampaignSchedules.Describe(c, zone), InScheduleZone(CampaignSchedules.NextFire(c, zone, now), c, zone), c.DailyCapPerUser,
             c.Enabled, c.UpdatedAt, lastRunId, lastStatus);
     }
 

@@ -227,7 +227,7 @@ public sealed class DemoData(
         var start = TimeZoneInfo.ConvertTime(time.GetUtcNow().AddHours(2), zone).DateTime;
         var result = await channels.CreateAsync(new ChannelInput
         {
-            Name = "新品发布会直播", AccountId = official.Id, TimeZone = official.TimeZone,
+            Name = "Product launch live", AccountId = official.Id, TimeZone = official.TimeZone,
             StartsAt = new DateTime(start.Year, start.Month, start.Day, start.Hour, start.Minute, 0, DateTimeKind.Unspecified),
             TemplateId = liveStart.Id, Url = "https://example.com/live", ReminderEnabled = true, ReminderMinutesAhead = 15,
         }, cancellationToken);
