@@ -21,6 +21,7 @@ public static class SchedulerServiceCollectionExtensions
             ["quartz.scheduler.instanceName"] = SchedulerName,
             ["quartz.scheduler.instanceId"] = options.InstanceId,
             ["quartz.jobStore.misfireThreshold"] = ((long)options.MisfireThreshold.TotalMilliseconds).ToString(),
+            ["quartz.scheduler.idleWaitTime"] = ((long)options.IdleWaitTime.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         services.AddQuartz(properties, q =>
         {
