@@ -19,7 +19,7 @@ namespace PushConsole.Bench;
 public static class BroadcastBench
 {
     private const string AdminToken = "pct_bench_admin_token_0123456789abcdef";
-    private const string TemplateContent = "直播:{{thing1.DATA}}\n开播时间:{{time2.DATA}}\n";
+    internal const string TemplateContent = "直播:{{thing1.DATA}}\n开播时间:{{time2.DATA}}\n";
 
     public static async Task<int> RunAsync(BenchArguments args)
     {
@@ -172,7 +172,7 @@ public static class BroadcastBench
         return environment;
     }
 
-    private static async Task<JsonElement> PostAsync(HttpClient http, string path, object body)
+    internal static async Task<JsonElement> PostAsync(HttpClient http, string path, object body)
     {
         using var response = await http.PostAsJsonAsync(path, body);
         var text = await response.Content.ReadAsStringAsync();
@@ -183,7 +183,7 @@ public static class BroadcastBench
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    private static async Task<int> AddTemplateAsync(DatabaseOptions database, int accountId, string weChatTemplateId)
+    internal static async Task<int> AddTemplateAsync(DatabaseOptions database, int accountId, string weChatTemplateId)
     {
         var builder = new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<PushConsoleDbContext>();
         DatabaseServiceCollectionExtensions.Configure(builder, database);
@@ -203,7 +203,7 @@ public static class BroadcastBench
         return template.Id;
     }
 
-    private static async Task<DatabaseOptions> NewPostgresAsync(string admin)
+    internal static async Task<DatabaseOptions> NewPostgresAsync(string admin)
     {
         var name = $"pcbench_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(admin))
@@ -219,18 +219,18 @@ public static class BroadcastBench
         };
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     /// <summary>A .NET app from the bench's output directory, run as its own process.</summary>
-    private sealed class ChildProcess : IDisposable
+    internal sealed class ChildProcess : IDisposable
     {
         private readonly Process process;
         private readonly List<string> output = [];

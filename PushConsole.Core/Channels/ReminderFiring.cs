@@ -34,6 +34,9 @@ public sealed class ReminderFiring(
         if (channel is null || channel.Occurrence != occurrence || !channel.ReminderEnabled
             || channel.ReminderStatus != ReminderStatus.NotNotified)
         {
+            // A repeated fire (another node, a recovery re-fire) or a trigger that outlived a change.
+            logger.LogInformation("Reminder of channel {ChannelId} occurrence {Occurrence} fired again or no longer due ({Status}): nothing to do",
+                channelId, occurrence, channel?.ReminderStatus.ToString() ?? "deleted");
             return FireResult.Stale;
         }
 
@@ -58,6 +61,8 @@ public sealed class ReminderFiring(
 
         if (!await transitions.MoveAsync(channelId, occurrence, ReminderStatus.NotNotified, ReminderStatus.Notifying, null, cancellationToken))
         {
+            logger.LogInformation("Reminder of channel {ChannelId} occurrence {Occurrence} fired again or no longer due (another fire won): nothing to do",
+                channelId, occurrence);
             return FireResult.Stale;
         }
         logger.LogInformation("Reminder of channel {ChannelId} occurrence {Occurrence} fired; broadcasting", channelId, occurrence);

@@ -18,4 +18,10 @@ public sealed class SchedulerOptions
     public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan ClusterCheckinInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long an idle node's scheduler waits before looking for due triggers again. A trigger saved on this node
+    /// wakes it at once; one saved by another node of a cluster is seen within this time (Quartz.NET's default: 30 s).
+    /// </summary>
+    public TimeSpan IdleWaitTime { get; set; } = TimeSpan.FromSeconds(30);
 }

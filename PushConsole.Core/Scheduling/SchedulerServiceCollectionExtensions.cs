@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using PushConsole.Persistence;
 using Quartz;
 
@@ -5,6 +6,8 @@ namespace PushConsole.Scheduling;
 
 public static class SchedulerServiceCollectionExtensions
 {
+    public const string SchedulerName = "PushConsole";
+
     /// <summary>
     /// Hosts Quartz.NET with its tables in the console's database, so schedules survive restarts and,
     /// on PostgreSQL, several nodes share them (each fire runs on one node).
@@ -15,9 +18,10 @@ public static class SchedulerServiceCollectionExtensions
         services.AddSingleton(Options.Create(options));
         var properties = new System.Collections.Specialized.NameValueCollection
         {
-            ["quartz.scheduler.instanceName"] = "PushConsole",
+            ["quartz.scheduler.instanceName"] = SchedulerName,
             ["quartz.scheduler.instanceId"] = options.InstanceId,
             ["quartz.jobStore.misfireThreshold"] = ((long)options.MisfireThreshold.TotalMilliseconds).ToString(),
+            ["quartz.scheduler.idleWaitTime"] = ((long)options.IdleWaitTime.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         services.AddQuartz(properties, q =>
         {
@@ -46,6 +50,13 @@ public static class SchedulerServiceCollectionExtensions
             });
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        services.TryAddSingleton<PushConsole.WeChat.SendRateShare>();
+        if (options.Clustered && database.Provider == DatabaseProvider.Postgres)
+        {
+            services.AddHostedService(sp => new ClusterMembership(database.ConnectionString, options,
+                sp.GetRequiredService<PushConsole.WeChat.SendRateShare>(), sp.GetService<TimeProvider>() ?? TimeProvider.System,
+                sp.GetRequiredService<ILogger<ClusterMembership>>()));
+        }
         return services;
     }
 }

@@ -17,7 +17,39 @@ public sealed class UserBootstrapper(
     TimeProvider time,
     ILogger<UserBootstrapper> logger)
 {
+    /// <summary>An arbitrary constant naming the bootstrap's PostgreSQL advisory lock.</summary>
+    private const long BootstrapLockKey = 0x5075_7368_426f_6f74; // "PushBoot"
+
     public async Task EnsureAdminAsync()
+    {
+        // Nodes of a cluster starting together on an empty database would each create the roles and the admin; on
+        // PostgreSQL they take turns under a session advisory lock (the Identity stores use this context's connection).
+        var serialized = db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true;
+        if (!serialized)
+        {
+            await EnsureAdminUnlockedAsync();
+            return;
+        }
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({BootstrapLockKey})");
+            try
+            {
+                await EnsureAdminUnlockedAsync();
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({BootstrapLockKey})");
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task EnsureAdminUnlockedAsync()
     {
         foreach (var role in Roles.All)
         {

@@ -7,9 +7,10 @@ namespace PushConsole.WeChat;
 /// <summary>
 /// One token bucket per account, shared by every job of this node, holding sends to the account's
 /// <see cref="WeChatAccount.SendRatePerSecond"/>. A changed rate replaces the bucket on the next send.
-/// Limits are per node: N nodes sending for one account reach up to N times the rate.
+/// In a cluster each node holds its <see cref="SendRateShare"/> of the rate (rate / live nodes), so together the nodes
+/// stay within the account's rate.
 /// </summary>
-internal sealed class SendRateLimiters : IDisposable
+internal sealed class SendRateLimiters(SendRateShare share) : IDisposable
 {
     private readonly ConcurrentDictionary<int, Bucket> buckets = new();
     private readonly Lock gate = new();
@@ -17,7 +18,7 @@ internal sealed class SendRateLimiters : IDisposable
     /// <summary>Waits for the account's next send permit.</summary>
     public async ValueTask AcquireAsync(WeChatAccount account, CancellationToken cancellationToken)
     {
-        var rate = Math.Max(1, account.SendRatePerSecond);
+        var rate = share.ShareOf(account.SendRatePerSecond);
         while (true)
         {
             var bucket = BucketFor(account.Id, rate);

@@ -42,6 +42,7 @@ public static class WeChatServiceCollectionExtensions
         services.TryAddSingleton<AccessTokenStore>();
         services.TryAddSingleton<AccessTokenFetcher>();
         services.TryAddSingleton<AccessTokenProvider>();
+        services.TryAddSingleton<SendRateShare>();
         services.TryAddSingleton<SendRateLimiters>();
         services.TryAddSingleton<WeChatClientServices>();
         services.TryAddSingleton<IWeChatClientFactory, WeChatClientFactory>();

@@ -28,6 +28,9 @@ public sealed class ConsoleProcess : IDisposable
     public Uri BaseAddress { get; }
     public int ProcessId => process.Id;
 
+    /// <summary>Every line kept (the last few hundred) that contains <paramref name="text"/>.</summary>
+    public IReadOnlyList<string> LinesWith(string text) { lock (output) return output.Where(l => l.Contains(text, StringComparison.Ordinal)).ToList(); }
+
     /// <summary>The last lines the process wrote, for a failing test's message.</summary>
     public string Output { get { lock (output) return string.Join("\n", output.TakeLast(40)); } }
 

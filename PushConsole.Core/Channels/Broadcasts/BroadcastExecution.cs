@@ -29,7 +29,15 @@ internal sealed class BroadcastExecution(
     private readonly CancellationTokenSource stop = new();
     private volatile string? stopReason;
     private volatile string? failure;
+    private volatile bool finishedElsewhere;
     private long pauseUntilTicks;
+    private int sentHere, failedHere, retriedHere, pagesHere;
+
+    /// <summary>What this node's execution did (for its log line).</summary>
+    public int SentHere => Volatile.Read(ref sentHere);
+    public int FailedHere => Volatile.Read(ref failedHere);
+    public int RetriedHere => Volatile.Read(ref retriedHere);
+    public int PagesHere => Volatile.Read(ref pagesHere);
 
     private sealed record Audience(string? Cursor, bool Complete);
 
@@ -84,6 +92,10 @@ internal sealed class BroadcastExecution(
                     failure = error;
                 }
                 audience = collected ?? audience;
+            }
+            if (finishedElsewhere)
+            {
+                return new(BroadcastEnd.Completed);
             }
             if (stopReason is { } reason)
             {
@@ -154,6 +166,7 @@ internal sealed class BroadcastExecution(
                 .Select(r => new { r.Cursor, r.AudienceComplete }).SingleAsync(cancellationToken);
             return (new Audience(current.Cursor, current.AudienceComplete), null);
         }
+        Interlocked.Increment(ref pagesHere);
         logger.LogDebug("Broadcast run {RunId}: page of {Count} followers recorded (total {Total}, complete {Complete})",
             run.Id, page.OpenIds.Count, total, complete);
         return (new Audience(cursor, complete), null);
@@ -221,6 +234,15 @@ internal sealed class BroadcastExecution(
             // (same client_msg_id) when the broadcast resumes.
             var answered = updates.OfType<DeliveryUpdate>().ToList();
             await writes.WriteAsync(ct => outcomes.RecordAsync(run.Id, answered, ct), CancellationToken.None);
+            foreach (var update in answered)
+            {
+                _ = update.Status switch
+                {
+                    DeliveryStatus.Sent => Interlocked.Increment(ref sentHere),
+                    DeliveryStatus.Failed => Interlocked.Increment(ref failedHere),
+                    _ => Interlocked.Increment(ref retriedHere),
+                };
+            }
         }
         return updates.Any(u => u is { Status: DeliveryStatus.Pending });
     }
@@ -270,6 +292,14 @@ internal sealed class BroadcastExecution(
                 .Select(c => new { c.ReminderStatus, c.ReminderReason, c.Occurrence }).SingleOrDefaultAsync(cancellationToken);
             var runState = await db.DeliveryRuns.AsNoTracking().Where(r => r.Id == run.Id)
                 .Select(r => new { r.Status, r.StatusReason }).SingleAsync(cancellationToken);
+            if (current is not null && current.Occurrence == channel.Occurrence
+                && (current.ReminderStatus == ReminderStatus.Notified || runState.Status == RunStatus.Completed))
+            {
+                // Another node of the cluster saw the last row sent and finished the broadcast: nothing is left here.
+                finishedElsewhere = true;
+                await stop.CancelAsync();
+                return;
+            }
             var reason = current switch
             {
                 null => "The channel was deleted during the broadcast.",

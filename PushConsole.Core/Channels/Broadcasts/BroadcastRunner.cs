@@ -29,9 +29,12 @@ public sealed class BroadcastRunner(
     BroadcastProgress progress,
     IBroadcastGatewayFactory gateways,
     IOptions<ChannelOptions> options,
+    IOptions<PushConsole.Scheduling.SchedulerOptions> scheduler,
     TimeProvider time,
     ILogger<BroadcastRunner> logger)
 {
+    private readonly string node = PushConsole.Scheduling.ClusterNode.NameOf(scheduler.Value);
+
     public async Task<BroadcastEnd> RunAsync(int channelId, CancellationToken cancellationToken)
     {
         Channel? channel;
@@ -85,7 +88,11 @@ public sealed class BroadcastRunner(
 
         var localDay = LocalDay(channel.Account?.TimeZone);
         var execution = new BroadcastExecution(contexts, ledger, writes, outcomes, gateway, options.Value, time, logger, channel, run, localDay);
+        logger.LogInformation("Node {Node} joins the reminder broadcast of channel {ChannelId} (run {RunId})", node, channel.Id, run.Id);
         var end = await execution.RunAsync(cancellationToken);
+        // Each node says what it did itself, so the share of a broadcast between the nodes of a cluster shows in the logs.
+        logger.LogInformation("Node {Node} left the broadcast of run {RunId} ({End}): this node sent {Sent}, failed {Failed}, put back {Retried} for a retry, recorded {Pages} page(s) of followers",
+            node, run.Id, end.Kind, execution.SentHere, execution.FailedHere, execution.RetriedHere, execution.PagesHere);
         switch (end.Kind)
         {
             case BroadcastEnd.Completed:
