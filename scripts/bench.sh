@@ -2,6 +2,7 @@
 # Runs the intake and claim benchmarks on SQLite and on a private PostgreSQL (127.0.0.1, a free port, fsync on,
 # i.e. durable commits as in production), and prints their figures. Usage: scripts/bench.sh [--seconds 10]
 # The figures depend on what else the machine runs: each run prints the load average it started with.
+#   scripts/bench.sh cluster --nodes 1,2,3 --followers 200000   only the cluster broadcast bench, on the same private PostgreSQL
 set -uo pipefail
 cd "$(dirname "$0")/.."
 extra=("$@")
@@ -19,6 +20,10 @@ trap 'run_pg "$pg_bin/pg_ctl -D $pg_dir/data -m fast stop >/dev/null 2>&1"; rm -
 export PUSHCONSOLE_BENCH_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
 
 dotnet build PushConsole.Bench -c Release -nologo -v q -clp:ErrorsOnly || exit 1
+if [ "${1:-}" = cluster ]; then
+  dotnet PushConsole.Bench/bin/Release/net10.0/PushConsole.Bench.dll "$@"
+  exit $?
+fi
 bench() { dotnet PushConsole.Bench/bin/Release/net10.0/PushConsole.Bench.dll "$@" "${extra[@]}"; echo; }
 bench intake --provider sqlite
 bench intake --provider postgres

@@ -63,7 +63,8 @@ for i in $(seq 1 "$nodes"); do
   port=$((5080 + i))
   ASPNETCORE_ENVIRONMENT=Production \
   Database__Provider=Postgres ConnectionStrings__PushConsole="$PUSHCONSOLE_PG" \
-  Scheduler__Clustered=true Scheduler__InstanceId="node$i" \
+  Scheduler__Clustered=true Scheduler__InstanceId="node$i" Scheduler__IdleWaitTime=00:00:05 \
+  Channels__WorkerPollInterval=00:00:01 \
   WeChat__Simulator__Enabled=false Demo__Enabled=false \
   Bootstrap__AdminPassword="$password" Bootstrap__ApiToken="$token" \
   Logging__Console__FormatterName=simple Logging__Console__FormatterOptions__SingleLine=true \

@@ -32,6 +32,15 @@ public sealed class CampaignOptions
     /// <summary>How long a run waits after WeChat's per-minute limit (45011).</summary>
     public TimeSpan MinuteLimitBackoff { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// In a cluster, nodes join the runs other nodes are executing (taking Pending rows, which only the taker sends), so
+    /// one campaign run's batches spread over the nodes. Off: a run executes on the node its Quartz job fired on.
+    /// </summary>
+    public bool HelpRunsOfOtherNodes { get; set; } = true;
+
+    /// <summary>How often a node of a cluster looks for runs under way it could help with.</summary>
+    public TimeSpan HelperPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     public void Validate()
     {
         if (BatchSize is < 1 or > 5000)

@@ -40,6 +40,8 @@ public static class CampaignServiceCollectionExtensions
         services.AddTransient<CampaignRunJob>();
         services.AddSingleton<Outcomes.OutcomeQueries>();
         services.AddHostedService<RunRecovery>();
+        services.AddSingleton<CampaignRunHelper>();
+        services.AddHostedService(sp => sp.GetRequiredService<CampaignRunHelper>());
         return services;
     }
 }

@@ -66,6 +66,9 @@ public sealed class RunGate
 {
     private readonly ConcurrentDictionary<long, SemaphoreSlim> gates = new();
 
+    /// <summary>Whether this node is executing the run right now.</summary>
+    public bool IsBusy(long runId) => gates.TryGetValue(runId, out var gate) && gate.CurrentCount == 0;
+
     public async Task<IDisposable> EnterAsync(long runId, CancellationToken cancellationToken)
     {
         var gate = gates.GetOrAdd(runId, _ => new SemaphoreSlim(1, 1));

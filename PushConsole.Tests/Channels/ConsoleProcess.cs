@@ -132,9 +132,9 @@ public sealed class ConsoleProcess : IDisposable
         lock (output)
         {
             output.Add(line);
-            if (output.Count > 400)
+            if (output.Count > 4000)
             {
-                output.RemoveRange(0, 200);
+                output.RemoveRange(0, 2000);
             }
         }
     }

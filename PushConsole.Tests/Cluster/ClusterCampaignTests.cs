@@ -1,0 +1,41 @@
+using PushConsole.Campaigns;
+using PushConsole.Ledger;
+using PushConsole.Persistence;
+using PushConsole.Scheduling;
+using PushConsole.Tests.Campaigns;
+using PushConsole.Tests.Channels;
+
+namespace PushConsole.Tests.Cluster;
+
+/// <summary>A campaign run's batches shared by the node its job runs on and another node's helper, on PostgreSQL.</summary>
+public class ClusterCampaignTests
+{
+    [Fact]
+    public async Task Another_node_joins_a_campaign_run_under_way_and_the_two_send_each_message_once()
+    {
+        await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Postgres);
+        var account = await h.AccountAsync(ratePerSecond: 300);
+        var template = await h.TemplateAsync(account);
+        var users = await h.UsersWithFormIdsAsync(account, 600);
+        var campaign = await h.CampaignAsync(account, template, AudienceKind.UsableCredential);
+        var run = await h.FireAsync(campaign);
+        // The other node: its own same-node gate, executor and helper on the shared database.
+        var otherGate = new RunGate();
+        var otherExecutor = ActivatorUtilities.CreateInstance<RunExecutor>(h.Services, otherGate);
+        var helper = ActivatorUtilities.CreateInstance<CampaignRunHelper>(h.Services, otherExecutor, otherGate,
+            Microsoft.Extensions.Options.Options.Create(new SchedulerOptions { Clustered = true, InstanceId = "node2" }));
+        Assert.Empty(await helper.RunsToHelpAsync(CancellationToken.None));
+
+        var job = h.ExecuteAsync(run);
+        await BroadcastTests.WaitUntilAsync(async () => (await helper.RunsToHelpAsync(CancellationToken.None)).Contains(run.Id), 30);
+        var helped = await helper.HelpAsync(run.Id, CancellationToken.None);
+        var executed = await job;
+
+        Assert.True(executed.Sent > 0 && helped.Sent > 0, $"job node sent {executed.Sent}, helper sent {helped.Sent}");
+        Assert.Equal(600, executed.Sent + helped.Sent);
+        Assert.Equal(new RunCounts(0, 0, 600, 0, 0), await h.Ledger.CountAsync(run.Id));
+        Assert.Equal(RunStatus.Completed, (await h.RunAsync(run.Id)).Status);
+        Assert.All(users, u => Assert.Equal(1, h.InboxCount(account, u)));
+        Assert.Empty(await helper.RunsToHelpAsync(CancellationToken.None));
+    }
+}
