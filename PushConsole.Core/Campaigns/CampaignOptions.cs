@@ -38,6 +38,13 @@ public sealed class CampaignOptions
     /// </summary>
     public bool HelpRunsOfOtherNodes { get; set; } = true;
 
+    /// <summary>
+    /// Set from <c>Scheduler:Clustered</c>: other nodes may execute the same run at the same time, so a user whose
+    /// credential another sender holds for a moment is tried again later (up to <see cref="MaxAttempts"/> takes)
+    /// instead of being skipped for having none.
+    /// </summary>
+    internal bool SharedRuns { get; set; }
+
     /// <summary>How often a node of a cluster looks for runs under way it could help with.</summary>
     public TimeSpan HelperPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -15,6 +15,7 @@ public static class CampaignServiceCollectionExtensions
     {
         var options = configuration.GetSection(CampaignOptions.Section).Get<CampaignOptions>() ?? new CampaignOptions();
         options.Validate();
+        options.SharedRuns = configuration.GetValue<bool>("Scheduler:Clustered");
         services.AddSingleton(Options.Create(options));
         services.TryAddSingleton(TimeProvider.System);
         services.AddWeChatClient(configuration);

@@ -299,6 +299,12 @@ internal sealed class SendPipeline
                 ready.Add(item);
                 attach.Add((item.Id, claim.Id));
             }
+            else if (item.CredentialTries == 0 && options.SharedRuns && item.Attempts < options.MaxAttempts)
+            {
+                // Another node executing this run may hold the user's credential between its claim and its take
+                // (it releases it when it finds the row taken): try the row again later rather than skip the user.
+                reports.Add((item, new SendVerdict(VerdictKind.Requeue, ErrMsg: "No credential free for this user yet (another sender held it); tried again.")));
+            }
             else if (item.CredentialTries == 0)
             {
                 reports.Add((item, new SendVerdict(VerdictKind.Skipped, SkipReason: SkipReason.NoCredential)));

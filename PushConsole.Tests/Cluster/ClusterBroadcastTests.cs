@@ -30,6 +30,8 @@ public class ClusterBroadcastTests(TwoNodeCluster cluster, ITestOutputHelper log
         Assert.All(broadcast.SentPerNode(), sent => Assert.True(sent > 0, "a node sent nothing: the broadcast was not shared"));
         Assert.Equal(6_000, broadcast.SentPerNode().Sum());
         Assert.True(end.Notifying >= TimeSpan.FromSeconds(4.8), $"6,000 sends at 1,000/s took {end.Notifying}: the nodes together exceeded the account's rate");
+        // One page of followers and the end-of-list answer, read by one node for both (user/get has a daily quota).
+        Assert.InRange(await broadcast.CounterAsync("user_get", "calls"), 1, 2);
     }
 
     [Fact]

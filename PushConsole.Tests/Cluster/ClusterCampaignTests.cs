@@ -13,7 +13,7 @@ public class ClusterCampaignTests
     [Fact]
     public async Task Another_node_joins_a_campaign_run_under_way_and_the_two_send_each_message_once()
     {
-        await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Postgres);
+        await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Postgres, new Dictionary<string, string?> { ["Scheduler:Clustered"] = "true" });
         var account = await h.AccountAsync(ratePerSecond: 300);
         var template = await h.TemplateAsync(account);
         var users = await h.UsersWithFormIdsAsync(account, 600);
@@ -30,9 +30,21 @@ public class ClusterCampaignTests
         await BroadcastTests.WaitUntilAsync(async () => (await helper.RunsToHelpAsync(CancellationToken.None)).Contains(run.Id), 30);
         var helped = await helper.HelpAsync(run.Id, CancellationToken.None);
         var executed = await job;
+        // Rows one node put back while the other was taking (a credential the other held locked) wait for the run's
+        // job, which Quartz fires again at the wake-up the execution asked for: do the same here.
+        var again = 0;
+        for (var execution = executed; execution is { Status: RunStatus.Running, WakeAt: not null } && again < 5; again++)
+        {
+            execution = await h.ExecuteAsync(run);
+            executed = executed with { Sent = executed.Sent + execution.Sent, Status = execution.Status };
+        }
 
-        Assert.True(executed.Sent > 0 && helped.Sent > 0, $"job node sent {executed.Sent}, helper sent {helped.Sent}");
-        Assert.Equal(600, executed.Sent + helped.Sent);
+        var counts = await h.Ledger.CountAsync(run.Id);
+        var failures = string.Join(", ", (await h.DeliveriesAsync(run.Id)).Values.Where(d => d.Status != DeliveryStatus.Sent)
+            .GroupBy(d => $"{d.Status} {d.ErrCode} {d.SkipReason}").Select(g => $"{g.Key}: {g.Count()}"));
+        var summary = $"job node {executed}, helper {helped}, ledger {counts}, not sent: {failures}";
+        Assert.True(executed.Sent > 0 && helped.Sent > 0, summary);
+        Assert.True(600 == executed.Sent + helped.Sent, summary);
         Assert.Equal(new RunCounts(0, 0, 600, 0, 0), await h.Ledger.CountAsync(run.Id));
         Assert.Equal(RunStatus.Completed, (await h.RunAsync(run.Id)).Status);
         Assert.All(users, u => Assert.Equal(1, h.InboxCount(account, u)));

@@ -126,6 +126,28 @@ internal sealed class BroadcastExecution(
     /// <summary>Fetches the page after the checkpoint, adds its followers to the ledger, then moves the checkpoint.</summary>
     private async Task<(Audience? Audience, string? Error)> CollectPageAsync(Audience from, CancellationToken cancellationToken)
     {
+        // In a cluster one node at a time reads the next page (user/get has a daily quota); the others send and then
+        // continue from the checkpoint that node records.
+        await using var pageLock = await PageLock.TryTakeAsync(contexts, run.Id, cancellationToken);
+        if (pageLock is null)
+        {
+            await Task.Delay(options.StatusPollInterval, time, cancellationToken);
+            await using var current = await contexts.CreateDbContextAsync(cancellationToken);
+            var checkpoint = await current.DeliveryRuns.AsNoTracking().Where(r => r.Id == run.Id)
+                .Select(r => new { r.Cursor, r.AudienceComplete }).SingleAsync(cancellationToken);
+            return (new Audience(checkpoint.Cursor, checkpoint.AudienceComplete), null);
+        }
+        if (pageLock.Held)
+        {
+            // Another node may have recorded pages while this one waited for the lock: start from the checkpoint.
+            await using var current = await contexts.CreateDbContextAsync(cancellationToken);
+            var checkpoint = await current.DeliveryRuns.AsNoTracking().Where(r => r.Id == run.Id)
+                .Select(r => new { r.Cursor, r.AudienceComplete }).SingleAsync(cancellationToken);
+            if (checkpoint.AudienceComplete || checkpoint.Cursor != from.Cursor)
+            {
+                return (new Audience(checkpoint.Cursor, checkpoint.AudienceComplete), null);
+            }
+        }
         WeChatResult<FollowerPage>? result = null;
         for (var attempt = 1; attempt <= options.MaxPageAttempts; attempt++)
         {
@@ -330,6 +352,77 @@ internal sealed class BroadcastExecution(
         catch (OperationCanceledException)
         {
             return (null, null);
+        }
+    }
+}
+
+/// <summary>
+/// The right to read the next follower page of a run: a PostgreSQL session advisory lock (released by unlock, or by
+/// the server when the holder's connection drops, e.g. the node was killed). On SQLite (one node) always granted.
+/// </summary>
+internal sealed class PageLock : IAsyncDisposable
+{
+    private const int LockClass = 0x50436267; // "PCbg": broadcast pages
+    private static readonly PageLock Unshared = new(null, 0, held: false);
+    private readonly PushConsoleDbContext? db;
+    private readonly int key;
+
+    private PageLock(PushConsoleDbContext? db, int key, bool held)
+    {
+        this.db = db;
+        this.key = key;
+        Held = held;
+    }
+
+    /// <summary>True when an actual cluster-wide lock is held (PostgreSQL), false when none is needed (SQLite).</summary>
+    public bool Held { get; }
+
+    /// <summary>The lock, or null when another node holds it.</summary>
+    public static async Task<PageLock?> TryTakeAsync(IDbContextFactory<PushConsoleDbContext> contexts, long runId, CancellationToken cancellationToken)
+    {
+        var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) != true)
+        {
+            await db.DisposeAsync();
+            return Unshared;
+        }
+        var key = unchecked((int)runId);
+        try
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            var taken = await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({LockClass}, {key}) AS \"Value\"")
+                .SingleAsync(cancellationToken);
+            if (taken)
+            {
+                return new PageLock(db, key, held: true);
+            }
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+        await db.DisposeAsync();
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (db is null)
+        {
+            return;
+        }
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({LockClass}, {key})");
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
+        {
+            // The connection is gone, and the lock with it.
+        }
+        finally
+        {
+            await db.DisposeAsync();
         }
     }
 }
