@@ -31,9 +31,9 @@ internal abstract class CredentialStore : IAsyncDisposable
 
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    public static CredentialStore For(DatabaseOptions database) => database.Provider switch
+    public static CredentialStore For(DatabaseOptions database, ILoggerFactory loggers) => database.Provider switch
     {
-        DatabaseProvider.Sqlite => new SqliteCredentialStore(database.ConnectionString),
+        DatabaseProvider.Sqlite => new SqliteCredentialStore(database.ConnectionString, loggers.CreateLogger<SqliteCredentialStore>()),
         DatabaseProvider.Postgres => new PostgresCredentialStore(database.ConnectionString),
         _ => throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not supported."),
     };

@@ -40,6 +40,9 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
         command.Parameters.Add(new NpgsqlParameter<int[]>("uses", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = rows.Select(r => r.Uses).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]>("received", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = rows.Select(r => r.ReceivedAt.UtcDateTime).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]>("expires", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = rows.Select(r => r.ExpiresAt.UtcDateTime).ToArray() });
+        // Prepared once per physical connection (Npgsql keeps it across pool rentals): the batch statement is then
+        // bound and executed without being parsed and planned again each time.
+        await command.PrepareAsync(cancellationToken);
         // A single statement outside an explicit transaction commits on its own: the reply comes after the commit.
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
