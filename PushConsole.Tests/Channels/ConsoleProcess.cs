@@ -67,7 +67,16 @@ public sealed class ConsoleProcess : IDisposable
             info.Environment[key] = value;
         }
         var started = new ConsoleProcess(Process.Start(info)!, new Uri($"http://127.0.0.1:{port}/"));
-        await started.WaitReadyAsync();
+        try
+        {
+            await started.WaitReadyAsync();
+        }
+        catch
+        {
+            // A console that never became ready would otherwise outlive the test run (and hold whatever it inherited).
+            started.Dispose();
+            throw;
+        }
         return started;
     }
 

@@ -59,9 +59,18 @@ public sealed class ClusterNodes : IAsyncDisposable
         }
         var cluster = new ClusterNodes(database, sim, settings);
         // One after the other: the first applies the migrations and creates Quartz's tables and the admin.
-        for (var i = 1; i <= count; i++)
+        try
         {
-            await cluster.StartNodeAsync(i);
+            for (var i = 1; i <= count; i++)
+            {
+                await cluster.StartNodeAsync(i);
+            }
+        }
+        catch
+        {
+            // The caller never gets the cluster to dispose: stop the nodes that did start.
+            await cluster.DisposeAsync();
+            throw;
         }
         return cluster;
     }
