@@ -52,7 +52,23 @@ public class ChannelBrowserTests(Infrastructure.Browser browser, SimulatorServer
         // Chromium shows (and Playwright checks) a datetime-local value without ":00" seconds.
         await page.FillAsync("#channel-start", start.ToString(start.Second == 0 ? "yyyy-MM-ddTHH:mm" : "yyyy-MM-ddTHH:mm:ss"));
         await page.Locator("input#channel-minutes, #channel-minutes input").FillAsync("1");
-        await page.ClickAsync("#channel-reminder");
+        // The switch is disabled until the account's templates have loaded (the gate); a click before that is lost.
+        var reminder = page.Locator("#channel-reminder");
+        var on = new Regex(@"\brz-switch-checked\b");
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            await reminder.ClickAsync();
+            try
+            {
+                await Expect(reminder).ToHaveClassAsync(on, new() { Timeout = 3_000 });
+                break;
+            }
+            catch (PlaywrightException)
+            {
+                // Still disabled when clicked: try again.
+            }
+        }
+        await Expect(reminder).ToHaveClassAsync(on);
         await page.ClickAsync("#save-channel");
 
         var countdown = page.Locator(".reminder-countdown").First;
