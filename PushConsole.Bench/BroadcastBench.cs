@@ -39,16 +39,7 @@ public static class BroadcastBench
         using var simHttp = new HttpClient { BaseAddress = simUrl, Timeout = TimeSpan.FromMinutes(5) };
         await sim.WaitReadyAsync(simUrl, "");
 
-        var appId = "wxbench" + Guid.NewGuid().ToString("N")[..10];
-        var secret = Guid.NewGuid().ToString("N");
-        await PostAsync(simHttp, "control/apps", new
-        {
-            appid = appId, secret, kind = "officialaccount",
-            quotas = new Dictionary<string, long?> { ["template_send"] = null, ["user_get"] = null },
-        });
-        await PostAsync(simHttp, $"control/apps/{appId}/followers/generate", new { count = followers });
-        var weChatTemplateId = (await PostAsync(simHttp, $"control/apps/{appId}/templates", new { title = "开播提醒", content = TemplateContent }))
-            .GetProperty("template_id").GetString()!;
+        var (appId, secret, weChatTemplateId) = await NewOfficialAccountAsync(simHttp, "wxbench", followers);
 
         var consolePort = FreePort();
         using var console = ChildProcess.Start("console", "PushConsole.dll", work, new Dictionary<string, string>
@@ -170,6 +161,22 @@ public static class BroadcastBench
             environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = spin;
         }
         return environment;
+    }
+
+    /// <summary>An official account in the simulator with generated followers, no send quotas, and the live-start template.</summary>
+    internal static async Task<(string AppId, string Secret, string WeChatTemplateId)> NewOfficialAccountAsync(HttpClient simHttp, string prefix, int followers)
+    {
+        var appId = prefix + Guid.NewGuid().ToString("N")[..10];
+        var secret = Guid.NewGuid().ToString("N");
+        await PostAsync(simHttp, "control/apps", new
+        {
+            appid = appId, secret, kind = "officialaccount",
+            quotas = new Dictionary<string, long?> { ["template_send"] = null, ["user_get"] = null },
+        });
+        await PostAsync(simHttp, $"control/apps/{appId}/followers/generate", new { count = followers });
+        var weChatTemplateId = (await PostAsync(simHttp, $"control/apps/{appId}/templates", new { title = "开播提醒", content = TemplateContent }))
+            .GetProperty("template_id").GetString()!;
+        return (appId, secret, weChatTemplateId);
     }
 
     internal static async Task<JsonElement> PostAsync(HttpClient http, string path, object body)

@@ -55,16 +55,7 @@ public static class ClusterBench
         ChildProcess sim, HttpClient simHttp, Uri simUrl)
     {
         var database = await NewPostgresAsync(admin);
-        var appId = "wxcluster" + Guid.NewGuid().ToString("N")[..10];
-        var secret = Guid.NewGuid().ToString("N");
-        await PostAsync(simHttp, "control/apps", new
-        {
-            appid = appId, secret, kind = "officialaccount",
-            quotas = new Dictionary<string, long?> { ["template_send"] = null, ["user_get"] = null },
-        });
-        await PostAsync(simHttp, $"control/apps/{appId}/followers/generate", new { count = followers });
-        var weChatTemplateId = (await PostAsync(simHttp, $"control/apps/{appId}/templates", new { title = "开播提醒", content = TemplateContent }))
-            .GetProperty("template_id").GetString()!;
+        var (appId, secret, weChatTemplateId) = await NewOfficialAccountAsync(simHttp, "wxcluster", followers);
 
         var nodes = new List<ChildProcess>();
         try
