@@ -80,14 +80,7 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             foreach (var chunk in round.Distinct().Chunk(1000))
             {
-                await db.Credentials
-                    .Where(c => chunk.Contains(c.Id)
-                        && (c.Status == CredentialStatus.Available || c.Status == CredentialStatus.Used)
-                        && c.UsesLeft < (c.Kind == CredentialKind.PrepayId ? 3 : 1))
-                    .ExecuteUpdateAsync(s => s
-                        .SetProperty(c => c.UsesLeft, c => c.UsesLeft + 1)
-                        .SetProperty(c => c.Status, CredentialStatus.Available)
-                        .SetProperty(c => c.ClosedAt, (DateTimeOffset?)null), cancellationToken);
+                await CredentialPool.GiveUsesBackAsync(db.Credentials.Where(c => chunk.Contains(c.Id)), cancellationToken);
             }
         }
     }

@@ -93,16 +93,21 @@ public sealed class CredentialPool
     public async Task<bool> ReleaseAsync(long credentialId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var changed = await db.Credentials
-            .Where(c => c.Id == credentialId
-                && (c.Status == CredentialStatus.Available || c.Status == CredentialStatus.Used)
+        return await GiveUsesBackAsync(db.Credentials.Where(c => c.Id == credentialId), cancellationToken) == 1;
+    }
+
+    /// <summary>
+    /// The release rule in one statement: a use back only to a credential still open or used up by a claim, and never
+    /// beyond the uses it came with. Returns how many credentials got one.
+    /// </summary>
+    internal static Task<int> GiveUsesBackAsync(IQueryable<Credential> credentials, CancellationToken cancellationToken) =>
+        credentials
+            .Where(c => (c.Status == CredentialStatus.Available || c.Status == CredentialStatus.Used)
                 && c.UsesLeft < (c.Kind == CredentialKind.PrepayId ? 3 : 1))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(c => c.UsesLeft, c => c.UsesLeft + 1)
                 .SetProperty(c => c.Status, CredentialStatus.Available)
                 .SetProperty(c => c.ClosedAt, (DateTimeOffset?)null), cancellationToken);
-        return changed == 1;
-    }
 
     /// <summary>41028: WeChat refuses the id (invalid, expired, another user's). Its remaining uses are dropped.</summary>
     public Task<bool> MarkInvalidAsync(long credentialId, CancellationToken cancellationToken = default) =>

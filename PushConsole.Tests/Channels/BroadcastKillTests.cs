@@ -38,7 +38,7 @@ public class BroadcastKillTests(SimulatorServer sim, ITestOutputHelper log) : IC
             });
             Assert.True(account.IsSuccessStatusCode, await account.Content.ReadAsStringAsync());
             var accountId = (await account.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
-            var templateId = await AddTemplateAsync(database, accountId, weChatTemplateId);
+            var templateId = await AddLiveStartTemplateAsync(database, accountId, weChatTemplateId);
             // The reminder is due at once: the live starts in ten minutes and reminds ten minutes ahead.
             using var channel = await api.PostAsJsonAsync("api/v1/channels", new
             {
@@ -65,7 +65,7 @@ public class BroadcastKillTests(SimulatorServer sim, ITestOutputHelper log) : IC
         Assert.Equal(Followers, await SentAsync(api2, channelId));
     }
 
-    private static async Task<int> AddTemplateAsync(DatabaseOptions database, int accountId, string weChatTemplateId)
+    internal static async Task<int> AddLiveStartTemplateAsync(DatabaseOptions database, int accountId, string weChatTemplateId)
     {
         await using var db = TestDbContextFactory.For(database).CreateDbContext();
         var template = new MessageTemplate

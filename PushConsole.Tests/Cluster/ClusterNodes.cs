@@ -98,16 +98,8 @@ public sealed class ClusterNodes : IAsyncDisposable
         });
         Assert.True(account.IsSuccessStatusCode, await account.Content.ReadAsStringAsync());
         var accountId = (await account.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
-        await using var db = TestDbContextFactory.For(Database).CreateDbContext();
-        var template = new MessageTemplate
-        {
-            AccountId = accountId, Kind = TemplateKind.OfficialAccountTemplate, WeChatTemplateId = weChatTemplateId, Title = "开播提醒",
-            Content = ChannelsHarness.TemplateContent, Enabled = true,
-            Fields = [new TemplateField { Key = "thing1", ValueExpression = "{channel.name}" }, new TemplateField { Key = "time2", ValueExpression = "{channel.startsAt}" }],
-        };
-        db.Templates.Add(template);
-        await db.SaveChangesAsync();
-        return new Broadcast(this, app, weChatTemplateId, accountId, template.Id, followers);
+        var templateId = await BroadcastKillTests.AddLiveStartTemplateAsync(Database, accountId, weChatTemplateId);
+        return new Broadcast(this, app, weChatTemplateId, accountId, templateId, followers);
     }
 
     public async ValueTask DisposeAsync()
