@@ -395,8 +395,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         name: "FK_Channels_Templates_TemplateId",
                         column: x => x.TemplateId,
                         principalTable: "Templates",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
+                        principalColumn: "Id");
                 });
 
             migrationBuilder.CreateTable(
@@ -429,8 +428,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         name: "FK_Credentials_Templates_TemplateId",
                         column: x => x.TemplateId,
                         principalTable: "Templates",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
+                        principalColumn: "Id");
                 });
 
             migrationBuilder.CreateTable(

@@ -396,8 +396,7 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         name: "FK_Channels_Templates_TemplateId",
                         column: x => x.TemplateId,
                         principalTable: "Templates",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
+                        principalColumn: "Id");
                 });
 
             migrationBuilder.CreateTable(
@@ -430,8 +429,7 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         name: "FK_Credentials_Templates_TemplateId",
                         column: x => x.TemplateId,
                         principalTable: "Templates",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
+                        principalColumn: "Id");
                 });
 
             migrationBuilder.CreateTable(
