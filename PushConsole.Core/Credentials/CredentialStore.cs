@@ -8,7 +8,7 @@ internal readonly record struct NewFormId(
     int AccountId, string OpenId, CredentialKind Kind, string Value, int Uses, DateTimeOffset ReceivedAt, DateTimeOffset ExpiresAt);
 
 /// <summary>
-/// The two statements of the pool whose speed and atomicity depend on the database, written per provider:
+/// The statements of the pool whose speed and atomicity depend on the database, written per provider:
 /// the group-commit insert and the claim. Everything else goes through EF Core.
 /// </summary>
 internal abstract class CredentialStore : IAsyncDisposable
@@ -24,10 +24,13 @@ internal abstract class CredentialStore : IAsyncDisposable
     /// <summary>An open connection inside a read-only snapshot transaction, so several figures agree with each other.</summary>
     public abstract Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken);
 
-    /// <summary>An instant as this database stores it (UTC ticks on SQLite, timestamptz on PostgreSQL).</summary>
+    /// <summary>An instant as this database stores it (UTC ticks on SQLite, timestamptz on PostgreSQL, datetimeoffset on SQL Server).</summary>
     public abstract object Instant(DateTimeOffset instant);
 
     public abstract DateTimeOffset ReadInstant(DbDataReader reader, int ordinal);
+
+    /// <summary>Keeps the first <paramref name="count"/> rows of an ordered query (LIMIT; SQL Server has no LIMIT).</summary>
+    public virtual string FirstRows(int count) => $"LIMIT {count}";
 
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -35,6 +38,7 @@ internal abstract class CredentialStore : IAsyncDisposable
     {
         DatabaseProvider.Sqlite => new SqliteCredentialStore(database.ConnectionString, loggers.CreateLogger<SqliteCredentialStore>()),
         DatabaseProvider.Postgres => new PostgresCredentialStore(database.ConnectionString),
+        DatabaseProvider.SqlServer => new SqlServerCredentialStore(database.ConnectionString),
         _ => throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not supported."),
     };
 

@@ -5,7 +5,7 @@ namespace PushConsole.Persistence;
 
 /// <summary>
 /// Brings the database to the current model at start-up. EF Core takes a migration lock
-/// (a lock table on SQLite, a table lock on PostgreSQL), so two nodes starting together apply each migration once.
+/// (a lock table on SQLite, a table lock on PostgreSQL, sp_getapplock on SQL Server), so two nodes starting together apply each migration once.
 /// </summary>
 public sealed class DatabaseMigrator(IDbContextFactory<PushConsoleDbContext> contexts, DatabaseOptions database, ILogger<DatabaseMigrator> logger)
 {
@@ -23,6 +23,10 @@ public sealed class DatabaseMigrator(IDbContextFactory<PushConsoleDbContext> con
                 pending.Count, database.Provider, string.Join(", ", pending));
         }
         await db.Database.MigrateAsync(cancellationToken);
+        if (database.Provider == DatabaseProvider.SqlServer)
+        {
+            await db.Database.ExecuteSqlRawAsync(SqlServerDatabase.AllowSnapshotSql, cancellationToken);
+        }
     }
 
     // WAL lets the scheduler, the intake endpoint and the dashboards read while a send batch writes.
