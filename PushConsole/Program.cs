@@ -17,23 +17,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
 
-    builder.AddOperatorConfiguration();
-    builder.AddConsoleDatabase();
-    builder.AddConsoleScheduler();
-    builder.AddConsoleWeChat();
-    builder.AddConsoleSignIn();
-    builder.AddConsoleApi();
-    builder.AddConsoleHealth();
-    builder.AddConsoleShell();
-    builder.AddEmbeddedSimulator();
-    builder.AddConsoleWeChat();
-    builder.AddAccounts();
-    builder.AddTemplates();
-    builder.AddCredentialPool();
-    builder.AddMiniProgramEndpoints();
-    builder.AddDemoData();
-    builder.AddCampaigns();
-    builder.AddChannels();
+    builder.AddConsole();
 
     var app = builder.Build();
 
