@@ -1,17 +1,11 @@
 using PushConsole;
-using PushConsole.Accounts;
 using PushConsole.Api;
-using PushConsole.Campaigns;
-using PushConsole.Channels;
 using PushConsole.Components;
-using PushConsole.Credentials;
-using PushConsole.Demo;
 using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.Outcomes;
 using PushConsole.MiniProgram;
 using PushConsole.SignIn;
-using PushConsole.Templates;
 
 try
 {

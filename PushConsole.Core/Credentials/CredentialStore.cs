@@ -34,6 +34,22 @@ internal abstract class CredentialStore : IAsyncDisposable
 
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>Reads the rows a claim returned: Id, OpenId, Kind, Value, TemplateId, ExpiresAt, UsesLeft.</summary>
+    protected async Task<List<CredentialClaim>> ReadClaimsAsync(DbDataReader reader, int accountId, int expected, CancellationToken cancellationToken)
+    {
+        var claims = new List<CredentialClaim>(expected);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claims.Add(new CredentialClaim(
+                reader.GetInt64(0), accountId, reader.GetString(1), (CredentialKind)reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : ReadInstant(reader, 5),
+                reader.GetInt32(6)));
+        }
+        return claims;
+    }
+
     public static CredentialStore For(DatabaseOptions database, ILoggerFactory loggers) => database.Provider switch
     {
         DatabaseProvider.Sqlite => new SqliteCredentialStore(database.ConnectionString, loggers.CreateLogger<SqliteCredentialStore>()),

@@ -109,7 +109,6 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
     public override async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(
         int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var claims = new List<CredentialClaim>(openIds.Count);
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = new SqlCommand(demand.IsGrant ? ClaimSql(demand) : ClaimTemplateMessageSql, connection);
         command.Parameters.Add(new SqlParameter("@openIds", SqlDbType.NVarChar, -1) { Value = JsonSerializer.Serialize(openIds) });
@@ -121,16 +120,7 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
             command.Parameters.Add(new SqlParameter("@template", SqlDbType.Int) { Value = templateId });
         }
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            claims.Add(new CredentialClaim(
-                reader.GetInt64(0), accountId, reader.GetString(1), (CredentialKind)reader.GetInt32(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetInt32(4),
-                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-                reader.GetInt32(6)));
-        }
-        return claims;
+        return await ReadClaimsAsync(reader, accountId, openIds.Count, cancellationToken);
     }
 
     /// <summary>
