@@ -184,14 +184,12 @@ public class SqlServerWithoutServerTests
         Assert.NotNull(services.GetRequiredService<BroadcastOutcomes>());
         Assert.NotNull(services.GetRequiredService<DatabaseMigrator>());
         Assert.NotNull(services.GetRequiredService<ISchedulerFactory>());
-        var quartz = services.GetRequiredService<IOptions<QuartzOptions>>().Value.ToProperties()
-            .ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
-        var described = string.Join(", ", quartz.Select(p => $"{p.Key}={p.Value}"));
-        Assert.True(quartz.Any(p => p.Key.StartsWith("quartz.dataSource.", StringComparison.OrdinalIgnoreCase)
-            && p.Key.EndsWith(".provider", StringComparison.OrdinalIgnoreCase) && p.Value == "SqlServer"), described);
-        Assert.True(quartz.Any(p => p.Key.EndsWith(".connectionString", StringComparison.OrdinalIgnoreCase) && p.Value == UnreachableSqlServer), described);
-        Assert.True(quartz.TryGetValue("quartz.jobStore.driverDelegateType", out var driver) && driver!.Contains("SqlServerDelegate"), described);
-        Assert.True(quartz.TryGetValue("quartz.jobStore.clustered", out var clustered) && string.Equals(clustered, "true", StringComparison.OrdinalIgnoreCase), described);
+        // Quartz.NET 4.7 keeps its store settings as typed options: the store names its data source, which names the driver.
+        var store = services.GetRequiredService<IOptions<AdoJobStoreOptions>>().Value;
+        var source = services.GetRequiredService<IOptionsMonitor<DataSourceOptions>>().Get(store.DataSource);
+        Assert.Equal(DataSourceOptions.Providers.SqlServer, source.Provider);
+        Assert.Equal(UnreachableSqlServer, source.ConnectionString);
+        Assert.True(services.GetRequiredService<IOptions<ClusteringOptions>>().Value.Enabled);
     }
 
     [Fact]
