@@ -5,7 +5,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { setup, MOCK_FORM_ID } = require('./fake-wx');
 
-const dir = path.join(__dirname, '..', 'components', 'formid-collector');
+const dir = path.join(__dirname, '..', 'miniprogram_dist', 'components', 'formid-collector');
 
 /** Load the component definition with a fake Component() global and make an instance of it. */
 function loadComponent() {
@@ -29,7 +29,7 @@ function loadComponent() {
 
 function withKit(t) {
   const env = setup();
-  const { init } = require('../index');
+  const { init } = require('../miniprogram_dist/index');
   const kit = init({
     baseUrl: 'https://console.test',
     appId: 'wxkit00000000001',
@@ -40,7 +40,7 @@ function withKit(t) {
     flushIntervalMs: 0,
     batchSize: 100
   });
-  t.after(() => { kit.uploader.destroy(); require('../lib/registry').setKit(null); });
+  t.after(() => { kit.uploader.destroy(); require('../miniprogram_dist/lib/registry').setKit(null); });
   return Object.assign(env, { kit });
 }
 
@@ -65,7 +65,7 @@ test('a DevTools mock formId still re-emits the tap but is not queued', (t) => {
 });
 
 test('without init() the tap is still re-emitted', (t) => {
-  require('../lib/registry').setKit(null);
+  require('../miniprogram_dist/lib/registry').setKit(null);
   const warn = t.mock.method(console, 'warn', () => {});
   const { instance, events } = loadComponent();
   instance.onSubmit({ detail: {} });

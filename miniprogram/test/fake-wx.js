@@ -297,7 +297,7 @@ function setup({ appId = 'wxkit00000000001', tokenTtlSec = 7200 } = {}) {
   const wx = createFakeWx({ appId });
   const server = createFakeConsole({ wx, clock, appId, tokenTtlSec });
   wx.server = server;
-  const { createUploader } = require('../lib/uploader');
+  const { createUploader } = require('../miniprogram_dist/lib/uploader');
   const made = [];
   function uploader(options = {}) {
     const u = createUploader(Object.assign({

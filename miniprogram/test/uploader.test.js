@@ -37,7 +37,7 @@ test('concurrent first uploads share a single login', async (t) => {
   const env = setup();
   t.after(env.teardown);
   const up = env.uploader({ batchSize: 100 });
-  const { createActivity } = require('../lib/activity');
+  const { createActivity } = require('../miniprogram_dist/lib/activity');
   const activity = createActivity({ uploader: up });
   up.add('c1');
   await Promise.all([up.flush(), activity.checkin(), activity.track('open')]);
@@ -494,7 +494,7 @@ test('base URL and app id form the endpoint; requests are JSON POSTs', async (t)
 });
 
 test('appId defaults to wx.getAccountInfoSync(); baseUrl is required', () => {
-  const { createUploader } = require('../lib/uploader');
+  const { createUploader } = require('../miniprogram_dist/lib/uploader');
   const env = setup();
   const up = createUploader({ baseUrl: 'https://c', wx: env.wx, flushIntervalMs: 0 });
   assert.equal(up.appId, 'wxkit00000000001');
