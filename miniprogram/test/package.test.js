@@ -28,6 +28,7 @@ const DEVTOOLS_FILES = [
   'lib/subscribe.js',
   'lib/uploader.js'
 ];
+const TYPES_FILES = ['index.d.ts'];
 
 function run(cmd, args, cwd) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
@@ -77,7 +78,29 @@ test('a mini program that installs the tarball gets the component, the library a
   assert.ok(installed.dependencies[KIT_NAME], 'npm install put the kit in dependencies, which DevTools builds');
   const built = listFiles(path.join(root, 'miniprogram_npm', KIT_NAME));
   for (const f of DEVTOOLS_FILES) assert.ok(built.includes(f), `miniprogram_npm/${KIT_NAME}/${f}`);
-  assert.deepEqual(built.filter((f) => !f.endsWith('.d.ts')), DEVTOOLS_FILES, 'nothing but the kit is uploaded with the mini program');
+  assert.deepEqual(built, [...DEVTOOLS_FILES, ...TYPES_FILES].sort(), 'nothing but the kit is uploaded with the mini program');
+});
+
+test('the declarations cover every export of the entry', () => {
+  const dts = fs.readFileSync(path.join(packed.unpacked, manifest.types), 'utf8');
+  const declared = [...dts.matchAll(/^export declare (?:const|function) (\w+)/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(declared, Object.keys(require('../miniprogram_dist/index')).sort());
+});
+
+test('the TypeScript sample page compiles with tsc --noEmit --strict against the installed kit and miniprogram-api-typings', () => {
+  const root = packed.project;
+  // the types a TypeScript mini program has as a dev dependency; the kit's own come from the tarball
+  fs.symlinkSync(path.join(KIT_DIR, 'node_modules', 'miniprogram-api-typings'), path.join(root, 'node_modules', 'miniprogram-api-typings'), 'dir');
+  // misuses the declarations must reject (each line carries @ts-expect-error)
+  fs.mkdirSync(path.join(root, 'typecheck'));
+  fs.copyFileSync(path.join(__dirname, 'types', 'misuse.ts'), path.join(root, 'typecheck', 'misuse.ts'));
+  const tsc = path.join(KIT_DIR, 'node_modules', '.bin', 'tsc');
+  const r = spawnSync(tsc, ['--noEmit', '--strict', '-p', root], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, `tsc reported:\n${r.stdout}${r.stderr}`);
+  const listed = spawnSync(tsc, ['--noEmit', '--strict', '-p', root, '--listFilesOnly'], { cwd: root, encoding: 'utf8' }).stdout;
+  for (const f of ['pages/typescript/index.ts', 'typecheck/misuse.ts', `node_modules/${KIT_NAME}/miniprogram_dist/index.d.ts`, 'miniprogram-api-typings']) {
+    assert.ok(listed.includes(f), `tsc checked ${f}`);
+  }
 });
 
 test('there require(name) and the component path resolve as in DevTools, and the app runs from miniprogram_npm alone', async (t) => {
