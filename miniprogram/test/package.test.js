@@ -24,6 +24,7 @@ const DEVTOOLS_FILES = [
   'lib/activity.js',
   'lib/constants.js',
   'lib/http.js',
+  'lib/platform.js',
   'lib/registry.js',
   'lib/subscribe.js',
   'lib/uploader.js'
