@@ -71,6 +71,8 @@ test('the manifest names the kit, its licence, and entry, types and DevTools fol
   assert.ok(fs.statSync(path.join(packed.unpacked, shipped.miniprogram)).isDirectory());
   assert.equal(shipped.main, `${shipped.miniprogram}/index.js`, 'node-style bundlers (Taro, uni-app) load the same files');
   assert.equal(shipped.dependencies, undefined, 'the kit needs nothing else in miniprogram_npm');
+  const example = require('../example/package.json');
+  assert.equal(example.dependencies[KIT_NAME], `file:../${path.basename(packed.tarball)}`, 'example/ installs the tarball npm pack makes');
 });
 
 test('a mini program that installs the tarball gets the component, the library and the entry in miniprogram_npm after build npm', () => {
