@@ -96,7 +96,7 @@ test('the TypeScript sample page compiles with tsc --noEmit --strict against the
   fs.symlinkSync(path.join(KIT_DIR, 'node_modules', 'miniprogram-api-typings'), path.join(root, 'node_modules', 'miniprogram-api-typings'), 'dir');
   // misuses the declarations must reject (each line carries @ts-expect-error)
   fs.mkdirSync(path.join(root, 'typecheck'));
-  fs.copyFileSync(path.join(__dirname, 'types', 'misuse.ts'), path.join(root, 'typecheck', 'misuse.ts'));
+  fs.copyFileSync(path.join(KIT_DIR, 'typecheck', 'misuse.ts'), path.join(root, 'typecheck', 'misuse.ts'));
   const tsc = path.join(KIT_DIR, 'node_modules', '.bin', 'tsc');
   const r = spawnSync(tsc, ['--noEmit', '--strict', '-p', root, '--listFiles'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, `tsc reported:\n${r.stdout}${r.stderr}`);
