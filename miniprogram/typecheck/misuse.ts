@@ -1,6 +1,7 @@
-// Compiled with the TypeScript sample (test/package.test.js; kept out of test/ so no test runner picks it up): each @ts-expect-error must meet an
-// error, so this file fails the check if the declarations stop catching these mistakes (e.g. if
-// they degrade to `any`). Every line below is a real misuse of the kit.
+// Compiled with the TypeScript sample by test/package.test.js (this file stays out of test/, so no
+// test runner picks it up). Each @ts-expect-error must meet an error, so the check fails if the
+// declarations stop catching these mistakes (e.g. if they degrade to `any`). Every line below is a
+// real misuse of the kit.
 import { init, createUploader, createActivity, createSubscriber, splitTemplateIds, wxTransport, type Kit } from 'pushconsole-miniprogram-kit';
 
 // the real wx from miniprogram-api-typings fits the kit's options
