@@ -161,7 +161,9 @@ internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) :
 
         private void Release(double now)
         {
-            next = Math.Max(next, now - CatchUp.TotalMilliseconds) + Spacing;
+            // A release up to CatchUp late keeps its place on the pace (the next one comes a little sooner); after longer,
+            // or after idling, the pace starts again from now, so there is never a burst.
+            next = (next < now - CatchUp.TotalMilliseconds ? now : next) + Spacing;
             released[(long)now % RingSize]++;
             releasedInWindow++;
         }
