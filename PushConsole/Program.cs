@@ -10,6 +10,7 @@ using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.Outcomes;
 using PushConsole.MiniProgram;
+using PushConsole.Shell;
 using PushConsole.SignIn;
 using PushConsole.Templates;
 
@@ -25,6 +26,7 @@ try
     builder.AddConsoleApi();
     builder.AddConsoleHealth();
     builder.AddConsoleShell();
+    builder.AddSecurityHeaders();
     builder.AddEmbeddedSimulator();
     builder.AddConsoleWeChat();
     builder.AddAccounts();
@@ -39,6 +41,7 @@ try
 
     await app.PrepareDatabaseAsync();
 
+    app.UseSecurityHeaders();
     app.UseConsolePipeline();
     app.UseMiniProgramRateLimits();
     app.MapConsoleHealth();
