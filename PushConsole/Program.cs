@@ -20,10 +20,12 @@ try
 
     builder.AddOperatorConfiguration();
     builder.AddConsoleDatabase();
+    builder.AddConsoleDataProtection();
     builder.AddConsoleScheduler();
     builder.AddConsoleWeChat();
     builder.AddConsoleSignIn();
     builder.AddConsoleApi();
+    builder.AddStrictJsonBodies();
     builder.AddConsoleHealth();
     builder.AddConsoleShell();
     builder.AddSecurityHeaders();
@@ -44,6 +46,7 @@ try
     app.UseSecurityHeaders();
     app.UseConsolePipeline();
     app.UseMiniProgramRateLimits();
+    app.UseStrictJsonBodies();
     app.MapConsoleHealth();
     app.MapSignIn();
     app.MapConsoleApi();
