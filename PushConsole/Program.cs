@@ -5,6 +5,7 @@ using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.Outcomes;
 using PushConsole.MiniProgram;
+using PushConsole.Shell;
 using PushConsole.SignIn;
 
 try
@@ -17,8 +18,10 @@ try
 
     await app.PrepareDatabaseAsync();
 
+    app.UseSecurityHeaders();
     app.UseConsolePipeline();
     app.UseMiniProgramRateLimits();
+    app.UseStrictJsonBodies();
     app.MapConsoleHealth();
     app.MapSignIn();
     app.MapConsoleApi();
@@ -35,6 +38,12 @@ catch (ConfigurationException problem)
 {
     // A configuration mistake is one line naming the key, not a stack trace.
     Console.Error.WriteLine($"PushConsole cannot start: {problem.Message}");
+    return 1;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException problem)
+{
+    // The same for a section checked at start (ValidateOnStart): each failure names its key.
+    Console.Error.WriteLine($"PushConsole cannot start: {string.Join(" ", problem.Failures)}");
     return 1;
 }
 

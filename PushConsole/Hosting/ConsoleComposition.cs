@@ -7,6 +7,7 @@ using PushConsole.Credentials;
 using PushConsole.Demo;
 using PushConsole.Health;
 using PushConsole.MiniProgram;
+using PushConsole.Shell;
 using PushConsole.SignIn;
 using PushConsole.Templates;
 
@@ -22,14 +23,16 @@ public static class ConsoleComposition
     {
         builder.AddOperatorConfiguration();
         builder.AddConsoleDatabase();
+        builder.AddConsoleDataProtection();
         builder.AddConsoleScheduler();
         builder.AddConsoleWeChat();
         builder.AddConsoleSignIn();
         builder.AddConsoleApi();
+        builder.AddStrictJsonBodies();
         builder.AddConsoleHealth();
         builder.AddConsoleShell();
+        builder.AddSecurityHeaders();
         builder.AddEmbeddedSimulator();
-        builder.AddConsoleWeChat();
         builder.AddAccounts();
         builder.AddTemplates();
         builder.AddCredentialPool();
