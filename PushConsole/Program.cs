@@ -30,7 +30,6 @@ try
     builder.AddConsoleShell();
     builder.AddSecurityHeaders();
     builder.AddEmbeddedSimulator();
-    builder.AddConsoleWeChat();
     builder.AddAccounts();
     builder.AddTemplates();
     builder.AddCredentialPool();
@@ -63,6 +62,12 @@ catch (ConfigurationException problem)
 {
     // A configuration mistake is one line naming the key, not a stack trace.
     Console.Error.WriteLine($"PushConsole cannot start: {problem.Message}");
+    return 1;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException problem)
+{
+    // The same for a section checked at start (ValidateOnStart): each failure names its key.
+    Console.Error.WriteLine($"PushConsole cannot start: {string.Join(" ", problem.Failures)}");
     return 1;
 }
 

@@ -2,7 +2,6 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
-using PushConsole.WeChat;
 
 namespace PushConsole.MiniProgram;
 
@@ -14,8 +13,7 @@ public static class MiniProgramHosting
     /// <summary>The session-token scheme and policy, and the per-user rate limit of the mini program endpoint.</summary>
     public static WebApplicationBuilder AddMiniProgramEndpoints(this WebApplicationBuilder builder)
     {
-        // Login calls jscode2session through the WeChat client (registration is idempotent for other features).
-        builder.Services.AddWeChatClient(builder.Configuration);
+        // Login calls jscode2session through the WeChat client (AddConsoleWeChat).
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, MiniProgramSessionHandler>(MiniProgramSessionHandler.SchemeName, null);
         builder.Services.AddSingleton<MiniProgramLoginLimiter>();
