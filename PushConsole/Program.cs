@@ -10,6 +10,7 @@ using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.Outcomes;
 using PushConsole.MiniProgram;
+using PushConsole.Shell;
 using PushConsole.SignIn;
 using PushConsole.Templates;
 
@@ -19,12 +20,15 @@ try
 
     builder.AddOperatorConfiguration();
     builder.AddConsoleDatabase();
+    builder.AddConsoleDataProtection();
     builder.AddConsoleScheduler();
     builder.AddConsoleWeChat();
     builder.AddConsoleSignIn();
     builder.AddConsoleApi();
+    builder.AddStrictJsonBodies();
     builder.AddConsoleHealth();
     builder.AddConsoleShell();
+    builder.AddSecurityHeaders();
     builder.AddEmbeddedSimulator();
     builder.AddAccounts();
     builder.AddTemplates();
@@ -41,8 +45,10 @@ try
 
     await app.PrepareDatabaseAsync();
 
+    app.UseSecurityHeaders();
     app.UseConsolePipeline();
     app.UseMiniProgramRateLimits();
+    app.UseStrictJsonBodies();
     app.MapConsoleHealth();
     app.MapSignIn();
     app.MapConsoleApi();

@@ -55,6 +55,10 @@ public sealed class ConsoleProcess : IDisposable
             ["Bootstrap__AdminPassword"] = ConsoleHost.AdminPassword,
             ["Bootstrap__ApiToken"] = ConsoleHost.AdminApiToken,
             ["Demo__Enabled"] = "false",
+            // The tests' simulators listen on loopback ports of their own.
+            ["Accounts__AllowedApiBaseUrls__0"] = "http://127.0.0.1:*",
+            // Each process has a data folder of its own; like the nodes of a cluster they are given one key.
+            ["DataProtection__CertificatePath"] = Path.Combine(AppContext.BaseDirectory, "test-dataprotection.pfx"),
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__PushConsole"] = "Information",
         };

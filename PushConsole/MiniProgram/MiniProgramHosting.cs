@@ -16,6 +16,7 @@ public static class MiniProgramHosting
         // Login calls jscode2session through the WeChat client (AddConsoleWeChat).
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, MiniProgramSessionHandler>(MiniProgramSessionHandler.SchemeName, null);
+        builder.Services.AddSingleton<MiniProgramLoginLimiter>();
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(SessionPolicy, p => p.AddAuthenticationSchemes(MiniProgramSessionHandler.SchemeName).RequireAuthenticatedUser());
         builder.Services.AddRateLimiter(o =>
@@ -45,7 +46,7 @@ public static class MiniProgramHosting
                 var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
                 context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                        detail: $"This user sent too many requests; retry after {seconds} s. Nothing was stored.")
+                        detail: $"Too many requests; retry after {seconds} s. Nothing was stored.")
                     .ExecuteAsync(context.HttpContext);
             };
         });
