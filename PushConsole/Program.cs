@@ -39,6 +39,9 @@ try
     builder.AddChannels();
 
     var app = builder.Build();
+    // Sections checked at start (ValidateOnStart) are checked here, before the database is touched or the host logs
+    // a failed start with a stack trace: a wrong value ends in the one line below.
+    app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
 
     await app.PrepareDatabaseAsync();
 
@@ -66,7 +69,7 @@ catch (ConfigurationException problem)
 }
 catch (Microsoft.Extensions.Options.OptionsValidationException problem)
 {
-    // The same for a section checked at start (ValidateOnStart): each failure names its key.
+    // The same for a section checked at start (ValidateOnStart, see above): each failure names its key.
     Console.Error.WriteLine($"PushConsole cannot start: {string.Join(" ", problem.Failures)}");
     return 1;
 }
