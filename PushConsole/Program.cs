@@ -1,42 +1,18 @@
 using PushConsole;
-using PushConsole.Accounts;
 using PushConsole.Api;
-using PushConsole.Campaigns;
-using PushConsole.Channels;
 using PushConsole.Components;
-using PushConsole.Credentials;
-using PushConsole.Demo;
 using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.Outcomes;
 using PushConsole.MiniProgram;
 using PushConsole.Shell;
 using PushConsole.SignIn;
-using PushConsole.Templates;
 
 try
 {
     var builder = WebApplication.CreateBuilder(args);
 
-    builder.AddOperatorConfiguration();
-    builder.AddConsoleDatabase();
-    builder.AddConsoleDataProtection();
-    builder.AddConsoleScheduler();
-    builder.AddConsoleWeChat();
-    builder.AddConsoleSignIn();
-    builder.AddConsoleApi();
-    builder.AddStrictJsonBodies();
-    builder.AddConsoleHealth();
-    builder.AddConsoleShell();
-    builder.AddSecurityHeaders();
-    builder.AddEmbeddedSimulator();
-    builder.AddAccounts();
-    builder.AddTemplates();
-    builder.AddCredentialPool();
-    builder.AddMiniProgramEndpoints();
-    builder.AddDemoData();
-    builder.AddCampaigns();
-    builder.AddChannels();
+    builder.AddConsole();
 
     var app = builder.Build();
     // Sections checked at start (ValidateOnStart) are checked here, before the database is touched or the host logs

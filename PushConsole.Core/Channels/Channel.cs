@@ -100,8 +100,10 @@ internal sealed class ChannelConfiguration : IEntityTypeConfiguration<Channel>
         // The broadcast worker looks for channels being notified.
         entity.HasIndex(c => c.ReminderStatus);
         entity.HasOne(c => c.Account).WithMany().HasForeignKey(c => c.AccountId).OnDelete(DeleteBehavior.Cascade);
-        // A deleted template leaves the channel without one; the reminder then fails with that reason.
-        entity.HasOne<MessageTemplate>().WithMany().HasForeignKey(c => c.TemplateId).OnDelete(DeleteBehavior.SetNull);
+        // A deleted template leaves the channel without one; the reminder then fails with that reason. TemplateService
+        // clears the reference itself: SQL Server refuses a second cascading path from an account (account → channel,
+        // account → template → channel), so no database may do it.
+        entity.HasOne<MessageTemplate>().WithMany().HasForeignKey(c => c.TemplateId).OnDelete(DeleteBehavior.NoAction);
         entity.OwnsMany(c => c.Fields, fields => fields.ToJson());
     }
 }

@@ -37,7 +37,8 @@ public sealed record RunCounts(int Pending, int Sending, int Sent, int Failed, i
 /// Set-based access to the delivery ledger. The statements are written once for SQLite and PostgreSQL
 /// (both speak INSERT … ON CONFLICT DO NOTHING, UPDATE … RETURNING and UPDATE … FROM); the provider differences —
 /// row locking, how an instant is stored, and how a batch of rows is passed (a VALUES list on PostgreSQL, one JSON
-/// parameter on SQLite) — are kept in <see cref="LedgerDialect"/>.
+/// parameter on SQLite) — are kept in <see cref="LedgerDialect"/>. SQL Server speaks none of those three, so its
+/// statements are written apart, in <see cref="SqlServerLedger"/>.
 /// </summary>
 public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> contexts, DatabaseOptions database, TimeProvider time,
     LedgerWriteGate? writeGate = null)
@@ -49,6 +50,8 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
     // (Microsoft.Data.Sqlite looks each name up in a list, so the cost grows with the square of their number).
     private const int JsonChunk = 2000;
     private readonly LedgerDialect dialect = LedgerDialect.For(database.Provider);
+    // SQL Server's statements differ in more than a few words (no ON CONFLICT, RETURNING or LIMIT): SqlServerLedger.
+    private readonly bool sqlServer = database.Provider == DatabaseProvider.SqlServer;
 
     /// <summary>
     /// Returns the run for this fire key, creating it if it does not exist. Two callers with the same key (a duplicate
@@ -90,6 +93,13 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = dialect.Instant(time.GetUtcNow());
         var added = 0;
+        if (sqlServer)
+        {
+            added = await SqlServerLedger.AddRecipientsAsync(connection, transaction, run, recipients.Distinct().Chunk(JsonChunk), localDay,
+                time.GetUtcNow(), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return added;
+        }
         if (dialect.JsonRows)
         {
             foreach (var chunk in recipients.Distinct().Chunk(JsonChunk))
@@ -143,6 +153,10 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         using var turn = await writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var connection = await OpenAsync(db, cancellationToken);
+        if (sqlServer)
+        {
+            return await SqlServerLedger.TakePendingAsync(connection, runId, max, time.GetUtcNow(), cancellationToken);
+        }
         await using var command = connection.CreateCommand();
         // The picked rows are a CTE so PostgreSQL evaluates the locking subquery once (an IN (subquery) may be
         // re-run per row and then take more than @max rows).
@@ -172,6 +186,10 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var connection = await OpenAsync(db, cancellationToken);
+        if (sqlServer)
+        {
+            return await SqlServerLedger.PeekPendingAsync(connection, runId, max, cancellationToken);
+        }
         await using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT "Id", "Recipient", "CredentialId", "Attempts" FROM "Deliveries"
@@ -202,6 +220,10 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var connection = await OpenAsync(db, cancellationToken);
+        if (sqlServer)
+        {
+            return await SqlServerLedger.AtDailyCapAsync(connection, accountId, recipients, localDay, dailyCap, cancellationToken);
+        }
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT u.r FROM ({dialect.TextList("@recipients")}) AS u
@@ -241,6 +263,13 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var connection = await OpenAsync(db, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (sqlServer)
+        {
+            var result = await SqlServerLedger.TakeForSendingAsync(connection, transaction, runId, accountId, rows, localDay, dailyCap,
+                time.GetUtcNow(), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
         if (dailyCap is not null && dialect.AccountLock is { } lockSql)
         {
             await using var lockCommand = connection.CreateCommand();
@@ -343,6 +372,12 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var chunk in rows.Chunk(dialect.JsonRows ? JsonChunk : UpdateChunk * 4))
         {
+            if (sqlServer)
+            {
+                await SqlServerLedger.AttachCredentialsAsync(connection, transaction,
+                    System.Text.Json.JsonSerializer.Serialize(chunk.Select(r => new[] { r.DeliveryId, r.CredentialId })), cancellationToken);
+                continue;
+            }
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             string source;
@@ -383,6 +418,15 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         var connection = await OpenAsync(db, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = dialect.Instant(time.GetUtcNow());
+        if (sqlServer)
+        {
+            foreach (var chunk in updates.Chunk(JsonChunk))
+            {
+                await SqlServerLedger.UpdateAsync(connection, transaction, UpdateRowsJson(chunk), time.GetUtcNow(), cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+            return;
+        }
         if (dialect.JsonRows)
         {
             foreach (var chunk in updates.Chunk(JsonChunk))
@@ -454,11 +498,14 @@ public sealed class DeliveryLedger(IDbContextFactory<PushConsoleDbContext> conte
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var connection = await OpenAsync(db, cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """UPDATE "Deliveries" SET "Status" = 0 WHERE "RunId" = @run AND "Status" = 1 AND "SendingSince" < @cutoff""";
+        command.CommandText = RequeueAbandonedSql;
         AddParameter(command, "@run", runId);
         AddParameter(command, "@cutoff", dialect.Instant(time.GetUtcNow() - olderThan));
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>The same words on every database.</summary>
+    internal const string RequeueAbandonedSql = """UPDATE "Deliveries" SET "Status" = 0 WHERE "RunId" = @run AND "Status" = 1 AND "SendingSince" < @cutoff""";
 
     /// <summary>Marks every Pending row of a canceled run as skipped, so the counts add up to the audience.</summary>
     public async Task<int> SkipPendingAsync(long runId, SkipReason reason, CancellationToken cancellationToken = default)
@@ -572,6 +619,8 @@ internal sealed record LedgerDialect(string SkipLocked, bool StoresTicks, bool C
         DatabaseProvider.Sqlite => new("", StoresTicks: true, CastsValues: false, AccountLock: null, JsonRows: true),
         DatabaseProvider.Postgres => new("FOR UPDATE SKIP LOCKED", StoresTicks: false, CastsValues: true,
             AccountLock: "SELECT pg_advisory_xact_lock(1346585601, CAST(@account AS integer))", JsonRows: false),
+        // Only the instant and the chunk size are read on SQL Server; its statements are SqlServerLedger's.
+        DatabaseProvider.SqlServer => new("", StoresTicks: false, CastsValues: false, AccountLock: null, JsonRows: true),
         _ => throw new NotSupportedException($"No ledger dialect for {provider}."),
     };
 

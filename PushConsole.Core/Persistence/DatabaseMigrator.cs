@@ -8,7 +8,8 @@ namespace PushConsole.Persistence;
 /// session advisory lock: EF Core's own migration lock is a <c>LOCK TABLE "__EFMigrationsHistory"</c>, which can only be
 /// taken once that table exists, and two nodes creating it at the same moment on an empty database collide
 /// (<c>CREATE TABLE IF NOT EXISTS</c> is not safe against a concurrent create in PostgreSQL), so one of them failed
-/// start-up. Under the advisory lock the second node finds the table, and the migration, already there.
+/// start-up. Under the advisory lock the second node finds the table, and the migration, already there. SQL Server's
+/// migration lock is sp_getapplock, which needs no table.
 /// </summary>
 public sealed class DatabaseMigrator(IDbContextFactory<PushConsoleDbContext> contexts, DatabaseOptions database, ILogger<DatabaseMigrator> logger)
 {
@@ -56,6 +57,10 @@ public sealed class DatabaseMigrator(IDbContextFactory<PushConsoleDbContext> con
                 pending.Count, database.Provider, string.Join(", ", pending));
         }
         await db.Database.MigrateAsync(cancellationToken);
+        if (database.Provider == DatabaseProvider.SqlServer)
+        {
+            await db.Database.ExecuteSqlRawAsync(SqlServerDatabase.AllowSnapshotSql, cancellationToken);
+        }
     }
 
     // WAL lets the scheduler, the intake endpoint and the dashboards read while a send batch writes.

@@ -7,6 +7,7 @@ public static class DatabaseServiceCollectionExtensions
 {
     public const string SqliteMigrationsAssembly = "PushConsole.Migrations.Sqlite";
     public const string PostgresMigrationsAssembly = "PushConsole.Migrations.Postgres";
+    public const string SqlServerMigrationsAssembly = "PushConsole.Migrations.SqlServer";
 
     /// <summary>Registers the DbContext (pooled factory and scoped) for the configured provider.</summary>
     public static IServiceCollection AddPushConsoleDatabase(this IServiceCollection services, DatabaseOptions database)
@@ -22,6 +23,7 @@ public static class DatabaseServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>The one place a provider is chosen for EF Core: the app, the design-time tools and the tests all call it.</summary>
     public static void Configure(DbContextOptionsBuilder options, DatabaseOptions database)
     {
         switch (database.Provider)
@@ -31,6 +33,9 @@ public static class DatabaseServiceCollectionExtensions
                 break;
             case DatabaseProvider.Postgres:
                 options.UseNpgsql(database.ConnectionString, o => o.MigrationsAssembly(PostgresMigrationsAssembly));
+                break;
+            case DatabaseProvider.SqlServer:
+                options.UseSqlServer(database.ConnectionString, o => o.MigrationsAssembly(SqlServerMigrationsAssembly));
                 break;
             default:
                 throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not supported.");

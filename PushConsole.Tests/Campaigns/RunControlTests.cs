@@ -3,6 +3,7 @@ using PushConsole.Credentials;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using RunStatus = PushConsole.Ledger.RunStatus;
+using PushConsole.Tests.Infrastructure;
 
 namespace PushConsole.Tests.Campaigns;
 
@@ -32,6 +33,7 @@ public class RunControlTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_paused_run_stops_sending_and_resume_continues_where_it_stopped_without_duplicates(DatabaseProvider provider)
     {
         var (h, account, users, run, execution) = await SendingSlowlyAsync(provider);
@@ -58,6 +60,7 @@ public class RunControlTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_canceled_run_stops_sending_skips_the_rest_and_leaves_their_formIds_in_the_pool(DatabaseProvider provider)
     {
         var (h, account, users, run, execution) = await SendingSlowlyAsync(provider);

@@ -11,6 +11,7 @@ public class DatabaseTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Migrations_apply_on_an_empty_database_and_leave_no_pending_model_changes(DatabaseProvider provider)
     {
         var database = await TestDatabases.NewAsync(provider);
@@ -30,6 +31,7 @@ public class DatabaseTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Four_nodes_migrating_the_same_empty_database_at_once_all_succeed(DatabaseProvider provider)
     {
         var database = await TestDatabases.NewAsync(provider);

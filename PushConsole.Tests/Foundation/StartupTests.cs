@@ -10,6 +10,7 @@ public class StartupTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task The_console_starts_on_each_provider_and_reports_live_and_ready(DatabaseProvider provider)
     {
         await using var host = await ConsoleHost.StartAsync(provider);

@@ -39,6 +39,7 @@ public class DeliveryLedgerSendingTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Taking_rows_attaches_their_credentials_and_skips_users_at_the_daily_cap_without_one(DatabaseProvider provider)
     {
         var (ledger, contexts) = await NewLedgerAsync(provider);
@@ -63,6 +64,7 @@ public class DeliveryLedgerSendingTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Two_runs_taking_the_same_user_at_once_let_only_one_past_a_cap_of_one(DatabaseProvider provider)
     {
         var (ledger, _) = await NewLedgerAsync(provider);
@@ -85,6 +87,7 @@ public class DeliveryLedgerSendingTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Rows_another_sender_took_meanwhile_are_not_taken_again(DatabaseProvider provider)
     {
         var (ledger, _) = await NewLedgerAsync(provider);
@@ -107,6 +110,7 @@ public class DeliveryLedgerSendingTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Credentials_are_attached_detached_and_pending_rows_restamped_to_the_day_they_are_sent(DatabaseProvider provider)
     {
         var (ledger, contexts) = await NewLedgerAsync(provider);
@@ -128,6 +132,7 @@ public class DeliveryLedgerSendingTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Users_at_the_daily_cap_are_found_in_one_read(DatabaseProvider provider)
     {
         var (ledger, _) = await NewLedgerAsync(provider);

@@ -32,6 +32,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Opening_a_run_twice_with_the_same_fire_key_returns_the_same_run(DatabaseProvider provider)
     {
         var (ledger, _, _) = await NewLedgerAsync(provider);
@@ -44,6 +45,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Adding_the_same_recipients_again_creates_no_second_row(DatabaseProvider provider)
     {
         var (ledger, _, _) = await NewLedgerAsync(provider);
@@ -60,6 +62,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Concurrent_takers_never_get_the_same_row(DatabaseProvider provider)
     {
         var (ledger, _, _) = await NewLedgerAsync(provider);
@@ -85,6 +88,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Outcomes_are_written_to_the_rows_and_counted_from_them(DatabaseProvider provider)
     {
         var (ledger, contexts, _) = await NewLedgerAsync(provider);
@@ -115,6 +119,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Rows_abandoned_in_sending_go_back_to_pending_with_their_credential(DatabaseProvider provider)
     {
         var (ledger, _, clock) = await NewLedgerAsync(provider);
@@ -138,6 +143,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Sends_of_a_day_are_counted_per_user_across_runs(DatabaseProvider provider)
     {
         var (ledger, _, _) = await NewLedgerAsync(provider);

@@ -43,6 +43,7 @@ public class TemplateServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_created_template_keeps_its_fields_in_content_order_with_labels_values_and_enum_values(DatabaseProvider provider)
     {
         var (service, miniProgram, _) = await ServiceAsync(provider);

@@ -1039,7 +1039,7 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.HasOne("PushConsole.Templates.MessageTemplate", null)
                         .WithMany()
                         .HasForeignKey("TemplateId")
-                        .OnDelete(DeleteBehavior.SetNull);
+                        .OnDelete(DeleteBehavior.NoAction);
 
                     b.OwnsMany("PushConsole.Channels.ChannelField", "Fields", b1 =>
                         {
@@ -1082,7 +1082,7 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.HasOne("PushConsole.Templates.MessageTemplate", "Template")
                         .WithMany()
                         .HasForeignKey("TemplateId")
-                        .OnDelete(DeleteBehavior.Cascade);
+                        .OnDelete(DeleteBehavior.NoAction);
 
                     b.Navigation("Account");
 

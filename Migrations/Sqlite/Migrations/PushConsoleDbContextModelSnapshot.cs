@@ -1008,7 +1008,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.HasOne("PushConsole.Templates.MessageTemplate", null)
                         .WithMany()
                         .HasForeignKey("TemplateId")
-                        .OnDelete(DeleteBehavior.SetNull);
+                        .OnDelete(DeleteBehavior.NoAction);
 
                     b.OwnsMany("PushConsole.Channels.ChannelField", "Fields", b1 =>
                         {
@@ -1051,7 +1051,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.HasOne("PushConsole.Templates.MessageTemplate", "Template")
                         .WithMany()
                         .HasForeignKey("TemplateId")
-                        .OnDelete(DeleteBehavior.Cascade);
+                        .OnDelete(DeleteBehavior.NoAction);
 
                     b.Navigation("Account");
 

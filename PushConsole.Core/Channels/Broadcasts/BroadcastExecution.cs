@@ -357,8 +357,9 @@ internal sealed class BroadcastExecution(
 }
 
 /// <summary>
-/// The right to read the next follower page of a run: a PostgreSQL session advisory lock (released by unlock, or by
-/// the server when the holder's connection drops, e.g. the node was killed). On SQLite (one node) always granted.
+/// The right to read the next follower page of a run: a PostgreSQL session advisory lock, or a SQL Server session
+/// application lock (sp_getapplock), released by unlock or by the server when the holder's connection drops (e.g. the
+/// node was killed). On SQLite (one node) always granted.
 /// </summary>
 internal sealed class PageLock : IAsyncDisposable
 {
@@ -374,14 +375,17 @@ internal sealed class PageLock : IAsyncDisposable
         Held = held;
     }
 
-    /// <summary>True when an actual cluster-wide lock is held (PostgreSQL), false when none is needed (SQLite).</summary>
+    /// <summary>True when an actual cluster-wide lock is held (PostgreSQL, SQL Server), false when none is needed (SQLite).</summary>
     public bool Held { get; }
+
+    private static string AppLockOf(int key) => $"PushConsole.BroadcastPage.{key}";
 
     /// <summary>The lock, or null when another node holds it.</summary>
     public static async Task<PageLock?> TryTakeAsync(IDbContextFactory<PushConsoleDbContext> contexts, long runId, CancellationToken cancellationToken)
     {
         var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) != true)
+        var postgres = db.Database.IsNpgsql();
+        if (!postgres && !db.Database.IsSqlServer())
         {
             await db.DisposeAsync();
             return Unshared;
@@ -390,8 +394,10 @@ internal sealed class PageLock : IAsyncDisposable
         try
         {
             await db.Database.OpenConnectionAsync(cancellationToken);
-            var taken = await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({LockClass}, {key}) AS \"Value\"")
-                .SingleAsync(cancellationToken);
+            var taken = postgres
+                ? await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({LockClass}, {key}) AS \"Value\"").SingleAsync(cancellationToken)
+                : await SqlServerDatabase.TakeAppLockAsync(db.Database.GetDbConnection(), null, AppLockOf(key),
+                    transactionScoped: false, timeout: TimeSpan.Zero, cancellationToken);
             if (taken)
             {
                 return new PageLock(db, key, held: true);
@@ -414,9 +420,16 @@ internal sealed class PageLock : IAsyncDisposable
         }
         try
         {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({LockClass}, {key})");
+            if (db.Database.IsNpgsql())
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({LockClass}, {key})");
+            }
+            else
+            {
+                await SqlServerDatabase.ReleaseAppLockAsync(db.Database.GetDbConnection(), AppLockOf(key), CancellationToken.None);
+            }
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
         {
             // The connection is gone, and the lock with it.
         }

@@ -19,11 +19,24 @@ public sealed class BroadcastOutcomes(IDbContextFactory<PushConsoleDbContext> co
 {
     private const int Chunk = 500;
     private readonly bool postgres = database.Provider == DatabaseProvider.Postgres;
+    private readonly bool sqlServer = database.Provider == DatabaseProvider.SqlServer;
+
+    // SQL Server has no ON CONFLICT: NOT EXISTS under UPDLOCK, HOLDLOCK keeps two nodes from both inserting.
+    private const string SqlServerEnsureTallySql = """
+        INSERT INTO "BroadcastTallies" ("RunId", "Sent", "Failed", "Unfollowed", "Skipped", "Rows")
+        SELECT @run, 0, 0, 0, 0, 0
+        WHERE NOT EXISTS (SELECT 1 FROM "BroadcastTallies" WITH (UPDLOCK, HOLDLOCK) WHERE "RunId" = @run);
+        """;
 
     /// <summary>Creates the run's tally if it has none (every node calls this; one row results).</summary>
     public async Task EnsureTallyAsync(long runId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (sqlServer)
+        {
+            await db.Database.ExecuteSqlRawAsync(SqlServerEnsureTallySql, [new Microsoft.Data.SqlClient.SqlParameter("@run", runId)], cancellationToken);
+            return;
+        }
         await db.Database.ExecuteSqlAsync(
             $"""INSERT INTO "BroadcastTallies" ("RunId", "Sent", "Failed", "Unfollowed", "Skipped", "Rows") VALUES ({runId}, 0, 0, 0, 0, 0) ON CONFLICT ("RunId") DO NOTHING""",
             cancellationToken);
@@ -62,8 +75,8 @@ public sealed class BroadcastOutcomes(IDbContextFactory<PushConsoleDbContext> co
                     .Append(Typed(message, "text")).Append(',')
                     .Append(Typed(u.MsgId is { } g ? Number(g) : "NULL", "bigint")).Append(')');
             }
-            Add(command, "@now", postgres ? now : now.UtcTicks);
-            command.CommandText = $"""
+            Add(command, "@now", postgres || sqlServer ? now : now.UtcTicks);
+            command.CommandText = sqlServer ? SqlServerRecordSql(values.ToString()) : $"""
                 WITH v(i, s, e, m, g) AS (VALUES {values})
                 UPDATE "Deliveries" SET "Status" = v.s, "SkipReason" = 0, "ErrCode" = v.e, "ErrMsg" = v.m, "MsgId" = v.g,
                     "FinishedAt" = CASE WHEN v.s >= 2 THEN {Typed("@now", "timestamptz")} ELSE NULL END
@@ -120,6 +133,23 @@ public sealed class BroadcastOutcomes(IDbContextFactory<PushConsoleDbContext> co
             .SetProperty(t => t.Skipped, Sum(x => x == DeliveryStatus.Skipped))
             .SetProperty(t => t.Rows, Sum(_ => true)), cancellationToken);
     }
+
+    /// <summary>The same change in T-SQL: UPDATE … FROM a VALUES table, OUTPUT instead of RETURNING.</summary>
+    private static string SqlServerRecordSql(string values) => $"""
+        UPDATE d SET "Status" = v.s, "SkipReason" = 0, "ErrCode" = v.e, "ErrMsg" = v.m, "MsgId" = v.g,
+            "FinishedAt" = CASE WHEN v.s >= 2 THEN @now ELSE NULL END
+        OUTPUT inserted."Status", inserted."ErrCode"
+        FROM "Deliveries" AS d INNER JOIN (VALUES {values}) AS v(i, s, e, m, g) ON d."Id" = v.i
+        WHERE d."Status" = 1;
+        """;
+
+    [TransactSql]
+    private static IEnumerable<string> SqlServerStatements =>
+    [
+        SqlServerEnsureTallySql,
+        SqlServerRecordSql("(1,2,NULL,NULL,123),(2,3,43004,@m1,NULL)"),
+        """UPDATE "BroadcastTallies" SET "Sent" = "Sent" + 1, "Failed" = "Failed" + 2, "Unfollowed" = "Unfollowed" + 0 WHERE "RunId" = 7""",
+    ];
 
     private string Typed(string value, string type) => postgres ? $"CAST({value} AS {type})" : value;
 

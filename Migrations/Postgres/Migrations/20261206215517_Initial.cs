@@ -397,8 +397,7 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         name: "FK_Channels_Templates_TemplateId",
                         column: x => x.TemplateId,
                         principalTable: "Templates",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
+                        principalColumn: "Id");
                 });
 
             migrationBuilder.CreateTable(
@@ -431,8 +430,7 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         name: "FK_Credentials_Templates_TemplateId",
                         column: x => x.TemplateId,
                         principalTable: "Templates",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
+                        principalColumn: "Id");
                 });
 
             migrationBuilder.CreateTable(
