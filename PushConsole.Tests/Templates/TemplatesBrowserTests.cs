@@ -91,8 +91,8 @@ public class TemplatesBrowserTests(Infrastructure.Browser browser)
 
         await page.SignInAsync("editor@test.local", TestUsers.Password);
 
-        await Expect(page.Locator(".rz-navigation-item-text", new() { HasTextString = "Campaigns" })).ToBeVisibleAsync();
-        await Expect(page.Locator(".rz-navigation-item-text", new() { HasTextString = "Templates" })).ToHaveCountAsync(0);
+        await Expect(page.Locator(".mud-nav-link-text", new() { HasTextString = "Campaigns" })).ToBeVisibleAsync();
+        await Expect(page.Locator(".mud-nav-link-text", new() { HasTextString = "Templates" })).ToHaveCountAsync(0);
         await page.GotoAsync("templates");
         await Expect(page.Locator("#access-denied")).ToBeVisibleAsync();
         await Expect(page.Locator("#templates-grid")).ToHaveCountAsync(0);
