@@ -112,10 +112,9 @@ public class TemplatesBrowserTests(Infrastructure.Browser browser)
         await page.GotoAsync("templates");
         await page.WaitForInteractiveAsync();
 
-        await page.ClickAsync("#template-account-filter");
-        await page.Locator(".rz-dropdown-item", new() { HasTextString = account.Name }).ClickAsync();
+        await page.ChooseAsync("#template-account-filter", account.Name);
         await page.ClickAsync("#import-templates");
-        await Expect(page.Locator(".rz-notification")).ToContainTextAsync("1 new");
+        await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("1 new");
         var row = page.Locator("#templates-grid tr", new() { HasTextString = "会议提醒" });
         await Expect(row).ToContainTextAsync("sub-meeting");
 

@@ -1,7 +1,6 @@
 using MudBlazor;
 using MudBlazor.Services;
 using PushConsole.Shell;
-using Radzen;
 
 namespace PushConsole.Components;
 
@@ -13,7 +12,6 @@ public static class ShellHosting
         // from a build rather than a publish; without this only Development finds them.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddRadzenComponents();
         builder.Services.AddMudServices(options =>
         {
             options.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
