@@ -39,6 +39,8 @@ public abstract class ConsoleUiTest : BunitContext, IAsyncLifetime
         Host = ui.Host;
         UseCulture(culture);
         JSInterop.Mode = JSRuntimeMode.Loose;
+        // The suite shares two cores with other work: a render that takes longer is not a failure of the page.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         Services.AddMudServices();
         Services.AddLocalization();
         Services.AddSingleton(Texts);

@@ -141,4 +141,28 @@ public sealed class ShellComponentTests(UiHost ui) : ConsoleUiTest(ui), IClassFi
         Assert.Equal(account.Id, Services.GetRequiredService<AccountSelection>().AccountId);
         cut.WaitForAssertion(() => Assert.Equal(account.Name, cut.Find("#selected-account").TextContent.Trim()));
     }
+
+    [Fact]
+    public void The_router_shows_an_editor_access_denied_on_an_admin_page_and_the_page_to_an_admin()
+    {
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        SignInAs(Roles.Editor, "editor@test.local");
+        navigation.NavigateTo("users");
+
+        var cut = Render<PushConsole.Components.Routes>();
+
+        cut.WaitForElement("#access-denied");
+        Assert.Empty(cut.FindAll("#users-grid"));
+    }
+
+    [Fact]
+    public void The_router_shows_an_admin_the_users_page_in_the_layout()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("users");
+
+        var cut = Render<PushConsole.Components.Routes>();
+
+        cut.WaitForElement("#users-grid");
+        Assert.NotNull(cut.Find("#nav-menu"));
+    }
 }
