@@ -71,12 +71,12 @@ public sealed class AccountsPageTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
         var cut = RenderWithProviders<AccountsPage>();
         cut.WaitForAssertion(() => Assert.Contains("wxdelete00001", cut.Find("#accounts-grid").TextContent));
 
-        cut.FindAll("#accounts-grid tr").First(r => r.TextContent.Contains("wxdelete00001")).QuerySelector("button[aria-label=Delete]")!.Click();
+        ClickInRow(cut, "#accounts-grid", "wxdelete00001", "Delete");
         cut.WaitForAssertion(() => Assert.Contains("its 1 template(s)", cut.Find(".mud-message-box, .mud-dialog").TextContent));
         ClickButton(cut, "Keep it");
         Assert.NotNull(await Service<AccountService>().FindAsync(account.Id));
 
-        cut.FindAll("#accounts-grid tr").First(r => r.TextContent.Contains("wxdelete00001")).QuerySelector("button[aria-label=Delete]")!.Click();
+        ClickInRow(cut, "#accounts-grid", "wxdelete00001", "Delete");
         cut.WaitForElement(".mud-dialog");
         ClickButton(cut, "Delete");
         cut.WaitForAssertion(() => Assert.DoesNotContain("wxdelete00001", cut.Find("#accounts-grid").TextContent));

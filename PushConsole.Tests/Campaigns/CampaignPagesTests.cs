@@ -23,6 +23,19 @@ public sealed class CampaignPagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFix
         return (account, template);
     }
 
+    /// <summary>A run of a new account's campaign template with pending rows for <paramref name="recipients"/>.</summary>
+    private async Task<DeliveryRun> RunAsync(string appId, RunStatus status, params string[] recipients)
+    {
+        var (account, template) = await AccountWithTemplateAsync(appId);
+        var run = await Service<DeliveryLedger>().OpenRunAsync(new DeliveryRun
+        {
+            Kind = RunKind.Campaign, FireKey = $"ui-{appId}", Name = $"Run of {appId}", AccountId = account.Id, TemplateId = template.Id,
+            Status = status, StartedAt = DateTimeOffset.UtcNow,
+        });
+        await Service<DeliveryLedger>().AddRecipientsAsync(run, recipients, DateOnly.FromDateTime(DateTime.UtcNow));
+        return run;
+    }
+
     [Fact]
     public void Editors_may_use_every_campaign_page()
     {
@@ -113,13 +126,7 @@ public sealed class CampaignPagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFix
     [Fact]
     public async Task A_cancelled_run_shows_what_was_not_sent_as_cancelled()
     {
-        var (account, template) = await AccountWithTemplateAsync("wxcampaign05");
-        var run = await Service<DeliveryLedger>().OpenRunAsync(new DeliveryRun
-        {
-            Kind = RunKind.Campaign, FireKey = "ui-cancelled", Name = "Cancelled one", AccountId = account.Id, TemplateId = template.Id,
-            Status = RunStatus.Canceled, StartedAt = DateTimeOffset.UtcNow,
-        });
-        await Service<DeliveryLedger>().AddRecipientsAsync(run, ["oA", "oB", "oC"], DateOnly.FromDateTime(DateTime.UtcNow));
+        var run = await RunAsync("wxcampaign05", RunStatus.Canceled, "oA", "oB", "oC");
         await using (var db = await Host.Contexts().CreateDbContextAsync())
         {
             await db.Deliveries.Where(d => d.RunId == run.Id && d.Recipient != "oA")
@@ -138,13 +145,7 @@ public sealed class CampaignPagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFix
     [Fact]
     public async Task Cancelling_a_running_run_names_the_users_not_reached()
     {
-        var (account, template) = await AccountWithTemplateAsync("wxcampaign06");
-        var run = await Service<DeliveryLedger>().OpenRunAsync(new DeliveryRun
-        {
-            Kind = RunKind.Campaign, FireKey = "ui-paused", Name = "Paused one", AccountId = account.Id, TemplateId = template.Id,
-            Status = RunStatus.Paused, StartedAt = DateTimeOffset.UtcNow,
-        });
-        await Service<DeliveryLedger>().AddRecipientsAsync(run, ["oA", "oB"], DateOnly.FromDateTime(DateTime.UtcNow));
+        var run = await RunAsync("wxcampaign06", RunStatus.Paused, "oA", "oB");
         var cut = RenderWithProviders<RunProgress>(("RunId", run.Id));
 
         cut.WaitForElement($"#cancel-run-{run.Id}").Click();

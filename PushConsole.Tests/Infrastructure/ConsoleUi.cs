@@ -108,6 +108,11 @@ public abstract class ConsoleUiTest : BunitContext, IAsyncLifetime
     protected static void ClickButton(IRenderedComponent<ContainerFragment> cut, string text) =>
         cut.FindAll("button").First(b => b.TextContent.Trim().Equals(text, StringComparison.OrdinalIgnoreCase)).Click();
 
+    /// <summary>Clicks <paramref name="button"/> (its text or aria-label) in the row of <paramref name="grid"/> showing <paramref name="rowText"/>.</summary>
+    protected static void ClickInRow(IRenderedComponent<ContainerFragment> cut, string grid, string rowText, string button) =>
+        cut.FindAll($"{grid} tr").First(r => r.TextContent.Contains(rowText, StringComparison.Ordinal)).QuerySelectorAll("button")
+            .First(b => b.TextContent.Trim() == button || b.GetAttribute("aria-label") == button).Click();
+
     /// <summary>The texts of the validation messages the form shows now.</summary>
     protected static IReadOnlyList<string> ValidationMessages(IRenderedComponent<ContainerFragment> cut) =>
         cut.FindAll(".mud-input-helper-text.mud-input-error, .mud-input-error .mud-input-helper-text").Select(e => e.TextContent.Trim())

@@ -64,7 +64,7 @@ public sealed class TemplatePagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFix
         var cut = RenderWithProviders<TemplatesPage>();
 
         cut.WaitForAssertion(() => Assert.Contains("legacy-1", cut.Find("#templates-grid").TextContent));
-        cut.FindAll("#templates-grid tr").First(r => r.TextContent.Contains("legacy-1")).QuerySelectorAll("button").First(b => b.TextContent.Trim() == "Edit").Click();
+        ClickInRow(cut, "#templates-grid", "legacy-1", "Edit");
 
         cut.WaitForAssertion(() => Assert.Contains("45103", cut.Find("#preview-verdict").TextContent));
     }
@@ -77,7 +77,7 @@ public sealed class TemplatePagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFix
         var cut = RenderWithProviders<TemplatesPage>();
         cut.WaitForAssertion(() => Assert.Contains("sub-delete", cut.Find("#templates-grid").TextContent));
 
-        cut.FindAll("#templates-grid tr").First(r => r.TextContent.Contains("sub-delete")).QuerySelectorAll("button").First(b => b.TextContent.Trim() == "Delete").Click();
+        ClickInRow(cut, "#templates-grid", "sub-delete", "Delete");
         cut.WaitForAssertion(() => Assert.Contains("campaigns and channel reminders that send it", cut.Find(".mud-dialog").TextContent));
         ClickButton(cut, "Delete");
 
@@ -93,7 +93,7 @@ public sealed class TemplatePagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFix
         var cut = RenderWithProviders<TemplatesPage>();
         cut.WaitForAssertion(() => Assert.Contains("sub-test", cut.Find("#templates-grid").TextContent));
 
-        cut.FindAll("#templates-grid tr").First(r => r.TextContent.Contains("sub-test")).QuerySelectorAll("button").First(b => b.TextContent.Trim() == "Test send").Click();
+        ClickInRow(cut, "#templates-grid", "sub-test", "Test send");
         cut.WaitForElement("#test-send").Click();
         cut.WaitForAssertion(() => Assert.Contains("Recipient openid is required.", ValidationMessages(cut)));
         Assert.NotNull(template);

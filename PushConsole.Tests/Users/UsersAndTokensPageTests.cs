@@ -59,12 +59,12 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
         var cut = RenderWithProviders<UsersPage>();
         cut.WaitForAssertion(() => Assert.Contains("lockme@test.local", cut.Find("#users-grid").TextContent));
 
-        cut.FindAll("#users-grid tr").First(r => r.TextContent.Contains("lockme@test.local")).QuerySelectorAll("button").First(b => b.TextContent.Trim() == "Lock").Click();
+        ClickInRow(cut, "#users-grid", "lockme@test.local", "Lock");
         cut.WaitForAssertion(() => Assert.Contains("their API tokens are refused", cut.Find(".mud-dialog").TextContent));
         ClickButton(cut, "Keep it");
         Assert.False((await Service<UserAdministration>().ListAsync()).Single(u => u.Id == userId).LockedOut);
 
-        cut.FindAll("#users-grid tr").First(r => r.TextContent.Contains("lockme@test.local")).QuerySelectorAll("button").First(b => b.TextContent.Trim() == "Lock").Click();
+        ClickInRow(cut, "#users-grid", "lockme@test.local", "Lock");
         cut.WaitForElement(".mud-dialog");
         ClickButton(cut, "Lock");
         cut.WaitForAssertion(() => Assert.True(Service<UserAdministration>().ListAsync().Result.Single(u => u.Id == userId).LockedOut));
@@ -77,7 +77,7 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
         var cut = RenderWithProviders<UsersPage>();
         cut.WaitForAssertion(() => Assert.Contains("reset@test.local", cut.Find("#users-grid").TextContent));
 
-        cut.FindAll("#users-grid tr").First(r => r.TextContent.Contains("reset@test.local")).QuerySelectorAll("button").First(b => b.TextContent.Trim() == "Reset password").Click();
+        ClickInRow(cut, "#users-grid", "reset@test.local", "Reset password");
         cut.WaitForElement("#confirm-reset").Click();
         cut.WaitForAssertion(() => Assert.Contains("New password is required.", ValidationMessages(cut)));
         cut.Find("#reset-password").Input("Another-Pa55word");
