@@ -53,7 +53,9 @@ public static class ApiHosting
     {
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         // The interactive reference is for people signed in to the console (cookie); its calls use their API token.
-        app.MapScalarApiReference("/api/reference", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithTitle("PushConsole API"))
+        app.MapScalarApiReference("/api/reference", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithTitle("PushConsole API")
+                // No web fonts: the console's users have no internet.
+                .DisableDefaultFonts())
             .RequireAuthorization();
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiUser).WithTags("PushConsole");
         api.MapMeEndpoints();
