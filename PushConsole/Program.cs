@@ -10,6 +10,7 @@ using PushConsole.Health;
 using PushConsole.Hosting;
 using PushConsole.Outcomes;
 using PushConsole.MiniProgram;
+using PushConsole.Shell;
 using PushConsole.SignIn;
 using PushConsole.Templates;
 
@@ -19,14 +20,16 @@ try
 
     builder.AddOperatorConfiguration();
     builder.AddConsoleDatabase();
+    builder.AddConsoleDataProtection();
     builder.AddConsoleScheduler();
     builder.AddConsoleWeChat();
     builder.AddConsoleSignIn();
     builder.AddConsoleApi();
+    builder.AddStrictJsonBodies();
     builder.AddConsoleHealth();
     builder.AddConsoleShell();
+    builder.AddSecurityHeaders();
     builder.AddEmbeddedSimulator();
-    builder.AddConsoleWeChat();
     builder.AddAccounts();
     builder.AddTemplates();
     builder.AddCredentialPool();
@@ -39,8 +42,10 @@ try
 
     await app.PrepareDatabaseAsync();
 
+    app.UseSecurityHeaders();
     app.UseConsolePipeline();
     app.UseMiniProgramRateLimits();
+    app.UseStrictJsonBodies();
     app.MapConsoleHealth();
     app.MapSignIn();
     app.MapConsoleApi();
@@ -57,6 +62,12 @@ catch (ConfigurationException problem)
 {
     // A configuration mistake is one line naming the key, not a stack trace.
     Console.Error.WriteLine($"PushConsole cannot start: {problem.Message}");
+    return 1;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException problem)
+{
+    // The same for a section checked at start (ValidateOnStart): each failure names its key.
+    Console.Error.WriteLine($"PushConsole cannot start: {string.Join(" ", problem.Failures)}");
     return 1;
 }
 

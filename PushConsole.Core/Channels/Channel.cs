@@ -28,6 +28,8 @@ public enum ReminderStatus
 public sealed class Channel
 {
     public int Id { get; set; }
+    /// <summary>The channel's id in its public page's address (/live/{PublicId}): random, so pages cannot be enumerated.</summary>
+    public string PublicId { get; set; } = NewPublicId();
     public string Name { get; set; } = "";
     public int AccountId { get; set; }
     public WeChatAccount? Account { get; set; }
@@ -66,6 +68,10 @@ public sealed class Channel
     /// <summary>The ledger's fire key of an occurrence: one run per occurrence, however often the trigger fires.</summary>
     public static string FireKeyOf(int channelId, int occurrence) => $"channel:{channelId}:occurrence:{occurrence}";
 
+    /// <summary>128 random bits in base64url (22 characters).</summary>
+    public static string NewPublicId() =>
+        Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
     public static bool IsFinished(ReminderStatus status) =>
         status is ReminderStatus.Notified or ReminderStatus.Failed or ReminderStatus.Missed or ReminderStatus.Canceled;
 }
@@ -83,6 +89,8 @@ internal sealed class ChannelConfiguration : IEntityTypeConfiguration<Channel>
     {
         entity.ToTable("Channels");
         entity.Property(c => c.Name).HasMaxLength(100);
+        entity.Property(c => c.PublicId).HasMaxLength(32);
+        entity.HasIndex(c => c.PublicId).IsUnique();
         entity.Property(c => c.TimeZone).HasMaxLength(64);
         entity.Property(c => c.Url).HasMaxLength(1000);
         entity.Property(c => c.MiniProgramAppId).HasMaxLength(64);

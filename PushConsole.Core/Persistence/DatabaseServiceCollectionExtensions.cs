@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 
 namespace PushConsole.Persistence;
@@ -17,10 +16,9 @@ public static class DatabaseServiceCollectionExtensions
         services.AddDbContext<PushConsoleDbContext>(options => Configure(options, database),
             contextLifetime: ServiceLifetime.Scoped, optionsLifetime: ServiceLifetime.Singleton);
         services.AddSingleton<DatabaseMigrator>();
-        services.AddDataProtection().SetApplicationName("PushConsole");
-        services.AddSingleton<DataProtectionKeyStore>();
-        services.AddOptions<KeyManagementOptions>()
-            .Configure<DataProtectionKeyStore>((o, store) => o.XmlRepository = store);
+        // The key ring in the database: sign-in cookies, API tokens, session tokens and AppSecrets work on every node.
+        // The web app encrypts the keys at rest (PushConsole.Hosting.DataProtectionHosting).
+        services.AddDataProtection().SetApplicationName("PushConsole").PersistKeysToDbContext<PushConsoleDbContext>();
         return services;
     }
 

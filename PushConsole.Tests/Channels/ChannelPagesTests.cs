@@ -85,7 +85,7 @@ public sealed class ChannelPagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
     {
         var upcoming = await ChannelAsync("wxchannel03", "Upcoming", TimeSpan.FromHours(3));
 
-        var page = Render<PublicChannelPage>(p => p.Add(c => c.Id, upcoming.Id));
+        var page = Render<PublicChannelPage>(p => p.Add(c => c.PublicId, upcoming.PublicId));
 
         Assert.StartsWith("Live starts", page.Find("#public-start").TextContent.Trim());
         Assert.Contains("Follow News wxchannel03 in WeChat", page.Find("#follow-missing").TextContent);
@@ -96,7 +96,7 @@ public sealed class ChannelPagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
             stored!.StartsAt = DateTimeOffset.UtcNow.AddMinutes(-5);
             await db.SaveChangesAsync();
         }
-        var started = Render<PublicChannelPage>(p => p.Add(c => c.Id, upcoming.Id));
+        var started = Render<PublicChannelPage>(p => p.Add(c => c.PublicId, upcoming.PublicId));
         Assert.StartsWith("Live started", started.Find("#public-start").TextContent.Trim());
     }
 
@@ -133,7 +133,7 @@ public sealed class ChannelPagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
         list.WaitForElement("#channel-name");
         var detail = RenderWithProviders<ChannelDetailPage>(("Id", channel.Id));
         detail.WaitForAssertion(() => Assert.Contains("开始时间", detail.Markup));
-        Assert.Contains("直播开始时间", Render<PublicChannelPage>(p => p.Add(c => c.Id, channel.Id)).Markup);
+        Assert.Contains("直播开始时间", Render<PublicChannelPage>(p => p.Add(c => c.PublicId, channel.PublicId)).Markup);
         Assert.Empty(Texts.Missing);
     }
 }

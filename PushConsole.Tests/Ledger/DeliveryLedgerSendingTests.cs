@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,7 +23,7 @@ public class DeliveryLedgerSendingTests
             db.Accounts.Add(new Accounts.WeChatAccount { Name = "demo", AppId = "wxledger2", Kind = Accounts.AccountKind.MiniProgram, ApiBaseUrl = "http://127.0.0.1" });
             await db.SaveChangesAsync();
         }
-        return (new DeliveryLedger(contexts, database, new ManualClock()), contexts);
+        return (new DeliveryLedger(contexts, database, new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero))), contexts);
     }
 
     private static DeliveryRun NewRun(string key) =>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,7 +12,7 @@ public class DeliveryLedgerTests
 {
     private static readonly DateOnly Today = new(2026, 11, 22);
 
-    private static async Task<(DeliveryLedger Ledger, IDbContextFactory<PushConsoleDbContext> Contexts, ManualClock Clock)> NewLedgerAsync(DatabaseProvider provider)
+    private static async Task<(DeliveryLedger Ledger, IDbContextFactory<PushConsoleDbContext> Contexts, FakeTimeProvider Clock)> NewLedgerAsync(DatabaseProvider provider)
     {
         var database = await TestDatabases.NewAsync(provider);
         var contexts = TestDbContextFactory.For(database);
@@ -21,7 +22,7 @@ public class DeliveryLedgerTests
             db.Accounts.Add(new Accounts.WeChatAccount { Name = "demo", AppId = "wxledger", Kind = Accounts.AccountKind.OfficialAccount, ApiBaseUrl = "http://127.0.0.1" });
             await db.SaveChangesAsync();
         }
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
         return (new DeliveryLedger(contexts, database, clock), contexts, clock);
     }
 

@@ -105,3 +105,60 @@ public class LoginEndpointTests
         Assert.Equal(0, mp.Sim.Calls(stranger.AppId, "jscode2session"));
     }
 }
+
+public class LoginRateLimitTests
+{
+    private static async Task<List<HttpResponseMessage>> LogInAsync(SimulatedMiniProgram mp, int times)
+    {
+        using var http = mp.Host.CreateHttpClient();
+        var replies = new List<HttpResponseMessage>();
+        for (var i = 0; i < times; i++)
+        {
+            var code = mp.WeChat.MintLoginCode(mp.AppId, $"oLimited{i}");
+            replies.Add(await http.PostAsJsonAsync($"api/miniprogram/{mp.AppId}/login", new { code }));
+        }
+        return replies;
+    }
+
+    [Fact]
+    public async Task Logins_over_the_limit_of_one_address_are_429_with_Retry_After_and_never_reach_WeChat()
+    {
+        await using var mp = await SimulatedMiniProgram.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["MiniProgram:LoginsPerAddress"] = "5", ["MiniProgram:LoginWindow"] = "00:10:00",
+        });
+
+        var replies = await LogInAsync(mp, 8);
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.OK, 5), .. Enumerable.Repeat(HttpStatusCode.TooManyRequests, 3)],
+            replies.Select(r => r.StatusCode));
+        Assert.True(replies[^1].Headers.RetryAfter?.Delta > TimeSpan.Zero, "no Retry-After");
+        Assert.Equal("application/problem+json", replies[^1].Content.Headers.ContentType?.MediaType);
+        Assert.Equal(5, mp.Sim.Calls(mp.AppId, "jscode2session"));
+    }
+
+    [Fact]
+    public async Task Logins_over_the_limit_of_one_app_are_429_whatever_the_address()
+    {
+        await using var mp = await SimulatedMiniProgram.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["MiniProgram:LoginsPerApp"] = "3", ["MiniProgram:LoginWindow"] = "00:10:00",
+        });
+
+        var replies = await LogInAsync(mp, 4);
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], replies.Select(r => r.StatusCode));
+        Assert.Equal(3, mp.Sim.Calls(mp.AppId, "jscode2session"));
+    }
+
+    [Fact]
+    public async Task A_login_limit_below_one_stops_start_up_naming_the_key()
+    {
+        var problem = await Assert.ThrowsAnyAsync<Exception>(() => SimulatedMiniProgram.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["MiniProgram:LoginsPerAddress"] = "0",
+        }));
+
+        Assert.Contains("MiniProgram:LoginsPerAddress", problem.ToString());
+    }
+}

@@ -74,7 +74,7 @@ public sealed class EmptyConsoleTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
         var channel = RenderWithProviders<ChannelDetailPage>(("Id", 4242));
         channel.WaitForAssertion(() => Assert.Equal("No such channel.", channel.Find("#channel-missing").TextContent.Trim()));
 
-        var live = Render<PublicChannelPage>(p => p.Add(c => c.Id, 4242));
+        var live = Render<PublicChannelPage>(p => p.Add(c => c.PublicId, "no-such-channel"));
         Assert.Contains("This channel does not exist.", live.Markup);
     }
 }

@@ -1,3 +1,4 @@
+using PushConsole.Api;
 using System.Security.Claims;
 using PushConsole.Ledger;
 using PushConsole.Outcomes;
@@ -65,11 +66,11 @@ public static class CampaignEndpoints
             await service.RunNowAsync(id, ct) ? Results.Accepted($"/api/v1/campaigns/{id}/runs") : NotFound("No such campaign, or it is disabled"))
             .WithName("RunCampaignNow").WithSummary("Fires the campaign now, outside its schedule.");
         campaigns.MapGet("/{id:int}/runs", async (int id, OutcomeQueries outcomes, int? take, CancellationToken ct) =>
-            await outcomes.RunsAsync(Math.Clamp(take ?? 50, 1, 500), id, ct)).WithName("ListCampaignRuns");
+            ApiPaging.Refusal(0, take, 500) ?? Results.Ok(await outcomes.RunsAsync(take ?? 50, id, ct))).WithName("ListCampaignRuns");
 
         var runs = api.MapGroup("/runs").WithTags("Runs");
         runs.MapGet("/", async (OutcomeQueries outcomes, int? take, CancellationToken ct) =>
-            await outcomes.RunsAsync(Math.Clamp(take ?? 50, 1, 500), null, ct)).WithName("ListRuns");
+            ApiPaging.Refusal(0, take, 500) ?? Results.Ok(await outcomes.RunsAsync(take ?? 50, null, ct))).WithName("ListRuns");
         runs.MapGet("/{id:long}", async (long id, OutcomeQueries outcomes, CancellationToken ct) =>
             await outcomes.RunAsync(id, ct) is { } run ? Results.Ok(run) : NotFound("No such run"))
             .WithName("GetRun").WithSummary("The run's status, why, and its counters by delivery status.");
@@ -85,8 +86,8 @@ public static class CampaignEndpoints
         }
         runs.MapGet("/{id:long}/deliveries", async (long id, OutcomeQueries outcomes, DeliveryStatus? status, int? errcode, string? recipient,
             int? skip, int? take, CancellationToken ct) =>
-            await outcomes.RunAsync(id, ct) is null ? NotFound("No such run")
-                : Results.Ok(await outcomes.DeliveriesAsync(id, new DeliveryFilter(status, errcode, recipient), Math.Max(0, skip ?? 0), take ?? 100, ct)))
+            ApiPaging.Refusal(skip, take, 1000) ?? (await outcomes.RunAsync(id, ct) is null ? NotFound("No such run")
+                : Results.Ok(await outcomes.DeliveriesAsync(id, new DeliveryFilter(status, errcode, recipient), skip ?? 0, take ?? 100, ct))))
             .WithName("ListRunDeliveries").WithSummary("Per-recipient rows of a run, paged, filterable by status and errcode.");
         runs.MapGet("/{id:long}/deliveries.csv", (long id, OutcomeQueries outcomes, DeliveryStatus? status, int? errcode, HttpContext http) =>
             DeliveryCsv.WriteAsync(http, outcomes, id, new DeliveryFilter(status, errcode))).WithName("ExportRunDeliveries");

@@ -100,8 +100,8 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 {
                     Id = table.Column<int>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    FriendlyName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Xml = table.Column<string>(type: "TEXT", nullable: false)
+                    FriendlyName = table.Column<string>(type: "TEXT", nullable: true),
+                    Xml = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -363,6 +363,7 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 {
                     Id = table.Column<int>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
+                    PublicId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     AccountId = table.Column<int>(type: "INTEGER", nullable: false),
                     StartsAt = table.Column<long>(type: "INTEGER", nullable: false),
@@ -618,6 +619,12 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "IX_Channels_AccountId",
                 table: "Channels",
                 column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_PublicId",
+                table: "Channels",
+                column: "PublicId",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Channels_ReminderStatus",

@@ -101,8 +101,8 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 {
                     Id = table.Column<int>(type: "integer", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    FriendlyName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Xml = table.Column<string>(type: "text", nullable: false)
+                    FriendlyName = table.Column<string>(type: "text", nullable: true),
+                    Xml = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -364,6 +364,7 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 {
                     Id = table.Column<int>(type: "integer", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    PublicId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     AccountId = table.Column<int>(type: "integer", nullable: false),
                     StartsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
@@ -619,6 +620,12 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "IX_Channels_AccountId",
                 table: "Channels",
                 column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_PublicId",
+                table: "Channels",
+                column: "PublicId",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Channels_ReminderStatus",

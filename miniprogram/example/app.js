@@ -1,6 +1,6 @@
 // The kit's demo App - and the snippet to merge into your own app.js.
 // The kit needs three calls: init() once at launch, onShow() and onHide() from the App hooks.
-var pushconsole = require('./index'); // from your app.js: require('./pushconsole/index')
+var pushconsole = require('pushconsole-miniprogram-kit'); // from miniprogram_npm after "build npm"
 
 App({
   onLaunch: function () {

@@ -1,5 +1,5 @@
 // Sample page: check-in button that also yields a formId, a subscribe button, and the queue size.
-var pushconsole = require('../../index');
+var pushconsole = require('pushconsole-miniprogram-kit');
 
 // Replace with your subscribe-message template ids (priTmplId from the console / MP backend).
 var TEMPLATE_IDS = ['YOUR_TEMPLATE_ID_1', 'YOUR_TEMPLATE_ID_2'];

@@ -4,11 +4,7 @@
 // promise or network work - and reports the outcome to the console afterwards.
 
 var C = require('./constants');
-
-function globalWx() {
-  /* global wx */
-  return typeof wx !== 'undefined' ? wx : null;
-}
+var platform = require('./platform');
 
 function kitError(code, message) {
   var e = new Error('pushconsole: ' + message);
@@ -47,7 +43,7 @@ function resultWithoutErrMsg(res) {
 function createSubscriber(options) {
   var o = options || {};
   var uploader = o.uploader;
-  var wxApi = o.wx || globalWx();
+  var wxApi = o.wx || platform.globalWx();
   var maxPerCall = o.maxPerCall || C.MAX_TEMPLATE_IDS_PER_CALL;
   if (!uploader || typeof uploader.request !== 'function') {
     throw new TypeError('pushconsole: createSubscriber needs the uploader (it owns the console session)');
@@ -70,7 +66,7 @@ function createSubscriber(options) {
 
     // The executor runs synchronously, so wx sees this call inside the tap handler.
     var answered = new Promise(function (resolve) {
-      wxApi.requestSubscribeMessage({
+      platform.callWx(wxApi, 'requestSubscribeMessage', {
         tmplIds: tmplIds.slice(),
         success: function (res) { resolve({ ok: true, res: res }); },
         fail: function (err) { resolve({ ok: false, err: err || {} }); }

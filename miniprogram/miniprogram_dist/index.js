@@ -43,15 +43,14 @@ function init(options) {
   return kit;
 }
 
-module.exports = {
-  init: init,
-  getKit: registry.getKit,
-  createUploader: uploaderLib.createUploader,
-  createSubscriber: subscribeLib.createSubscriber,
-  splitTemplateIds: subscribeLib.splitTemplateIds,
-  createActivity: activityLib.createActivity,
-  wxTransport: http.wxTransport,
-  fetchTransport: http.fetchTransport,
-  MOCK_FORM_ID: constants.MOCK_FORM_ID,
-  FORM_ID_TTL_MS: constants.FORM_ID_TTL_MS
-};
+// One assignment per export, so ES module importers (bundlers, node's import) see every name.
+exports.init = init;
+exports.getKit = registry.getKit;
+exports.createUploader = uploaderLib.createUploader;
+exports.createSubscriber = subscribeLib.createSubscriber;
+exports.splitTemplateIds = subscribeLib.splitTemplateIds;
+exports.createActivity = activityLib.createActivity;
+exports.wxTransport = http.wxTransport;
+exports.fetchTransport = http.fetchTransport;
+exports.MOCK_FORM_ID = constants.MOCK_FORM_ID;
+exports.FORM_ID_TTL_MS = constants.FORM_ID_TTL_MS;

@@ -10,16 +10,12 @@
 
 var C = require('./constants');
 var http = require('./http');
+var platform = require('./platform');
 
 var DEFAULT_RETRY = { baseMs: 2000, maxMs: 5 * 60 * 1000, requestAttempts: 3 };
 var DEFAULT_SAFETY_MARGIN_MS = 10 * 60 * 1000; // do not ship ids that die within 10 minutes
 var SESSION_MARGIN_MS = 60 * 1000; // renew the session token a minute before it expires
 var MAX_ID_LENGTH = 128; // formIds are 32 hex chars, prepay_ids ~36; anything longer is junk
-
-function globalWx() {
-  /* global wx */
-  return typeof wx !== 'undefined' ? wx : null;
-}
 
 function appIdFromWx(wxApi) {
   try {
@@ -52,7 +48,7 @@ function guard(fn) {
  */
 function createUploader(options) {
   var o = options || {};
-  var wxApi = o.wx || globalWx();
+  var wxApi = o.wx || platform.globalWx();
   var appId = o.appId || appIdFromWx(wxApi);
   if (!o.baseUrl) throw new TypeError('pushconsole: createUploader needs baseUrl (the console URL)');
   if (!appId) throw new TypeError('pushconsole: createUploader needs appId (the mini program AppID)');
@@ -233,7 +229,7 @@ function createUploader(options) {
         reject(new Error('pushconsole: wx.login is not available'));
         return;
       }
-      wxApi.login({
+      platform.callWx(wxApi, 'login', {
         success: function (res) {
           if (res && res.code) resolve(res.code);
           else reject(new Error('pushconsole: wx.login gave no code'));

@@ -7,6 +7,8 @@
 //   data    : the parsed JSON reply (or the raw text when it is not JSON)
 // It rejects only when no HTTP reply arrived at all (network failure, timeout, DNS ...).
 
+var platform = require('./platform');
+
 /** Transport over wx.request (the default inside a mini program). */
 function wxTransport(wxApi, options) {
   if (!wxApi || typeof wxApi.request !== 'function') {
@@ -32,7 +34,7 @@ function wxTransport(wxApi, options) {
         }
       };
       if (timeout) params.timeout = timeout;
-      wxApi.request(params);
+      platform.callWx(wxApi, 'request', params);
     });
   };
 }
