@@ -6,6 +6,7 @@ using PushConsole.Templates;
 namespace PushConsole.Channels;
 
 /// <summary>Where the live-start reminder of a channel's current occurrence stands.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ReminderStatus>))]
 public enum ReminderStatus
 {
     NotNotified = 0,

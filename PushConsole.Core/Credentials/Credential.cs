@@ -6,6 +6,7 @@ using PushConsole.Templates;
 namespace PushConsole.Credentials;
 
 /// <summary>What a credential lets the console send.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CredentialKind>))]
 public enum CredentialKind
 {
     /// <summary>A formId from a report-submit form: one template message within 7 days.</summary>
@@ -16,6 +17,7 @@ public enum CredentialKind
     SubscribeGrant = 3,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CredentialStatus>))]
 public enum CredentialStatus
 {
     /// <summary>Has uses left; usable while not past <see cref="Credential.ExpiresAt"/>.</summary>

@@ -37,6 +37,27 @@ public class AccountApiTests
     }
 
     [Fact]
+    public async Task Kinds_and_token_modes_are_read_and_written_by_name_in_the_uis_words()
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        using var http = host.CreateHttpClient(ConsoleHost.AdminApiToken);
+
+        var created = await http.PostAsJsonAsync("api/v1/accounts", new
+        {
+            name = "By name", kind = "OfficialAccount", appId = "wxbyname00001", secret = "s3cret-value", apiBaseUrl = "http://127.0.0.1:5090",
+            sendRatePerSecond = 100, dailyQuota = 1000, timeZone = "Asia/Shanghai", tokenMode = "Classic",
+        });
+        var account = JsonDocument.Parse(await http.GetStringAsync("api/v1/accounts")).RootElement[0];
+        var document = await http.GetStringAsync("openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("OfficialAccount", account.GetProperty("kind").GetString());
+        Assert.Equal("Classic", account.GetProperty("tokenMode").GetString());
+        Assert.Equal("bearer", JsonDocument.Parse(document).RootElement.GetProperty("components").GetProperty("securitySchemes")
+            .GetProperty("Bearer").GetProperty("scheme").GetString());
+    }
+
+    [Fact]
     public async Task Updating_without_a_secret_keeps_the_stored_one()
     {
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);

@@ -67,6 +67,13 @@ public static class PageExtensions
         await page.WaitForInteractiveAsync();
     }
 
+    /// <summary>Opens the MudSelect whose input has <paramref name="selectId"/> and picks the item showing <paramref name="text"/>.</summary>
+    public static async Task ChooseAsync(this IPage page, string selectId, string text)
+    {
+        await page.Locator("div.mud-select", new() { Has = page.Locator(selectId) }).First.ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = text }).First.ClickAsync();
+    }
+
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, List<string>> Consoles = new();
 
     public static List<string> ConsoleOf(IPage page) => Consoles.GetOrCreateValue(page);

@@ -151,14 +151,19 @@ public class LoginRateLimitTests
         Assert.Equal(3, mp.Sim.Calls(mp.AppId, "jscode2session"));
     }
 
-    [Fact]
-    public async Task A_login_limit_below_one_stops_start_up_naming_the_key()
+    [Theory]
+    [InlineData(0, 3000, "00:01:00")]
+    [InlineData(30, -1, "00:01:00")]
+    [InlineData(30, 3000, "00:00:00")]
+    public void Login_limits_below_one_stop_start_up_naming_the_keys(int perAddress, int perApp, string window)
     {
-        var problem = await Assert.ThrowsAnyAsync<Exception>(() => SimulatedMiniProgram.StartAsync(settings: new Dictionary<string, string?>
+        var options = new PushConsole.MiniProgram.MiniProgramOptions
         {
-            ["MiniProgram:LoginsPerAddress"] = "0",
-        }));
+            LoginsPerAddress = perAddress, LoginsPerApp = perApp, LoginWindow = TimeSpan.Parse(window, System.Globalization.CultureInfo.InvariantCulture),
+        };
 
-        Assert.Contains("MiniProgram:LoginsPerAddress", problem.ToString());
+        var problem = Assert.Throws<ConfigurationException>(options.Validate);
+
+        Assert.Contains("MiniProgram:LoginsPerAddress", problem.Message);
     }
 }

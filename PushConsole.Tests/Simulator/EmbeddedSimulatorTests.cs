@@ -24,7 +24,7 @@ public class EmbeddedSimulatorTests
 
         Assert.Equal(HttpStatusCode.NotFound, control.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, token.StatusCode);
-        Assert.NotEqual(HttpStatusCode.OK, anonymousControl.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, anonymousControl.StatusCode);
     }
 
     [Fact]

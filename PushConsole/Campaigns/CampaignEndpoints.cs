@@ -18,7 +18,7 @@ public static class CampaignEndpoints
     {
         var campaigns = api.MapGroup("/campaigns").WithTags("Campaigns");
         campaigns.MapGet("/", async (CampaignService service, CancellationToken ct) =>
-            (await service.ListAsync(ct)).Select(s => ViewOf(null, s))).WithName("ListCampaigns");
+            (await service.ListAsync(ct)).Select(ViewOf)).WithName("ListCampaigns");
         campaigns.MapGet("/{id:int}", async (int id, CampaignService service, CancellationToken ct) =>
             await ViewAsync(id, service, ct) is { } view ? Results.Ok(view) : NotFound("No such campaign")).WithName("GetCampaign");
         campaigns.MapPost("/", async (CampaignInput input, CampaignService service, ClaimsPrincipal user, CancellationToken ct) =>
@@ -99,14 +99,14 @@ public static class CampaignEndpoints
 
     private static async Task<CampaignView?> ViewAsync(int id, CampaignService service, CancellationToken ct)
     {
-        var campaign = await service.FindAsync(id, ct);
         var summary = await service.SummaryAsync(id, ct);
-        return campaign is null || summary is null ? null : ViewOf(campaign, summary);
+        return summary is null ? null : ViewOf(summary);
     }
 
-    private static CampaignView ViewOf(Campaign? c, CampaignSummary s) => new(s.Id, s.Name, s.AccountId, s.AccountName, s.TemplateId,
-        s.TemplateTitle, s.Audience, s.UploadedCount, s.Schedule, c?.StartAt, c?.Cron, c?.TimeZone, s.ScheduleText, s.NextFire,
-        s.DailyCapPerUser, s.Enabled, c?.CreatedBy ?? "", c?.CreatedAt ?? default, s.UpdatedAt, s.LastRunId, s.LastRunStatus);
+    // The list and the detail answer the same view: every field comes from the summary.
+    private static CampaignView ViewOf(CampaignSummary s) => new(s.Id, s.Name, s.AccountId, s.AccountName, s.TemplateId,
+        s.TemplateTitle, s.Audience, s.UploadedCount, s.Schedule, s.StartAt, s.Cron, s.TimeZone, s.ScheduleText, s.NextFire,
+        s.DailyCapPerUser, s.Enabled, s.CreatedBy, s.CreatedAt, s.UpdatedAt, s.LastRunId, s.LastRunStatus);
 
     private static IResult DryRunResult(DryRunResult result) =>
         result.Succeeded ? Results.Ok(result) : Invalid(result.Errors);

@@ -37,6 +37,12 @@ public static class EmbeddedSimulator
                 "mints login codes. Never expose this console; turn it off with WeChat:Simulator:Enabled=false.",
                 Url(app.Services.GetRequiredService<IServer>()), Prefix));
         }
+        else
+        {
+            // Off: a plain 404 for anyone who probes, rather than the sign-in page.
+            app.Map(Prefix, () => Results.NotFound()).AllowAnonymous().DisableAntiforgery();
+            app.Map(Prefix + "/{**rest}", () => Results.NotFound()).AllowAnonymous().DisableAntiforgery();
+        }
         return app;
     }
 
