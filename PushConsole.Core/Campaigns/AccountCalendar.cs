@@ -23,6 +23,9 @@ public sealed class AccountCalendar
         new(Resolve(account.TimeZone) ?? throw new InvalidOperationException(
             $"The time zone '{account.TimeZone}' of account {account.Name} is unknown."), account.QuietFrom, account.QuietUntil);
 
+    /// <summary>The same calendar without quiet hours, for messages that answer an action of the user at once.</summary>
+    public AccountCalendar WithoutQuietHours() => new(Zone, null, null);
+
     public static TimeZoneInfo? Resolve(string? id) =>
         !string.IsNullOrWhiteSpace(id) && TimeZoneInfo.TryFindSystemTimeZoneById(id.Trim(), out var zone) ? zone : null;
 

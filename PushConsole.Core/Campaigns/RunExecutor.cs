@@ -36,6 +36,20 @@ public sealed class RunExecutor(
     public async Task<RunExecution> ExecuteAsync(long runId, CancellationToken cancellationToken)
     {
         using var entered = await gate.EnterAsync(runId, cancellationToken);
+        return await ExecuteAsync(runId, supplied: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Executes a one-recipient run whose message the caller supplies (a transactional message: its data comes with
+    /// the request, not from the template's expressions). It answers an action of the user, so quiet hours and the
+    /// campaigns' daily cap do not hold it. It takes no node gate: the gates are kept per run id for the node's
+    /// lifetime, one per message would grow without end, and the ledger's take already lets one caller send the row.
+    /// </summary>
+    public Task<RunExecution> ExecuteMessageAsync(long runId, IRunMessage message, CancellationToken cancellationToken) =>
+        ExecuteAsync(runId, message, cancellationToken);
+
+    private async Task<RunExecution> ExecuteAsync(long runId, IRunMessage? supplied, CancellationToken cancellationToken)
+    {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var run = await db.DeliveryRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null)
@@ -65,8 +79,8 @@ public sealed class RunExecutor(
         {
             return await FailAsync(run, $"The account's time zone '{account.TimeZone}' is unknown.", cancellationToken);
         }
-        var calendar = AccountCalendar.Of(account);
-        var (message, problem) = messages.Prepare(template, account, campaign?.Name ?? run.Name);
+        var calendar = supplied is null ? AccountCalendar.Of(account) : AccountCalendar.Of(account).WithoutQuietHours();
+        var (message, problem) = supplied is not null ? (supplied, null) : messages.Prepare(template, account, campaign?.Name ?? run.Name);
         if (message is null)
         {
             return await FailAsync(run, problem ?? "The template cannot be sent.", cancellationToken);
@@ -107,7 +121,7 @@ public sealed class RunExecutor(
         }
 
         var need = CredentialNeed.Of(template);
-        var dailyCap = campaign is { DailyCapPerUser: > 0 } ? campaign.DailyCapPerUser : (int?)null;
+        var dailyCap = supplied is null && campaign is { DailyCapPerUser: > 0 } ? campaign.DailyCapPerUser : (int?)null;
         var pipeline = new SendPipeline(ledger, credentials, settings, time, runId, account, calendar, message,
             clients.For(account), need, dailyCap);
         using var stop = new StopSignal();

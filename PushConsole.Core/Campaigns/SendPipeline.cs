@@ -448,13 +448,15 @@ internal sealed class SendPipeline
                 using var window = new CancellationTokenSource(options.FlushInterval);
                 try
                 {
+                    // Everything out has reported (the end of a run, or a one-recipient run): write now, nothing else is coming.
                     while (batch.Count < options.BatchSize)
                     {
                         while (batch.Count < options.BatchSize && reader.TryRead(out var outcome))
                         {
                             batch.Add(outcome);
                         }
-                        if (batch.Count >= options.BatchSize || !await reader.WaitToReadAsync(window.Token))
+                        if (batch.Count >= options.BatchSize || batch.Count >= Volatile.Read(ref inFlight)
+                            || !await reader.WaitToReadAsync(window.Token))
                         {
                             break;
                         }

@@ -4,7 +4,13 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace PushConsole.Ledger;
 
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<RunKind>))]
-public enum RunKind { Campaign = 1, Broadcast = 2 }
+public enum RunKind
+{
+    Campaign = 1,
+    Broadcast = 2,
+    /// <summary>A transactional message: one recipient, sent at once on a request of the app's backend.</summary>
+    Message = 3,
+}
 
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<RunStatus>))]
 public enum RunStatus

@@ -8,12 +8,16 @@ public sealed class ConsoleUser : IdentityUser
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-/// <summary>The two roles of the console. Admins configure accounts, templates and users; editors run pushes.</summary>
+/// <summary>
+/// The roles of the console. Admins configure accounts, templates and users; editors run pushes; senders are the app
+/// backends' API tokens, which may only send transactional messages (POST /api/v1/messages) and read their status.
+/// </summary>
 public static class Roles
 {
     public const string Admin = "Admin";
     public const string Editor = "Editor";
-    public static readonly IReadOnlyList<string> All = [Admin, Editor];
+    public const string Sender = "Sender";
+    public static readonly IReadOnlyList<string> All = [Admin, Editor, Sender];
 }
 
 /// <summary>Authorization policy names.</summary>

@@ -25,8 +25,10 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, TimeProvi
     {
         var all = await users.Users.AsNoTracking().OrderBy(u => u.Email).ToListAsync();
         var admins = (await users.GetUsersInRoleAsync(Roles.Admin)).Select(u => u.Id).ToHashSet();
+        var senders = (await users.GetUsersInRoleAsync(Roles.Sender)).Select(u => u.Id).ToHashSet();
         var now = time.GetUtcNow();
-        return all.Select(u => new UserRow(u.Id, u.Email ?? u.UserName ?? "", admins.Contains(u.Id) ? Roles.Admin : Roles.Editor,
+        return all.Select(u => new UserRow(u.Id, u.Email ?? u.UserName ?? "",
+            admins.Contains(u.Id) ? Roles.Admin : senders.Contains(u.Id) ? Roles.Sender : Roles.Editor,
             u.LockoutEnd > now, u.LockoutEnd, u.AccessFailedCount)).ToList();
     }
 

@@ -66,6 +66,8 @@ public static class ApiHosting
         api.MapChannelEndpoints();
         api.MapTemplateEndpoints();
         api.MapInventoryEndpoints();
+        // Senders' tokens (the app backends) may use this route only, so it is outside the ApiUser group.
+        Messages.MessageEndpoints.MapMessageEndpoints(app);
         return app;
     }
 

@@ -6,6 +6,7 @@ using PushConsole.Components;
 using PushConsole.Credentials;
 using PushConsole.Demo;
 using PushConsole.Health;
+using PushConsole.Messages;
 using PushConsole.MiniProgram;
 using PushConsole.Shell;
 using PushConsole.SignIn;
@@ -40,6 +41,7 @@ public static class ConsoleComposition
         builder.AddDemoData();
         builder.AddCampaigns();
         builder.AddChannels();
+        builder.AddMessages();
         return builder;
     }
 }

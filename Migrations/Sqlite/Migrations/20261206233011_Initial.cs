@@ -109,6 +109,27 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "TransactionalMessages",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OpenId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    RequestHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Payload = table.Column<string>(type: "TEXT", nullable: false),
+                    RunId = table.Column<long>(type: "INTEGER", nullable: true),
+                    RequestedBy = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TransactionalMessages", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ActivityEvents",
                 columns: table => new
                 {
@@ -722,6 +743,27 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 table: "Templates",
                 columns: new[] { "AccountId", "WeChatTemplateId" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TransactionalMessages_AccountId_CreatedAt",
+                table: "TransactionalMessages",
+                columns: new[] { "AccountId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TransactionalMessages_AccountId_IdempotencyKey",
+                table: "TransactionalMessages",
+                columns: new[] { "AccountId", "IdempotencyKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TransactionalMessages_AccountId_OpenId",
+                table: "TransactionalMessages",
+                columns: new[] { "AccountId", "OpenId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TransactionalMessages_RunId",
+                table: "TransactionalMessages",
+                column: "RunId");
         }
 
         /// <inheritdoc />
@@ -771,6 +813,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "MiniProgramUsers");
+
+            migrationBuilder.DropTable(
+                name: "TransactionalMessages");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");

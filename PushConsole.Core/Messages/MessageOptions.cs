@@ -1,0 +1,19 @@
+namespace PushConsole.Messages;
+
+/// <summary>Transactional messages (section "Messages").</summary>
+public sealed class MessageOptions
+{
+    public const string Section = "Messages";
+
+    /// <summary>How long an Idempotency-Key answers with its first message.</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The longest <c>?wait=</c> a caller may ask for.</summary>
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a node looks for messages whose sender stopped (a node that died, a run held by WeChat's limits).</summary>
+    public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A message this old and still unsent is taken over by the recovery of any node.</summary>
+    public TimeSpan RecoverAfter { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,243 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Accounts;
+using PushConsole.Persistence;
+using PushConsole.Templates;
+using PushConsole.WeChat;
+
+namespace PushConsole.Messages;
+
+/// <summary>
+/// POST /api/v1/messages as the caller sends it. <see cref="Account"/> is the console's account id or the AppID;
+/// <see cref="Template"/> the console's template id or WeChat's template id; <see cref="Data"/> maps each field key
+/// to its text or to <c>{"value": …, "color": …}</c>. Page (mini program) or url and miniprogram (official account)
+/// replace the template's own.
+/// </summary>
+public sealed record MessageRequest(
+    JsonElement? Account,
+    string? OpenId,
+    JsonElement? Template,
+    JsonElement? Data,
+    string? Page = null,
+    string? Url = null,
+    MessageMiniProgram? MiniProgram = null);
+
+public sealed record MessageMiniProgram(string? AppId, string? PagePath);
+
+/// <summary>A request found valid: the account, the template and what to send, and its fingerprint.</summary>
+public sealed record MessageDraft(WeChatAccount Account, MessageTemplate Template, string OpenId, MessagePayload Payload)
+{
+    /// <summary>SHA-256 of what the request asks for: the same key with another request is refused.</summary>
+    public string Hash { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        $"{Account.Id}\n{Template.Id}\n{OpenId}\n{Payload.ToJson()}")));
+}
+
+/// <summary>Checks a <see cref="MessageRequest"/>; each problem is named by its field ("data.thing1", "openid").</summary>
+public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbContext> contexts)
+{
+    public const int MaxOpenIdLength = 128;
+    public const int MaxLinkLength = 1024;
+
+    public async Task<(MessageDraft? Draft, IReadOnlyDictionary<string, string> Errors)> ValidateAsync(MessageRequest? request,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (request is null)
+        {
+            errors["body"] = "Send a JSON object with account, openid, template and data.";
+            return (null, errors);
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var account = await FindAccountAsync(db, request.Account, errors, cancellationToken);
+        var openId = request.OpenId?.Trim();
+        if (string.IsNullOrEmpty(openId))
+        {
+            errors["openid"] = "Give the openid of the user to notify.";
+        }
+        else if (openId.Length > MaxOpenIdLength || openId.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            errors["openid"] = $"An openid is at most {MaxOpenIdLength} characters without spaces.";
+        }
+        var template = account is null ? null : await FindTemplateAsync(db, account, request.Template, errors, cancellationToken);
+        if (template is null)
+        {
+            if (account is null && request.Template is null)
+            {
+                errors["template"] = "Give the template: the console's template id or WeChat's template id.";
+            }
+            return (null, errors);
+        }
+        var data = ReadData(template, request.Data, errors);
+        var page = Link(request.Page, "page", errors);
+        var url = Link(request.Url, "url", errors);
+        MiniProgramLink? miniProgram = null;
+        if (template.Kind == TemplateKind.OfficialAccountTemplate)
+        {
+            if (page is not null)
+            {
+                errors["page"] = "An official account template message opens a url or a mini program, not a page: use url or miniprogram.";
+            }
+            if (request.MiniProgram is { } link)
+            {
+                if (string.IsNullOrWhiteSpace(link.AppId) || string.IsNullOrWhiteSpace(link.PagePath))
+                {
+                    errors["miniprogram"] = "Give both appid and pagepath of the mini program to open.";
+                }
+                else
+                {
+                    miniProgram = new MiniProgramLink(link.AppId.Trim(), link.PagePath.Trim());
+                }
+            }
+            url ??= Blank(template.Url);
+            miniProgram ??= Blank(template.MiniProgramAppId) is { } appId && Blank(template.MiniProgramPagePath) is { } path
+                ? new MiniProgramLink(appId, path) : null;
+        }
+        else
+        {
+            if (url is not null)
+            {
+                errors["url"] = "A mini program message opens a page of the mini program: use page.";
+            }
+            if (request.MiniProgram is not null)
+            {
+                errors["miniprogram"] = "A mini program message opens a page of the mini program: use page.";
+            }
+            page ??= Blank(template.Page);
+        }
+        if (errors.Count > 0 || data is null || openId is null)
+        {
+            return (null, errors);
+        }
+        return (new MessageDraft(account!, template, openId, new MessagePayload(data, page, url, miniProgram)), errors);
+    }
+
+    private static async Task<WeChatAccount?> FindAccountAsync(PushConsoleDbContext db, JsonElement? given, Dictionary<string, string> errors,
+        CancellationToken cancellationToken)
+    {
+        WeChatAccount? account = null;
+        switch (given)
+        {
+            case { ValueKind: JsonValueKind.Number } number when number.TryGetInt32(out var id):
+                account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
+                break;
+            case { ValueKind: JsonValueKind.String } text when !string.IsNullOrWhiteSpace(text.GetString()):
+                var appId = text.GetString()!.Trim();
+                account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.AppId == appId, cancellationToken);
+                break;
+            case null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }:
+                errors["account"] = "Give the account: the console's account id or the AppID.";
+                return null;
+            default:
+                errors["account"] = "The account is the console's account id (a number) or the AppID (a string).";
+                return null;
+        }
+        if (account is null)
+        {
+            errors["account"] = "No such account.";
+        }
+        return account;
+    }
+
+    private static async Task<MessageTemplate?> FindTemplateAsync(PushConsoleDbContext db, WeChatAccount account, JsonElement? given,
+        Dictionary<string, string> errors, CancellationToken cancellationToken)
+    {
+        MessageTemplate? template;
+        switch (given)
+        {
+            case { ValueKind: JsonValueKind.Number } number when number.TryGetInt32(out var id):
+                template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.AccountId == account.Id, cancellationToken);
+                break;
+            case { ValueKind: JsonValueKind.String } text when !string.IsNullOrWhiteSpace(text.GetString()):
+                var weChatId = text.GetString()!.Trim();
+                template = await db.Templates.AsNoTracking().Where(t => t.AccountId == account.Id && t.WeChatTemplateId == weChatId)
+                    .OrderByDescending(t => t.Enabled).ThenBy(t => t.Id).FirstOrDefaultAsync(cancellationToken);
+                break;
+            case null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }:
+                errors["template"] = "Give the template: the console's template id or WeChat's template id.";
+                return null;
+            default:
+                errors["template"] = "The template is the console's template id (a number) or WeChat's template id (a string).";
+                return null;
+        }
+        if (template is null)
+        {
+            errors["template"] = $"No such template of the account {account.Name}.";
+            return null;
+        }
+        if (!template.Enabled)
+        {
+            errors["template"] = $"The template {template.Title} is disabled.";
+            return null;
+        }
+        return template;
+    }
+
+    /// <summary>The data object, every key a field of the template and every value within WeChat's rule for it.</summary>
+    private static Dictionary<string, TemplateValue>? ReadData(MessageTemplate template, JsonElement? given, Dictionary<string, string> errors)
+    {
+        if (given is not { ValueKind: JsonValueKind.Object } data)
+        {
+            errors["data"] = given is null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }
+                ? $"Give data: an object with a value for each field of the template ({string.Join(", ", template.Fields.Select(f => f.Key))})."
+                : "data is an object of field keys to texts or to {\"value\": …, \"color\": …}.";
+            return null;
+        }
+        var fields = template.Fields.ToDictionary(f => f.Key, StringComparer.Ordinal);
+        var values = new Dictionary<string, TemplateValue>(StringComparer.Ordinal);
+        var ok = true;
+        foreach (var property in data.EnumerateObject())
+        {
+            var name = $"data.{property.Name}";
+            if (fields.Count > 0 && !fields.ContainsKey(property.Name))
+            {
+                errors[name] = $"Not a field of the template {template.Title} (its fields: {string.Join(", ", fields.Keys)}).";
+                ok = false;
+                continue;
+            }
+            switch (property.Value)
+            {
+                case { ValueKind: JsonValueKind.String } text:
+                    values[property.Name] = new TemplateValue(text.GetString()!, null);
+                    break;
+                case { ValueKind: JsonValueKind.Object } value when value.TryGetProperty("value", out var inner) && inner.ValueKind == JsonValueKind.String:
+                    var color = value.TryGetProperty("color", out var c) && c.ValueKind == JsonValueKind.String ? Blank(c.GetString()) : null;
+                    values[property.Name] = new TemplateValue(inner.GetString()!, template.Kind == TemplateKind.Subscribe ? null : color);
+                    break;
+                default:
+                    errors[name] = "A value is a text or {\"value\": \"…\", \"color\": \"#173177\"}.";
+                    ok = false;
+                    continue;
+            }
+        }
+        foreach (var field in template.Fields)
+        {
+            var value = values.TryGetValue(field.Key, out var given1) ? given1.Value : null;
+            if (value is null && template.Kind != TemplateKind.Subscribe)
+            {
+                // Official account and legacy templates show a field left out as empty; WeChat takes it.
+                continue;
+            }
+            if (TemplateValueRules.Check(template.Kind, field.Key, value, field.EnumValues) is { IsError: true } issue)
+            {
+                errors[$"data.{field.Key}"] = value is null ? "Missing: every field of a subscribe template needs a value." : issue.ToString();
+                ok = false;
+            }
+        }
+        return ok ? values : null;
+    }
+
+    private static string? Link(string? value, string field, Dictionary<string, string> errors)
+    {
+        var link = Blank(value);
+        if (link is { Length: > MaxLinkLength })
+        {
+            errors[field] = $"At most {MaxLinkLength} characters.";
+            return null;
+        }
+        return link;
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

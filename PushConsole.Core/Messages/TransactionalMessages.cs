@@ -1,0 +1,329 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using PushConsole.Campaigns;
+using PushConsole.Credentials;
+using PushConsole.Ledger;
+using PushConsole.Persistence;
+using PushConsole.Templates;
+using PushConsole.WeChat;
+
+namespace PushConsole.Messages;
+
+/// <summary>What became of a request to send a message.</summary>
+public sealed record MessageAcceptance(
+    MessageStatus? Message,
+    IReadOnlyDictionary<string, string> Errors,
+    // The Idempotency-Key named an earlier message: this is it, nothing new was sent.
+    bool Replayed = false,
+    // The Idempotency-Key was used within its window for a different request.
+    bool KeyReusedForAnotherRequest = false);
+
+/// <summary>
+/// Transactional messages: the app's backend notifies one user now. Each message is a one-recipient run of the send
+/// engine (<see cref="RunExecutor"/>) with its ledger row, so the credential is chosen, spent and settled exactly as a
+/// campaign does, and the ledger decides whether it may go out. The Idempotency-Key is a unique key in the database:
+/// retries, concurrent calls and other nodes with the same key find the first message.
+/// </summary>
+public sealed class TransactionalMessages(
+    IDbContextFactory<PushConsoleDbContext> contexts,
+    MessageRequestValidator validator,
+    DeliveryLedger ledger,
+    RunExecutor executor,
+    IOptions<MessageOptions> options,
+    IHostApplicationLifetime lifetime,
+    TimeProvider time,
+    ILogger<TransactionalMessages> logger)
+{
+    private readonly MessageOptions settings = options.Value;
+    // Sends under way on this node, so a caller waiting here learns the outcome the moment it is written.
+    private readonly ConcurrentDictionary<long, Task> sending = new();
+
+    public MessageOptions Options => settings;
+
+    /// <summary>
+    /// Validates, records and starts the message (or finds the one the key names). A user without a usable credential
+    /// gets a message recorded as <see cref="MessageState.NoCredential"/> and nothing is sent.
+    /// </summary>
+    public async Task<MessageAcceptance> AcceptAsync(MessageRequest? request, string? idempotencyKey, string requestedBy,
+        CancellationToken cancellationToken)
+    {
+        var key = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
+        if (key is { Length: > TransactionalMessage.MaxIdempotencyKeyLength } || key?.Any(c => c < '!' || c > '~') == true)
+        {
+            return new MessageAcceptance(null, new Dictionary<string, string>
+            {
+                ["Idempotency-Key"] = $"At most {TransactionalMessage.MaxIdempotencyKeyLength} printable ASCII characters without spaces (a UUID, say).",
+            });
+        }
+        var (draft, errors) = await validator.ValidateAsync(request, cancellationToken);
+        if (draft is null)
+        {
+            return new MessageAcceptance(null, errors);
+        }
+        var (message, existing) = await RecordAsync(draft, key, requestedBy, cancellationToken);
+        if (existing is not null)
+        {
+            return existing.RequestHash == draft.Hash
+                ? new MessageAcceptance(await StatusAsync(existing.Id, cancellationToken), errors, Replayed: true)
+                : new MessageAcceptance(await StatusAsync(existing.Id, cancellationToken), errors, KeyReusedForAnotherRequest: true);
+        }
+        var runId = await OpenRunAsync(message!, draft.Account, CancellationToken.None);
+        var messageId = message!.Id;
+        var need = CredentialNeed.Of(draft.Template);
+        if (need.Required && (await HoldingsAsync(draft.Account.Id, draft.OpenId, draft.Template, CancellationToken.None)).Usable == 0)
+        {
+            await RecordNoCredentialAsync(runId, CancellationToken.None);
+        }
+        else
+        {
+            Start(messageId);
+        }
+        return new MessageAcceptance(await StatusAsync(messageId, CancellationToken.None), errors);
+    }
+
+    /// <summary>The message and its outcome; null when there is none with this id.</summary>
+    public async Task<MessageStatus?> StatusAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await (from t in db.Set<TransactionalMessage>().AsNoTracking()
+                         where t.Id == id
+                         from r in db.DeliveryRuns.Where(r => r.Id == t.RunId).DefaultIfEmpty()
+                         from d in db.Deliveries.Where(d => d.RunId == t.RunId).DefaultIfEmpty()
+                         select new
+                         {
+                             Message = t,
+                             RunStatus = (RunStatus?)r.Status,
+                             r.StatusReason,
+                             Status = (DeliveryStatus?)d.Status,
+                             SkipReason = (SkipReason?)d.SkipReason,
+                             d.ErrCode,
+                             d.ErrMsg,
+                             d.MsgId,
+                             d.FinishedAt,
+                             RunFinished = r.FinishedAt,
+                         }).SingleOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+        var (state, errCode, errMsg) = MessageStatus.Of(row.Status, row.SkipReason ?? SkipReason.None, row.ErrCode, row.ErrMsg, row.RunStatus,
+            row.StatusReason);
+        var m = row.Message;
+        return new MessageStatus(m.Id, m.AccountId, m.TemplateId, m.OpenId, state, state == MessageState.Sent ? row.MsgId : null,
+            errCode, errMsg, MessageStatus.MeaningOf(state, errCode), m.IdempotencyKey, m.CreatedAt, row.FinishedAt ?? row.RunFinished, m.RunId);
+    }
+
+    /// <summary>The message's status once it is final, or as it is when <paramref name="wait"/> has passed.</summary>
+    public async Task<MessageStatus?> WaitAsync(long id, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var until = time.GetUtcNow() + wait;
+        while (true)
+        {
+            var status = await StatusAsync(id, cancellationToken);
+            var left = until - time.GetUtcNow();
+            if (status is null || status.Final || left <= TimeSpan.Zero)
+            {
+                return status;
+            }
+            if (sending.TryGetValue(id, out var underway))
+            {
+                // Sent from this node: its end is the moment to look again.
+                await Task.WhenAny(underway, Task.Delay(left, time, cancellationToken));
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            else
+            {
+                // Sent from another node (a retry that came here): look again shortly.
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50, Math.Max(1, left.TotalMilliseconds))), time, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>What the message's user holds now for its template (why a message found no credential).</summary>
+    public async Task<CredentialHoldings?> HoldingsAsync(MessageStatus message, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == message.TemplateId, cancellationToken);
+        return template is null ? null : await HoldingsAsync(message.AccountId, message.OpenId, template, cancellationToken);
+    }
+
+    /// <summary>What the user holds for the template's need, counted the way the pool's claim sees it.</summary>
+    public async Task<CredentialHoldings> HoldingsAsync(int accountId, string openId, MessageTemplate template, CancellationToken cancellationToken)
+    {
+        var need = CredentialNeed.Of(template);
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var held = await db.Credentials.AsNoTracking().Where(c => c.AccountId == accountId && c.OpenId == openId)
+            .Select(c => new { c.Kind, c.Status, c.TemplateId, c.UsesLeft, c.ExpiresAt }).Take(10_000).ToListAsync(cancellationToken);
+        bool Usable(CredentialStatus status, int usesLeft, DateTimeOffset? expiresAt) =>
+            status == CredentialStatus.Available && usesLeft > 0 && (expiresAt is null || expiresAt > now);
+        var fits = need.GrantTemplateId is { } templateId
+            ? held.Where(c => c.Kind == CredentialKind.SubscribeGrant && c.TemplateId == templateId).ToList()
+            : held.Where(c => c.TemplateId is null).ToList();
+        var otherGrants = held.Count(c => c.Kind == CredentialKind.SubscribeGrant && c.TemplateId != need.GrantTemplateId
+            && Usable(c.Status, c.UsesLeft, c.ExpiresAt));
+        return new CredentialHoldings(
+            need.GrantTemplateId is null ? "formId or prepay_id" : $"subscribe grant for the template {template.Title}",
+            fits.Count(c => Usable(c.Status, c.UsesLeft, c.ExpiresAt)),
+            fits.Count(c => c.Status == CredentialStatus.Expired || (c.Status == CredentialStatus.Available && c.ExpiresAt <= now)),
+            fits.Count(c => c.Status == CredentialStatus.Used || (c.Status == CredentialStatus.Available && c.UsesLeft <= 0)),
+            fits.Count(c => c.Status == CredentialStatus.Invalid),
+            otherGrants);
+    }
+
+    /// <summary>
+    /// Inserts the message, or returns the one its key already names. A key older than the window is taken off its
+    /// message first (only by whoever still finds it there), so the insert that follows is the key's new first message.
+    /// </summary>
+    private async Task<(TransactionalMessage? Created, TransactionalMessage? Existing)> RecordAsync(MessageDraft draft, string? key,
+        string requestedBy, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var now = time.GetUtcNow();
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            if (key is not null)
+            {
+                var existing = await db.Set<TransactionalMessage>().AsNoTracking()
+                    .SingleOrDefaultAsync(m => m.AccountId == draft.Account.Id && m.IdempotencyKey == key, cancellationToken);
+                if (existing is not null && existing.CreatedAt > now - settings.IdempotencyWindow)
+                {
+                    return (null, existing);
+                }
+                if (existing is not null)
+                {
+                    await db.Set<TransactionalMessage>().Where(m => m.Id == existing.Id && m.IdempotencyKey == key)
+                        .ExecuteUpdateAsync(s => s.SetProperty(m => m.IdempotencyKey, (string?)null), cancellationToken);
+                }
+            }
+            var message = new TransactionalMessage
+            {
+                AccountId = draft.Account.Id, TemplateId = draft.Template.Id, OpenId = draft.OpenId, IdempotencyKey = key,
+                RequestHash = draft.Hash, Payload = draft.Payload.ToJson(), RequestedBy = requestedBy, CreatedAt = now,
+            };
+            db.Add(message);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return (message, null);
+            }
+            catch (DbUpdateException) when (key is not null && attempt < 3)
+            {
+                // Another call with the same key (here or on another node) inserted first: the loop finds its message.
+            }
+        }
+    }
+
+    /// <summary>Creates the message's run and ledger row once; a second call (recovery) finds them.</summary>
+    private async Task<long> OpenRunAsync(TransactionalMessage message, Accounts.WeChatAccount account, CancellationToken cancellationToken)
+    {
+        var run = await ledger.OpenRunAsync(new DeliveryRun
+        {
+            Kind = RunKind.Message, FireKey = TransactionalMessage.FireKeyOf(message.Id), Name = $"Message {message.Id}",
+            AccountId = message.AccountId, TemplateId = message.TemplateId, Status = RunStatus.Pending, ExpectedTotal = 1,
+            AudienceComplete = true,
+        }, cancellationToken);
+        var day = AccountCalendar.Resolve(account.TimeZone) is null ? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime)
+            : AccountCalendar.Of(account).DayOf(time.GetUtcNow());
+        await ledger.AddRecipientsAsync(run, [message.OpenId], day, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Set<TransactionalMessage>().Where(m => m.Id == message.Id && m.RunId == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.RunId, run.Id), cancellationToken);
+        message.RunId = run.Id;
+        return run.Id;
+    }
+
+    /// <summary>Nothing to send with: the row is skipped for that reason and the run is done, as the engine would end it.</summary>
+    private async Task RecordNoCredentialAsync(long runId, CancellationToken cancellationToken)
+    {
+        await ledger.SkipPendingAsync(runId, SkipReason.NoCredential, cancellationToken);
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.DeliveryRuns.Where(r => r.Id == runId && r.Status == RunStatus.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.FinishedAt, now)
+                .SetProperty(r => r.StatusReason, "No usable credential.").SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+    }
+
+    /// <summary>Sends the message in the background of this node (the caller's request may end first).</summary>
+    internal void Start(long messageId)
+    {
+        var started = new TaskCompletionSource();
+        var task = Task.Run(async () =>
+        {
+            await started.Task;
+            try
+            {
+                await SendAsync(messageId, lifetime.ApplicationStopping);
+            }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // The node stops; recovery on this or another node sends it.
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Sending transactional message {MessageId} failed; recovery tries again", messageId);
+            }
+            finally
+            {
+                sending.TryRemove(messageId, out _);
+            }
+        });
+        if (sending.TryAdd(messageId, task))
+        {
+            started.SetResult();
+        }
+        else
+        {
+            // Already under way on this node (recovery met a live send).
+            started.SetCanceled();
+        }
+    }
+
+    internal bool IsSending(long messageId) => sending.ContainsKey(messageId);
+
+    /// <summary>
+    /// One execution of the message's run through the engine, again while the engine asks to go on at once; then, once
+    /// the outcome is final, its callback. A run held for longer (WeChat's quota) is left to recovery.
+    /// </summary>
+    internal async Task SendAsync(long messageId, CancellationToken cancellationToken)
+    {
+        TransactionalMessage? message;
+        Accounts.WeChatAccount? account;
+        MessageTemplate? template;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            message = await db.Set<TransactionalMessage>().AsNoTracking().SingleOrDefaultAsync(m => m.Id == messageId, cancellationToken);
+            account = message is null ? null : await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == message.AccountId, cancellationToken);
+            template = message is null ? null : await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == message.TemplateId, cancellationToken);
+        }
+        if (message is null || account is null)
+        {
+            return;
+        }
+        var runId = message.RunId ?? await OpenRunAsync(message, account, cancellationToken);
+        if (template is not null)
+        {
+            var payload = new TransactionalRunMessage(template, MessagePayload.FromJson(message.Payload));
+            {
+                for (var round = 0; round < 10; round++)
+                {
+                    var execution = await executor.ExecuteMessageAsync(runId, payload, cancellationToken);
+                    if (execution.Status != RunStatus.Running || execution.WakeAt is not { } wake || wake - time.GetUtcNow() > TimeSpan.FromSeconds(5))
+                    {
+                        break;
+                    }
+                    if (wake > time.GetUtcNow())
+                    {
+                        await Task.Delay(wake - time.GetUtcNow(), time, cancellationToken);
+                    }
+                }
+            }
+        }
+        else
+        {
+            // The template was deleted after the message was accepted: the engine fails the run and says why.
+            await executor.ExecuteAsync(runId, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using PushConsole.Api;
+using PushConsole.Users;
+
+namespace PushConsole.Messages;
+
+/// <summary>POST /api/v1/messages: the app's backend notifies one user now; GET its status.</summary>
+public static class MessageEndpoints
+{
+    /// <summary>API tokens of senders (the app backends) and admins; editors plan pushes in the console instead.</summary>
+    public const string ApiSender = "ApiSender";
+
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>A transactional message as the API shows it.</summary>
+    public sealed record MessageView(long Id, MessageState Status, string StatusUrl, int AccountId, int TemplateId, string OpenId,
+        long? MsgId, int? ErrCode, string? ErrMsg, string? Meaning, string? IdempotencyKey, DateTimeOffset CreatedAt,
+        DateTimeOffset? FinishedAt, long? RunId)
+    {
+        public static MessageView Of(MessageStatus m) => new(m.Id, m.State, UrlOf(m.Id), m.AccountId, m.TemplateId, m.OpenId, m.MsgId,
+            m.ErrCode, m.ErrMsg, m.Meaning, m.IdempotencyKey, m.CreatedAt, m.FinishedAt, m.RunId);
+    }
+
+    public static string UrlOf(long id) => $"/api/v1/messages/{id}";
+
+    public static WebApplicationBuilder AddMessages(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddTransactionalMessages(builder.Configuration);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(ApiSender, p => p.AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser().RequireRole(Roles.Admin, Roles.Sender));
+        return builder;
+    }
+
+    public static WebApplication MapMessageEndpoints(this WebApplication app)
+    {
+        var messages = app.MapGroup("/api/v1/messages").RequireAuthorization(ApiSender).WithTags("Messages");
+        messages.MapPost("/", SendAsync).WithName("SendMessage")
+            .WithSummary("Sends a transactional message to one user now.")
+            .WithDescription("""
+                Picks the user's credential as a campaign does (the earliest-expiring formId or prepay_id, or a subscribe grant
+                for the template) and sends through the console's send engine and delivery ledger. Answers 202 with the
+                message's id and status URL; with `?wait=5s` it waits up to that long and answers 200 with the outcome (msgid,
+                or errcode with its meaning). An `Idempotency-Key` header makes retries safe: within 24 hours the same key
+                answers with the first message (header `Idempotent-Replayed: true`) and never sends again, whichever node is
+                asked. 400 names each invalid field; 409 means the user holds no usable credential (nothing was sent; the
+                answer says what the user has); 422 means the key was used for a different message.
+                """)
+            .Accepts<MessageRequest>("application/json")
+            .Produces<MessageView>(StatusCodes.Status200OK)
+            .Produces<MessageView>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        messages.MapGet("/{id:long}", async (long id, string? wait, TransactionalMessages service, CancellationToken ct) =>
+        {
+            if (ParseWait(wait, service.Options.MaxWait, out var waitFor) is { } problem)
+            {
+                return problem;
+            }
+            var status = await service.WaitAsync(id, waitFor, ct);
+            return status is null ? Results.Problem(statusCode: 404, title: "No such message") : Results.Ok(MessageView.Of(status));
+        }).WithName("GetMessage").WithSummary("The message and its outcome; `?wait=5s` waits up to that long for the outcome.")
+            .Produces<MessageView>().ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static async Task<IResult> SendAsync(HttpContext http, string? wait, TransactionalMessages service, ClaimsPrincipal user,
+        IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        if (ParseWait(wait, service.Options.MaxWait, out var waitFor) is { } waitProblem)
+        {
+            return waitProblem;
+        }
+        MessageRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync<MessageRequest>(http.Request.Body, json.Value.SerializerOptions, ct);
+        }
+        catch (JsonException e)
+        {
+            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
+            return Invalid(new Dictionary<string, string> { [field] = $"Not readable as JSON of the expected type: {e.Message}" });
+        }
+        var key = http.Request.Headers[IdempotencyKeyHeader].ToString();
+        var who = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.Identity?.Name ?? "";
+        var accepted = await service.AcceptAsync(request, key, who, ct);
+        if (accepted.Message is not { } message)
+        {
+            return Invalid(accepted.Errors);
+        }
+        if (accepted.KeyReusedForAnotherRequest)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key already used",
+                detail: $"The key was used for another message within its window (message {message.Id}); use a new key for a new message.",
+                extensions: new Dictionary<string, object?> { ["messageId"] = message.Id, ["statusUrl"] = UrlOf(message.Id) });
+        }
+        if (accepted.Replayed)
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+        if (waitFor > TimeSpan.Zero && !message.Final)
+        {
+            message = await service.WaitAsync(message.Id, waitFor, ct) ?? message;
+        }
+        return await AnswerAsync(message, service, ct);
+    }
+
+    private static async Task<IResult> AnswerAsync(MessageStatus message, TransactionalMessages service, CancellationToken ct)
+    {
+        var view = MessageView.Of(message);
+        if (message.State == MessageState.NoCredential)
+        {
+            var holdings = await service.HoldingsAsync(message, ct);
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "No usable credential",
+                detail: holdings?.Describe() ?? "The user holds no usable credential for the template.",
+                extensions: new Dictionary<string, object?> { ["message"] = view, ["holdings"] = holdings });
+        }
+        return message.Final ? Results.Ok(view) : Results.Accepted(view.StatusUrl, view);
+    }
+
+    /// <summary><c>wait</c> as "5s", "500ms" or "5" (seconds), up to the configured maximum.</summary>
+    internal static IResult? ParseWait(string? text, TimeSpan max, out TimeSpan wait)
+    {
+        wait = TimeSpan.Zero;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        var value = text.Trim().ToLowerInvariant();
+        var (number, unit) = value.EndsWith("ms", StringComparison.Ordinal) ? (value[..^2], 1.0)
+            : value.EndsWith('s') ? (value[..^1], 1000.0) : (value, 1000.0);
+        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
+            || double.IsInfinity(amount) || amount * unit > max.TotalMilliseconds)
+        {
+            return Invalid(new Dictionary<string, string>
+            {
+                ["wait"] = $"How long to wait for the outcome, e.g. 5s or 500ms, at most {max.TotalSeconds:0.###}s.",
+            });
+        }
+        wait = TimeSpan.FromMilliseconds(amount * unit);
+        return null;
+    }
+
+    private static IResult Invalid(IReadOnlyDictionary<string, string> errors) =>
+        Results.Problem(statusCode: 400, title: "The message is not valid",
+            detail: string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value}")),
+            extensions: new Dictionary<string, object?> { ["errors"] = errors });
+}
