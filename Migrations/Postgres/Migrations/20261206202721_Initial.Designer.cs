@@ -12,7 +12,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261122090342_Initial")]
+    [Migration("20261206202721_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -20,7 +20,7 @@ namespace PushConsole.Migrations.Postgres.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.14")
+                .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -302,31 +302,6 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.HasKey("CampaignId", "OpenId");
 
                     b.ToTable("CampaignRecipients", (string)null);
-                });
-
-            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
-                {
-                    b.Property<long>("RunId")
-                        .HasColumnType("bigint");
-
-                    b.Property<int>("Failed")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("Rows")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("Sent")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("Skipped")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("Unfollowed")
-                        .HasColumnType("integer");
-
-                    b.HasKey("RunId");
-
-                    b.ToTable("BroadcastTallies", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.Channels.Channel", b =>
@@ -622,6 +597,31 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.HasIndex("ChannelId", "Id");
 
                     b.ToTable("DeliveryRuns", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.RunTally", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Unfollowed")
+                        .HasColumnType("integer");
+
+                    b.HasKey("RunId");
+
+                    b.ToTable("RunTallies", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
@@ -1017,15 +1017,6 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
-                {
-                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
-                        .WithMany()
-                        .HasForeignKey("RunId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("PushConsole.Channels.Channel", b =>
                 {
                     b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
@@ -1102,6 +1093,15 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         .WithMany()
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.RunTally", b =>
+                {
+                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>

@@ -11,14 +11,14 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261122090325_Initial")]
+    [Migration("20261206202429_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
@@ -289,31 +289,6 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.HasKey("CampaignId", "OpenId");
 
                     b.ToTable("CampaignRecipients", (string)null);
-                });
-
-            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
-                {
-                    b.Property<long>("RunId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Failed")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Rows")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Sent")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Skipped")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Unfollowed")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("RunId");
-
-                    b.ToTable("BroadcastTallies", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.Channels.Channel", b =>
@@ -601,6 +576,31 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.HasIndex("ChannelId", "Id");
 
                     b.ToTable("DeliveryRuns", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.RunTally", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Unfollowed")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RunId");
+
+                    b.ToTable("RunTallies", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
@@ -986,15 +986,6 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
-                {
-                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
-                        .WithMany()
-                        .HasForeignKey("RunId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("PushConsole.Channels.Channel", b =>
                 {
                     b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
@@ -1071,6 +1062,15 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .WithMany()
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.RunTally", b =>
+                {
+                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
