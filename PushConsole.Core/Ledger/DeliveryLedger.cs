@@ -128,8 +128,13 @@ public sealed class DeliveryLedger
     public async Task<IReadOnlySet<string>> AtDailyCapAsync(int accountId, IReadOnlyCollection<string> recipients, DateOnly localDay, int dailyCap,
         CancellationToken cancellationToken = default)
     {
-        var counts = await SentOnDayAsync(accountId, recipients, localDay, cancellationToken);
-        return counts.Where(c => c.Value >= dailyCap).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+        if (recipients.Count == 0)
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var connection = await OpenAsync(db, cancellationToken);
+        return await store.AtDailyCapAsync(connection, accountId, recipients, localDay, dailyCap, cancellationToken);
     }
 
     /// <summary>
@@ -324,7 +329,7 @@ public sealed class DeliveryLedger
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var chunk in recipients.Chunk(1000))
+        foreach (var chunk in recipients.Chunk(500))
         {
             var rows = await db.Set<Delivery>()
                 .Where(d => d.AccountId == accountId && d.LocalDay == localDay && chunk.Contains(d.Recipient)

@@ -21,6 +21,10 @@ internal abstract class LedgerStore
     public abstract Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(DbConnection connection, long runId, int max, DateTimeOffset now,
         CancellationToken cancellationToken);
 
+    /// <summary>Which of these users already have <paramref name="dailyCap"/> rows of the account Sent or Sending on the local day.</summary>
+    public abstract Task<IReadOnlySet<string>> AtDailyCapAsync(DbConnection connection, int accountId, IReadOnlyCollection<string> recipients,
+        DateOnly localDay, int dailyCap, CancellationToken cancellationToken);
+
     /// <summary>
     /// Takes the given rows (those still Pending) with their credentials, applying the per-user daily cap in the same
     /// step; capped rows become Skipped (Capped). The caller serialises takes per account where the cap applies
@@ -72,6 +76,17 @@ internal abstract class LedgerStore
         }
         taken.Sort((a, b) => a.Id.CompareTo(b.Id));
         return taken;
+    }
+
+    protected static async Task<IReadOnlySet<string>> ReadRecipientsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+        return result;
     }
 
     protected static async Task<IReadOnlyList<RecordedDelivery>> ReadRecordedAsync(DbCommand command, List<RecordedDelivery> into,

@@ -31,6 +31,12 @@ internal sealed class PostgresLedgerStore : LedgerStore
         RETURNING "Id", "Recipient", "CredentialId", "Attempts"
         """;
 
+    private const string AtDailyCapSql = """
+        SELECT u.r FROM unnest(@recipients) AS u(r)
+        WHERE (SELECT COUNT(*) FROM "Deliveries" AS o WHERE o."AccountId" = @account AND o."Recipient" = u.r
+            AND o."LocalDay" = @day AND o."Status" IN (@sending, @sent)) >= @cap
+        """;
+
     private const string TakeForSendingSql = """
         WITH v AS (SELECT * FROM unnest(@ids, @credentials) AS x(i, c)),
         picked AS (
@@ -97,6 +103,19 @@ internal sealed class PostgresLedgerStore : LedgerStore
         command.Parameters.Add(new NpgsqlParameter<int>("pending", (int)DeliveryStatus.Pending));
         command.Parameters.Add(new NpgsqlParameter<int>("sending", (int)DeliveryStatus.Sending));
         return await ReadTakenAsync(command, null, cancellationToken);
+    }
+
+    public override async Task<IReadOnlySet<string>> AtDailyCapAsync(DbConnection connection, int accountId, IReadOnlyCollection<string> recipients,
+        DateOnly localDay, int dailyCap, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, null, AtDailyCapSql);
+        command.Parameters.Add(new NpgsqlParameter<string[]>("recipients", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = recipients.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int>("account", accountId));
+        command.Parameters.Add(new NpgsqlParameter<DateOnly>("day", localDay));
+        command.Parameters.Add(new NpgsqlParameter<int>("cap", dailyCap));
+        command.Parameters.Add(new NpgsqlParameter<int>("sending", (int)DeliveryStatus.Sending));
+        command.Parameters.Add(new NpgsqlParameter<int>("sent", (int)DeliveryStatus.Sent));
+        return await ReadRecipientsAsync(command, cancellationToken);
     }
 
     public override async Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,

@@ -28,6 +28,13 @@ internal sealed class SqliteLedgerStore : LedgerStore
         RETURNING "Id", "Recipient", "CredentialId", "Attempts"
         """;
 
+    // A correlated count per user that the (AccountId, Recipient, LocalDay) index answers.
+    private const string AtDailyCapSql = """
+        SELECT u.value FROM json_each(@recipients) AS u
+        WHERE (SELECT COUNT(*) FROM "Deliveries" AS o WHERE o."AccountId" = @account AND o."Recipient" = u.value
+            AND o."LocalDay" = @day AND o."Status" IN (@sending, @sent)) >= @cap
+        """;
+
     // Counted once per row, in the pick; rows of one run never share a user, so the count need not see the
     // statement's own changes. CROSS JOIN makes SQLite loop over the given rows and look each up by key.
     private const string TakeForSendingSql = """
@@ -102,6 +109,20 @@ internal sealed class SqliteLedgerStore : LedgerStore
         Add(command, "@pending", (int)DeliveryStatus.Pending);
         Add(command, "@sending", (int)DeliveryStatus.Sending);
         return await ReadTakenAsync(command, null, cancellationToken);
+    }
+
+    public override async Task<IReadOnlySet<string>> AtDailyCapAsync(DbConnection connection, int accountId, IReadOnlyCollection<string> recipients,
+        DateOnly localDay, int dailyCap, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = AtDailyCapSql;
+        Add(command, "@recipients", JsonSerializer.Serialize(recipients));
+        Add(command, "@account", accountId);
+        Add(command, "@day", localDay);
+        Add(command, "@cap", dailyCap);
+        Add(command, "@sending", (int)DeliveryStatus.Sending);
+        Add(command, "@sent", (int)DeliveryStatus.Sent);
+        return await ReadRecipientsAsync(command, cancellationToken);
     }
 
     public override async Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
