@@ -13,7 +13,7 @@ namespace PushConsole.Bench;
 
 /// <summary>What one campaign run measured.</summary>
 internal sealed record CampaignFigures(int Users, int Sent, TimeSpan Total, TimeSpan Audience, IReadOnlyDictionary<int, long> Errors, long Delivered,
-    int DuplicateRecipients)
+    int DuplicateRecipients, int BusiestSecond)
 {
     /// <summary>From the fire to the last ledger write: audience, takes, claims, sends and outcomes.</summary>
     public double SendsPerSecond => Sent / Total.TotalSeconds;
@@ -33,12 +33,14 @@ internal sealed class CampaignBench : IAsyncDisposable
     private readonly ServiceProvider services;
     private readonly StandaloneSimulator simulator;
     private readonly int concurrency;
+    private readonly SendClock sends;
 
     private CampaignBench(ServiceProvider services, StandaloneSimulator simulator, int concurrency)
     {
         this.services = services;
         this.simulator = simulator;
         this.concurrency = concurrency;
+        sends = services.GetRequiredService<SendClock>();
     }
 
     public static async Task<CampaignBench> StartAsync(StandaloneSimulator simulator, DatabaseOptions database, int concurrency)
@@ -55,6 +57,9 @@ internal sealed class CampaignBench : IAsyncDisposable
         collection.AddPushScheduler(configuration, database);
         collection.AddCredentialPool(configuration, database);
         collection.AddCampaigns(configuration);
+        collection.AddSingleton<SendClock>();
+        collection.AddHttpClient(WeChat.WeChatServiceCollectionExtensions.HttpClientName)
+            .AddHttpMessageHandler(sp => new SendClock.Handler(sp.GetRequiredService<SendClock>()));
         var services = collection.BuildServiceProvider();
         await services.GetRequiredService<DatabaseMigrator>().MigrateAsync();
         return new CampaignBench(services, simulator, concurrency);
@@ -100,6 +105,7 @@ internal sealed class CampaignBench : IAsyncDisposable
         }
         Console.WriteLine($"  [{label}] sending…");
         GC.Collect();
+        sends.Clear();
         var clock = Stopwatch.StartNew();
         var run = (await services.GetRequiredService<CampaignFiring>().FireAsync(campaign.Campaign!.Id, DateTimeOffset.UtcNow))!;
         var execution = await services.GetRequiredService<RunExecutor>().ExecuteAsync(run.Id, CancellationToken.None);
@@ -114,7 +120,7 @@ internal sealed class CampaignBench : IAsyncDisposable
         return new CampaignFigures(users, counts.Sent, total, audience - run.CreatedAt, await simulator.ErrorsAsync(appId, "wxopen_template_send"),
             delivered.GetProperty("total").GetInt64(),
             delivered.TryGetProperty("recipients_with_duplicates", out var duplicates) && duplicates.ValueKind == System.Text.Json.JsonValueKind.Number
-                ? duplicates.GetInt32() : 0);
+                ? duplicates.GetInt32() : 0, sends.BusiestSecond());
     }
 
     /// <summary>
@@ -192,4 +198,44 @@ internal sealed class CampaignBench : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => services.DisposeAsync();
+}
+
+/// <summary>
+/// When each message send left the console (requests to a <c>…/send</c> API, as they enter the WeChat HTTP client):
+/// the busiest 1-second window of them is what the account's rate limit must hold.
+/// </summary>
+internal sealed class SendClock
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<long> times = new();
+
+    public void Clear() => times.Clear();
+
+    /// <summary>The most sends that left within any 1 second (a sliding window over every send).</summary>
+    public int BusiestSecond()
+    {
+        var sorted = times.ToArray();
+        Array.Sort(sorted);
+        var most = 0;
+        for (int start = 0, end = 0; start < sorted.Length; start++)
+        {
+            while (end < sorted.Length && sorted[end] - sorted[start] < Stopwatch.Frequency)
+            {
+                end++;
+            }
+            most = Math.Max(most, end - start);
+        }
+        return most;
+    }
+
+    public sealed class Handler(SendClock clock) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri?.AbsolutePath.EndsWith("/send", StringComparison.Ordinal) == true)
+            {
+                clock.times.Enqueue(Stopwatch.GetTimestamp());
+            }
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 }

@@ -78,6 +78,7 @@ public static class ClusterBench
                     ["Bootstrap__AdminPassword"] = "Bench-Pa55word",
                     ["Bootstrap__ApiToken"] = AdminToken,
                     ["Demo__Enabled"] = "false",
+                    ["Accounts__AllowedApiBaseUrls__0"] = simUrl.GetLeftPart(UriPartial.Authority),
                     ["Logging__LogLevel__Default"] = "Warning",
                     ["Logging__LogLevel__PushConsole.Channels.Broadcasts"] = "Information",
                     ["Channels__SendConcurrency"] = args.Number("concurrency", 128).ToString(CultureInfo.InvariantCulture),

@@ -193,11 +193,21 @@ public sealed class WeChatSimulator
         });
     }
 
+    private const int TokenSecretLength = 104;
+
+    /// <summary>The shape of the tokens <see cref="Mint"/> makes: SIMT or SIMS, then 104 characters of its alphabet.</summary>
+    internal static bool IsWellFormedToken(ReadOnlySpan<char> token) =>
+        token.Length == 4 + TokenSecretLength && (token.StartsWith("SIMT") || token.StartsWith("SIMS"))
+        && !token[4..].ContainsAnyExcept(TokenAlphabet);
+
+    private static readonly System.Buffers.SearchValues<char> TokenAlphabet =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+
     private TokenInfo Mint(SimApp app, long now, bool stable)
     {
         var lifetime = LifetimeSeconds(app) * TicksPerSecond;
         var prefix = stable ? "SIMS" : "SIMT";
-        var t = new TokenInfo(app, prefix + NewSecretString(104), now, now + lifetime, stable);
+        var t = new TokenInfo(app, prefix + NewSecretString(TokenSecretLength), now, now + lifetime, stable);
         if (Tokens.Count > 50_000) PruneTokens(now);
         Tokens[t.Value] = t;
         return t;
@@ -265,12 +275,17 @@ public sealed class WeChatSimulator
         }
     }
 
-    /// <summary>Validates an access token. Returns 0 or 41001/40014/40001/42001.</summary>
+    /// <summary>
+    /// Validates an access token. Returns 0 or 41001/40014/40001/42001. A token of the right shape that this simulator
+    /// does not know (issued before a restart, or superseded long ago and forgotten) is 40001, "invalid or not latest",
+    /// as WeChat answers for a superseded one, so clients that refresh on 40001 recover; only text that cannot be a
+    /// token is 40014. (That unknown well-formed tokens get 40001 is an assumption; see docs/simulator.md.)
+    /// </summary>
     internal int ValidateToken(ReadOnlySpan<char> token, long now, out TokenInfo? info)
     {
         info = null;
         if (token.IsEmpty) return 41001;
-        if (!Tokens.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(token, out info)) return 40014;
+        if (!Tokens.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(token, out info)) return IsWellFormedToken(token) ? 40001 : 40014;
         var invalidFrom = info.InvalidFrom;
         if (now >= invalidFrom && invalidFrom < info.Expires) return 40001;
         if (now >= info.Expires) return 42001;

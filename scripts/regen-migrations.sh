@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Re-creates the single "Initial" migration of both providers from the current model.
+# Re-creates the single "Initial" migration of every provider (SQLite, PostgreSQL, SQL Server) from the current model.
 # While nothing is released, the schema is one migration; once a release ships, add migrations instead
 # (scripts/add-migration.sh NAME) and never rewrite a shipped one.
 set -euo pipefail

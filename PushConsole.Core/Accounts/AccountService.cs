@@ -17,9 +17,9 @@ public sealed class AccountInput
     public string? Secret { get; set; }
     [Required, Url]
     public string ApiBaseUrl { get; set; } = "";
-    [Range(1, 100_000)]
+    [Range(1, 100_000, ErrorMessage = "Sends per second (sendRatePerSecond) is between 1 and 100,000.")]
     public int SendRatePerSecond { get; set; } = 200;
-    [Range(1, 100_000_000)]
+    [Range(1, 100_000_000, ErrorMessage = "The daily quota (dailyQuota) is between 1 and 100,000,000.")]
     public int DailyQuota { get; set; } = 100_000;
     [Required]
     public string TimeZone { get; set; } = "Asia/Shanghai";
@@ -39,7 +39,8 @@ public sealed class AccountInput
 }
 
 /// <summary>Reads and changes WeChat accounts; secrets go in encrypted and never come back out to callers.</summary>
-public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> contexts, AccountSecretProtector secrets, TimeProvider time)
+public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> contexts, AccountSecretProtector secrets, ApiHostPolicy hosts,
+    MiniProgram.MiniProgramDirectory directory, TimeProvider time)
 {
     public sealed record Result(WeChatAccount? Account, IReadOnlyList<string> Errors)
     {
@@ -97,19 +98,58 @@ public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> conte
         {
             return new(null, ["No such account."]);
         }
+        if (string.IsNullOrEmpty(input.Secret) && !ApiHostPolicy.SameHost(account.ApiBaseUrl, input.ApiBaseUrl))
+        {
+            // The stored secret goes to whatever host the account names: whoever moves it must know the secret already.
+            return new(null, ["Changing the API host needs the AppSecret again."]);
+        }
         if (await db.Accounts.AnyAsync(a => a.AppId == input.AppId && a.Id != id, cancellationToken))
         {
             return new(null, [$"An account with AppID {input.AppId} exists already."]);
         }
+        var previousAppId = account.AppId;
         Apply(account, input, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
+        directory.Forget(previousAppId);
         return new(account, []);
+    }
+
+    /// <summary>What deleting an account takes with it (the database cascades to all of it).</summary>
+    public sealed record DeletionSummary(string AppId, string Name, int Templates, int Campaigns, int Channels, int Runs, long LedgerRows)
+    {
+        public string Describe() =>
+            $"Deleting {Name} ({AppId}) also deletes {Templates} templates, {Campaigns} campaigns, {Channels} channels, {Runs} runs " +
+            $"and {LedgerRows} delivery ledger rows.";
+    }
+
+    /// <summary>The counts to show before deleting; null when there is no such account.</summary>
+    public async Task<DeletionSummary?> DeletionSummaryAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var account = await db.Accounts.AsNoTracking().Where(a => a.Id == id).Select(a => new { a.AppId, a.Name }).SingleOrDefaultAsync(cancellationToken);
+        if (account is null)
+        {
+            return null;
+        }
+        var runIds = db.DeliveryRuns.Where(r => r.AccountId == id).Select(r => r.Id);
+        return new(account.AppId, account.Name,
+            await db.Templates.CountAsync(t => t.AccountId == id, cancellationToken),
+            await db.Campaigns.CountAsync(c => c.AccountId == id, cancellationToken),
+            await db.Channels.CountAsync(c => c.AccountId == id, cancellationToken),
+            await runIds.CountAsync(cancellationToken),
+            await db.Deliveries.LongCountAsync(d => runIds.Contains(d.RunId), cancellationToken));
     }
 
     public async Task<bool> DeleteAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Accounts.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
+        var appId = await db.Accounts.Where(a => a.Id == id).Select(a => a.AppId).SingleOrDefaultAsync(cancellationToken);
+        var deleted = await db.Accounts.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
+        if (appId is not null)
+        {
+            directory.Forget(appId);
+        }
+        return deleted;
     }
 
     /// <summary>The plain AppSecret, for the WeChat client only.</summary>
@@ -135,11 +175,15 @@ public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> conte
         }
     }
 
-    public static IReadOnlyList<string> Validate(AccountInput input, bool requireSecret)
+    public IReadOnlyList<string> Validate(AccountInput input, bool requireSecret)
     {
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(input, new ValidationContext(input), results, validateAllProperties: true);
         var errors = results.Select(r => r.ErrorMessage ?? "Invalid value.").ToList();
+        if (!string.IsNullOrWhiteSpace(input.ApiBaseUrl) && hosts.Check(input.ApiBaseUrl) is { } hostProblem)
+        {
+            errors.Add(hostProblem);
+        }
         if (requireSecret && string.IsNullOrEmpty(input.Secret))
         {
             errors.Add("The AppSecret is required for a new account.");

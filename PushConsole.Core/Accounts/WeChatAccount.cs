@@ -3,9 +3,11 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace PushConsole.Accounts;
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AccountKind>))]
 public enum AccountKind { MiniProgram = 1, OfficialAccount = 2 }
 
 /// <summary>How the console obtains access tokens: stable_token is safe when several servers share an app.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<TokenMode>))]
 public enum TokenMode { Stable = 1, Classic = 2 }
 
 /// <summary>A WeChat mini program or official account the console sends for.</summary>

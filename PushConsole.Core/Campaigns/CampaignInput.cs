@@ -108,7 +108,7 @@ public sealed partial class CampaignInput
         }
         if (DailyCapPerUser is < 0 or > 100)
         {
-            errors.Add("The daily cap per user is between 0 (no cap) and 100.");
+            errors.Add($"The daily cap per user (dailyCapPerUser) is between 0 (no cap) and 100; it was {DailyCapPerUser}.");
         }
         return errors;
     }

@@ -6,6 +6,7 @@ using PushConsole.Templates;
 namespace PushConsole.Channels;
 
 /// <summary>Where the live-start reminder of a channel's current occurrence stands.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ReminderStatus>))]
 public enum ReminderStatus
 {
     NotNotified = 0,
@@ -27,6 +28,8 @@ public enum ReminderStatus
 public sealed class Channel
 {
     public int Id { get; set; }
+    /// <summary>The channel's id in its public page's address (/live/{PublicId}): random, so pages cannot be enumerated.</summary>
+    public string PublicId { get; set; } = NewPublicId();
     public string Name { get; set; } = "";
     public int AccountId { get; set; }
     public WeChatAccount? Account { get; set; }
@@ -65,6 +68,10 @@ public sealed class Channel
     /// <summary>The ledger's fire key of an occurrence: one run per occurrence, however often the trigger fires.</summary>
     public static string FireKeyOf(int channelId, int occurrence) => $"channel:{channelId}:occurrence:{occurrence}";
 
+    /// <summary>128 random bits in base64url (22 characters).</summary>
+    public static string NewPublicId() =>
+        Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
     public static bool IsFinished(ReminderStatus status) =>
         status is ReminderStatus.Notified or ReminderStatus.Failed or ReminderStatus.Missed or ReminderStatus.Canceled;
 }
@@ -82,6 +89,8 @@ internal sealed class ChannelConfiguration : IEntityTypeConfiguration<Channel>
     {
         entity.ToTable("Channels");
         entity.Property(c => c.Name).HasMaxLength(100);
+        entity.Property(c => c.PublicId).HasMaxLength(32);
+        entity.HasIndex(c => c.PublicId).IsUnique();
         entity.Property(c => c.TimeZone).HasMaxLength(64);
         entity.Property(c => c.Url).HasMaxLength(1000);
         entity.Property(c => c.MiniProgramAppId).HasMaxLength(64);
@@ -92,8 +101,10 @@ internal sealed class ChannelConfiguration : IEntityTypeConfiguration<Channel>
         // The broadcast worker looks for channels being notified.
         entity.HasIndex(c => c.ReminderStatus);
         entity.HasOne(c => c.Account).WithMany().HasForeignKey(c => c.AccountId).OnDelete(DeleteBehavior.Cascade);
-        // A deleted template leaves the channel without one; the reminder then fails with that reason.
-        entity.HasOne<MessageTemplate>().WithMany().HasForeignKey(c => c.TemplateId).OnDelete(DeleteBehavior.SetNull);
+        // A deleted template leaves the channel without one; the reminder then fails with that reason. TemplateService
+        // clears the reference itself: SQL Server refuses a second cascading path from an account (account → channel,
+        // account → template → channel), so no database may do it.
+        entity.HasOne<MessageTemplate>().WithMany().HasForeignKey(c => c.TemplateId).OnDelete(DeleteBehavior.NoAction);
         entity.OwnsMany(c => c.Fields, fields => fields.ToJson());
     }
 }

@@ -8,7 +8,7 @@ public sealed class ChannelInput
     [Required, StringLength(100, MinimumLength = 1)]
     public string Name { get; set; } = "";
 
-    [Range(1, int.MaxValue, ErrorMessage = "Choose the official account.")]
+    [Range(1, int.MaxValue, ErrorMessage = "Choose the official account (accountId).")]
     public int AccountId { get; set; }
 
     /// <summary>
@@ -38,7 +38,7 @@ public sealed class ChannelInput
 
     public bool ReminderEnabled { get; set; }
 
-    [Range(1, 1440, ErrorMessage = "Minutes ahead is between 1 and 1440.")]
+    [Range(1, 1440, ErrorMessage = "Minutes ahead (reminderMinutesAhead) is between 1 and 1440.")]
     public int ReminderMinutesAhead { get; set; } = 30;
 
     /// <summary>The version the caller edited; a save over a newer version is refused. Null skips the check.</summary>

@@ -38,6 +38,13 @@ public sealed class ChannelService(
         return await db.Channels.AsNoTracking().Include(c => c.Account).SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
     }
 
+    /// <summary>The channel whose public page has this id (the anonymous /live/{publicId} page).</summary>
+    public async Task<Channel?> FindByPublicIdAsync(string publicId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Channels.AsNoTracking().Include(c => c.Account).SingleOrDefaultAsync(c => c.PublicId == publicId, cancellationToken);
+    }
+
     /// <summary>The templates a channel of this account may remind with, or why the reminder is unavailable.</summary>
     public async Task<ReminderChoices> ReminderChoicesAsync(int accountId, CancellationToken cancellationToken = default)
     {

@@ -6,6 +6,7 @@ using PushConsole.Templates;
 namespace PushConsole.Credentials;
 
 /// <summary>What a credential lets the console send.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CredentialKind>))]
 public enum CredentialKind
 {
     /// <summary>A formId from a report-submit form: one template message within 7 days.</summary>
@@ -16,6 +17,7 @@ public enum CredentialKind
     SubscribeGrant = 3,
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CredentialStatus>))]
 public enum CredentialStatus
 {
     /// <summary>Has uses left; usable while not past <see cref="Credential.ExpiresAt"/>.</summary>
@@ -69,7 +71,9 @@ internal sealed class CredentialConfiguration : IEntityTypeConfiguration<Credent
         entity.Property(c => c.OpenId).HasMaxLength(Credential.MaxOpenIdLength);
         entity.Property(c => c.Value).HasMaxLength(Credential.MaxValueLength);
         entity.HasOne(c => c.Account).WithMany().HasForeignKey(c => c.AccountId).OnDelete(DeleteBehavior.Cascade);
-        entity.HasOne(c => c.Template).WithMany().HasForeignKey(c => c.TemplateId).OnDelete(DeleteBehavior.Cascade);
+        // A deleted template's grants are deleted by TemplateService, not by a cascade: SQL Server refuses a second
+        // cascading path from an account (account → credential, account → template → credential).
+        entity.HasOne(c => c.Template).WithMany().HasForeignKey(c => c.TemplateId).OnDelete(DeleteBehavior.NoAction);
 
         // A formId is stored once per app, whoever reports it again. Grants have no value (NULLs never collide).
         entity.HasIndex(c => new { c.AccountId, c.Value }).IsUnique().HasDatabaseName("UX_Credentials_Account_Value");
@@ -83,7 +87,7 @@ internal sealed class CredentialConfiguration : IEntityTypeConfiguration<Credent
         entity.HasIndex(c => new { c.AccountId, c.Status, c.ClosedAt }).HasFilter(IsClosed).HasDatabaseName("IX_Credentials_Closed");
         // The daily-inflow chart.
         entity.HasIndex(c => new { c.AccountId, c.ReceivedAt }).HasDatabaseName("IX_Credentials_Received");
-        // Cascade from a deleted template; formIds (null) stay out of this index.
+        // Deleting a template's grants; formIds (null) stay out of this index.
         entity.HasIndex(c => c.TemplateId).HasFilter("\"TemplateId\" IS NOT NULL").HasDatabaseName("IX_Credentials_Template");
     }
 }

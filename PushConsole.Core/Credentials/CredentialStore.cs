@@ -8,7 +8,7 @@ internal readonly record struct NewFormId(
     int AccountId, string OpenId, CredentialKind Kind, string Value, int Uses, DateTimeOffset ReceivedAt, DateTimeOffset ExpiresAt);
 
 /// <summary>
-/// The two statements of the pool whose speed and atomicity depend on the database, written per provider:
+/// The statements of the pool whose speed and atomicity depend on the database, written per provider:
 /// the group-commit insert and the claim. Everything else goes through EF Core.
 /// </summary>
 internal abstract class CredentialStore : IAsyncDisposable
@@ -24,12 +24,31 @@ internal abstract class CredentialStore : IAsyncDisposable
     /// <summary>An open connection inside a read-only snapshot transaction, so several figures agree with each other.</summary>
     public abstract Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken);
 
-    /// <summary>An instant as this database stores it (UTC ticks on SQLite, timestamptz on PostgreSQL).</summary>
+    /// <summary>An instant as this database stores it (UTC ticks on SQLite, timestamptz on PostgreSQL, datetimeoffset on SQL Server).</summary>
     public abstract object Instant(DateTimeOffset instant);
 
     public abstract DateTimeOffset ReadInstant(DbDataReader reader, int ordinal);
 
+    /// <summary>Keeps the first <paramref name="count"/> rows of an ordered query (LIMIT; SQL Server has no LIMIT).</summary>
+    public virtual string FirstRows(int count) => $"LIMIT {count}";
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Reads the rows a claim returned: Id, OpenId, Kind, Value, TemplateId, ExpiresAt, UsesLeft.</summary>
+    protected async Task<List<CredentialClaim>> ReadClaimsAsync(DbDataReader reader, int accountId, int expected, CancellationToken cancellationToken)
+    {
+        var claims = new List<CredentialClaim>(expected);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claims.Add(new CredentialClaim(
+                reader.GetInt64(0), accountId, reader.GetString(1), (CredentialKind)reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : ReadInstant(reader, 5),
+                reader.GetInt32(6)));
+        }
+        return claims;
+    }
 
     /// <summary>
     /// Which of the user's rows a demand may take. formIds and prepay_ids always expire, so their filter is a plain

@@ -53,16 +53,10 @@ public sealed class InventoryQuery
         var sql = new Sql(connection, snapshot, store, accountId, now);
 
         var available = new List<KindInventory>();
-        await sql.ReadAsync($"""
-            SELECT "Kind", COUNT(*), SUM("UsesLeft") FROM "Credentials"
-            WHERE "AccountId" = @account AND {Usable} GROUP BY "Kind" ORDER BY "Kind"
-            """, r => available.Add(new KindInventory((CredentialKind)r.GetInt32(0), Convert.ToInt32(r.GetValue(1)), Convert.ToInt32(r.GetValue(2)))), cancellationToken);
+        await sql.ReadAsync(AvailableSql, r => available.Add(new KindInventory((CredentialKind)r.GetInt32(0), Convert.ToInt32(r.GetValue(1)), Convert.ToInt32(r.GetValue(2)))), cancellationToken);
 
         var grants = new List<TemplateGrants>();
-        await sql.ReadAsync($"""
-            SELECT "TemplateId", COUNT(*) FROM "Credentials"
-            WHERE "AccountId" = @account AND {Usable} AND "TemplateId" IS NOT NULL GROUP BY "TemplateId"
-            """, r =>
+        await sql.ReadAsync(GrantsSql, r =>
             {
                 var id = r.GetInt32(0);
                 var (weChatId, title) = templates.GetValueOrDefault(id, ("", ""));
@@ -73,17 +67,10 @@ public sealed class InventoryQuery
         int within24 = 0, within48 = 0;
         sql.Add("h24", store.Instant(now.AddHours(24)));
         sql.Add("h48", store.Instant(now.AddHours(48)));
-        await sql.ReadAsync("""
-            SELECT COUNT(CASE WHEN "ExpiresAt" <= @h24 THEN 1 END), COUNT(*) FROM "Credentials"
-            WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" > @now AND "ExpiresAt" <= @h48
-            """, r => { within24 = Convert.ToInt32(r.GetValue(0)); within48 = Convert.ToInt32(r.GetValue(1)); }, cancellationToken);
+        await sql.ReadAsync(ExpiringSql, r => { within24 = Convert.ToInt32(r.GetValue(0)); within48 = Convert.ToInt32(r.GetValue(1)); }, cancellationToken);
 
         int one = 0, twoToFive = 0, sixToTen = 0, moreThanTen = 0;
-        await sql.ReadAsync($"""
-            SELECT n, COUNT(*) FROM (
-                SELECT COUNT(*) AS n FROM "Credentials" WHERE "AccountId" = @account AND {Usable} GROUP BY "OpenId") AS per_user
-            GROUP BY n
-            """, r =>
+        await sql.ReadAsync(SpreadSql, r =>
             {
                 var n = Convert.ToInt64(r.GetValue(0));
                 var users = Convert.ToInt32(r.GetValue(1));
@@ -96,43 +83,21 @@ public sealed class InventoryQuery
                 }
             }, cancellationToken);
 
-        var known = Convert.ToInt32(await sql.ScalarAsync("""SELECT COUNT(*) FROM "MiniProgramUsers" WHERE "AccountId" = @account""", cancellationToken));
-        var none = Convert.ToInt32(await sql.ScalarAsync("""
-            SELECT COUNT(*) FROM "MiniProgramUsers" AS u WHERE u."AccountId" = @account AND NOT EXISTS (
-                SELECT 1 FROM "Credentials" AS c
-                WHERE c."AccountId" = @account AND c."OpenId" = u."OpenId" AND c."Status" = 1
-                  AND (c."ExpiresAt" IS NULL OR c."ExpiresAt" > @now))
-            """, cancellationToken));
+        var known = Convert.ToInt32(await sql.ScalarAsync(KnownUsersSql, cancellationToken));
+        var none = Convert.ToInt32(await sql.ScalarAsync(UsersWithoutCredentialsSql, cancellationToken));
 
         var top = new List<UserCredentials>();
-        await sql.ReadAsync($"""
-            SELECT "OpenId", COUNT(*) AS n FROM "Credentials" WHERE "AccountId" = @account AND {Usable}
-            GROUP BY "OpenId" ORDER BY n DESC, "OpenId" LIMIT {TopUserCount}
-            """, r => top.Add(new UserCredentials(r.GetString(0), Convert.ToInt32(r.GetValue(1)))), cancellationToken);
+        await sql.ReadAsync(TopUsersSql(store.FirstRows(TopUserCount)), r => top.Add(new UserCredentials(r.GetString(0), Convert.ToInt32(r.GetValue(1)))), cancellationToken);
 
         // Days are cut in the account's time zone; CASE over the boundaries works the same on both databases.
         for (var i = 0; i < days.Length; i++)
         {
             sql.Add($"d{i}", store.Instant(days[i]));
         }
-        var bucket = string.Join(" ", Enumerable.Range(1, DailyDays - 1).Select(i => $"WHEN t < @d{i} THEN {i - 1}"));
         var inflow = new int[DailyDays];
-        await sql.ReadAsync($"""
-            SELECT CASE {bucket} ELSE {DailyDays - 1} END AS day, COUNT(*) FROM (
-                SELECT "ReceivedAt" AS t FROM "Credentials"
-                WHERE "AccountId" = @account AND "ReceivedAt" >= @d0 AND "ReceivedAt" < @d{DailyDays}) AS received
-            GROUP BY day
-            """, r => inflow[Convert.ToInt32(r.GetValue(0))] = Convert.ToInt32(r.GetValue(1)), cancellationToken);
+        await sql.ReadAsync(InflowSql, r => inflow[Convert.ToInt32(r.GetValue(0))] = Convert.ToInt32(r.GetValue(1)), cancellationToken);
         var expired = new int[DailyDays];
-        await sql.ReadAsync($"""
-            SELECT CASE {bucket} ELSE {DailyDays - 1} END AS day, COUNT(*) FROM (
-                SELECT "ClosedAt" AS t FROM "Credentials"
-                WHERE "AccountId" = @account AND "Status" <> 1 AND "Status" = 3 AND "ClosedAt" >= @d0 AND "ClosedAt" < @d{DailyDays}
-                UNION ALL
-                SELECT "ExpiresAt" AS t FROM "Credentials"
-                WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" >= @d0 AND "ExpiresAt" < @d{DailyDays} AND "ExpiresAt" <= @now) AS lapsed
-            GROUP BY day
-            """, r => expired[Convert.ToInt32(r.GetValue(0))] = Convert.ToInt32(r.GetValue(1)), cancellationToken);
+        await sql.ReadAsync(ExpiredSql, r => expired[Convert.ToInt32(r.GetValue(0))] = Convert.ToInt32(r.GetValue(1)), cancellationToken);
         await snapshot.CommitAsync(cancellationToken);
 
         var daily = Enumerable.Range(0, DailyDays)
@@ -142,6 +107,72 @@ public sealed class InventoryQuery
         return new Inventory(accountId, now, zone.Id, known, reachable, available, grants, within24, within48,
             new UserDistribution(none, one, twoToFive, sixToTen, moreThanTen), daily, top);
     }
+
+    private static readonly string AvailableSql = $"""
+        SELECT "Kind", COUNT(*), SUM("UsesLeft") FROM "Credentials"
+        WHERE "AccountId" = @account AND {Usable} GROUP BY "Kind" ORDER BY "Kind"
+        """;
+
+    private static readonly string GrantsSql = $"""
+        SELECT "TemplateId", COUNT(*) FROM "Credentials"
+        WHERE "AccountId" = @account AND {Usable} AND "TemplateId" IS NOT NULL GROUP BY "TemplateId"
+        """;
+
+    private static readonly string ExpiringSql = """
+        SELECT COUNT(CASE WHEN "ExpiresAt" <= @h24 THEN 1 END), COUNT(*) FROM "Credentials"
+        WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" > @now AND "ExpiresAt" <= @h48
+        """;
+
+    private static readonly string SpreadSql = $"""
+        SELECT n, COUNT(*) FROM (
+            SELECT COUNT(*) AS n FROM "Credentials" WHERE "AccountId" = @account AND {Usable} GROUP BY "OpenId") AS per_user
+        GROUP BY n
+        """;
+
+    private const string KnownUsersSql = """SELECT COUNT(*) FROM "MiniProgramUsers" WHERE "AccountId" = @account""";
+
+    private const string UsersWithoutCredentialsSql = """
+        SELECT COUNT(*) FROM "MiniProgramUsers" AS u WHERE u."AccountId" = @account AND NOT EXISTS (
+            SELECT 1 FROM "Credentials" AS c
+            WHERE c."AccountId" = @account AND c."OpenId" = u."OpenId" AND c."Status" = 1
+              AND (c."ExpiresAt" IS NULL OR c."ExpiresAt" > @now))
+        """;
+
+    private static string TopUsersSql(string firstRows) => $"""
+        SELECT "OpenId", COUNT(*) AS n FROM "Credentials" WHERE "AccountId" = @account AND {Usable}
+        GROUP BY "OpenId" ORDER BY n DESC, "OpenId" {firstRows}
+        """;
+
+    // The day is computed in a derived table and grouped outside it: SQL Server cannot GROUP BY a select-list alias.
+    private static readonly string DayBucket =
+        $"CASE {string.Join(" ", Enumerable.Range(1, DailyDays - 1).Select(i => $"WHEN t < @d{i} THEN {i - 1}"))} ELSE {DailyDays - 1} END";
+
+    private static readonly string InflowSql = $"""
+        SELECT day, COUNT(*) FROM (
+            SELECT {DayBucket} AS day FROM (
+                SELECT "ReceivedAt" AS t FROM "Credentials"
+                WHERE "AccountId" = @account AND "ReceivedAt" >= @d0 AND "ReceivedAt" < @d{DailyDays}) AS received) AS days
+        GROUP BY day
+        """;
+
+    private static readonly string ExpiredSql = $"""
+        SELECT day, COUNT(*) FROM (
+            SELECT {DayBucket} AS day FROM (
+                SELECT "ClosedAt" AS t FROM "Credentials"
+                WHERE "AccountId" = @account AND "Status" <> 1 AND "Status" = 3 AND "ClosedAt" >= @d0 AND "ClosedAt" < @d{DailyDays}
+                UNION ALL
+                SELECT "ExpiresAt" AS t FROM "Credentials"
+                WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" >= @d0 AND "ExpiresAt" < @d{DailyDays} AND "ExpiresAt" <= @now) AS lapsed) AS days
+        GROUP BY day
+        """;
+
+    /// <summary>Every statement of the inventory as SQL Server receives it (they are shared by the three databases).</summary>
+    [TransactSql]
+    private static IEnumerable<string> SqlServerStatements =>
+    [
+        AvailableSql, GrantsSql, ExpiringSql, SpreadSql, KnownUsersSql, UsersWithoutCredentialsSql,
+        TopUsersSql(SqlServerDatabase.FirstRows(TopUserCount)), InflowSql, ExpiredSql,
+    ];
 
     /// <summary>Local midnights: the start of each of the last 14 days and the end of today (15 instants).</summary>
     internal static DateTimeOffset[] DayBoundaries(DateTimeOffset now, TimeZoneInfo zone)

@@ -77,7 +77,6 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
             WHERE c."Id" = picked."Id" AND c."Status" = {Available} AND c."UsesLeft" > 0
             RETURNING c."Id", c."OpenId", c."Kind", c."Value", c."TemplateId", c."ExpiresAt", c."UsesLeft"
             """;
-        var claims = new List<CredentialClaim>(openIds.Count);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.Add(new NpgsqlParameter<string[]>("openIds", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = openIds as string[] ?? openIds.ToArray() });
@@ -88,16 +87,7 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
             command.Parameters.Add(new NpgsqlParameter<int>("template", NpgsqlDbType.Integer) { TypedValue = templateId });
         }
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            claims.Add(new CredentialClaim(
-                reader.GetInt64(0), accountId, reader.GetString(1), (CredentialKind)reader.GetInt32(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetInt32(4),
-                reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(5), TimeSpan.Zero),
-                reader.GetInt32(6)));
-        }
-        return claims;
+        return await ReadClaimsAsync(reader, accountId, openIds.Count, cancellationToken);
     }
 
     public override async Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken)

@@ -92,3 +92,60 @@ internal sealed class PostgresRunStore : RunStore
         }
     }
 }
+
+/// <summary>
+/// SQL Server: a session application lock (sp_getapplock) per run, released by sp_releaseapplock or by the server when
+/// the holder's connection drops (the node was killed).
+/// </summary>
+internal sealed class SqlServerRunStore : RunStore
+{
+    private static string ResourceOf(int key) => $"PushConsole.BroadcastPage.{key}";
+
+    public override async Task<AudienceLock?> TryLockAudienceAsync(IDbContextFactory<PushConsoleDbContext> contexts, long runId,
+        CancellationToken cancellationToken)
+    {
+        var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var key = unchecked((int)runId);
+        try
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            var taken = await SqlServerDatabase.TakeAppLockAsync(db.Database.GetDbConnection(), null, ResourceOf(key),
+                transactionScoped: false, timeout: TimeSpan.Zero, cancellationToken);
+            if (taken)
+            {
+                return new SessionLock(db, key);
+            }
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+        await db.DisposeAsync();
+        return null;
+    }
+
+    [TransactSql]
+    private static IEnumerable<string> Statements => [SqlServerDatabase.TakeAppLockSql, SqlServerDatabase.ReleaseAppLockSql];
+
+    private sealed class SessionLock(PushConsoleDbContext db, int key) : AudienceLock
+    {
+        public override bool Shared => true;
+
+        public override async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await SqlServerDatabase.ReleaseAppLockAsync(db.Database.GetDbConnection(), ResourceOf(key), CancellationToken.None);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+            {
+                // The connection is gone, and the lock with it.
+            }
+            finally
+            {
+                await db.DisposeAsync();
+            }
+        }
+    }
+}

@@ -184,7 +184,8 @@ internal sealed class SqliteLedgerStore : LedgerStore
         return recorded;
     }
 
-    private static string RowsJson(DeliveryUpdate[] chunk)
+    /// <summary>Outcomes as one JSON array of [id, status, skip, errcode, errmsg, msgid, credential, detach] (SQL Server reads the same with OPENJSON).</summary>
+    internal static string RowsJson(DeliveryUpdate[] chunk)
     {
         using var buffer = new MemoryStream(chunk.Length * 48);
         using (var json = new Utf8JsonWriter(buffer))

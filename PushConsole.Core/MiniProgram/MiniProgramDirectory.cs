@@ -14,6 +14,9 @@ public sealed class MiniProgramDirectory(IDbContextFactory<PushConsoleDbContext>
     public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, (int? AccountId, DateTimeOffset Until)> cache = new(StringComparer.Ordinal);
 
+    /// <summary>Drops what is known of an AppID (its account was deleted or changed), so the next request looks again.</summary>
+    public void Forget(string appId) => cache.TryRemove(appId, out _);
+
     /// <summary>The account id of the mini program with this AppID, or null when there is none.</summary>
     public async ValueTask<int?> FindAccountIdAsync(string appId, CancellationToken cancellationToken = default)
     {

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 
 namespace PushConsole.Persistence;
@@ -8,6 +7,7 @@ public static class DatabaseServiceCollectionExtensions
 {
     public const string SqliteMigrationsAssembly = "PushConsole.Migrations.Sqlite";
     public const string PostgresMigrationsAssembly = "PushConsole.Migrations.Postgres";
+    public const string SqlServerMigrationsAssembly = "PushConsole.Migrations.SqlServer";
 
     /// <summary>Registers the DbContext (pooled factory and scoped) for the configured provider.</summary>
     public static IServiceCollection AddPushConsoleDatabase(this IServiceCollection services, DatabaseOptions database)
@@ -18,13 +18,13 @@ public static class DatabaseServiceCollectionExtensions
         services.AddDbContext<PushConsoleDbContext>(options => Configure(options, database),
             contextLifetime: ServiceLifetime.Scoped, optionsLifetime: ServiceLifetime.Singleton);
         services.AddSingleton<DatabaseMigrator>();
-        services.AddDataProtection().SetApplicationName("PushConsole");
-        services.AddSingleton<DataProtectionKeyStore>();
-        services.AddOptions<KeyManagementOptions>()
-            .Configure<DataProtectionKeyStore>((o, store) => o.XmlRepository = store);
+        // The key ring in the database: sign-in cookies, API tokens, session tokens and AppSecrets work on every node.
+        // The web app encrypts the keys at rest (PushConsole.Hosting.DataProtectionHosting).
+        services.AddDataProtection().SetApplicationName("PushConsole").PersistKeysToDbContext<PushConsoleDbContext>();
         return services;
     }
 
+    /// <summary>The one place a provider is chosen for EF Core: the app, the design-time tools and the tests all call it.</summary>
     public static void Configure(DbContextOptionsBuilder options, DatabaseOptions database)
     {
         switch (database.Provider)
@@ -34,6 +34,9 @@ public static class DatabaseServiceCollectionExtensions
                 break;
             case DatabaseProvider.Postgres:
                 options.UseNpgsql(database.ConnectionString, o => o.MigrationsAssembly(PostgresMigrationsAssembly));
+                break;
+            case DatabaseProvider.SqlServer:
+                options.UseSqlServer(database.ConnectionString, o => o.MigrationsAssembly(SqlServerMigrationsAssembly));
                 break;
             default:
                 throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not supported.");

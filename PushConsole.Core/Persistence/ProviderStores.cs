@@ -13,6 +13,7 @@ internal static class ProviderStores
     {
         DatabaseProvider.Sqlite => new SqliteLedgerStore(),
         DatabaseProvider.Postgres => new PostgresLedgerStore(),
+        DatabaseProvider.SqlServer => new SqlServerLedgerStore(),
         _ => throw Unsupported(provider),
     };
 
@@ -20,6 +21,7 @@ internal static class ProviderStores
     {
         DatabaseProvider.Sqlite => new SqliteCredentialStore(database.ConnectionString, loggers.CreateLogger<SqliteCredentialStore>()),
         DatabaseProvider.Postgres => new PostgresCredentialStore(database.ConnectionString),
+        DatabaseProvider.SqlServer => new SqlServerCredentialStore(database.ConnectionString),
         _ => throw Unsupported(database.Provider),
     };
 
@@ -27,6 +29,7 @@ internal static class ProviderStores
     {
         DatabaseProvider.Sqlite => new SqliteRunStore(),
         DatabaseProvider.Postgres => new PostgresRunStore(),
+        DatabaseProvider.SqlServer => new SqlServerRunStore(),
         _ => throw Unsupported(provider),
     };
 

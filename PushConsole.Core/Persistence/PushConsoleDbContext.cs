@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -19,7 +20,7 @@ namespace PushConsole.Persistence;
 /// entities (IEntityTypeConfiguration classes) and they are picked up from this assembly.
 /// </summary>
 public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options)
-    : IdentityDbContext<ConsoleUser, IdentityRole, string>(options)
+    : IdentityDbContext<ConsoleUser, IdentityRole, string>(options), IDataProtectionKeyContext
 {
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Hosting;
+using System.Data.Common;
+using Microsoft.Data.SqlClient;
 using Npgsql;
+using PushConsole.Persistence;
 using PushConsole.WeChat;
 
 namespace PushConsole.Scheduling;
@@ -11,7 +14,7 @@ namespace PushConsole.Scheduling;
 /// in stops counting after a few intervals, and the others' shares grow again.
 /// </summary>
 internal sealed class ClusterMembership(
-    string connectionString,
+    DatabaseOptions database,
     SchedulerOptions options,
     SendRateShare share,
     TimeProvider time,
@@ -51,12 +54,28 @@ internal sealed class ClusterMembership(
         // Quartz.NET stores LAST_CHECKIN_TIME as UTC ticks. A node is live while it checked in within three intervals
         // (Quartz itself declares a node failed after the check-in misfire threshold, four intervals here).
         var cutoff = (time.GetUtcNow() - interval * 3).UtcTicks;
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using DbConnection connection = database.Provider == DatabaseProvider.SqlServer
+            ? new SqlConnection(database.ConnectionString)
+            : new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT count(*) FROM qrtz_scheduler_state WHERE sched_name = @name AND last_checkin_time > @cutoff", connection);
-        command.Parameters.AddWithValue("name", SchedulerServiceCollectionExtensions.SchedulerName);
-        command.Parameters.AddWithValue("cutoff", cutoff);
+        await using var command = connection.CreateCommand();
+        command.CommandText = database.Provider == DatabaseProvider.SqlServer ? SqlServerLiveNodesSql : LiveNodesSql;
+        var name = command.CreateParameter();
+        name.ParameterName = "@name";
+        name.Value = SchedulerServiceCollectionExtensions.SchedulerName;
+        command.Parameters.Add(name);
+        var since = command.CreateParameter();
+        since.ParameterName = "@cutoff";
+        since.Value = cutoff;
+        command.Parameters.Add(since);
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    private const string LiveNodesSql = "SELECT count(*) FROM qrtz_scheduler_state WHERE sched_name = @name AND last_checkin_time > @cutoff";
+
+    // Quartz.NET's SQL Server script creates its tables in upper case; a case-sensitive collation would not find them otherwise.
+    private const string SqlServerLiveNodesSql = "SELECT COUNT(*) FROM QRTZ_SCHEDULER_STATE WHERE SCHED_NAME = @name AND LAST_CHECKIN_TIME > @cutoff";
+
+    [TransactSql]
+    private static IEnumerable<string> SqlServerStatements => [SqlServerLiveNodesSql];
 }

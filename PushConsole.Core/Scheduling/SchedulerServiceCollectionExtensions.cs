@@ -10,7 +10,7 @@ public static class SchedulerServiceCollectionExtensions
 
     /// <summary>
     /// Hosts Quartz.NET with its tables in the console's database, so schedules survive restarts and,
-    /// on PostgreSQL, several nodes share them (each fire runs on one node).
+    /// on PostgreSQL or SQL Server, several nodes share them (each fire runs on one node).
     /// </summary>
     public static IServiceCollection AddPushScheduler(this IServiceCollection services, IConfiguration configuration, DatabaseOptions database)
     {
@@ -38,6 +38,11 @@ public static class SchedulerServiceCollectionExtensions
                     case DatabaseProvider.Postgres:
                         store.UsePostgres(database.ConnectionString);
                         break;
+                    case DatabaseProvider.SqlServer:
+                        store.UseSqlServer(database.ConnectionString);
+                        break;
+                    default:
+                        throw new InvalidOperationException($"Database:Provider '{database.Provider}' has no Quartz.NET job store.");
                 }
                 if (options.Clustered)
                 {
@@ -51,9 +56,9 @@ public static class SchedulerServiceCollectionExtensions
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         services.TryAddSingleton<PushConsole.WeChat.SendRateShare>();
-        if (options.Clustered && database.Provider == DatabaseProvider.Postgres)
+        if (options.Clustered && database.Provider != DatabaseProvider.Sqlite)
         {
-            services.AddHostedService(sp => new ClusterMembership(database.ConnectionString, options,
+            services.AddHostedService(sp => new ClusterMembership(database, options,
                 sp.GetRequiredService<PushConsole.WeChat.SendRateShare>(), sp.GetService<TimeProvider>() ?? TimeProvider.System,
                 sp.GetRequiredService<ILogger<ClusterMembership>>()));
         }

@@ -4,6 +4,7 @@ using PushConsole.Accounts;
 
 namespace PushConsole.Templates;
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<TemplateKind>))]
 public enum TemplateKind
 {
     /// <summary>Mini program template message, sent with a formId or prepay_id (retired by WeChat in 2020).</summary>

@@ -106,7 +106,14 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
     public async Task<bool> DeleteAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Templates.Where(t => t.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
+        // The template's grants go with it and its channels lose it, in one transaction (see the foreign keys in
+        // CredentialConfiguration and ChannelConfiguration for why the database does not do this).
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Credentials.Where(c => c.TemplateId == id).ExecuteDeleteAsync(cancellationToken);
+        await db.Channels.Where(c => c.TemplateId == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.TemplateId, (int?)null), cancellationToken);
+        var deleted = await db.Templates.Where(t => t.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
     }
 
     /// <summary>

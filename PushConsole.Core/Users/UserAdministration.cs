@@ -15,6 +15,12 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, TimeProvi
             result.Succeeded ? Ok : new(false, string.Join(" ", result.Errors.Select(e => e.Description)));
     }
 
+    /// <summary>
+    /// Locked by an admin (lockout until the end of time), as opposed to locked out for a while after wrong passwords:
+    /// only the first stops the user's API tokens and open sessions, since anyone can cause the second.
+    /// </summary>
+    public static bool IsDisabled(ConsoleUser user) => user.LockoutEnd?.Year >= 9999; // MaxValue, as precise as the database keeps it
+
     public async Task<IReadOnlyList<UserRow>> ListAsync()
     {
         var all = await users.Users.AsNoTracking().OrderBy(u => u.Email).ToListAsync();
@@ -51,9 +57,9 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, TimeProvi
             return new(false, "No such user.");
         }
         var current = await users.GetRolesAsync(user);
-        if (current.Contains(Roles.Admin) && role != Roles.Admin && (await users.GetUsersInRoleAsync(Roles.Admin)).Count == 1)
+        if (current.Contains(Roles.Admin) && role != Roles.Admin && await IsLastActiveAdminAsync(user))
         {
-            return new(false, "The last admin cannot lose the Admin role.");
+            return new(false, "The last active admin cannot lose the Admin role: make another user admin first.");
         }
         var removed = await users.RemoveFromRolesAsync(user, current);
         if (!removed.Succeeded)
@@ -71,6 +77,10 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, TimeProvi
         {
             return new(false, "No such user.");
         }
+        if (locked && await IsLastActiveAdminAsync(user))
+        {
+            return new(false, "The last active admin cannot be locked: make another user admin first.");
+        }
         if (locked)
         {
             var result = await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
@@ -78,6 +88,13 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, TimeProvi
         }
         var unlocked = await users.SetLockoutEndDateAsync(user, null);
         return unlocked.Succeeded ? Outcome.From(await users.ResetAccessFailedCountAsync(user)) : Outcome.From(unlocked);
+    }
+
+    /// <summary>Whether <paramref name="user"/> is an admin and no other admin is left who is not locked by an admin.</summary>
+    private async Task<bool> IsLastActiveAdminAsync(ConsoleUser user)
+    {
+        var admins = await users.GetUsersInRoleAsync(Roles.Admin);
+        return admins.Any(a => a.Id == user.Id) && !admins.Any(a => a.Id != user.Id && !IsDisabled(a));
     }
 
     public async Task<Outcome> ResetPasswordAsync(string userId, string newPassword)

@@ -20,12 +20,15 @@ public sealed class UserBootstrapper(
     /// <summary>An arbitrary constant naming the bootstrap's PostgreSQL advisory lock.</summary>
     private const long BootstrapLockKey = 0x5075_7368_426f_6f74; // "PushBoot"
 
+    /// <summary>The same lock on SQL Server: an application lock (sp_getapplock) of this name.</summary>
+    private const string BootstrapAppLock = "PushConsole.Bootstrap";
+
     public async Task EnsureAdminAsync()
     {
         // Nodes of a cluster starting together on an empty database would each create the roles and the admin; on
-        // PostgreSQL they take turns under a session advisory lock (the Identity stores use this context's connection).
-        var serialized = db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true;
-        if (!serialized)
+        // PostgreSQL and SQL Server they take turns under a session lock (the Identity stores use this context's connection).
+        var postgres = db.Database.IsNpgsql();
+        if (!postgres && !db.Database.IsSqlServer())
         {
             await EnsureAdminUnlockedAsync();
             return;
@@ -33,14 +36,29 @@ public sealed class UserBootstrapper(
         await db.Database.OpenConnectionAsync();
         try
         {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({BootstrapLockKey})");
+            if (postgres)
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({BootstrapLockKey})");
+            }
+            else
+            {
+                await SqlServerDatabase.TakeAppLockAsync(db.Database.GetDbConnection(), null, BootstrapAppLock,
+                    transactionScoped: false, timeout: null, CancellationToken.None);
+            }
             try
             {
                 await EnsureAdminUnlockedAsync();
             }
             finally
             {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({BootstrapLockKey})");
+                if (postgres)
+                {
+                    await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({BootstrapLockKey})");
+                }
+                else
+                {
+                    await SqlServerDatabase.ReleaseAppLockAsync(db.Database.GetDbConnection(), BootstrapAppLock, CancellationToken.None);
+                }
             }
         }
         finally

@@ -1,90 +1,241 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using PushConsole.Accounts;
 
 namespace PushConsole.WeChat;
 
 /// <summary>
-/// One token bucket per account, shared by every job of this node, holding sends to the account's
-/// <see cref="WeChatAccount.SendRatePerSecond"/>. A changed rate replaces the bucket on the next send.
-/// In a cluster each node holds its <see cref="SendRateShare"/> of the rate (rate / live nodes), so together the nodes
-/// stay within the account's rate.
+/// Holds every account's sends to its <see cref="WeChatAccount.SendRatePerSecond"/> in every 1-second window, on this
+/// node and, through <see cref="SendRateShare"/>, across the nodes of a cluster (each node its share).
 /// </summary>
-internal sealed class SendRateLimiters(SendRateShare share) : IDisposable
+/// <remarks>
+/// Permits are released evenly spaced, in order of asking, never in bursts: there is no bucket that fills up while
+/// idle, so after a pause the first send goes at once and the next one a spacing later. Two rules hold each release:
+/// <list type="bullet">
+/// <item>the pace: the rate's count of permits is spread over <see cref="Window"/>, a little more than a second;</item>
+/// <item>the count: a permit is released only while the sends released in the last second (counted when they
+/// actually leave, not when they were due) stay under the rate less <see cref="MarginPercent"/> %.</item>
+/// </list>
+/// The pace alone is not enough: a timer or a busy machine wakes waiters late and they would go out together. The
+/// margins exist because a request reaches WeChat a few milliseconds after its permit and those delays vary, so two
+/// sends a second apart here can arrive a little less than a second apart there; over the rate WeChat answers 45011.
+/// A changed rate applies from the next release; the schedule and the count are kept, so a change never bursts.
+/// </remarks>
+internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) : IDisposable
 {
-    private readonly ConcurrentDictionary<int, Bucket> buckets = new();
-    private readonly Lock gate = new();
+    /// <summary>The span over which the pace spreads the rate's count of permits.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1020);
 
-    /// <summary>Waits for the account's next send permit.</summary>
-    public async ValueTask AcquireAsync(WeChatAccount account, CancellationToken cancellationToken)
-    {
-        var rate = share.ShareOf(account.SendRatePerSecond);
-        while (true)
-        {
-            var bucket = BucketFor(account.Id, rate);
-            try
-            {
-                using var lease = await bucket.Limiter.AcquireAsync(1, cancellationToken);
-                if (lease.IsAcquired)
-                {
-                    return;
-                }
-            }
-            catch (ObjectDisposedException)
-            {
-                // The rate changed while we waited: queue on the new bucket.
-            }
-        }
-    }
+    /// <summary>How far under the rate the count of the last second is kept.</summary>
+    public const int MarginPercent = 1;
 
-    private Bucket BucketFor(int accountId, int rate)
+    /// <summary>How late a release may catch up on the pace (wakes come late); more than this is not made up.</summary>
+    private static readonly TimeSpan CatchUp = TimeSpan.FromMilliseconds(5);
+
+    private readonly ConcurrentDictionary<int, Schedule> schedules = new();
+
+    /// <summary>Completes when the account's next send permit is released (at once when it is free).</summary>
+    public Task AcquireAsync(WeChatAccount account, CancellationToken cancellationToken)
     {
-        if (buckets.TryGetValue(accountId, out var bucket) && bucket.Rate == rate)
-        {
-            return bucket;
-        }
-        lock (gate)
-        {
-            if (buckets.TryGetValue(accountId, out bucket) && bucket.Rate == rate)
-            {
-                return bucket;
-            }
-            var replacement = new Bucket(rate);
-            buckets[accountId] = replacement;
-            // Waiters on the old bucket get a failed lease and queue again on the new one.
-            bucket?.Limiter.Dispose();
-            return replacement;
-        }
+        var perSecond = share.ShareOf(account.SendRatePerSecond);
+        return schedules.GetOrAdd(account.Id, static (_, t) => new Schedule(t), time).AcquireAsync(perSecond, cancellationToken);
     }
 
     public void Dispose()
     {
-        foreach (var bucket in buckets.Values)
+        foreach (var schedule in schedules.Values)
         {
-            bucket.Limiter.Dispose();
+            schedule.Dispose();
         }
     }
 
-    private sealed class Bucket
+    private sealed class Schedule : IDisposable
     {
-        public Bucket(int rate)
+        private const int RingSize = 1024;
+
+        private readonly TimeProvider time;
+        private readonly long origin;
+        private readonly Lock gate = new();
+        private readonly Queue<Waiter> waiting = new();
+        // Sends released in about the last second, counted by the millisecond (since origin) they left in: a ring of
+        // milliseconds, of which those from oldestCounted on are in the window.
+        private readonly int[] released = new int[RingSize];
+        private long oldestCounted;
+        private int releasedInWindow;
+        private int perSecond = 1;
+        // Milliseconds since origin (fractional) at which the pace allows the next release.
+        private double next = double.MinValue;
+        private ITimer? timer;
+        // When the armed timer fires (ms since origin), or null when it is not armed.
+        private double? armedFor;
+        private bool disposed;
+
+        public Schedule(TimeProvider time)
         {
-            Rate = rate;
-            // Refill about ten times a second with a whole number of permits, so the rate is exact for any value
-            // (15/s refills 2 every 133 ms); the bucket holds one refill, which bounds a burst after idling.
-            var perRefill = Math.Max(1, (int)Math.Ceiling(rate / 10.0));
-            Limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = perRefill,
-                TokensPerPeriod = perRefill,
-                ReplenishmentPeriod = TimeSpan.FromSeconds((double)perRefill / rate),
-                QueueLimit = int.MaxValue,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
+            this.time = time;
+            origin = time.GetTimestamp();
         }
 
-        public int Rate { get; }
-        public TokenBucketRateLimiter Limiter { get; }
+        public Task AcquireAsync(int rate, CancellationToken cancellationToken)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return Task.FromCanceled(cancellationToken);
+            }
+            Waiter waiter;
+            lock (gate)
+            {
+                ObjectDisposedException.ThrowIf(disposed, this);
+                perSecond = Math.Max(1, rate);
+                var now = Now();
+                if (waiting.Count == 0 && CanRelease(now))
+                {
+                    Release(now);
+                    return Task.CompletedTask;
+                }
+                waiter = new Waiter();
+                waiting.Enqueue(waiter);
+                ArmTimer(now);
+            }
+            if (cancellationToken.CanBeCanceled)
+            {
+                waiter.Cancellation = cancellationToken.Register(static w => ((Waiter)w!).Promise.TrySetCanceled(), waiter);
+                if (waiter.Promise.Task.IsCompleted)
+                {
+                    // Released before the registration was stored.
+                    waiter.Cancellation.Dispose();
+                }
+            }
+            return waiter.Promise.Task;
+        }
+
+        private void OnTimer()
+        {
+            List<Waiter>? due = null;
+            lock (gate)
+            {
+                if (disposed)
+                {
+                    return;
+                }
+                armedFor = null;
+                var now = Now();
+                while (waiting.Count > 0)
+                {
+                    // A cancelled waiter gives its turn to the next without using a permit.
+                    if (waiting.Peek().Promise.Task.IsCompleted)
+                    {
+                        waiting.Dequeue();
+                        continue;
+                    }
+                    if (!CanRelease(now))
+                    {
+                        break;
+                    }
+                    Release(now);
+                    (due ??= []).Add(waiting.Dequeue());
+                }
+                if (waiting.Count > 0)
+                {
+                    ArmTimer(now);
+                }
+            }
+            // A waiter cancelled between the check and here has spent its permit, which only errs on the slow side.
+            foreach (var waiter in due ?? [])
+            {
+                waiter.Cancellation.Dispose();
+                waiter.Promise.TrySetResult();
+            }
+        }
+
+        private double Now() => time.GetElapsedTime(origin).TotalMilliseconds;
+
+        private double Spacing => Window.TotalMilliseconds / perSecond;
+
+        private int MostPerSecond => Math.Max(1, perSecond - perSecond * MarginPercent / 100);
+
+        private bool CanRelease(double now)
+        {
+            ForgetBefore(now);
+            return now >= next && releasedInWindow < MostPerSecond;
+        }
+
+        private void Release(double now)
+        {
+            // A release up to CatchUp late keeps its place on the pace (the next one comes a little sooner); after longer,
+            // or after idling, the pace starts again from now, so there is never a burst.
+            next = (next < now - CatchUp.TotalMilliseconds ? now : next) + Spacing;
+            released[(long)now % RingSize]++;
+            releasedInWindow++;
+        }
+
+        // Sends of a millisecond count until that whole millisecond is more than a second ago (errs on the slow side).
+        private void ForgetBefore(double now)
+        {
+            var oldest = (long)now - 1000;
+            if (oldest - oldestCounted > RingSize)
+            {
+                // Idle for a while: nothing is left in the window.
+                Array.Clear(released);
+                releasedInWindow = 0;
+                oldestCounted = oldest;
+                return;
+            }
+            for (; oldestCounted < oldest; oldestCounted++)
+            {
+                ref var count = ref released[oldestCounted % RingSize];
+                releasedInWindow -= count;
+                count = 0;
+            }
+        }
+
+        /// <summary>The first millisecond with a send still in the window.</summary>
+        private long OldestRelease()
+        {
+            var millisecond = oldestCounted;
+            while (released[millisecond % RingSize] == 0 && millisecond < oldestCounted + RingSize)
+            {
+                millisecond++;
+            }
+            return millisecond;
+        }
+
+        private void ArmTimer(double now)
+        {
+            var at = Math.Max(next, now);
+            if (releasedInWindow >= MostPerSecond)
+            {
+                at = Math.Max(at, OldestRelease() + 1001);
+            }
+            // Timers count whole milliseconds and drop the rest: round up so a wake is never early.
+            var due = Math.Max(1, Math.Ceiling(at - now));
+            if (armedFor is { } armed && armed <= now + due)
+            {
+                // Already set to fire by then; moving it on with every new waiter would starve the queue.
+                return;
+            }
+            armedFor = now + due;
+            timer ??= time.CreateTimer(static s => ((Schedule)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            timer.Change(TimeSpan.FromMilliseconds(due), Timeout.InfiniteTimeSpan);
+        }
+
+        public void Dispose()
+        {
+            lock (gate)
+            {
+                disposed = true;
+                timer?.Dispose();
+                while (waiting.TryDequeue(out var waiter))
+                {
+                    waiter.Promise.TrySetCanceled();
+                }
+            }
+        }
+
+        private sealed class Waiter
+        {
+            // Sends continue on the thread pool, not on the timer's thread.
+            public TaskCompletionSource Promise { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            public CancellationTokenRegistration Cancellation { get; set; }
+        }
     }
 }

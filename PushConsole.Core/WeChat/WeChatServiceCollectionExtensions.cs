@@ -5,6 +5,9 @@ namespace PushConsole.WeChat;
 
 public static class WeChatServiceCollectionExtensions
 {
+    /// <summary>The named HTTP client every WeChat call goes through (a bench may add a handler to it to watch the sends).</summary>
+    public const string HttpClientName = WeChatTransport.HttpClientName;
+
     /// <summary>
     /// Registers <see cref="IWeChatClientFactory"/> and what it shares node-wide (token cache, send-rate buckets, the
     /// "WeChat" HTTP client), with the <c>WeChat</c> configuration section checked at start-up. Needs the console's
@@ -12,6 +15,11 @@ public static class WeChatServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddWeChatClient(this IServiceCollection services, IConfiguration configuration)
     {
+        // Features that need the client (campaigns, channels) add it when hosted alone; registered once, it stays once.
+        if (services.Any(d => d.ServiceType == typeof(IWeChatClientFactory)))
+        {
+            return services;
+        }
         services.AddOptions<WeChatClientOptions>()
             .Bind(configuration.GetSection(WeChatClientOptions.Section))
             .ValidateOnStart();

@@ -10,9 +10,10 @@ namespace PushConsole.Tests.AccountTests;
 
 public class AccountApiTests
 {
-    private static object NewAccount(string appId = "wxapitest0001", string? secret = "s3cret-value", string timeZone = "Asia/Shanghai") => new
+    private static object NewAccount(string appId = "wxapitest0001", string? secret = "s3cret-value", string timeZone = "Asia/Shanghai",
+        string apiBaseUrl = "http://127.0.0.1:5090") => new
     {
-        name = "Demo", kind = 2, appId, secret, apiBaseUrl = "http://127.0.0.1:5090", sendRatePerSecond = 100,
+        name = "Demo", kind = 2, appId, secret, apiBaseUrl, sendRatePerSecond = 100,
         dailyQuota = 1000, timeZone, tokenMode = 1,
     };
 
@@ -33,6 +34,27 @@ public class AccountApiTests
         var stored = await db.Accounts.SingleAsync();
         Assert.NotEqual("s3cret-value", stored.SecretCipher);
         Assert.Equal("s3cret-value", host.Services.GetRequiredService<PushConsole.Accounts.AccountService>().RevealSecret(stored));
+    }
+
+    [Fact]
+    public async Task Kinds_and_token_modes_are_read_and_written_by_name_in_the_uis_words()
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        using var http = host.CreateHttpClient(ConsoleHost.AdminApiToken);
+
+        var created = await http.PostAsJsonAsync("api/v1/accounts", new
+        {
+            name = "By name", kind = "OfficialAccount", appId = "wxbyname00001", secret = "s3cret-value", apiBaseUrl = "http://127.0.0.1:5090",
+            sendRatePerSecond = 100, dailyQuota = 1000, timeZone = "Asia/Shanghai", tokenMode = "Classic",
+        });
+        var account = JsonDocument.Parse(await http.GetStringAsync("api/v1/accounts")).RootElement[0];
+        var document = await http.GetStringAsync("openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("OfficialAccount", account.GetProperty("kind").GetString());
+        Assert.Equal("Classic", account.GetProperty("tokenMode").GetString());
+        Assert.Equal("bearer", JsonDocument.Parse(document).RootElement.GetProperty("components").GetProperty("securitySchemes")
+            .GetProperty("Bearer").GetProperty("scheme").GetString());
     }
 
     [Fact]
@@ -83,5 +105,86 @@ public class AccountApiTests
         Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
         Assert.Single(JsonDocument.Parse(await admin.GetStringAsync("api/v1/accounts")).RootElement.EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("http://169.254.169.254")]
+    [InlineData("http://api.weixin.qq.com")]
+    [InlineData("https://wechat.attacker.example")]
+    [InlineData("http://127.0.0.1:5090")]
+    public async Task An_account_cannot_point_its_secret_at_a_host_outside_the_allow_list(string apiBaseUrl)
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
+        {
+            ["Accounts:AllowedApiBaseUrls:0"] = "",
+        });
+        using var http = host.CreateHttpClient(ConsoleHost.AdminApiToken);
+        var refused = await http.PostAsJsonAsync("api/v1/accounts", NewAccount(apiBaseUrl: apiBaseUrl));
+        var weChat = await http.PostAsJsonAsync("api/v1/accounts", NewAccount(apiBaseUrl: "https://api.weixin.qq.com"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("Accounts:AllowedApiBaseUrls", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Created, weChat.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_operator_allows_another_host_in_configuration()
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
+        {
+            ["Accounts:AllowedApiBaseUrls:0"] = "https://wechat-proxy.example.com",
+        });
+        using var http = host.CreateHttpClient(ConsoleHost.AdminApiToken);
+        var created = await http.PostAsJsonAsync("api/v1/accounts", NewAccount(apiBaseUrl: "https://wechat-proxy.example.com/"));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
+
+    [Fact]
+    public async Task Moving_an_account_to_another_host_needs_its_secret_again()
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
+        {
+            ["Accounts:AllowedApiBaseUrls:1"] = "https://wechat-proxy.example.com",
+        });
+        using var http = host.CreateHttpClient(ConsoleHost.AdminApiToken);
+        var created = await (await http.PostAsJsonAsync("api/v1/accounts", NewAccount())).Content.ReadFromJsonAsync<JsonElement>();
+        var id = created.GetProperty("id").GetInt32();
+        var withoutSecret = await http.PutAsJsonAsync($"api/v1/accounts/{id}", NewAccount(secret: null, apiBaseUrl: "https://wechat-proxy.example.com"));
+        var stillThere = await http.GetFromJsonAsync<JsonElement>($"api/v1/accounts/{id}");
+        var withSecret = await http.PutAsJsonAsync($"api/v1/accounts/{id}", NewAccount(apiBaseUrl: "https://wechat-proxy.example.com"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, withoutSecret.StatusCode);
+        Assert.Contains("AppSecret again", await withoutSecret.Content.ReadAsStringAsync());
+        Assert.Equal("http://127.0.0.1:5090", stillThere.GetProperty("apiBaseUrl").GetString());
+        Assert.Equal(HttpStatusCode.OK, withSecret.StatusCode);
+    }
+
+    [Fact]
+    public async Task Deleting_an_account_needs_its_AppID_as_confirmation_and_otherwise_says_what_would_go()
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        using var http = host.CreateHttpClient(ConsoleHost.AdminApiToken);
+        var created = await (await http.PostAsJsonAsync("api/v1/accounts", NewAccount())).Content.ReadFromJsonAsync<JsonElement>();
+        var id = created.GetProperty("id").GetInt32();
+        await TestAccounts.CreateSubscribeTemplateAsync(host.Contexts(), id, "TPL_A");
+        await TestAccounts.CreateSubscribeTemplateAsync(host.Contexts(), id, "TPL_B");
+
+        var unconfirmed = await http.DeleteAsync($"api/v1/accounts/{id}");
+        var wrong = await http.DeleteAsync($"api/v1/accounts/{id}?confirm=wxsomethingelse");
+        var stillThere = await http.GetAsync($"api/v1/accounts/{id}");
+        var confirmed = await http.DeleteAsync($"api/v1/accounts/{id}?confirm=wxapitest0001");
+
+        Assert.Equal(HttpStatusCode.BadRequest, unconfirmed.StatusCode);
+        var problem = await unconfirmed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("2 templates", problem.GetProperty("detail").GetString());
+        Assert.Contains("confirm=wxapitest0001", problem.GetProperty("detail").GetString());
+        var wouldDelete = problem.GetProperty("wouldDelete");
+        Assert.Equal((2, 0, 0, 0L), (wouldDelete.GetProperty("templates").GetInt32(), wouldDelete.GetProperty("campaigns").GetInt32(),
+            wouldDelete.GetProperty("runs").GetInt32(), wouldDelete.GetProperty("ledgerRows").GetInt64()));
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, stillThere.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, confirmed.StatusCode);
+        Assert.Equal("[]", await http.GetStringAsync("api/v1/accounts"));
     }
 }

@@ -23,7 +23,7 @@ public class SignInBrowserTests(Infrastructure.Browser browser)
         await Expect(page.Locator("#current-user")).ToHaveTextAsync(ConsoleHost.AdminEmail);
         foreach (var item in EveryMenuItem)
         {
-            await Expect(page.Locator(".rz-navigation-item-text", new() { HasTextString = item }).First).ToBeVisibleAsync();
+            await Expect(page.Locator(".mud-nav-link-text", new() { HasTextString = item }).First).ToBeVisibleAsync();
         }
     }
 
@@ -36,9 +36,9 @@ public class SignInBrowserTests(Infrastructure.Browser browser)
 
         await page.SignInAsync("editor@test.local", TestUsers.Password);
 
-        await Expect(page.Locator(".rz-navigation-item-text", new() { HasTextString = "Campaigns" })).ToBeVisibleAsync();
-        await Expect(page.Locator(".rz-navigation-item-text", new() { HasTextString = "Accounts" })).ToHaveCountAsync(0);
-        await Expect(page.Locator(".rz-navigation-item-text", new() { HasTextString = "Users" })).ToHaveCountAsync(0);
+        await Expect(page.Locator(".mud-nav-link-text", new() { HasTextString = "Campaigns" })).ToBeVisibleAsync();
+        await Expect(page.Locator(".mud-nav-link-text", new() { HasTextString = "Accounts" })).ToHaveCountAsync(0);
+        await Expect(page.Locator(".mud-nav-link-text", new() { HasTextString = "Users" })).ToHaveCountAsync(0);
         foreach (var address in new[] { "accounts", "users" })
         {
             await page.GotoAsync(address);

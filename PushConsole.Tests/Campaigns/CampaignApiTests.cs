@@ -120,6 +120,40 @@ public class CampaignApiTests
     }
 
     [Fact]
+    public async Task The_deliveries_CSV_neutralises_cells_a_spreadsheet_would_run_as_formulas()
+    {
+        await using var world = await ConsoleWorld.StartAsync();
+        var account = await world.AccountAsync(AccountKind.OfficialAccount);
+        var template = await world.TemplateAsync(account, TemplateKind.OfficialAccountTemplate);
+        // Openids come from uploaded lists; "-" may start one, and a spreadsheet reads "-cmd-1" as a formula.
+        string[] recipients = ["-cmd-1", "plain_openid"];
+        using var api = world.Api();
+        var created = await api.PostAsJsonAsync("api/v1/campaigns", new
+        {
+            name = "Formula", accountId = account.Id, templateId = template.Id, audience = "UploadedList", recipients, schedule = "Now",
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var runId = await world.WaitForRunsAsync((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32());
+
+        var csv = await api.GetStringAsync($"api/v1/runs/{runId}/deliveries.csv");
+
+        Assert.Contains(",'-cmd-1,", csv);
+        Assert.DoesNotContain(",-cmd-1,", csv);
+        Assert.Contains(",plain_openid,", csv);
+    }
+
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")")]
+    [InlineData("+1+cmd", "'+1+cmd")]
+    [InlineData("@SUM(A1)", "'@SUM(A1)")]
+    [InlineData("\tx", "'\tx")]
+    [InlineData("\rx", "'\rx")]
+    [InlineData("-1", "-1")]
+    [InlineData("oAbc-1", "oAbc-1")]
+    public void A_CSV_cell_is_neutralised_when_it_starts_like_a_formula(string cell, string written) =>
+        Assert.Equal(written, PushConsole.Outcomes.CsvCells.Safe(cell));
+
+    [Fact]
     public async Task Invalid_campaigns_are_refused_with_every_problem_named()
     {
         await using var world = await ConsoleWorld.StartAsync();

@@ -2,6 +2,7 @@ using PushConsole.Campaigns;
 using PushConsole.Credentials;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Tests.Infrastructure;
 
 namespace PushConsole.Tests.Campaigns;
 
@@ -11,6 +12,7 @@ public class DailyReminderTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task The_daily_reminder_skips_users_who_checked_in_today_and_sends_each_other_user_their_earliest_expiring_formId(DatabaseProvider provider)
     {
         await using var h = await CampaignHarness.StartAsync(provider);
@@ -53,6 +55,7 @@ public class DailyReminderTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_second_reminder_on_the_same_day_is_capped_and_the_next_day_sends_again(DatabaseProvider provider)
     {
         await using var h = await CampaignHarness.StartAsync(provider);

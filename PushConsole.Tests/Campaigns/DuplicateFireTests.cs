@@ -1,6 +1,7 @@
 using PushConsole.Campaigns;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Tests.Infrastructure;
 
 namespace PushConsole.Tests.Campaigns;
 
@@ -10,6 +11,7 @@ public class DuplicateFireTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_duplicate_fire_of_the_same_trigger_opens_the_same_run_and_sends_nothing_twice(DatabaseProvider provider)
     {
         await using var h = await CampaignHarness.StartAsync(provider);

@@ -8,6 +8,7 @@ using PushConsole.Templates;
 using PushConsole.WeChat;
 using RunStatus = PushConsole.Ledger.RunStatus;
 using TemplateKind = PushConsole.Templates.TemplateKind;
+using PushConsole.Tests.Infrastructure;
 
 namespace PushConsole.Tests.Campaigns;
 
@@ -17,6 +18,7 @@ public class FailureClassTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task An_invalid_formId_41028_is_dropped_and_the_same_users_next_formId_is_sent(DatabaseProvider provider)
     {
         await using var h = await CampaignHarness.StartAsync(provider);
@@ -149,6 +151,7 @@ public class FailureClassTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task The_daily_quota_45009_holds_the_run_until_the_accounts_next_midnight_and_says_so(DatabaseProvider provider)
     {
         await using var h = await CampaignHarness.StartAsync(provider);

@@ -4,6 +4,7 @@ using PushConsole.Channels.Broadcasts;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Tests.Simulator;
+using PushConsole.Tests.Infrastructure;
 
 namespace PushConsole.Tests.Channels;
 
@@ -36,6 +37,7 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_broadcast_stopped_mid_run_resumes_from_its_checkpoint_without_messaging_anyone_twice(DatabaseProvider provider)
     {
         await using var harness = await ChannelsHarness.StartAsync(provider);

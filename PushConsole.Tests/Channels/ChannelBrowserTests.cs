@@ -52,28 +52,16 @@ public class ChannelBrowserTests(Infrastructure.Browser browser, SimulatorServer
         // Chromium shows (and Playwright checks) a datetime-local value without ":00" seconds.
         await page.FillAsync("#channel-start", start.ToString(start.Second == 0 ? "yyyy-MM-ddTHH:mm" : "yyyy-MM-ddTHH:mm:ss"));
         await page.Locator("input#channel-minutes, #channel-minutes input").FillAsync("1");
-        // The switch is disabled until the account's templates have loaded (the gate); a click before that is lost.
+        // The switch is disabled until the account's templates have loaded (the gate): wait for that, then turn it on once.
         var reminder = page.Locator("#channel-reminder");
-        var on = new Regex(@"\brz-switch-checked\b");
-        for (var attempt = 0; attempt < 10; attempt++)
-        {
-            await reminder.ClickAsync();
-            try
-            {
-                await Expect(reminder).ToHaveClassAsync(on, new() { Timeout = 3_000 });
-                break;
-            }
-            catch (PlaywrightException)
-            {
-                // Still disabled when clicked: try again.
-            }
-        }
-        await Expect(reminder).ToHaveClassAsync(on);
+        await Expect(reminder).ToBeEnabledAsync();
+        await reminder.CheckAsync();
+        await Expect(reminder).ToBeCheckedAsync();
         await page.ClickAsync("#save-channel");
 
         var countdown = page.Locator(".reminder-countdown").First;
         await Expect(countdown).ToHaveTextAsync(new Regex(@"^reminder in 00:00:[0-2]\d$"));
-        await Expect(page.Locator(".reminder-status").First).ToHaveTextAsync("Not notified");
+        await Expect(page.Locator(".reminder-status").First).ToHaveTextAsync("Waiting");
         var figures = page.Locator(".broadcast-figures").First;
         await Expect(figures).ToHaveTextAsync("300 sent · 0 failed · 300 total", new() { Timeout = 60_000 });
         await Expect(page.Locator(".reminder-status").First).ToHaveTextAsync("Notified");

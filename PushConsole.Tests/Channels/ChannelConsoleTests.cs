@@ -81,7 +81,7 @@ public class ChannelConsoleTests(SimulatorServer sim) : IClassFixture<SimulatorS
             ChannelsHarness.Input(account.Id, template.Id, start, name: "Spring launch"));
         using var anonymous = host.CreateHttpClient();
 
-        using var page = await anonymous.GetAsync($"live/{created.Channel!.Id}");
+        using var page = await anonymous.GetAsync($"live/{created.Channel!.PublicId}");
         using var console = await anonymous.GetAsync("channels");
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
@@ -128,6 +128,28 @@ public class ChannelConsoleTests(SimulatorServer sim) : IClassFixture<SimulatorS
         await app.AssertEachGotExactlyOneAsync(templateId, 40);
         var inbox = await app.InboxAsync(await app.OpenIdAsync(3));
         Assert.Equal("Late", inbox.GetProperty("messages")[0].GetProperty("data").GetProperty("thing1").GetString());
+    }
+
+    [Fact]
+    public async Task The_public_channel_page_answers_only_to_its_random_id_and_404_otherwise()
+    {
+        using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        var (account, template, _) = await AddOfficialAccountAsync(host, followers: 0);
+        var created = await host.Services.GetRequiredService<ChannelService>().CreateAsync(
+            ChannelsHarness.Input(account.Id, template.Id, new DateTimeOffset(2031, 5, 1, 12, 0, 0, TimeSpan.Zero), name: "Spring launch"));
+        var other = await host.Services.GetRequiredService<ChannelService>().CreateAsync(
+            ChannelsHarness.Input(account.Id, template.Id, new DateTimeOffset(2031, 5, 2, 12, 0, 0, TimeSpan.Zero), name: "Second"));
+        using var anonymous = host.CreateHttpClient();
+
+        var byPublicId = await anonymous.GetAsync($"live/{created.Channel!.PublicId}");
+        var bySequentialId = await anonymous.GetAsync($"live/{created.Channel.Id}");
+        var unknown = await anonymous.GetAsync("live/AAAAAAAAAAAAAAAAAAAAAA");
+
+        Assert.Equal(HttpStatusCode.OK, byPublicId.StatusCode);
+        Assert.Matches("^[A-Za-z0-9_-]{22}$", created.Channel.PublicId);
+        Assert.NotEqual(created.Channel.PublicId, other.Channel!.PublicId);
+        Assert.Equal(HttpStatusCode.NotFound, bySequentialId.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     private async Task<(WeChatAccount Account, MessageTemplate Template, TestApp App)> AddOfficialAccountAsync(ConsoleHost host, int followers,

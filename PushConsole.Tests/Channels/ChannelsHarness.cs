@@ -59,6 +59,10 @@ public sealed class ChannelsHarness : IAsyncDisposable
         collection.AddPushConsoleDatabase(database);
         collection.AddDeliveryLedger();
         collection.AddSingleton<AccountSecretProtector>();
+        // Accounts point at the simulator on a loopback port: the operator's allow-list of the tests' consoles.
+        collection.Configure<AccountOptions>(o => o.AllowedApiBaseUrls.Add("http://127.0.0.1:*"));
+        collection.AddSingleton<ApiHostPolicy>();
+        collection.AddSingleton<PushConsole.MiniProgram.MiniProgramDirectory>();
         collection.AddSingleton<AccountService>();
         collection.AddWeChatClient(configuration);
         collection.AddChannelReminders(configuration);

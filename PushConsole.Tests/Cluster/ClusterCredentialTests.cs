@@ -5,13 +5,15 @@ using PushConsole.Tests.Infrastructure;
 
 namespace PushConsole.Tests.Cluster;
 
-/// <summary>The credential pool claimed from two nodes (two service containers, their own connection pools) on one PostgreSQL database.</summary>
+/// <summary>The credential pool claimed from two nodes (two service containers, their own connection pools) on one PostgreSQL or SQL Server database.</summary>
 public class ClusterCredentialTests
 {
-    [Fact]
-    public async Task Two_nodes_with_sixteen_concurrent_claimers_each_never_use_a_credential_beyond_its_uses()
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
+    public async Task Two_nodes_with_sixteen_concurrent_claimers_each_never_use_a_credential_beyond_its_uses(DatabaseProvider provider)
     {
-        await using var first = await TestPool.CreateAsync(DatabaseProvider.Postgres);
+        await using var first = await TestPool.CreateAsync(provider);
         var collection = new ServiceCollection();
         collection.AddLogging();
         collection.AddSingleton<TimeProvider>(first.Clock);

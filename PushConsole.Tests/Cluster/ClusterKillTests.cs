@@ -1,4 +1,6 @@
+using PushConsole.Persistence;
 using PushConsole.Tests.Channels;
+using PushConsole.Tests.Infrastructure;
 using PushConsole.Tests.Simulator;
 using Xunit.Abstractions;
 
@@ -7,13 +9,15 @@ namespace PushConsole.Tests.Cluster;
 /// <summary>A node of a two-node cluster killed with SIGKILL while both are sending one broadcast.</summary>
 public class ClusterKillTests(ITestOutputHelper log)
 {
-    [Fact]
-    public async Task A_node_killed_with_sigkill_mid_broadcast_leaves_no_duplicate_and_no_lost_follower()
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
+    public async Task A_node_killed_with_sigkill_mid_broadcast_leaves_no_duplicate_and_no_lost_follower(DatabaseProvider provider)
     {
         const int followers = 10_000;
         await using var sim = new SimulatorServer();
         await sim.InitializeAsync();
-        await using var cluster = await ClusterNodes.StartAsync(sim, 2);
+        await using var cluster = await ClusterNodes.StartAsync(sim, 2, await TestDatabases.NewAsync(provider));
         var (victim, survivor) = (cluster.Nodes[0], cluster.Nodes[1]);
         // 2,000/s for the account (1,000/s per node while both live): the kill lands in the middle.
         var broadcast = await cluster.NewBroadcastAsync(followers, ratePerSecond: 2_000);

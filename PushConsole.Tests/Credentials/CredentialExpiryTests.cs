@@ -9,6 +9,7 @@ public class CredentialExpiryTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_formId_is_claimable_until_just_before_receipt_plus_7_days_and_not_at_that_instant(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -31,6 +32,7 @@ public class CredentialExpiryTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Expiry_is_the_earlier_of_the_clients_expire_and_receipt_plus_7_days(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -66,6 +68,7 @@ public class CredentialExpiryTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_grant_never_expires(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);

@@ -9,6 +9,7 @@ public class CredentialIntakeTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Concurrent_reports_are_each_answered_after_their_rows_are_stored(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -25,6 +26,7 @@ public class CredentialIntakeTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task The_same_id_reported_by_many_users_at_once_is_stored_once(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);

@@ -10,6 +10,7 @@ public class CredentialPoolTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_claim_takes_the_users_earliest_expiring_formId_first(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -33,6 +34,7 @@ public class CredentialPoolTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_prepay_id_is_handed_out_three_times_and_then_is_used(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -54,6 +56,7 @@ public class CredentialPoolTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Sixteen_concurrent_claimers_never_get_a_credential_more_often_than_its_uses(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -109,6 +112,7 @@ public class CredentialPoolTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_batch_claim_gives_each_user_at_most_one_credential(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -125,6 +129,7 @@ public class CredentialPoolTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_subscribe_claim_takes_only_grants_of_that_template_and_a_formId_claim_never_takes_a_grant(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -148,6 +153,7 @@ public class CredentialPoolTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_transient_send_failure_gives_the_use_back(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -165,6 +171,7 @@ public class CredentialPoolTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Releasing_twice_never_gives_a_credential_more_uses_than_it_came_with(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -180,6 +187,7 @@ public class CredentialPoolTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task An_invalid_formId_answer_drops_it_and_the_next_claim_takes_the_users_next_one(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -202,6 +210,7 @@ public class CredentialPoolTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_used_up_answer_closes_a_prepay_id_that_still_had_uses(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -218,6 +227,7 @@ public class CredentialPoolTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_missing_grant_answer_drops_all_the_users_grants_of_that_template_only(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);

@@ -12,6 +12,7 @@ public class CredentialSweepTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task The_sweep_marks_credentials_past_expiry_as_expired_at_their_expiry_and_leaves_the_rest(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -32,6 +33,7 @@ public class CredentialSweepTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Retention_deletes_closed_credentials_and_events_older_than_the_configured_days(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider, new Dictionary<string, string?> { ["Credentials:RetentionDays"] = "10" });

@@ -39,8 +39,8 @@ public class CredentialsDashboardTests(Infrastructure.Browser browser)
         await Expect(page.Locator("#grants-by-template")).ToContainTextAsync("Shipping notice");
         // Both charts drew their series: a column per distribution bucket, columns for the daily flow.
         await Expect(page.Locator("#distribution-chart svg")).ToBeVisibleAsync();
-        Assert.True(await page.Locator("#distribution-chart .rz-column-series path").CountAsync() >= 4);
-        Assert.True(await page.Locator("#daily-chart .rz-column-series path").CountAsync() >= 4);
+        Assert.True(await page.Locator("#distribution-chart path.mud-chart-bar").CountAsync() >= 4);
+        Assert.True(await page.Locator("#daily-chart path.mud-chart-bar").CountAsync() >= 4);
 
         // New credentials arrive while the page is open: the figures follow without a reload.
         await host.Services.GetRequiredService<CredentialIntake>().ReportAsync(account.Id, "newcomer",
@@ -65,8 +65,7 @@ public class CredentialsDashboardTests(Infrastructure.Browser browser)
         await page.WaitForInteractiveAsync();
         await Expect(page.Locator("#available-formid")).ToHaveTextAsync("20");
 
-        await page.Locator("#account-picker").ClickAsync();
-        await page.Locator(".rz-dropdown-item", new() { HasText = empty.AppId }).ClickAsync();
+        await page.ChooseAsync("#account-picker", empty.AppId);
 
         await Expect(page.Locator("#available-formid")).ToHaveTextAsync("0");
         await Expect(page.Locator("#reachable-users")).ToHaveTextAsync("0");

@@ -13,6 +13,7 @@ public class InventoryTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Every_figure_is_counted_from_the_rows(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);
@@ -26,6 +27,7 @@ public class InventoryTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Figures_follow_claims_releases_and_the_clock_without_a_sweep(DatabaseProvider provider)
     {
         await using var pool = await TestPool.CreateAsync(provider);

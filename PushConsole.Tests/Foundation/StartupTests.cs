@@ -10,6 +10,7 @@ public class StartupTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task The_console_starts_on_each_provider_and_reports_live_and_ready(DatabaseProvider provider)
     {
         await using var host = await ConsoleHost.StartAsync(provider);
@@ -56,5 +57,44 @@ public class StartupTests
         var document = await http.GetStringAsync("openapi/v1.json");
 
         Assert.Contains("/api/v1/me", document);
+    }
+
+    [Theory]
+    [InlineData("WeChat__MaxRetries", "50", "WeChat:MaxRetries")]
+    [InlineData("Database__Provider", "Oracle", "Database:Provider")]
+    public async Task A_wrong_setting_stops_start_up_with_one_line_naming_the_key(string variable, string value, string key)
+    {
+        var workDir = Directory.CreateTempSubdirectory("pushconsole-wrong-setting-").FullName;
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "PushConsole.dll")])
+        {
+            WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        info.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        info.Environment["PUSHCONSOLE_CONFIG"] = Path.Combine(workDir, "none.json");
+        info.Environment["ConnectionStrings__PushConsole"] = $"Data Source={Path.Combine(workDir, "console.db")}";
+        info.Environment[variable] = value;
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        finally
+        {
+            // A console that started after all would otherwise outlive the test.
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        Assert.Equal(1, process.ExitCode);
+        var lines = (await error).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(lines, l => l.StartsWith("PushConsole cannot start: ", StringComparison.Ordinal));
+        Assert.Contains(key, line);
+        Assert.DoesNotContain(lines.Concat((await output).Split('\n')), l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
     }
 }

@@ -29,6 +29,9 @@ public sealed class Browser : IAsyncLifetime
     {
         var context = await Chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString() });
         context.SetDefaultTimeout(15_000);
+        // A navigation is bounded more loosely than an action: the first page a fresh host serves renders cold (JIT,
+        // component discovery) while other tests and builds share the two cores, and that took more than 15 s.
+        context.SetDefaultNavigationTimeout(60_000);
         var page = await context.NewPageAsync();
         // Keep what the browser complained about: a test that fails on the page then says why.
         var log = PageExtensions.ConsoleOf(page);
@@ -55,11 +58,20 @@ public static class PageExtensions
     /// <summary>Signs in through the login form and waits for the interactive shell (clicks during prerender are lost).</summary>
     public static async Task SignInAsync(this IPage page, string email, string password)
     {
-        await page.GotoAsync("account/login");
+        // Only the form is needed, not the page's "load" event (every stylesheet and script fetched and run): the fill
+        // waits for the field itself.
+        await page.GotoAsync("account/login", new() { WaitUntil = WaitUntilState.Commit });
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", password);
         await page.ClickAsync("#sign-in");
         await page.WaitForInteractiveAsync();
+    }
+
+    /// <summary>Opens the MudSelect whose input has <paramref name="selectId"/> and picks the item showing <paramref name="text"/>.</summary>
+    public static async Task ChooseAsync(this IPage page, string selectId, string text)
+    {
+        await page.Locator("div.mud-select", new() { Has = page.Locator(selectId) }).First.ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = text }).First.ClickAsync();
     }
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, List<string>> Consoles = new();

@@ -36,6 +36,10 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
             ["Bootstrap:AdminPassword"] = AdminPassword,
             ["Bootstrap:ApiToken"] = AdminApiToken,
             ["Demo:Enabled"] = "false",
+            // The tests' simulators listen on loopback ports of their own.
+            ["Accounts:AllowedApiBaseUrls:0"] = "http://127.0.0.1:*",
+            // Outside Development the embedded simulator is off unless asked for; the tests use it as WeChat.
+            ["WeChat:Simulator:Enabled"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -51,6 +55,9 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The host environment (Testing unless a test needs another, e.g. Staging).</summary>
+    public string Environment { get; init; } = "Testing";
+
     /// <summary>Starts the server (migrations, bootstrap, scheduler) and learns its port.</summary>
     public ConsoleHost Start()
     {
@@ -62,7 +69,7 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(Environment);
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

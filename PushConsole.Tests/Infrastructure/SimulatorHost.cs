@@ -45,10 +45,3 @@ public sealed class SimulatorHost : IAsyncDisposable
         await app.DisposeAsync();
     }
 }
-
-/// <summary>A clock that stays where a test puts it.</summary>
-public sealed class FixedTimeProvider(DateTimeOffset now) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = now;
-    public override DateTimeOffset GetUtcNow() => Now;
-}

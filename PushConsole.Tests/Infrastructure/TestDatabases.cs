@@ -1,15 +1,18 @@
+using Microsoft.Data.SqlClient;
 using Npgsql;
 using PushConsole.Persistence;
 
 namespace PushConsole.Tests.Infrastructure;
 
 /// <summary>
-/// Real databases for tests: a fresh SQLite file per test, or a throw-away PostgreSQL database on the
-/// server that test.sh starts (PUSHCONSOLE_TEST_POSTGRES holds its admin connection string).
+/// Real databases for tests: a fresh SQLite file per test, or a throw-away database on a server — PostgreSQL, which
+/// test.sh starts (PUSHCONSOLE_TEST_POSTGRES holds its admin connection string), or SQL Server when
+/// PUSHCONSOLE_TEST_SQLSERVER holds a connection string of a login that may create databases.
 /// </summary>
 public static class TestDatabases
 {
     public const string PostgresVariable = "PUSHCONSOLE_TEST_POSTGRES";
+    public const string SqlServerVariable = "PUSHCONSOLE_TEST_SQLSERVER";
 
     public static DatabaseOptions NewSqlite()
     {
@@ -40,6 +43,38 @@ public static class TestDatabases
         return new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = builder.ConnectionString };
     }
 
-    public static Task<DatabaseOptions> NewAsync(DatabaseProvider provider) =>
-        provider == DatabaseProvider.Sqlite ? Task.FromResult(NewSqlite()) : NewPostgresAsync();
+    /// <summary>Creates an empty database on the SQL Server named by PUSHCONSOLE_TEST_SQLSERVER. Tests that call this
+    /// are skipped without it (<see cref="ProviderDataAttribute"/>), so reaching here without it is a mistake.</summary>
+    public static async Task<DatabaseOptions> NewSqlServerAsync()
+    {
+        var admin = Environment.GetEnvironmentVariable(SqlServerVariable);
+        if (string.IsNullOrWhiteSpace(admin))
+        {
+            throw new InvalidOperationException(SkipReason(DatabaseProvider.SqlServer));
+        }
+        var name = $"pct_{Guid.NewGuid():N}";
+        await using (var connection = new SqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var command = new SqlCommand($"CREATE DATABASE [{name}]", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        var builder = new SqlConnectionStringBuilder(admin) { InitialCatalog = name };
+        return new DatabaseOptions { Provider = DatabaseProvider.SqlServer, ConnectionString = builder.ConnectionString };
+    }
+
+    public static Task<DatabaseOptions> NewAsync(DatabaseProvider provider) => provider switch
+    {
+        DatabaseProvider.Sqlite => Task.FromResult(NewSqlite()),
+        DatabaseProvider.Postgres => NewPostgresAsync(),
+        DatabaseProvider.SqlServer => NewSqlServerAsync(),
+        _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, null),
+    };
+
+    /// <summary>Why tests on this provider cannot run here, or null when they can. SQLite is embedded and PostgreSQL
+    /// is required (test.sh starts one); SQL Server runs only where one is named.</summary>
+    public static string? SkipReason(DatabaseProvider provider) =>
+        provider == DatabaseProvider.SqlServer && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(SqlServerVariable))
+            ? $"{SqlServerVariable} is not set: no SQL Server to run on (set it to a connection string of a login that may create databases)"
+            : null;
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,7 +23,7 @@ public class DeliveryLedgerSendingTests
             db.Accounts.Add(new Accounts.WeChatAccount { Name = "demo", AppId = "wxledger2", Kind = Accounts.AccountKind.MiniProgram, ApiBaseUrl = "http://127.0.0.1" });
             await db.SaveChangesAsync();
         }
-        return (new DeliveryLedger(contexts, database, new ManualClock()), contexts);
+        return (new DeliveryLedger(contexts, database, new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero))), contexts);
     }
 
     private static DeliveryRun NewRun(string key) =>
@@ -38,6 +39,7 @@ public class DeliveryLedgerSendingTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Taking_rows_attaches_their_credentials_and_skips_users_at_the_daily_cap_without_one(DatabaseProvider provider)
     {
         var (ledger, contexts) = await NewLedgerAsync(provider);
@@ -62,6 +64,7 @@ public class DeliveryLedgerSendingTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Two_runs_taking_the_same_user_at_once_let_only_one_past_a_cap_of_one(DatabaseProvider provider)
     {
         var (ledger, _) = await NewLedgerAsync(provider);
@@ -84,6 +87,7 @@ public class DeliveryLedgerSendingTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Rows_another_sender_took_meanwhile_are_not_taken_again(DatabaseProvider provider)
     {
         var (ledger, _) = await NewLedgerAsync(provider);
@@ -106,6 +110,7 @@ public class DeliveryLedgerSendingTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Credentials_are_attached_detached_and_pending_rows_restamped_to_the_day_they_are_sent(DatabaseProvider provider)
     {
         var (ledger, contexts) = await NewLedgerAsync(provider);
@@ -127,6 +132,7 @@ public class DeliveryLedgerSendingTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Users_at_the_daily_cap_are_found_in_one_read(DatabaseProvider provider)
     {
         var (ledger, _) = await NewLedgerAsync(provider);

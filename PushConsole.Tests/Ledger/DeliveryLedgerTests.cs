@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,7 +12,7 @@ public class DeliveryLedgerTests
 {
     private static readonly DateOnly Today = new(2026, 11, 22);
 
-    private static async Task<(DeliveryLedger Ledger, IDbContextFactory<PushConsoleDbContext> Contexts, ManualClock Clock)> NewLedgerAsync(DatabaseProvider provider)
+    private static async Task<(DeliveryLedger Ledger, IDbContextFactory<PushConsoleDbContext> Contexts, FakeTimeProvider Clock)> NewLedgerAsync(DatabaseProvider provider)
     {
         var database = await TestDatabases.NewAsync(provider);
         var contexts = TestDbContextFactory.For(database);
@@ -21,7 +22,7 @@ public class DeliveryLedgerTests
             db.Accounts.Add(new Accounts.WeChatAccount { Name = "demo", AppId = "wxledger", Kind = Accounts.AccountKind.OfficialAccount, ApiBaseUrl = "http://127.0.0.1" });
             await db.SaveChangesAsync();
         }
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
         return (new DeliveryLedger(contexts, database, clock), contexts, clock);
     }
 
@@ -31,6 +32,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Opening_a_run_twice_with_the_same_fire_key_returns_the_same_run(DatabaseProvider provider)
     {
         var (ledger, _, _) = await NewLedgerAsync(provider);
@@ -43,6 +45,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Adding_the_same_recipients_again_creates_no_second_row(DatabaseProvider provider)
     {
         var (ledger, _, _) = await NewLedgerAsync(provider);
@@ -59,6 +62,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Concurrent_takers_never_get_the_same_row(DatabaseProvider provider)
     {
         var (ledger, _, _) = await NewLedgerAsync(provider);
@@ -84,6 +88,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Outcomes_are_written_to_the_rows_and_counted_from_them(DatabaseProvider provider)
     {
         var (ledger, contexts, _) = await NewLedgerAsync(provider);
@@ -114,6 +119,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Rows_abandoned_in_sending_go_back_to_pending_with_their_credential(DatabaseProvider provider)
     {
         var (ledger, _, clock) = await NewLedgerAsync(provider);
@@ -137,6 +143,7 @@ public class DeliveryLedgerTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task Sends_of_a_day_are_counted_per_user_across_runs(DatabaseProvider provider)
     {
         var (ledger, _, _) = await NewLedgerAsync(provider);

@@ -5,6 +5,7 @@ using PushConsole.Credentials;
 using PushConsole.Persistence;
 using PushConsole.Simulator;
 using PushConsole.WeChat;
+using PushConsole.Tests.Infrastructure;
 
 namespace PushConsole.Tests.MiniProgram;
 
@@ -13,6 +14,7 @@ public class EndToEndTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task FormIds_minted_by_WeChat_for_a_user_go_through_login_and_report_and_each_use_is_claimed_and_delivered_once(DatabaseProvider provider)
     {
         await using var mp = await SimulatedMiniProgram.StartAsync(provider);

@@ -105,3 +105,65 @@ public class LoginEndpointTests
         Assert.Equal(0, mp.Sim.Calls(stranger.AppId, "jscode2session"));
     }
 }
+
+public class LoginRateLimitTests
+{
+    private static async Task<List<HttpResponseMessage>> LogInAsync(SimulatedMiniProgram mp, int times)
+    {
+        using var http = mp.Host.CreateHttpClient();
+        var replies = new List<HttpResponseMessage>();
+        for (var i = 0; i < times; i++)
+        {
+            var code = mp.WeChat.MintLoginCode(mp.AppId, $"oLimited{i}");
+            replies.Add(await http.PostAsJsonAsync($"api/miniprogram/{mp.AppId}/login", new { code }));
+        }
+        return replies;
+    }
+
+    [Fact]
+    public async Task Logins_over_the_limit_of_one_address_are_429_with_Retry_After_and_never_reach_WeChat()
+    {
+        await using var mp = await SimulatedMiniProgram.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["MiniProgram:LoginsPerAddress"] = "5", ["MiniProgram:LoginWindow"] = "00:10:00",
+        });
+
+        var replies = await LogInAsync(mp, 8);
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.OK, 5), .. Enumerable.Repeat(HttpStatusCode.TooManyRequests, 3)],
+            replies.Select(r => r.StatusCode));
+        Assert.True(replies[^1].Headers.RetryAfter?.Delta > TimeSpan.Zero, "no Retry-After");
+        Assert.Equal("application/problem+json", replies[^1].Content.Headers.ContentType?.MediaType);
+        Assert.Equal(5, mp.Sim.Calls(mp.AppId, "jscode2session"));
+    }
+
+    [Fact]
+    public async Task Logins_over_the_limit_of_one_app_are_429_whatever_the_address()
+    {
+        await using var mp = await SimulatedMiniProgram.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["MiniProgram:LoginsPerApp"] = "3", ["MiniProgram:LoginWindow"] = "00:10:00",
+        });
+
+        var replies = await LogInAsync(mp, 4);
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], replies.Select(r => r.StatusCode));
+        Assert.Equal(3, mp.Sim.Calls(mp.AppId, "jscode2session"));
+    }
+
+    [Theory]
+    [InlineData(0, 3000, "00:01:00")]
+    [InlineData(30, -1, "00:01:00")]
+    [InlineData(30, 3000, "00:00:00")]
+    public void Login_limits_below_one_stop_start_up_naming_the_keys(int perAddress, int perApp, string window)
+    {
+        var options = new PushConsole.MiniProgram.MiniProgramOptions
+        {
+            LoginsPerAddress = perAddress, LoginsPerApp = perApp, LoginWindow = TimeSpan.Parse(window, System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        var problem = Assert.Throws<ConfigurationException>(options.Validate);
+
+        Assert.Contains("MiniProgram:LoginsPerAddress", problem.Message);
+    }
+}

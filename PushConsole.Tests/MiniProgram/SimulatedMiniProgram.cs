@@ -29,15 +29,21 @@ public sealed class SimulatedMiniProgram : IAsyncDisposable
     public string AppId => App.AppId;
     public WeChatSimulator WeChat => Sim.Simulator;
 
-    public static async Task<SimulatedMiniProgram> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite)
+    public static async Task<SimulatedMiniProgram> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite,
+        IDictionary<string, string?>? settings = null)
     {
         var sim = await SimulatorServer.StartAsync();
         var app = sim.NewApp();
-        var host = await ConsoleHost.StartAsync(provider, new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>
         {
             ["WeChat:RetryBaseDelay"] = "00:00:00.010",
             ["WeChat:RetryMaxDelay"] = "00:00:00.100",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+        var host = await ConsoleHost.StartAsync(provider, values);
         var secret = host.Services.GetRequiredService<AccountSecretProtector>().Protect(app.Secret);
         var account = await TestAccounts.CreateMiniProgramAsync(host.Contexts(), app.AppId, secret, sim.ApiBaseUrl);
         return new SimulatedMiniProgram(sim, app, host, account);

@@ -44,6 +44,19 @@ public class TokenTests(SimulatorServer sim) : IClassFixture<SimulatorServer>
     }
 
     [Fact]
+    public async Task A_well_formed_token_that_was_never_issued_answers_40001_so_clients_refresh()
+    {
+        var app = await sim.NewAppAsync("officialaccount");
+        var issued = await app.TokenAsync();
+        // Same shape as an issued token (prefix, length, alphabet), but never issued: e.g. from before a restart.
+        var neverIssued = issued[..4] + new string('A', issued.Length - 4);
+
+        Assert.Equal(40001, Errcode(await app.UserGetAsync(neverIssued)));
+        Assert.Equal(40014, Errcode(await app.UserGetAsync(issued[..^1])));
+        Assert.Equal(40014, Errcode(await app.UserGetAsync(issued + "!")));
+    }
+
+    [Fact]
     public async Task A_mini_program_token_on_an_official_account_api_answers_48001_and_vice_versa()
     {
         var mp = await sim.NewAppAsync("miniprogram");

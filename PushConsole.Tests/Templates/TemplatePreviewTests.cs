@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using PushConsole.Accounts;
 using PushConsole.Templates;
 using PushConsole.Tests.Infrastructure;
@@ -17,7 +18,7 @@ public class TemplatePreviewTests
             Fields = [new() { Key = "first", ValueExpression = "Hello" }, new() { Key = "keyword1", ValueExpression = new string('长', 25) }],
         };
         var template = input.ToTemplate();
-        var renderer = new TemplateRenderer(new FixedTimeProvider(DateTimeOffset.UnixEpoch));
+        var renderer = new TemplateRenderer(new FakeTimeProvider(DateTimeOffset.UnixEpoch));
 
         var preview = TemplatePreview.Of(template, renderer.Compile(template, new WeChatAccount { TimeZone = "UTC" }).Render(new RenderContext("o")));
 

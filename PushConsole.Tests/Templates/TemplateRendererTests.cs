@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using PushConsole.Accounts;
 using PushConsole.Templates;
 using PushConsole.Tests.Infrastructure;
@@ -19,7 +20,7 @@ public class TemplateRendererTests
     };
 
     private static CompiledTemplate Compile(MessageTemplate template, string timeZone = "Asia/Shanghai") =>
-        new TemplateRenderer(new FixedTimeProvider(Now)).Compile(template, new WeChatAccount { TimeZone = timeZone });
+        new TemplateRenderer(new FakeTimeProvider(Now)).Compile(template, new WeChatAccount { TimeZone = timeZone });
 
     [Fact]
     public void Every_placeholder_is_filled_from_the_context_with_date_and_time_in_the_accounts_time_zone()
@@ -135,11 +136,11 @@ public class TemplateRendererTests
     [Fact]
     public void A_compiled_template_renders_fresh_time_on_each_call_and_reuses_static_values()
     {
-        var clock = new FixedTimeProvider(Now);
+        var clock = new FakeTimeProvider(Now);
         var compiled = new TemplateRenderer(clock).Compile(Template(TemplateKind.Subscribe, ("time1", "{time}"), ("thing2", "static")), TimeZoneInfo.Utc);
 
         var first = compiled.Render(new RenderContext("a"));
-        clock.Now = Now.AddMinutes(1);
+        clock.Advance(TimeSpan.FromMinutes(1));
         var second = compiled.Render(new RenderContext("b"));
 
         Assert.Equal("16:30", first.Data["time1"].Value);

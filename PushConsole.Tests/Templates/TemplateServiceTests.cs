@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using PushConsole.Accounts;
@@ -19,7 +20,7 @@ public class TemplateServiceTests
         var official = new WeChatAccount { Name = "News", Kind = AccountKind.OfficialAccount, AppId = "wxoa000001", ApiBaseUrl = "http://127.0.0.1:1" };
         db.Accounts.AddRange(miniProgram, official);
         await db.SaveChangesAsync();
-        return (new TemplateService(factory, new FixedTimeProvider(DateTimeOffset.UnixEpoch)), miniProgram, official);
+        return (new TemplateService(factory, new FakeTimeProvider(DateTimeOffset.UnixEpoch)), miniProgram, official);
     }
 
     private static TemplateInput Subscribe(int accountId) => new()
@@ -42,6 +43,7 @@ public class TemplateServiceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_created_template_keeps_its_fields_in_content_order_with_labels_values_and_enum_values(DatabaseProvider provider)
     {
         var (service, miniProgram, _) = await ServiceAsync(provider);

@@ -91,8 +91,8 @@ public class TemplatesBrowserTests(Infrastructure.Browser browser)
 
         await page.SignInAsync("editor@test.local", TestUsers.Password);
 
-        await Expect(page.Locator(".rz-navigation-item-text", new() { HasTextString = "Campaigns" })).ToBeVisibleAsync();
-        await Expect(page.Locator(".rz-navigation-item-text", new() { HasTextString = "Templates" })).ToHaveCountAsync(0);
+        await Expect(page.Locator(".mud-nav-link-text", new() { HasTextString = "Campaigns" })).ToBeVisibleAsync();
+        await Expect(page.Locator(".mud-nav-link-text", new() { HasTextString = "Templates" })).ToHaveCountAsync(0);
         await page.GotoAsync("templates");
         await Expect(page.Locator("#access-denied")).ToBeVisibleAsync();
         await Expect(page.Locator("#templates-grid")).ToHaveCountAsync(0);
@@ -112,10 +112,9 @@ public class TemplatesBrowserTests(Infrastructure.Browser browser)
         await page.GotoAsync("templates");
         await page.WaitForInteractiveAsync();
 
-        await page.ClickAsync("#template-account-filter");
-        await page.Locator(".rz-dropdown-item", new() { HasTextString = account.Name }).ClickAsync();
+        await page.ChooseAsync("#template-account-filter", account.Name);
         await page.ClickAsync("#import-templates");
-        await Expect(page.Locator(".rz-notification")).ToContainTextAsync("1 new");
+        await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("1 new");
         var row = page.Locator("#templates-grid tr", new() { HasTextString = "会议提醒" });
         await Expect(row).ToContainTextAsync("sub-meeting");
 

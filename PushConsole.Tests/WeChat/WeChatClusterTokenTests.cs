@@ -19,7 +19,9 @@ public class WeChatClusterTokenTests : IAsyncLifetime
     [InlineData(DatabaseProvider.Sqlite, TokenMode.Stable)]
     [InlineData(DatabaseProvider.Sqlite, TokenMode.Classic)]
     [InlineData(DatabaseProvider.Postgres, TokenMode.Stable)]
+    [ProviderData(DatabaseProvider.SqlServer, TokenMode.Stable)]
     [InlineData(DatabaseProvider.Postgres, TokenMode.Classic)]
+    [ProviderData(DatabaseProvider.SqlServer, TokenMode.Classic)]
     public async Task Two_nodes_on_one_database_sending_at_once_make_one_token_request(DatabaseProvider provider, TokenMode mode)
     {
         var (app, template) = MiniProgram(grantsPerUser: 1, users: 100);
@@ -40,6 +42,7 @@ public class WeChatClusterTokenTests : IAsyncLifetime
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_token_refused_on_every_node_is_replaced_once_for_the_cluster(DatabaseProvider provider)
     {
         var (app, template) = MiniProgram(grantsPerUser: 2, users: 2);
@@ -69,6 +72,7 @@ public class WeChatClusterTokenTests : IAsyncLifetime
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
     public async Task A_node_waits_while_another_holds_the_lease_and_takes_over_when_the_lease_expires(DatabaseProvider provider)
     {
         var (app, template) = MiniProgram(grantsPerUser: 1, users: 1);

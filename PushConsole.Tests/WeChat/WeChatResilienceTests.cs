@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
@@ -10,7 +9,7 @@ using PushConsole.WeChat;
 
 namespace PushConsole.Tests.WeChat;
 
-/// <summary>Retries of transient failures, timeouts, configuration failures and the per-account send rate.</summary>
+/// <summary>Retries of transient failures, timeouts and configuration failures (the send rate: SendRateLimiterTests).</summary>
 public class WeChatResilienceTests : WeChatTestBase
 {
     [Fact]
@@ -142,51 +141,6 @@ public class WeChatResilienceTests : WeChatTestBase
     }
 
     [Fact]
-    public async Task Sends_of_an_account_are_held_to_its_rate_per_second()
-    {
-        var (app, template, _) = MiniProgramWithGrantedUser();
-        var openIds = Enumerable.Range(0, 120).Select(i => $"o-rate-{i}").ToList();
-        foreach (var openId in openIds)
-        {
-            Sim.Grant(app.AppId, openId, template);
-        }
-        var client = Node.ClientFor(Node.Account(Server, app, sendRatePerSecond: 40));
-        await client.TestConnectionAsync();
-        var clock = Stopwatch.StartNew();
-        var completions = new System.Collections.Concurrent.ConcurrentBag<TimeSpan>();
-
-        await Task.WhenAll(openIds.Select(async openId =>
-        {
-            var outcome = await client.SendSubscribeAsync(Subscribe(openId, template));
-            Assert.True(outcome.Succeeded, outcome.ToString());
-            completions.Add(clock.Elapsed);
-        }));
-
-        // 40/s with a burst of one refill (4): any one-second window holds at most ~44; 60 leaves room for jitter.
-        Assert.Equal(120, Server.Calls(app.AppId, "subscribe_send"));
-        Assert.InRange(MostInAnyWindow(completions, TimeSpan.FromSeconds(1)), 1, 60);
-    }
-
-    [Fact]
-    public async Task A_changed_send_rate_takes_effect_on_the_next_send()
-    {
-        var (app, template, _) = MiniProgramWithGrantedUser();
-        var openIds = Enumerable.Range(0, 200).Select(i => $"o-change-{i}").ToList();
-        foreach (var openId in openIds)
-        {
-            Sim.Grant(app.AppId, openId, template);
-        }
-        var account = Node.Account(Server, app, sendRatePerSecond: 5);
-        var slow = await TimedSendsAsync(Node.ClientFor(account), openIds[..15], template);
-
-        account.SendRatePerSecond = 1000;
-        var fast = await TimedSendsAsync(Node.ClientFor(account), openIds[15..], template);
-
-        Assert.InRange(MostInAnyWindow(slow, TimeSpan.FromSeconds(1)), 1, 8);
-        Assert.True(MostInAnyWindow(fast, TimeSpan.FromSeconds(1)) > 8, "the new rate was not applied");
-    }
-
-    [Fact]
     public async Task Invalid_client_settings_stop_start_up_naming_the_key()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -203,34 +157,6 @@ public class WeChatResilienceTests : WeChatTestBase
 
         Assert.Contains("WeChat:AttemptTimeout", error.Message);
         Assert.Contains("WeChat:MaxRetries", error.Message);
-    }
-
-    private async Task<List<TimeSpan>> TimedSendsAsync(WeChatClient client, IEnumerable<string> openIds, string template)
-    {
-        var clock = Stopwatch.StartNew();
-        var completions = new System.Collections.Concurrent.ConcurrentBag<TimeSpan>();
-        await Task.WhenAll(openIds.Select(async openId =>
-        {
-            var outcome = await client.SendSubscribeAsync(Subscribe(openId, template));
-            Assert.True(outcome.Succeeded, outcome.ToString());
-            completions.Add(clock.Elapsed);
-        }));
-        return completions.ToList();
-    }
-
-    private static int MostInAnyWindow(IEnumerable<TimeSpan> times, TimeSpan window)
-    {
-        var sorted = times.Order().ToList();
-        var most = 0;
-        for (int start = 0, end = 0; start < sorted.Count; start++)
-        {
-            while (end < sorted.Count && sorted[end] - sorted[start] < window)
-            {
-                end++;
-            }
-            most = Math.Max(most, end - start);
-        }
-        return most;
     }
 
     private static int ClosedPort()

@@ -32,8 +32,21 @@ public static class AccountEndpoints
             var result = await service.UpdateAsync(id, input);
             return result.Succeeded ? Results.Ok(AccountView.Of(result.Account!)) : Invalid(result.Errors);
         });
-        admin.MapDelete("/{id:int}", async (int id, AccountService service) =>
-            await service.DeleteAsync(id) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "No such account"));
+        admin.MapDelete("/{id:int}", async (int id, string? confirm, AccountService service) =>
+        {
+            // The database cascades to everything the account owns: the caller confirms by naming its AppID.
+            if (await service.DeletionSummaryAsync(id) is not { } summary)
+            {
+                return Results.Problem(statusCode: 404, title: "No such account");
+            }
+            if (!string.Equals(confirm, summary.AppId, StringComparison.Ordinal))
+            {
+                return Results.Problem(statusCode: 400, title: "Confirm the deletion",
+                    detail: $"{summary.Describe()} Repeat the request with ?confirm={summary.AppId}.",
+                    extensions: new Dictionary<string, object?> { ["wouldDelete"] = summary });
+            }
+            return await service.DeleteAsync(id) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "No such account");
+        }).WithSummary("Deletes the account and everything it owns; needs ?confirm=<appId> (without it, answers what would be deleted).");
         return api;
     }
 

@@ -1,5 +1,8 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
 using PushConsole.Accounts;
 using PushConsole.Campaigns;
 using PushConsole.Outcomes;
@@ -15,11 +18,27 @@ public static class ApiHosting
     /// <summary>Policies for /api/v1: authenticated by API token only, with the user's role.</summary>
     public const string ApiUser = "ApiUser";
     public const string ApiAdmin = "ApiAdmin";
+    public const string BearerScheme = "Bearer";
 
     public static WebApplicationBuilder AddConsoleApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        // The API speaks the UI's words: enums travel as their names ("OfficialAccount", "Stable"), in and out.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            // Every /api/v1 call carries a personal token: say so, so clients and the reference can send it.
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "A personal API token from the console's API tokens page.",
+            };
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }];
+            return Task.CompletedTask;
+        }));
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
@@ -33,6 +52,11 @@ public static class ApiHosting
     public static WebApplication MapConsoleApi(this WebApplication app)
     {
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        // The interactive reference is for people signed in to the console (cookie); its calls use their API token.
+        app.MapScalarApiReference("/api/reference", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithTitle("PushConsole API")
+                // No web fonts: the console's users have no internet.
+                .DisableDefaultFonts())
+            .RequireAuthorization();
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiUser).WithTags("PushConsole");
         api.MapMeEndpoints();
         api.MapUserEndpoints();

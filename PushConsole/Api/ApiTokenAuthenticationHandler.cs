@@ -9,7 +9,8 @@ namespace PushConsole.Api;
 
 /// <summary>
 /// <c>Authorization: Bearer &lt;personal API token&gt;</c> on <c>/api/v1/*</c>. The token acts as its user, with the
-/// user's current roles; a locked user's tokens stop working. Failures answer with problem+json, not a redirect.
+/// user's current roles, read at each request; the tokens of a user an admin locked stop working, while a lockout
+/// after wrong passwords (which anyone can cause) leaves them alone. Failures answer with problem+json, not a redirect.
 /// </summary>
 public sealed class ApiTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -40,7 +41,7 @@ public sealed class ApiTokenAuthenticationHandler(
             return AuthenticateResult.Fail("The API token is unknown or revoked.");
         }
         var user = await users.FindByIdAsync(userId);
-        if (user is null || await users.IsLockedOutAsync(user))
+        if (user is null || UserAdministration.IsDisabled(user))
         {
             return AuthenticateResult.Fail("The API token's user is locked or gone.");
         }

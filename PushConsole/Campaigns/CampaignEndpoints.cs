@@ -1,3 +1,4 @@
+using PushConsole.Api;
 using System.Security.Claims;
 using PushConsole.Ledger;
 using PushConsole.Outcomes;
@@ -17,7 +18,7 @@ public static class CampaignEndpoints
     {
         var campaigns = api.MapGroup("/campaigns").WithTags("Campaigns");
         campaigns.MapGet("/", async (CampaignService service, CancellationToken ct) =>
-            (await service.ListAsync(ct)).Select(s => ViewOf(null, s))).WithName("ListCampaigns");
+            (await service.ListAsync(ct)).Select(ViewOf)).WithName("ListCampaigns");
         campaigns.MapGet("/{id:int}", async (int id, CampaignService service, CancellationToken ct) =>
             await ViewAsync(id, service, ct) is { } view ? Results.Ok(view) : NotFound("No such campaign")).WithName("GetCampaign");
         campaigns.MapPost("/", async (CampaignInput input, CampaignService service, ClaimsPrincipal user, CancellationToken ct) =>
@@ -65,11 +66,11 @@ public static class CampaignEndpoints
             await service.RunNowAsync(id, ct) ? Results.Accepted($"/api/v1/campaigns/{id}/runs") : NotFound("No such campaign, or it is disabled"))
             .WithName("RunCampaignNow").WithSummary("Fires the campaign now, outside its schedule.");
         campaigns.MapGet("/{id:int}/runs", async (int id, OutcomeQueries outcomes, int? take, CancellationToken ct) =>
-            await outcomes.RunsAsync(Math.Clamp(take ?? 50, 1, 500), id, ct)).WithName("ListCampaignRuns");
+            ApiPaging.Refusal(0, take, 500) ?? Results.Ok(await outcomes.RunsAsync(take ?? 50, id, ct))).WithName("ListCampaignRuns");
 
         var runs = api.MapGroup("/runs").WithTags("Runs");
         runs.MapGet("/", async (OutcomeQueries outcomes, int? take, CancellationToken ct) =>
-            await outcomes.RunsAsync(Math.Clamp(take ?? 50, 1, 500), null, ct)).WithName("ListRuns");
+            ApiPaging.Refusal(0, take, 500) ?? Results.Ok(await outcomes.RunsAsync(take ?? 50, null, ct))).WithName("ListRuns");
         runs.MapGet("/{id:long}", async (long id, OutcomeQueries outcomes, CancellationToken ct) =>
             await outcomes.RunAsync(id, ct) is { } run ? Results.Ok(run) : NotFound("No such run"))
             .WithName("GetRun").WithSummary("The run's status, why, and its counters by delivery status.");
@@ -85,8 +86,8 @@ public static class CampaignEndpoints
         }
         runs.MapGet("/{id:long}/deliveries", async (long id, OutcomeQueries outcomes, DeliveryStatus? status, int? errcode, string? recipient,
             int? skip, int? take, CancellationToken ct) =>
-            await outcomes.RunAsync(id, ct) is null ? NotFound("No such run")
-                : Results.Ok(await outcomes.DeliveriesAsync(id, new DeliveryFilter(status, errcode, recipient), Math.Max(0, skip ?? 0), take ?? 100, ct)))
+            ApiPaging.Refusal(skip, take, 1000) ?? (await outcomes.RunAsync(id, ct) is null ? NotFound("No such run")
+                : Results.Ok(await outcomes.DeliveriesAsync(id, new DeliveryFilter(status, errcode, recipient), skip ?? 0, take ?? 100, ct))))
             .WithName("ListRunDeliveries").WithSummary("Per-recipient rows of a run, paged, filterable by status and errcode.");
         runs.MapGet("/{id:long}/deliveries.csv", (long id, OutcomeQueries outcomes, DeliveryStatus? status, int? errcode, HttpContext http) =>
             DeliveryCsv.WriteAsync(http, outcomes, id, new DeliveryFilter(status, errcode))).WithName("ExportRunDeliveries");
@@ -98,14 +99,14 @@ public static class CampaignEndpoints
 
     private static async Task<CampaignView?> ViewAsync(int id, CampaignService service, CancellationToken ct)
     {
-        var campaign = await service.FindAsync(id, ct);
         var summary = await service.SummaryAsync(id, ct);
-        return campaign is null || summary is null ? null : ViewOf(campaign, summary);
+        return summary is null ? null : ViewOf(summary);
     }
 
-    private static CampaignView ViewOf(Campaign? c, CampaignSummary s) => new(s.Id, s.Name, s.AccountId, s.AccountName, s.TemplateId,
-        s.TemplateTitle, s.Audience, s.UploadedCount, s.Schedule, c?.StartAt, c?.Cron, c?.TimeZone, s.ScheduleText, s.NextFire,
-        s.DailyCapPerUser, s.Enabled, c?.CreatedBy ?? "", c?.CreatedAt ?? default, s.UpdatedAt, s.LastRunId, s.LastRunStatus);
+    // The list and the detail answer the same view: every field comes from the summary.
+    private static CampaignView ViewOf(CampaignSummary s) => new(s.Id, s.Name, s.AccountId, s.AccountName, s.TemplateId,
+        s.TemplateTitle, s.Audience, s.UploadedCount, s.Schedule, s.StartAt, s.Cron, s.TimeZone, s.ScheduleText, s.NextFire,
+        s.DailyCapPerUser, s.Enabled, s.CreatedBy, s.CreatedAt, s.UpdatedAt, s.LastRunId, s.LastRunStatus);
 
     private static IResult DryRunResult(DryRunResult result) =>
         result.Succeeded ? Results.Ok(result) : Invalid(result.Errors);

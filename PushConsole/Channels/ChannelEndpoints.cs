@@ -1,3 +1,4 @@
+using PushConsole.Api;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -26,7 +27,7 @@ public static class ChannelEndpoints
                 c.ReminderReason, ChannelTime.InZone(c.RemindAt, c.TimeZone), c.Occurrence, c.CurrentRunId),
             counts is null ? null : new ProgressView(counts.Sent, counts.Failed, counts.Unfollowed, counts.Pending, counts.Skipped,
                 counts.Total, Math.Round(counts.Percent, 2)),
-            PublicPaths.Of(c.Id), c.Version);
+            PublicPaths.Of(c), c.Version);
     }
 
     public sealed record CancelRequest(string? Reason);
@@ -93,6 +94,10 @@ public static class ChannelEndpoints
         channels.MapGet("/{id:int}/deliveries", async (int id, DeliveryStatus? status, int? errcode, int? skip, int? take,
             ChannelService service, BroadcastProgress progress) =>
         {
+            if (ApiPaging.Refusal(skip, take, 1000) is { } refusal)
+            {
+                return refusal;
+            }
             if (await service.FindAsync(id) is not { } c)
             {
                 return NotFound();
@@ -122,5 +127,5 @@ public static class ChannelEndpoints
 /// <summary>Addresses of the anonymous channel pages viewers open.</summary>
 public static class PublicPaths
 {
-    public static string Of(int channelId) => $"/live/{channelId}";
+    public static string Of(Channel channel) => $"/live/{channel.PublicId}";
 }

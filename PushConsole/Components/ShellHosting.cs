@@ -1,4 +1,6 @@
-using Radzen;
+using MudBlazor;
+using MudBlazor.Services;
+using PushConsole.Shell;
 
 namespace PushConsole.Components;
 
@@ -6,11 +8,18 @@ public static class ShellHosting
 {
     public static WebApplicationBuilder AddConsoleShell(this WebApplicationBuilder builder)
     {
-        // Package assets (_content/Radzen.Blazor) are read from the build's manifest in every environment when running
+        // Package assets (_content/MudBlazor) are read from the build's manifest in every environment when running
         // from a build rather than a publish; without this only Development finds them.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddRadzenComponents();
+        builder.Services.AddMudServices(options =>
+        {
+            options.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
+            options.SnackbarConfiguration.PreventDuplicates = false;
+        });
+        builder.Services.AddTransient<MudLocalizer, ConsoleMudLocalizer>();
+        builder.Services.AddScoped<AccountSelection>();
+        builder.AddConsoleCultures();
         return builder;
     }
 
@@ -21,6 +30,7 @@ public static class ShellHosting
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
@@ -30,6 +40,7 @@ public static class ShellHosting
     public static WebApplication MapConsoleShell(this WebApplication app)
     {
         app.MapStaticAssets().AllowAnonymous();
+        app.MapCultureSwitch();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

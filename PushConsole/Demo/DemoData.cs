@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PushConsole.Accounts;
@@ -74,14 +73,14 @@ public sealed class DemoData(
     private async Task SeedOnceAsync(CancellationToken cancellationToken)
     {
         SeedSimulator();
-        var simulatorUrl = SimulatorUrl();
+        var simulatorUrl = Hosting.EmbeddedSimulator.Url(server);
         var mini = await accounts.FindByAppIdAsync(MiniProgramAppId, cancellationToken);
         var official = await accounts.FindByAppIdAsync(OfficialAccountAppId, cancellationToken);
         if (mini is not null && official is not null)
         {
             // Seeded before; the console may listen elsewhere now.
-            await PointAtAsync(mini, simulatorUrl, cancellationToken);
-            await PointAtAsync(official, simulatorUrl, cancellationToken);
+            await PointAtAsync(mini, MiniProgramSecret, simulatorUrl, cancellationToken);
+            await PointAtAsync(official, OfficialAccountSecret, simulatorUrl, cancellationToken);
             return;
         }
         mini ??= await CreateAccountAsync("Demo mini program", AccountKind.MiniProgram, MiniProgramAppId, MiniProgramSecret, simulatorUrl, cancellationToken);
@@ -120,18 +119,13 @@ public sealed class DemoData(
         }
     }
 
-    private string SimulatorUrl()
-    {
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:5080";
-        return address.Replace("://0.0.0.0", "://127.0.0.1").Replace("://[::]", "://127.0.0.1").Replace("://+", "://127.0.0.1").TrimEnd('/')
-            + Hosting.EmbeddedSimulator.Prefix;
-    }
-
-    private async Task PointAtAsync(WeChatAccount account, string simulatorUrl, CancellationToken cancellationToken)
+    private async Task PointAtAsync(WeChatAccount account, string secret, string simulatorUrl, CancellationToken cancellationToken)
     {
         if (account.ApiBaseUrl != simulatorUrl && account.ApiBaseUrl.EndsWith(Hosting.EmbeddedSimulator.Prefix, StringComparison.Ordinal))
         {
+            // A new port is a new host: the account's secret goes with the move, as an admin's would.
             var input = AccountInput.From(account);
+            input.Secret = secret;
             input.ApiBaseUrl = simulatorUrl;
             await accounts.UpdateAsync(account.Id, input, cancellationToken);
         }

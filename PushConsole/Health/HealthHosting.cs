@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PushConsole.Persistence;
 using Quartz;
 
 namespace PushConsole.Health;
@@ -11,7 +12,8 @@ public static class HealthHosting
     public static WebApplicationBuilder AddConsoleHealth(this WebApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database", tags: [Ready])
+            // EF Core's own check: the console's context can connect (CanConnectAsync), with the failure in the report.
+            .AddDbContextCheck<PushConsoleDbContext>("database", tags: [Ready])
             .AddQuartz(o =>
             {
                 o.Name = "scheduler";

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using PushConsole.Credentials;
+using PushConsole.Persistence;
 
 namespace PushConsole.MiniProgram;
 
@@ -67,6 +68,10 @@ public static class MiniProgramEndpoints
         {
             return ShuttingDown();
         }
+        catch (Exception e) when (DatabaseErrors.IsForeignKeyViolation(e))
+        {
+            return AccountGone(appId, directory);
+        }
     }
 
     private static async Task<IResult> ReportSubscriptionsAsync(
@@ -103,8 +108,15 @@ public static class MiniProgramEndpoints
         {
             return UnknownApp(appId);
         }
-        var result = await subscriptions.ReportAsync(accountId, http.User.OpenId(), entries!, abort);
-        return TypedResults.Ok(new SubscriptionsReply(result.Granted, result.Rejected));
+        try
+        {
+            var result = await subscriptions.ReportAsync(accountId, http.User.OpenId(), entries!, abort);
+            return TypedResults.Ok(new SubscriptionsReply(result.Granted, result.Rejected));
+        }
+        catch (Exception e) when (DatabaseErrors.IsForeignKeyViolation(e))
+        {
+            return AccountGone(appId, directory);
+        }
     }
 
     private static async Task<IResult> RecordEventAsync(
@@ -123,8 +135,15 @@ public static class MiniProgramEndpoints
         {
             return UnknownApp(appId);
         }
-        await activity.RecordAsync(accountId, http.User.OpenId(), type!, abort);
-        return TypedResults.Ok(new EventReply(type!, true));
+        try
+        {
+            await activity.RecordAsync(accountId, http.User.OpenId(), type!, abort);
+            return TypedResults.Ok(new EventReply(type!, true));
+        }
+        catch (Exception e) when (DatabaseErrors.IsForeignKeyViolation(e))
+        {
+            return AccountGone(appId, directory);
+        }
     }
 
     /// <summary>Reads a capped JSON object body and maps it; a problem result for a body that is too large or not an object.</summary>
@@ -158,6 +177,13 @@ public static class MiniProgramEndpoints
 
     internal static IResult BadRequest(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: detail);
+
+    /// <summary>The account was deleted after the directory last looked (here or on another node): as unknown as any.</summary>
+    private static IResult AccountGone(string appId, MiniProgramDirectory directory)
+    {
+        directory.Forget(appId);
+        return UnknownApp(appId);
+    }
 
     internal static IResult UnknownApp(string appId) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown mini program",

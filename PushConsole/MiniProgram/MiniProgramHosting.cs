@@ -2,7 +2,6 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
-using PushConsole.WeChat;
 
 namespace PushConsole.MiniProgram;
 
@@ -14,10 +13,10 @@ public static class MiniProgramHosting
     /// <summary>The session-token scheme and policy, and the per-user rate limit of the mini program endpoint.</summary>
     public static WebApplicationBuilder AddMiniProgramEndpoints(this WebApplicationBuilder builder)
     {
-        // Login calls jscode2session through the WeChat client (registration is idempotent for other features).
-        builder.Services.AddWeChatClient(builder.Configuration);
+        // Login calls jscode2session through the WeChat client (AddConsoleWeChat).
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, MiniProgramSessionHandler>(MiniProgramSessionHandler.SchemeName, null);
+        builder.Services.AddSingleton<MiniProgramLoginLimiter>();
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(SessionPolicy, p => p.AddAuthenticationSchemes(MiniProgramSessionHandler.SchemeName).RequireAuthenticatedUser());
         builder.Services.AddRateLimiter(o =>
@@ -47,7 +46,7 @@ public static class MiniProgramHosting
                 var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
                 context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                        detail: $"This user sent too many requests; retry after {seconds} s. Nothing was stored.")
+                        detail: $"Too many requests; retry after {seconds} s. Nothing was stored.")
                     .ExecuteAsync(context.HttpContext);
             };
         });

@@ -19,7 +19,7 @@ public static class MiniProgramLogin
 
     public static RouteGroupBuilder MapMiniProgramLogin(this RouteGroupBuilder group)
     {
-        group.MapPost("/login", LoginAsync).AllowAnonymous().WithName("MiniProgramLogin")
+        group.MapPost("/login", LoginAsync).AllowAnonymous().AddEndpointFilter(MiniProgramLoginLimiter.FilterAsync).WithName("MiniProgramLogin")
             .WithSummary("Exchanges a wx.login code for a console session token (app + openid, time-limited).");
         return group;
     }

@@ -21,7 +21,7 @@ public static class DeliveryCsv
                 "client_msg_id", "credential_id", "attempts", "local_day", "finished_at"]);
             await foreach (var row in outcomes.StreamDeliveriesAsync(runId, filter, http.RequestAborted))
             {
-                await csv.WriteRecordAsync([
+                await csv.WriteRecordAsync(CsvCells.Safe([
                     row.Id.ToString(CultureInfo.InvariantCulture),
                     row.Recipient,
                     row.Status.ToString(),
@@ -35,7 +35,7 @@ public static class DeliveryCsv
                     row.Attempts.ToString(CultureInfo.InvariantCulture),
                     row.LocalDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     row.FinishedAt?.ToString("O", CultureInfo.InvariantCulture) ?? "",
-                ], http.RequestAborted);
+                ]), http.RequestAborted);
             }
         }, "text/csv; charset=utf-8", $"run-{runId}-deliveries.csv");
     }

@@ -1,3 +1,4 @@
+using PushConsole.Api;
 using PushConsole.Campaigns;
 using PushConsole.Users;
 
@@ -10,10 +11,11 @@ public static class OutcomeEndpoints
     {
         var outcomes = api.MapGroup("/outcomes").WithTags("Outcomes");
         outcomes.MapGet("/daily", async (OutcomeQueries queries, int? days, int? accountId, CancellationToken ct) =>
-            await queries.DailyAsync(Math.Clamp(days ?? 14, 1, 366), accountId, ct)).WithName("DailyOutcomes")
+            ApiPaging.OutOfRange("days", days, 1, 366) ?? Results.Ok(await queries.DailyAsync(days ?? 14, accountId, ct))).WithName("DailyOutcomes")
             .WithSummary("Finished deliveries per account-local day and outcome.");
         outcomes.MapGet("/errors", async (OutcomeQueries queries, int? days, int? top, int? accountId, long? runId, CancellationToken ct) =>
-            await queries.TopErrorsAsync(Math.Clamp(days ?? 14, 1, 366), Math.Clamp(top ?? 10, 1, 100), accountId, runId, ct))
+            ApiPaging.OutOfRange("days", days, 1, 366) ?? ApiPaging.OutOfRange("top", top, 1, 100)
+                ?? Results.Ok(await queries.TopErrorsAsync(days ?? 14, top ?? 10, accountId, runId, ct)))
             .WithName("TopErrors").WithSummary("The most frequent errcodes of failed deliveries, with their meaning.");
         outcomes.MapGet("/today", async (OutcomeQueries queries, CancellationToken ct) =>
             (await queries.TodayAsync(ct)).ToDictionary(p => p.Key.ToString(), p => p.Value)).WithName("TodayOutcomes");

@@ -8,8 +8,8 @@ using PushConsole.Users;
 namespace PushConsole.SignIn;
 
 /// <summary>
-/// Re-checks the security stamp of a connected user every minute, so a lock, a role change or a password
-/// reset by an admin ends open sessions promptly.
+/// Re-checks the security stamp of a connected user every few seconds, so a lock, a role change or a password
+/// reset by an admin ends open sessions promptly (plain requests re-check it every time).
 /// </summary>
 internal sealed class IdentityRevalidatingAuthenticationStateProvider(
         ILoggerFactory loggerFactory,
@@ -17,7 +17,7 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider(
         IOptions<IdentityOptions> options)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(1);
+    protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(5);
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(
         AuthenticationState authenticationState, CancellationToken cancellationToken)
@@ -25,7 +25,7 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider(
         await using var scope = scopeFactory.CreateAsyncScope();
         var userManager = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
         var user = await userManager.GetUserAsync(authenticationState.User);
-        if (user is null || await userManager.IsLockedOutAsync(user))
+        if (user is null || UserAdministration.IsDisabled(user))
         {
             return false;
         }

@@ -16,7 +16,7 @@ public static class SignInEndpoints
     public static WebApplication MapSignIn(this WebApplication app)
     {
         // A plain form post: antiforgery is validated by UseAntiforgery for form-bound endpoints.
-        app.MapPost("/account/login", async ([FromForm] LoginForm form, SignInManager<ConsoleUser> signIn, HttpContext http) =>
+        app.MapPost("/account/login", async ([FromForm] LoginForm form, SignInManager<ConsoleUser> signIn, IPasswordHasher<ConsoleUser> hasher) =>
         {
             var returnUrl = SafeReturnUrl(form.ReturnUrl);
             var email = form.Email?.Trim() ?? "";
@@ -26,13 +26,21 @@ public static class SignInEndpoints
             {
                 return Results.LocalRedirect(Back("missing"));
             }
-            var result = await signIn.PasswordSignInAsync(email, form.Password, isPersistent: false, lockoutOnFailure: true);
+            var user = await signIn.UserManager.FindByNameAsync(email);
+            if (user is null)
+            {
+                // Hash the password all the same: an unknown email must take as long as a known one, or the time to
+                // answer tells which emails have an account.
+                hasher.VerifyHashedPassword(UnknownUser, UnknownUserHash.Value, form.Password);
+                return Results.LocalRedirect(Back("invalid"));
+            }
+            var result = await signIn.PasswordSignInAsync(user, form.Password, isPersistent: false, lockoutOnFailure: true);
             if (result.Succeeded)
             {
                 return Results.LocalRedirect(returnUrl);
             }
             return Results.LocalRedirect(Back(result.IsLockedOut ? "locked" : "invalid"));
-        }).AllowAnonymous();
+        }).AllowAnonymous().RequireRateLimiting(SignInHosting.AttemptsPerAddress);
 
         app.MapPost("/account/logout", async (SignInManager<ConsoleUser> signIn) =>
         {
@@ -42,7 +50,12 @@ public static class SignInEndpoints
         return app;
     }
 
+    private static readonly ConsoleUser UnknownUser = new() { UserName = "unknown" };
+    private static readonly Lazy<string> UnknownUserHash = new(() =>
+        new PasswordHasher<ConsoleUser>().HashPassword(UnknownUser, Guid.NewGuid().ToString()));
+
+    /// <summary>A local path to go back to, by the rule LocalRedirect applies (no scheme, no //, no control characters), else home.</summary>
     private static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\")
-            ? returnUrl : "/";
+        returnUrl is { Length: > 0 } url && url[0] == '/' && (url.Length == 1 || (url[1] is not ('/' or '\\') && !url.Any(char.IsControl)))
+            ? url : "/";
 }

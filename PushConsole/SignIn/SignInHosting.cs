@@ -1,4 +1,6 @@
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using PushConsole.Api;
@@ -13,14 +15,32 @@ public sealed class SignInOptions
     public const string Section = "SignIn";
     public int MaxFailedAttempts { get; set; } = 5;
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Sign-in attempts one client address may make per <see cref="AttemptWindow"/>, whichever accounts it tries.</summary>
+    public int AttemptsPerAddress { get; set; } = 20;
+    public TimeSpan AttemptWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    public void Validate()
+    {
+        if (MaxFailedAttempts < 1 || LockoutDuration <= TimeSpan.Zero || AttemptsPerAddress < 1 || AttemptWindow < TimeSpan.FromSeconds(1))
+        {
+            throw new ConfigurationException("SignIn:MaxFailedAttempts and SignIn:AttemptsPerAddress must be positive, " +
+                "SignIn:LockoutDuration and SignIn:AttemptWindow at least one second.");
+        }
+    }
 }
 
 public static class SignInHosting
 {
+    /// <summary>Rate-limit policy of the sign-in form post, partitioned by client address.</summary>
+    public const string AttemptsPerAddress = "SignInAttemptsPerAddress";
+
     public static WebApplicationBuilder AddConsoleSignIn(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         var signIn = builder.Configuration.GetSection(SignInOptions.Section).Get<SignInOptions>() ?? new SignInOptions();
+        signIn.Validate();
+        services.AddSingleton(signIn);
         services.AddSingleton(TimeProvider.System);
         services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.Section));
 
@@ -36,6 +56,14 @@ public static class SignInHosting
             o.AccessDeniedPath = "/account/access-denied";
             o.Cookie.Name = "PushConsole.Auth";
         });
+        // Every request re-reads the user's security stamp: a lock, a role change or a password reset by an admin
+        // ends the cookie's authority on its next request, not when it expires.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
+        services.AddRateLimiter(o => o.AddPolicy(AttemptsPerAddress, http =>
+            RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = signIn.AttemptsPerAddress, Window = signIn.AttemptWindow, QueueLimit = 0, AutoReplenishment = true,
+            })));
 
         services.AddIdentityCore<ConsoleUser>(o =>
             {

@@ -2,7 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { setup } = require('./fake-wx');
-const { createActivity } = require('../lib/activity');
+const { createActivity } = require('../miniprogram_dist/lib/activity');
 
 test('checkin() posts {"type":"checkin"} to the events endpoint with the session token', async (t) => {
   const env = setup();

@@ -1,93 +1,112 @@
 'use strict';
+// formid-collector rendered and tapped with WeChat's component test tools (miniprogram-simulate,
+// j-component, the wxml compiled by WeChat's wcc), inside a page-like host that binds its tap.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const path = require('node:path');
-const { setup, MOCK_FORM_ID } = require('./fake-wx');
+const { setup } = require('./fake-wx');
+const ws = require('./wechat-simulate');
+const pushconsole = require('../miniprogram_dist/index');
+const registry = require('../miniprogram_dist/lib/registry');
 
-const dir = path.join(__dirname, '..', 'components', 'formid-collector');
+const collectorId = ws.loadComponent(ws.COLLECTOR, 'formid-collector', ws.COLLECTOR_ROOT);
 
-/** Load the component definition with a fake Component() global and make an instance of it. */
-function loadComponent() {
-  const file = path.join(dir, 'index.js');
-  let definition = null;
-  global.Component = (def) => { definition = def; };
-  try {
-    delete require.cache[require.resolve(file)];
-    require(file);
-  } finally {
-    delete global.Component;
-  }
-  assert.ok(definition, 'index.js registers a Component');
-  const events = [];
-  const instance = Object.assign({}, definition.methods, {
-    data: {},
-    triggerEvent: (name, detail, options) => events.push({ name, detail, options })
+/** A page-like host: <formid-collector bind:tap> around a card, counting what reaches the page. */
+function hostPage(env, { disabled = false } = {}) {
+  const taps = [];
+  const id = ws.simulate.load({
+    template: `<formid-collector class="buy-wrap" custom-class="buy" bind:tap="onBuy" disabled="{{disabled}}">
+                 <view class="card">Buy</view>
+               </formid-collector>`,
+    usingComponents: { 'formid-collector': collectorId },
+    data: { disabled },
+    methods: { onBuy(e) { taps.push(e.detail); } }
   });
-  return { definition, instance, events };
+  return { page: ws.render(id, {}, env.wx), taps };
 }
 
-function withKit(t) {
-  const env = setup();
-  const { init } = require('../index');
-  const kit = init({
-    baseUrl: 'https://console.test',
-    appId: 'wxkit00000000001',
-    wx: env.wx,
-    now: env.clock.now,
-    setTimeout: env.clock.setTimeout,
-    clearTimeout: env.clock.clearTimeout,
-    flushIntervalMs: 0,
-    batchSize: 100
-  });
-  t.after(() => { kit.uploader.destroy(); require('../lib/registry').setKit(null); });
+/** The kit as app.js starts it, over the fake wx; simulate's wx gives the AppID. */
+function startKit(t, options = {}) {
+  const env = setup({ appId: global.wx.getAccountInfoSync().miniProgram.appId });
+  t.after(ws.useFakeWx(env.wx));
+  const kit = pushconsole.init(Object.assign({
+    baseUrl: 'https://push.example.com',
+    now: env.clock.now, setTimeout: env.clock.setTimeout, clearTimeout: env.clock.clearTimeout,
+    flushIntervalMs: 0, batchSize: 100
+  }, options));
+  t.after(() => { kit.uploader.destroy(); registry.setKit(null); });
   return Object.assign(env, { kit });
 }
 
-test('submit hands e.detail.formId to the uploader and re-emits the tap with the formId', async (t) => {
-  const env = withKit(t);
-  const { instance, events } = loadComponent();
-  instance.onSubmit({ type: 'submit', detail: { formId: '0d1f3c8e9a5b4c7d8e9f0a1b2c3d4e5f', value: {} } });
-  assert.deepEqual(env.kit.uploader.peek().map((i) => i.formId), ['0d1f3c8e9a5b4c7d8e9f0a1b2c3d4e5f']);
-  assert.equal(events.length, 1);
-  assert.equal(events[0].name, 'tap');
-  assert.deepEqual(events[0].detail, { formId: '0d1f3c8e9a5b4c7d8e9f0a1b2c3d4e5f', queued: true });
-  await env.kit.uploader.flush();
-  assert.deepEqual([...env.server.stored.keys()], ['0d1f3c8e9a5b4c7d8e9f0a1b2c3d4e5f']);
+test('renders the content as the body of an invisible submit button in a report-submit form', (t) => {
+  const env = startKit(t);
+  const { page } = hostPage(env);
+  const form = page.querySelector('.buy-wrap').querySelector('.fc-form');
+  const button = page.querySelector('.buy-wrap').querySelector('.fc-button');
+  assert.equal(form.data.reportSubmit, true);
+  assert.equal(button.data.formType, 'submit');
+  assert.equal(button.data.disabled, false);
+  assert.ok(button.dom.contains(page.querySelector('.card').dom), 'the slot content sits inside the button');
+  assert.ok(form.dom.classList.contains('buy'), 'custom-class reaches the form');
 });
 
-test('a DevTools mock formId still re-emits the tap but is not queued', (t) => {
-  const env = withKit(t);
-  const { instance, events } = loadComponent();
-  instance.onSubmit({ detail: { formId: MOCK_FORM_ID } });
+test('a tap inside the form submits it: the page gets one tap carrying the formId, and the uploader has it', async (t) => {
+  const env = startKit(t);
+  const { page, taps } = hostPage(env);
+  await ws.tap(page.querySelector('.card'));
+  const formId = ws.formIds.issued.at(-1);
+  assert.match(formId, /^[0-9a-f]{32}$/);
+  assert.deepEqual(taps, [{ formId, queued: true }], 'exactly one tap: the native one is caught inside the component');
+  assert.deepEqual(env.kit.uploader.peek().map((i) => [i.formId, i.kind]), [[formId, 'form']]);
+});
+
+test('the uploader batches the taps: batchSize taps make one upload with all their formIds', async (t) => {
+  const env = startKit(t, { batchSize: 3 });
+  const { page, taps } = hostPage(env);
+  const before = ws.formIds.issued.length;
+  for (let i = 0; i < 3; i++) await ws.tap(page.querySelector('.card'));
+  await env.clock.advance(0);
+  const issued = ws.formIds.issued.slice(before);
+  assert.equal(taps.length, 3);
+  assert.deepEqual(env.server.requests('formids').map((r) => r.body.formIds.map((f) => f.formId)), [issued]);
+  assert.deepEqual([...env.server.stored.keys()], issued);
   assert.equal(env.kit.uploader.size(), 0);
-  assert.deepEqual(events.map((e) => [e.name, e.detail]), [['tap', { formId: MOCK_FORM_ID, queued: false }]]);
 });
 
-test('without init() the tap is still re-emitted', (t) => {
-  require('../lib/registry').setKit(null);
+test('a DevTools mock formId still reaches the page as a tap but is never queued or sent', async (t) => {
+  const env = startKit(t);
+  const { page, taps } = hostPage(env);
+  ws.formIdMode('devtools');
+  t.after(() => ws.formIdMode('device'));
+  await ws.tap(page.querySelector('.card'));
+  await env.kit.uploader.flush();
+  assert.deepEqual(taps, [{ formId: ws.MOCK_FORM_ID, queued: false }]);
+  assert.equal(env.server.requests('formids').length, 0);
+});
+
+test('a disabled collector neither submits nor emits tap', async (t) => {
+  const env = startKit(t);
+  const { page, taps } = hostPage(env, { disabled: true });
+  const before = ws.formIds.issued.length;
+  await ws.tap(page.querySelector('.card'));
+  assert.deepEqual(taps, []);
+  assert.equal(ws.formIds.issued.length, before, 'no submit');
+  assert.equal(env.kit.uploader.size(), 0);
+});
+
+test('without init() the tap still reaches the page, with a one-time warning', async (t) => {
+  registry.setKit(null);
   const warn = t.mock.method(console, 'warn', () => {});
-  const { instance, events } = loadComponent();
-  instance.onSubmit({ detail: {} });
-  assert.deepEqual(events.map((e) => [e.name, e.detail]), [['tap', { formId: '', queued: false }]]);
+  const { page, taps } = hostPage({ wx: null });
+  await ws.tap(page.querySelector('.card'));
+  await ws.tap(page.querySelector('.card'));
+  assert.deepEqual(taps.map((d) => d.queued), [false, false]);
+  assert.equal(taps[0].formId, ws.formIds.issued.at(-2));
   assert.equal(warn.mock.callCount(), 1);
 });
 
-test('template: report-submit form, submit button, native tap caught, slot inside the button', () => {
-  const { definition } = loadComponent();
-  const wxml = fs.readFileSync(path.join(dir, 'index.wxml'), 'utf8');
-  assert.match(wxml, /<form[^>]*report-submit="true"/);
-  assert.match(wxml, /<form[^>]*bindsubmit="onSubmit"/);
-  assert.match(wxml, /<form[^>]*catchtap="swallowTap"/);
-  assert.match(wxml, /<button[^>]*form-type="submit"[^>]*>\s*<slot\s*\/?>(<\/slot>)?\s*<\/button>/);
-  assert.equal(typeof definition.methods.onSubmit, 'function');
-  assert.equal(typeof definition.methods.swallowTap, 'function');
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8'));
-  assert.equal(json.component, true);
-});
-
 test('style: the submit button is invisible and takes the full size', () => {
-  const wxss = fs.readFileSync(path.join(dir, 'index.wxss'), 'utf8');
+  const wxss = fs.readFileSync(ws.COLLECTOR + '.wxss', 'utf8');
   const rule = (selector) => {
     const m = new RegExp(selector.replace(/[.:]/g, '\\$&') + '\\s*\\{([^}]*)\\}').exec(wxss);
     assert.ok(m, `rule ${selector} exists`);

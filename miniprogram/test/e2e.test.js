@@ -111,11 +111,11 @@ async function until(what, fn, timeoutMs = 30000) {
 
 // ---------------------------------------------------------------- the tests
 
-const { createUploader } = require('../lib/uploader');
-const { createSubscriber } = require('../lib/subscribe');
-const { createActivity } = require('../lib/activity');
-const { fetchTransport } = require('../lib/http');
-const { MOCK_FORM_ID } = require('../lib/constants');
+const { createUploader } = require('../miniprogram_dist/lib/uploader');
+const { createSubscriber } = require('../miniprogram_dist/lib/subscribe');
+const { createActivity } = require('../miniprogram_dist/lib/activity');
+const { fetchTransport } = require('../miniprogram_dist/lib/http');
+const { MOCK_FORM_ID } = require('../miniprogram_dist/lib/constants');
 
 const env = {
   url: process.env.PUSHCONSOLE_E2E_URL,

@@ -3,6 +3,18 @@
 // server that implements the /api/miniprogram/{appId}/... contract. When node's test runner
 // executes this file on its own (it lives in test/), the self-checks at the bottom run, so the
 // doubles are tested too and the file does not show up as an empty "passing" test.
+//
+// The fake `wx` covers only what WeChat's component test tools (miniprogram-simulate, see
+// wechat-simulate.js) answer with fixed stubs: storage, login, request, and the subscribe popup
+// with its tap-gesture rule. It follows WeChat's documentation of those APIs:
+// - getStorageSync(key) gives '' for a missing key; setStorageSync stores a copy and throws when a
+//   key's data exceeds 1 MB or all data exceeds 10 MB (单个 key 上限 1MB，总上限 10MB).
+// - login calls success({ code, errMsg: 'login:ok' }) asynchronously; a code is valid once.
+// - request calls success for every HTTP reply, 4xx/5xx included, with { data, statusCode, header,
+//   cookies, errMsg: 'request:ok' }; fail({ errMsg: 'request:fail …' }) only when no reply came.
+//   A string `data` is sent as is; with dataType 'json' a string reply is JSON-parsed.
+// - requestSubscribeMessage fails unless called during the user's tap; otherwise success gets
+//   { [tmplId]: 'accept' | 'reject' | …, errMsg: 'requestSubscribeMessage:ok' }.
 
 const MOCK_FORM_ID = 'the formId is a mock one';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -63,9 +75,17 @@ function headerValue(headers, name) {
  * storage is a Map (getStorageSync gives '' for a missing key, like wx), and
  * requestSubscribeMessage follows wx.subscribeScript and only works inside wx.tap(fn).
  */
+const STORAGE_KEY_LIMIT = 1024 * 1024;
+const STORAGE_TOTAL_LIMIT = 10 * 1024 * 1024;
+
+function storedSize(key, value) {
+  return Buffer.byteLength(key) + Buffer.byteLength(JSON.stringify(value === undefined ? null : value));
+}
+
 function createFakeWx({ server = null, appId = 'wxkit00000000001' } = {}) {
   let codeSeq = 0;
-  let inTap = false;
+  let tapDepth = 0;
+  const sizes = new Map(); // key -> bytes it takes
   const wx = {
     appId,
     server,
@@ -89,7 +109,7 @@ function createFakeWx({ server = null, appId = 'wxkit00000000001' } = {}) {
       });
     },
 
-    request({ url, method, header, data, success, fail }) {
+    request({ url, method = 'GET', header, data, dataType = 'json', success, fail }) {
       const req = {
         url,
         method,
@@ -104,7 +124,9 @@ function createFakeWx({ server = null, appId = 'wxkit00000000001' } = {}) {
         })
         .then(
           (res) => {
-            if (success) success({ statusCode: res.status, header: res.headers || {}, data: res.data, errMsg: 'request:ok' });
+            let body = res.data;
+            if (dataType === 'json' && typeof body === 'string') { try { body = JSON.parse(body); } catch (e) { /* stays text */ } }
+            if (success) success({ statusCode: res.status, header: res.headers || {}, data: body, cookies: [], errMsg: 'request:ok' });
           },
           (err) => {
             if (fail) fail({ errMsg: `request:fail ${err.message}` });
@@ -113,12 +135,22 @@ function createFakeWx({ server = null, appId = 'wxkit00000000001' } = {}) {
     },
 
     getStorageSync: (k) => (wx.storage.has(k) ? clone(wx.storage.get(k)) : ''),
-    setStorageSync: (k, v) => { wx.storage.set(k, clone(v)); },
-    removeStorageSync: (k) => { wx.storage.delete(k); },
+    setStorageSync: (k, v) => {
+      const size = storedSize(k, v);
+      if (size > STORAGE_KEY_LIMIT) throw new Error('setStorageSync:fail exceed storage item max length');
+      if (wx.storageBytes() - (sizes.get(k) || 0) + size > STORAGE_TOTAL_LIMIT) {
+        throw new Error('setStorageSync:fail exceed storage max size 10MB');
+      }
+      wx.storage.set(k, clone(v));
+      sizes.set(k, size);
+    },
+    removeStorageSync: (k) => { wx.storage.delete(k); sizes.delete(k); },
+    /** Bytes in storage, counted as the limits count them (key + JSON of the data). */
+    storageBytes: () => { let n = 0; for (const v of sizes.values()) n += v; return n; },
     getAccountInfoSync: () => ({ miniProgram: { appId, envVersion: 'release', version: '1.0.0' } }),
 
     requestSubscribeMessage({ tmplIds, success, fail }) {
-      const tapped = inTap;
+      const tapped = tapDepth > 0;
       wx.calls.subscribe.push({ tmplIds: tmplIds.slice(), inTap: tapped });
       const step = wx.subscribeScript.shift();
       Promise.resolve().then(() => {
@@ -136,13 +168,17 @@ function createFakeWx({ server = null, appId = 'wxkit00000000001' } = {}) {
       });
     },
 
+    /** The user's tap gesture starts / ends (wechat-simulate.js calls these around a dispatched tap). */
+    beginTap() { tapDepth++; },
+    endTap() { tapDepth = Math.max(0, tapDepth - 1); },
+
     /** Run fn as a user's tap handler (synchronously), like the mini program runtime does. */
     tap(fn) {
-      inTap = true;
+      wx.beginTap();
       try {
         return fn();
       } finally {
-        inTap = false;
+        wx.endTap();
       }
     }
   };
@@ -297,7 +333,7 @@ function setup({ appId = 'wxkit00000000001', tokenTtlSec = 7200 } = {}) {
   const wx = createFakeWx({ appId });
   const server = createFakeConsole({ wx, clock, appId, tokenTtlSec });
   wx.server = server;
-  const { createUploader } = require('../lib/uploader');
+  const { createUploader } = require('../miniprogram_dist/lib/uploader');
   const made = [];
   function uploader(options = {}) {
     const u = createUploader(Object.assign({
@@ -320,7 +356,7 @@ function setup({ appId = 'wxkit00000000001', tokenTtlSec = 7200 } = {}) {
   return { clock, wx, server, uploader, teardown };
 }
 
-module.exports = { MOCK_FORM_ID, DAY_MS, settle, createClock, createFakeWx, createFakeConsole, setup };
+module.exports = { MOCK_FORM_ID, DAY_MS, STORAGE_TOTAL_LIMIT, settle, createClock, createFakeWx, createFakeConsole, setup };
 
 // ------------------------------------------------------------------ self-checks of the doubles
 if (require.main === module) {
@@ -353,6 +389,27 @@ if (require.main === module) {
     assert.equal(ok.status, 200);
     const again = await server.handle({ url: `https://x/api/miniprogram/${server.appId}/login`, method: 'POST', headers: {}, body: { code } });
     assert.equal(again.status, 401);
+  });
+
+  test('fake wx: setStorageSync refuses a key over 1 MB and more than 10 MB in all, as documented', () => {
+    const wx = createFakeWx();
+    assert.throws(() => wx.setStorageSync('big', 'x'.repeat(STORAGE_KEY_LIMIT)), /exceed storage item max length/);
+    for (let i = 0; i < 10; i++) wx.setStorageSync(`k${i}`, 'x'.repeat(STORAGE_KEY_LIMIT - 100));
+    assert.throws(() => wx.setStorageSync('k10', 'x'.repeat(1000)), /exceed storage max size/);
+    wx.setStorageSync('k0', 'small'); // replacing a key frees its old size
+    assert.equal(wx.getStorageSync('k0'), 'small');
+  });
+
+  test('fake wx: request succeeds for a 4xx reply and fails only without one', async () => {
+    const wx = createFakeWx();
+    wx.server = { handle: async () => ({ status: 404, headers: {}, data: '{"title":"Unknown mini program"}' }) };
+    const res = await new Promise((resolve, reject) => wx.request({ url: 'https://x/a', method: 'POST', data: '{}', success: resolve, fail: reject }));
+    assert.equal(res.statusCode, 404);
+    assert.deepEqual(res.data, { title: 'Unknown mini program' });
+    assert.equal(res.errMsg, 'request:ok');
+    wx.server = null;
+    const err = await new Promise((resolve, reject) => wx.request({ url: 'https://x/a', success: reject, fail: resolve }));
+    assert.match(err.errMsg, /^request:fail /);
   });
 
   test('fake wx: requestSubscribeMessage fails outside a tap', async () => {

@@ -2,7 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { setup } = require('./fake-wx');
-const pushconsole = require('../index');
+const pushconsole = require('../miniprogram_dist/index');
 
 test('init() wires uploader, subscribe, checkin and app hooks on one session, and registers the kit', async (t) => {
   const env = setup();
@@ -10,7 +10,7 @@ test('init() wires uploader, subscribe, checkin and app hooks on one session, an
     baseUrl: 'https://console.test', appId: 'wxkit00000000001', wx: env.wx,
     now: env.clock.now, setTimeout: env.clock.setTimeout, clearTimeout: env.clock.clearTimeout, flushIntervalMs: 0
   });
-  t.after(() => { kit.uploader.destroy(); require('../lib/registry').setKit(null); });
+  t.after(() => { kit.uploader.destroy(); require('../miniprogram_dist/lib/registry').setKit(null); });
   assert.equal(pushconsole.getKit(), kit);
   kit.uploader.add('i1');
   kit.addPrepayId('i2');
@@ -31,7 +31,7 @@ test('a second init() replaces the first kit and stops its timers', (t) => {
   const a = pushconsole.init(opts);
   assert.equal(env.clock.pending().length, 1, 'flush timer armed');
   const b = pushconsole.init(opts);
-  t.after(() => { b.uploader.destroy(); require('../lib/registry').setKit(null); });
+  t.after(() => { b.uploader.destroy(); require('../miniprogram_dist/lib/registry').setKit(null); });
   assert.notEqual(a, b);
   assert.equal(pushconsole.getKit(), b);
   assert.equal(env.clock.pending().length, 1, 'only the new kit has a timer');

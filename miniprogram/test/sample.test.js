@@ -1,65 +1,63 @@
 'use strict';
-// Smoke test of the sample App and page against the fake wx, as the mini program runtime would
-// run them: App() / Page() / wx globals, lifecycle hooks, and the handlers wired in the wxml.
+// The sample mini program (example/) with the kit installed as a developer installs it
+// (node_modules, then DevTools' "build npm", requires resolved from miniprogram_npm), its page
+// rendered and tapped with miniprogram-simulate: the check-in card, the subscribe button and the
+// upload link, against the fake console.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { setup } = require('./fake-wx');
+const ws = require('./wechat-simulate');
+const { sampleProject, useDevToolsResolution, resolveComponent, KIT_NAME } = require('./devtools');
 
-const root = path.join(__dirname, '..');
+test('sample app + page: launch, tap the check-in card (formId + check-in), subscribe, upload, hide', async (t) => {
+  const root = sampleProject(t);
+  t.after(useDevToolsResolution(root));
+  const env = setup({ appId: global.wx.getAccountInfoSync().miniProgram.appId });
+  t.after(ws.useFakeWx(env.wx));
 
-function load(file) {
-  const full = path.join(root, file);
-  const captured = {};
-  global.App = (def) => { captured.app = def; };
-  global.Page = (def) => { captured.page = def; };
-  try {
-    delete require.cache[require.resolve(full)];
-    require(full);
-  } finally {
-    delete global.App;
-    delete global.Page;
-  }
-  return captured;
-}
-
-test('sample app + page: launch, check-in tap with formId, subscribe tap, hide', async (t) => {
-  const env = setup();
-  global.wx = env.wx; // the runtime's global wx, used by app.js and by the kit by default
-  t.after(() => { delete global.wx; });
-  const { app } = load('app.js');
+  let app = null;
+  global.App = (def) => { app = def; };
+  t.after(() => { delete global.App; if (app) app.pushconsole.uploader.destroy(); });
+  require(path.join(root, 'app.js'));
   app.onLaunch();
-  t.after(() => { app.pushconsole.uploader.destroy(); require('../lib/registry').setKit(null); });
   app.onShow();
-  await new Promise((r) => setTimeout(r, 20));
+  await ws.settleEvents();
   assert.equal(env.server.log.length, 0, 'empty queue at launch: no login yet');
-  assert.equal(app.pushconsole.uploader.appId, 'wxkit00000000001');
 
-  const { page: def } = load('pages/sample/index.js');
-  const page = Object.assign({}, def, { data: Object.assign({}, def.data), setData(d) { Object.assign(this.data, d); } });
-  page.onShow();
+  // the page's usingComponents entry, resolved as DevTools resolves it
+  const pageJson = path.join(root, 'pages/sample/index.json');
+  const component = resolveComponent(root, pageJson, JSON.parse(fs.readFileSync(pageJson, 'utf8')).usingComponents['formid-collector']);
+  assert.equal(component, path.join(root, 'miniprogram_npm', KIT_NAME, 'components/formid-collector/index'));
+  const pageId = ws.loadPage(path.join(root, 'pages/sample/index'), root, { 'formid-collector': '/' + path.relative(root, component) });
+  const page = ws.render(pageId, {}, env.wx);
+  page.instance.onShow();
+  assert.match(page.dom.textContent, /formIds waiting: 0/);
 
-  // the wxml wires these handlers
-  const wxml = fs.readFileSync(path.join(root, 'pages/sample/index.wxml'), 'utf8');
-  for (const m of wxml.matchAll(/bind(?::)?tap="(\w+)"/g)) assert.equal(typeof page[m[1]], 'function', m[1]);
-  const json = JSON.parse(fs.readFileSync(path.join(root, 'pages/sample/index.json'), 'utf8'));
-  assert.ok(fs.existsSync(path.join(root, 'pages/sample', json.usingComponents['formid-collector'] + '.js')));
+  // the check-in card inside formid-collector: one formId queued, the check-in sent
+  await ws.tap(page.querySelector('.card'));
+  const formId = ws.formIds.issued.at(-1);
+  assert.deepEqual(app.pushconsole.uploader.peek().map((i) => i.formId), [formId]);
+  await ws.settleEvents();
+  assert.match(page.dom.textContent, /formIds waiting: 1/);
+  assert.match(page.dom.textContent, /Checked in \(\+1 formId\)/);
 
-  // formid-collector queued an id and re-emitted the tap
-  app.pushconsole.uploader.add('f0000000000000000000000000000001');
-  page.onCheckin({ detail: { formId: 'f0000000000000000000000000000001', queued: true } });
-  assert.equal(page.data.queued, 1);
-  await new Promise((r) => setTimeout(r, 20));
-  assert.match(page.data.status, /Checked in \(\+1 formId\)/);
-
+  // the plain subscribe button: the popup opens because the call happens during the tap
   env.wx.subscribeScript.push({ result: { YOUR_TEMPLATE_ID_1: 'accept', YOUR_TEMPLATE_ID_2: 'reject' } });
-  env.wx.tap(() => page.onSubscribe());
-  await new Promise((r) => setTimeout(r, 20));
-  assert.equal(page.data.status, '已订阅 Accepted 1/2');
+  await ws.tap(page.querySelector('.primary'));
+  await ws.settleEvents();
+  assert.deepEqual(env.wx.calls.subscribe, [{ tmplIds: ['YOUR_TEMPLATE_ID_1', 'YOUR_TEMPLATE_ID_2'], inTap: true }]);
+  assert.match(page.dom.textContent, /已订阅 Accepted 1\/2/);
+
+  // the upload link is a collector too: its tap adds a formId and flushes both
+  await ws.tap(page.querySelector('.link'));
+  await ws.settleEvents();
+  assert.deepEqual([...env.server.stored.keys()], ws.formIds.issued.slice(-2));
+  assert.match(page.dom.textContent, /上传 Uploaded 2/);
+  assert.match(page.dom.textContent, /formIds waiting: 0/);
 
   await app.onHide();
-  await new Promise((r) => setTimeout(r, 20));
-  assert.deepEqual([...env.server.stored.keys()], ['f0000000000000000000000000000001']);
   assert.deepEqual(env.server.log.map((r) => r.route), ['login', 'events', 'subscriptions', 'formids']);
+  assert.equal(env.wx.calls.login, 1, 'one session serves the page');
 });

@@ -2,7 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { setup } = require('./fake-wx');
-const { createSubscriber, splitTemplateIds } = require('../lib/subscribe');
+const { createSubscriber, splitTemplateIds } = require('../miniprogram_dist/lib/subscribe');
 
 function kit(options = {}) {
   const env = setup();

@@ -3,8 +3,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const { createClock, createFakeWx, createFakeConsole } = require('./fake-wx');
-const { fetchTransport, retryAfterMs, header } = require('../lib/http');
-const { createUploader } = require('../lib/uploader');
+const { fetchTransport, retryAfterMs, header } = require('../miniprogram_dist/lib/http');
+const { createUploader } = require('../miniprogram_dist/lib/uploader');
 
 /** Serve the fake console over real HTTP so the fetch transport is exercised end to end. */
 async function startHttpConsole(t) {

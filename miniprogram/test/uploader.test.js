@@ -1,7 +1,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { setup, MOCK_FORM_ID, DAY_MS } = require('./fake-wx');
+const { setup, MOCK_FORM_ID, DAY_MS, STORAGE_TOTAL_LIMIT } = require('./fake-wx');
 
 function problem(status, extraHeaders) {
   return { status, headers: Object.assign({ 'Content-Type': 'application/problem+json' }, extraHeaders), data: { title: 'x', status } };
@@ -37,7 +37,7 @@ test('concurrent first uploads share a single login', async (t) => {
   const env = setup();
   t.after(env.teardown);
   const up = env.uploader({ batchSize: 100 });
-  const { createActivity } = require('../lib/activity');
+  const { createActivity } = require('../miniprogram_dist/lib/activity');
   const activity = createActivity({ uploader: up });
   up.add('c1');
   await Promise.all([up.flush(), activity.checkin(), activity.track('open')]);
@@ -357,6 +357,23 @@ test('a custom storageKey keeps separate queues', async (t) => {
   assert.deepEqual(env.wx.getStorageSync('queue-a').items.map((i) => i.formId), ['k1']);
 });
 
+test('when wx storage is full (10 MB) the queue keeps working in memory and onError reports storage', async (t) => {
+  const env = setup();
+  t.after(env.teardown);
+  // the app's own data leaves 20 bytes free
+  for (let i = 0; i < 10; i++) env.wx.setStorageSync(`other-${i}`, 'x'.repeat(1024 * 1024 - 1000));
+  env.wx.setStorageSync('pad', '');
+  env.wx.setStorageSync('pad', 'x'.repeat(STORAGE_TOTAL_LIMIT - env.wx.storageBytes() - 20));
+  const errors = [];
+  const up = env.uploader({ batchSize: 100, onError: (err, where) => errors.push([where, err.message]) });
+  assert.deepEqual(up.add('s1'), { queued: true });
+  assert.deepEqual(errors, [['storage', 'setStorageSync:fail exceed storage max size 10MB']]);
+  assert.equal(env.wx.getStorageSync(`pushconsole:${env.server.appId}`), '', 'nothing half-written');
+  const res = await up.flush();
+  assert.equal(res.accepted, 1);
+  assert.deepEqual([...env.server.stored.keys()], ['s1']);
+});
+
 test('removes only what the console acknowledged; ids added meanwhile stay queued', async (t) => {
   const env = setup();
   t.after(env.teardown);
@@ -494,7 +511,7 @@ test('base URL and app id form the endpoint; requests are JSON POSTs', async (t)
 });
 
 test('appId defaults to wx.getAccountInfoSync(); baseUrl is required', () => {
-  const { createUploader } = require('../lib/uploader');
+  const { createUploader } = require('../miniprogram_dist/lib/uploader');
   const env = setup();
   const up = createUploader({ baseUrl: 'https://c', wx: env.wx, flushIntervalMs: 0 });
   assert.equal(up.appId, 'wxkit00000000001');

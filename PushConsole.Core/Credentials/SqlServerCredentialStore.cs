@@ -1,0 +1,153 @@
+using System.Data;
+using System.Data.Common;
+using System.Text.Json;
+using Microsoft.Data.SqlClient;
+using PushConsole.Persistence;
+
+namespace PushConsole.Credentials;
+
+/// <summary>
+/// SQL Server: a whole batch travels as one JSON parameter (OPENJSON), so intake and claims are one statement each
+/// whatever their size. Claims read with UPDLOCK, READPAST, ROWLOCK — SQL Server's SKIP LOCKED: a row another claimer
+/// has picked is passed over instead of waited for, and the row this statement picked stays locked until it commits,
+/// so no use is handed out twice. Instants are datetimeoffset, as the EF model stores them.
+/// </summary>
+internal sealed class SqlServerCredentialStore(string connectionString) : CredentialStore
+{
+    /// <summary>
+    /// Inserts the rows not stored yet and returns them. UPDLOCK, HOLDLOCK on the existence check holds the key range
+    /// until the insert commits, so two batches carrying the same id cannot both find it missing (the unique index
+    /// would then fail the whole batch); the ROW_NUMBER keeps the first of a value repeated within the batch.
+    /// </summary>
+    private const string InsertSql = """
+        INSERT INTO "Credentials" ("AccountId", "OpenId", "Kind", "Value", "UsesLeft", "Status", "ReceivedAt", "ExpiresAt")
+        OUTPUT inserted."AccountId", inserted."Value"
+        SELECT r.account, r.open_id, r.kind, r.value, r.uses, 1, r.received, r.expires
+        FROM (SELECT j.*, ROW_NUMBER() OVER (PARTITION BY j.account, j.value ORDER BY j.ordinal) AS nth
+              FROM OPENJSON(@rows) WITH (
+                  ordinal int '$[0]', account int '$[1]', open_id nvarchar(64) '$[2]', kind int '$[3]',
+                  value nvarchar(128) '$[4]', uses int '$[5]', received datetimeoffset '$[6]', expires datetimeoffset '$[7]') AS j) AS r
+        WHERE r.nth = 1 AND NOT EXISTS (
+            SELECT 1 FROM "Credentials" AS c WITH (UPDLOCK, HOLDLOCK)
+            WHERE c."AccountId" = r.account AND c."Value" = r.value);
+        """;
+
+    public override async Task<bool[]> InsertFormIdsAsync(IReadOnlyList<NewFormId> rows, CancellationToken cancellationToken)
+    {
+        var index = new Dictionary<(int, string), int>(rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            index.TryAdd((rows[i].AccountId, rows[i].Value), i);
+        }
+        var inserted = new bool[rows.Count];
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = new SqlCommand(InsertSql, connection);
+        command.Parameters.Add(new SqlParameter("@rows", SqlDbType.NVarChar, -1) { Value = RowsJson(rows) });
+        // One statement outside an explicit transaction commits on its own: the reply comes after the commit.
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (index.TryGetValue((reader.GetInt32(0), reader.GetString(1)), out var i))
+            {
+                inserted[i] = true;
+            }
+        }
+        return inserted;
+    }
+
+    private static string RowsJson(IReadOnlyList<NewFormId> rows)
+    {
+        using var buffer = new MemoryStream(rows.Count * 160);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var row = rows[i];
+                json.WriteStartArray();
+                json.WriteNumberValue(i);
+                json.WriteNumberValue(row.AccountId);
+                json.WriteStringValue(row.OpenId);
+                json.WriteNumberValue((int)row.Kind);
+                json.WriteStringValue(row.Value);
+                json.WriteNumberValue(row.Uses);
+                // ISO 8601 with offset: OPENJSON converts it to datetimeoffset exactly.
+                json.WriteStringValue(row.ReceivedAt.ToUniversalTime());
+                json.WriteStringValue(row.ExpiresAt.ToUniversalTime());
+                json.WriteEndArray();
+            }
+            json.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>
+    /// For each openid the earliest-expiring usable row (the claim index serves it) is picked under UPDLOCK, READPAST,
+    /// ROWLOCK, and one use is taken from each picked row. UPDATE TOP bounds the statement to one row per openid.
+    /// </summary>
+    internal static string ClaimSql(CredentialDemand demand) => $"""
+        WITH picked AS (
+            SELECT p."Id"
+            FROM OPENJSON(@openIds) WITH (open_id nvarchar(64) '$') AS w
+            CROSS APPLY (
+                SELECT TOP (1) c."Id" FROM "Credentials" AS c WITH (UPDLOCK, READPAST, ROWLOCK)
+                WHERE c."AccountId" = @account AND c."OpenId" = w.open_id AND c."Status" = {Available}
+                  AND {KindFilter(demand, "@")}
+                ORDER BY c."ExpiresAt", c."Id") AS p)
+        UPDATE TOP (@max) c
+        SET "UsesLeft" = c."UsesLeft" - 1,
+            "Status" = CASE WHEN c."UsesLeft" <= 1 THEN {Used} ELSE {Available} END,
+            "ClosedAt" = CASE WHEN c."UsesLeft" <= 1 THEN @now ELSE NULL END
+        OUTPUT inserted."Id", inserted."OpenId", inserted."Kind", inserted."Value", inserted."TemplateId", inserted."ExpiresAt", inserted."UsesLeft"
+        FROM "Credentials" AS c WITH (UPDLOCK, READPAST, ROWLOCK)
+        INNER JOIN picked ON c."Id" = picked."Id"
+        WHERE c."Status" = {Available} AND c."UsesLeft" > 0;
+        """;
+
+    private static readonly string ClaimTemplateMessageSql = ClaimSql(CredentialDemand.TemplateMessage);
+
+    public override async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(
+        int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = new SqlCommand(demand.IsGrant ? ClaimSql(demand) : ClaimTemplateMessageSql, connection);
+        command.Parameters.Add(new SqlParameter("@openIds", SqlDbType.NVarChar, -1) { Value = JsonSerializer.Serialize(openIds) });
+        command.Parameters.Add(new SqlParameter("@account", SqlDbType.Int) { Value = accountId });
+        command.Parameters.Add(new SqlParameter("@now", SqlDbType.DateTimeOffset) { Value = now });
+        command.Parameters.Add(new SqlParameter("@max", SqlDbType.Int) { Value = openIds.Count });
+        if (demand.TemplateId is { } templateId)
+        {
+            command.Parameters.Add(new SqlParameter("@template", SqlDbType.Int) { Value = templateId });
+        }
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadClaimsAsync(reader, accountId, openIds.Count, cancellationToken);
+    }
+
+    /// <summary>
+    /// A SNAPSHOT transaction: row versions, so the inventory neither blocks nor waits for intake and claims. The
+    /// migrator turns ALLOW_SNAPSHOT_ISOLATION on (<see cref="SqlServerDatabase"/>).
+    /// </summary>
+    public override async Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken);
+        var snapshot = await connection.BeginTransactionAsync(IsolationLevel.Snapshot, cancellationToken);
+        return (connection, snapshot);
+    }
+
+    public override object Instant(DateTimeOffset instant) => instant;
+
+    public override DateTimeOffset ReadInstant(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
+
+    public override string FirstRows(int count) => SqlServerDatabase.FirstRows(count);
+
+    private async Task<SqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    [TransactSql]
+    private static IEnumerable<string> Statements =>
+        [InsertSql, ClaimTemplateMessageSql, ClaimSql(CredentialDemand.SubscribeGrant(1))];
+}
