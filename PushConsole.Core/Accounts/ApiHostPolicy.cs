@@ -19,6 +19,9 @@ public sealed class AccountOptions
 public interface IApiBaseUrlAllowance
 {
     bool Allows(Uri url);
+
+    /// <summary>The base URL a new account is offered while this allowance is in force (the simulator's own address).</summary>
+    string? SuggestedBaseUrl { get; }
 }
 
 /// <summary>
@@ -29,6 +32,12 @@ public interface IApiBaseUrlAllowance
 public sealed class ApiHostPolicy(IOptions<AccountOptions> options, IEnumerable<IApiBaseUrlAllowance> allowances)
 {
     public const string WeChatApi = "https://api.weixin.qq.com";
+
+    /// <summary>
+    /// What a new account's form proposes: the embedded simulator while it is on (a first run talks to it), else WeChat.
+    /// Never the browser's own address: behind a proxy that is a host the console would then refuse.
+    /// </summary>
+    public string SuggestedBaseUrl => allowances.Select(a => a.SuggestedBaseUrl).FirstOrDefault(u => u is not null) ?? WeChatApi;
 
     /// <summary>Null when <paramref name="apiBaseUrl"/> is allowed, else the reason.</summary>
     public string? Check(string apiBaseUrl)

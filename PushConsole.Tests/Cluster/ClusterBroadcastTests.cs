@@ -67,7 +67,8 @@ public class ClusterBroadcastTests(TwoNodeCluster cluster, ITestOutputHelper log
         log.WriteLine($"{end}; ceiling {ceiling}/s, ideal {ideal}; {followers / end.Notifying.TotalSeconds:N0}/s; template_send calls {calls}; attempts {await broadcast.SumOfAttemptsAsync()}");
         Assert.Equal(("Notified", followers, 0), (end.Status, end.Sent, end.Failed));
         Assert.True(end.Notifying >= ideal * 0.8, $"{followers} sends took {end.Notifying}: more than {ceiling}/s were in flight");
-        Assert.True(end.Notifying <= ideal * 4 + TimeSpan.FromSeconds(2), $"{followers} sends took {end.Notifying}, far below the concurrency's {ceiling}/s");
+        // No upper bound on the time: a busy machine only makes the run slower, and a timing figure belongs in the
+        // cluster benchmark (scripts/bench.sh cluster), not in an assertion.
         // No timeouts and no retries: every follower was called exactly once and taken exactly once.
         Assert.Equal(followers, calls);
         Assert.Equal(followers, await broadcast.SumOfAttemptsAsync());

@@ -61,6 +61,7 @@ public class StartupTests
 
     [Theory]
     [InlineData("WeChat__MaxRetries", "50", "WeChat:MaxRetries")]
+    [InlineData("WeChat__RetryMaxDelay", "00:00:00.001", "WeChat:RetryMaxDelay")]
     [InlineData("Database__Provider", "Oracle", "Database:Provider")]
     public async Task A_wrong_setting_stops_start_up_with_one_line_naming_the_key(string variable, string value, string key)
     {

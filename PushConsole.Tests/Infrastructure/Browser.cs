@@ -6,6 +6,7 @@ namespace PushConsole.Tests.Infrastructure;
 public sealed class Browser : IAsyncLifetime
 {
     private IPlaywright? playwright;
+    private readonly List<(Uri Host, IBrowserContext Context)> contexts = [];
     public IBrowser Chromium { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -15,6 +16,9 @@ public sealed class Browser : IAsyncLifetime
         {
             throw new InvalidOperationException($"Chromium not found at {executable}; run the suite with ./test.sh, which installs it.");
         }
+        // Assertions wait for a condition; on a busy 2-core machine a server round trip (sign-in hashes a password, a
+        // circuit starts) takes longer than Playwright's default of 5 s, and waiting longer costs nothing when it holds.
+        Assertions.SetDefaultExpectTimeout(15_000);
         playwright = await Playwright.CreateAsync();
         Chromium = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -27,7 +31,11 @@ public sealed class Browser : IAsyncLifetime
 
     public async Task<IPage> NewPageAsync(Uri baseAddress)
     {
+        // Tests of a collection run one after another, each on its own host: pages of an earlier host are that earlier
+        // test's, and left open their Blazor circuits keep retrying a dead server and burn the CPU the next tests need.
+        await CloseContextsAsync(host => host != baseAddress);
         var context = await Chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString() });
+        contexts.Add((baseAddress, context));
         context.SetDefaultTimeout(15_000);
         // A navigation is bounded more loosely than an action: the first page a fresh host serves renders cold (JIT,
         // component discovery) while other tests and builds share the two cores, and that took more than 15 s.
@@ -40,8 +48,18 @@ public sealed class Browser : IAsyncLifetime
         return page;
     }
 
+    private async Task CloseContextsAsync(Func<Uri, bool> which)
+    {
+        foreach (var entry in contexts.Where(entry => which(entry.Host)).ToList())
+        {
+            contexts.Remove(entry);
+            await entry.Context.CloseAsync();
+        }
+    }
+
     public async Task DisposeAsync()
     {
+        await CloseContextsAsync(_ => true);
         if (Chromium is not null) await Chromium.DisposeAsync();
         playwright?.Dispose();
     }

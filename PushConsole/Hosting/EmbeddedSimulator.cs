@@ -57,6 +57,8 @@ public static class EmbeddedSimulator
     /// <summary>While the simulator is on, accounts may point at it: /sim on a loopback address of a port the console listens on.</summary>
     private sealed class SimulatorAllowance(IServer server) : IApiBaseUrlAllowance
     {
+        public string? SuggestedBaseUrl => Url(server);
+
         public bool Allows(Uri url) =>
             ApiHostPolicy.IsLoopback(url)
             && url.AbsolutePath.TrimEnd('/') == Prefix
