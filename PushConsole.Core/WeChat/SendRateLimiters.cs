@@ -19,6 +19,8 @@ namespace PushConsole.WeChat;
 /// margins exist because a request reaches WeChat a few milliseconds after its permit and those delays vary, so two
 /// sends a second apart here can arrive a little less than a second apart there; over the rate WeChat answers 45011.
 /// A changed rate applies from the next release; the schedule and the count are kept, so a change never bursts.
+/// Urgent sends (<see cref="SendPriority"/>: transactional messages) have a lane of their own that is served first: they
+/// share the account's rate with bulk runs but wait at most for the next release, however many bulk sends are queued.
 /// </remarks>
 internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) : IDisposable
 {
@@ -37,7 +39,8 @@ internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) :
     public Task AcquireAsync(WeChatAccount account, CancellationToken cancellationToken)
     {
         var perSecond = share.ShareOf(account.SendRatePerSecond);
-        return schedules.GetOrAdd(account.Id, static (_, t) => new Schedule(t), time).AcquireAsync(perSecond, cancellationToken);
+        return schedules.GetOrAdd(account.Id, static (_, t) => new Schedule(t), time)
+            .AcquireAsync(perSecond, SendPriority.IsUrgent, cancellationToken);
     }
 
     public void Dispose()
@@ -56,6 +59,8 @@ internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) :
         private readonly long origin;
         private readonly Lock gate = new();
         private readonly Queue<Waiter> waiting = new();
+        // Served before waiting: the urgent lane.
+        private readonly Queue<Waiter> urgentWaiting = new();
         // Sends released in about the last second, counted by the millisecond (since origin) they left in: a ring of
         // milliseconds, of which those from oldestCounted on are in the window.
         private readonly int[] released = new int[RingSize];
@@ -75,7 +80,7 @@ internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) :
             origin = time.GetTimestamp();
         }
 
-        public Task AcquireAsync(int rate, CancellationToken cancellationToken)
+        public Task AcquireAsync(int rate, bool urgent, CancellationToken cancellationToken)
         {
             if (cancellationToken.IsCancellationRequested)
             {
@@ -87,13 +92,14 @@ internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) :
                 ObjectDisposedException.ThrowIf(disposed, this);
                 perSecond = Math.Max(1, rate);
                 var now = Now();
-                if (waiting.Count == 0 && CanRelease(now))
+                // An urgent send queues behind urgent ones only; a bulk send behind everyone.
+                if (urgentWaiting.Count == 0 && (urgent || waiting.Count == 0) && CanRelease(now))
                 {
                     Release(now);
                     return Task.CompletedTask;
                 }
                 waiter = new Waiter();
-                waiting.Enqueue(waiter);
+                (urgent ? urgentWaiting : waiting).Enqueue(waiter);
                 ArmTimer(now);
             }
             if (cancellationToken.CanBeCanceled)
@@ -119,12 +125,12 @@ internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) :
                 }
                 armedFor = null;
                 var now = Now();
-                while (waiting.Count > 0)
+                while ((urgentWaiting.Count > 0 ? urgentWaiting : waiting) is { Count: > 0 } queue)
                 {
                     // A cancelled waiter gives its turn to the next without using a permit.
-                    if (waiting.Peek().Promise.Task.IsCompleted)
+                    if (queue.Peek().Promise.Task.IsCompleted)
                     {
-                        waiting.Dequeue();
+                        queue.Dequeue();
                         continue;
                     }
                     if (!CanRelease(now))
@@ -132,9 +138,9 @@ internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) :
                         break;
                     }
                     Release(now);
-                    (due ??= []).Add(waiting.Dequeue());
+                    (due ??= []).Add(queue.Dequeue());
                 }
-                if (waiting.Count > 0)
+                if (waiting.Count > 0 || urgentWaiting.Count > 0)
                 {
                     ArmTimer(now);
                 }
@@ -224,10 +230,12 @@ internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) :
             {
                 disposed = true;
                 timer?.Dispose();
-                while (waiting.TryDequeue(out var waiter))
+                foreach (var waiter in urgentWaiting.Concat(waiting))
                 {
                     waiter.Promise.TrySetCanceled();
                 }
+                urgentWaiting.Clear();
+                waiting.Clear();
             }
         }
 
@@ -237,5 +245,30 @@ internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) :
             public TaskCompletionSource Promise { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
             public CancellationTokenRegistration Cancellation { get; set; }
         }
+    }
+}
+
+/// <summary>
+/// Marks the sends of the current flow as urgent: they take the account's next send permit ahead of every bulk send
+/// waiting for one. Async-local, so it reaches the engine's senders, which start from the flow that set it; a bulk run
+/// never sets it.
+/// </summary>
+public static class SendPriority
+{
+    private static readonly AsyncLocal<bool> Current = new();
+
+    public static bool IsUrgent => Current.Value;
+
+    /// <summary>Sends from here until the scope ends (in this flow and the tasks it starts) are urgent.</summary>
+    public static IDisposable Urgent()
+    {
+        var before = Current.Value;
+        Current.Value = true;
+        return new Scope(before);
+    }
+
+    private sealed class Scope(bool before) : IDisposable
+    {
+        public void Dispose() => Current.Value = before;
     }
 }
