@@ -16,4 +16,13 @@ public sealed class MessageOptions
 
     /// <summary>A message this old and still unsent is taken over by the recovery of any node.</summary>
     public TimeSpan RecoverAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an outcome callback is retried before it is given up.</summary>
+    public TimeSpan CallbackWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often a node looks for callbacks due (retries, and callbacks recorded on other nodes).</summary>
+    public TimeSpan CallbackPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the receiver has to answer one callback.</summary>
+    public TimeSpan CallbackTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -63,6 +63,20 @@ internal sealed class MessageRecovery(
         {
             logger.LogInformation("Sending {Count} transactional message(s) whose sender stopped", started);
         }
+        // Finished while the account had a webhook, but the node stopped before recording the callback.
+        var since = now - options.Value.CallbackWindow;
+        var uncalled = await (from m in db.Set<TransactionalMessage>().AsNoTracking()
+                              where m.CreatedAt < before && m.CreatedAt > since
+                              join w in db.Set<MessageWebhook>() on m.AccountId equals w.AccountId
+                              join r in db.DeliveryRuns on m.RunId equals r.Id
+                              where (r.Status == RunStatus.Completed || r.Status == RunStatus.Failed || r.Status == RunStatus.Canceled)
+                                  && !db.Set<MessageCallback>().Any(c => c.MessageId == m.Id)
+                              orderby m.Id
+                              select m.Id).Take(500).ToListAsync(cancellationToken);
+        foreach (var id in uncalled.Where(id => !messages.IsSending(id)))
+        {
+            await messages.FinishedAsync(id);
+        }
         return started;
     }
 }

@@ -4,15 +4,23 @@ public static class MessageServiceCollectionExtensions
 {
     /// <summary>
     /// Transactional messages (POST /api/v1/messages): validation, the idempotent intake, sending through the campaign
-    /// engine (AddCampaigns) and recovery of messages whose sender stopped.
+    /// engine (AddCampaigns), outcome callbacks to the accounts' webhooks, and recovery of messages whose sender stopped.
     /// </summary>
     public static IServiceCollection AddTransactionalMessages(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<MessageOptions>().Bind(configuration.GetSection(MessageOptions.Section))
-            .Validate(o => o.IdempotencyWindow > TimeSpan.Zero && o.MaxWait >= TimeSpan.Zero && o.RecoveryInterval > TimeSpan.Zero,
-                "Messages: IdempotencyWindow and RecoveryInterval must be positive, MaxWait not negative.")
+            .Validate(o => o.IdempotencyWindow > TimeSpan.Zero && o.MaxWait >= TimeSpan.Zero && o.RecoveryInterval > TimeSpan.Zero
+                    && o.CallbackWindow > TimeSpan.Zero && o.CallbackPollInterval > TimeSpan.Zero && o.CallbackTimeout > TimeSpan.Zero,
+                "Messages: the windows, intervals and timeouts must be positive, MaxWait not negative.")
             .ValidateOnStart();
         services.AddSingleton<MessageRequestValidator>();
+        services.AddSingleton<MessageQueries>();
+        services.AddSingleton<MessageWebhooks>();
+        services.AddSingleton<MessageOutcomes>();
+        services.AddHostedService<MessageCallbackDispatcher>();
+        // Webhook receivers are the operator's own services: no redirects followed (the allow-list names the host).
+        services.AddHttpClient(MessageOutcomes.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<TransactionalMessages>();
         services.AddSingleton<MessageRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<MessageRecovery>());

@@ -30,6 +30,8 @@ public sealed class TransactionalMessages(
     MessageRequestValidator validator,
     DeliveryLedger ledger,
     RunExecutor executor,
+    MessageQueries queries,
+    MessageOutcomes outcomes,
     IOptions<MessageOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -74,6 +76,7 @@ public sealed class TransactionalMessages(
         if (need.Required && (await HoldingsAsync(draft.Account.Id, draft.OpenId, draft.Template, CancellationToken.None)).Usable == 0)
         {
             await RecordNoCredentialAsync(runId, CancellationToken.None);
+            await FinishedAsync(messageId);
         }
         else
         {
@@ -83,36 +86,7 @@ public sealed class TransactionalMessages(
     }
 
     /// <summary>The message and its outcome; null when there is none with this id.</summary>
-    public async Task<MessageStatus?> StatusAsync(long id, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await (from t in db.Set<TransactionalMessage>().AsNoTracking()
-                         where t.Id == id
-                         from r in db.DeliveryRuns.Where(r => r.Id == t.RunId).DefaultIfEmpty()
-                         from d in db.Deliveries.Where(d => d.RunId == t.RunId).DefaultIfEmpty()
-                         select new
-                         {
-                             Message = t,
-                             RunStatus = (RunStatus?)r.Status,
-                             r.StatusReason,
-                             Status = (DeliveryStatus?)d.Status,
-                             SkipReason = (SkipReason?)d.SkipReason,
-                             d.ErrCode,
-                             d.ErrMsg,
-                             d.MsgId,
-                             d.FinishedAt,
-                             RunFinished = r.FinishedAt,
-                         }).SingleOrDefaultAsync(cancellationToken);
-        if (row is null)
-        {
-            return null;
-        }
-        var (state, errCode, errMsg) = MessageStatus.Of(row.Status, row.SkipReason ?? SkipReason.None, row.ErrCode, row.ErrMsg, row.RunStatus,
-            row.StatusReason);
-        var m = row.Message;
-        return new MessageStatus(m.Id, m.AccountId, m.TemplateId, m.OpenId, state, state == MessageState.Sent ? row.MsgId : null,
-            errCode, errMsg, MessageStatus.MeaningOf(state, errCode), m.IdempotencyKey, m.CreatedAt, row.FinishedAt ?? row.RunFinished, m.RunId);
-    }
+    public Task<MessageStatus?> StatusAsync(long id, CancellationToken cancellationToken) => queries.FindAsync(id, cancellationToken);
 
     /// <summary>The message's status once it is final, or as it is when <paramref name="wait"/> has passed.</summary>
     public async Task<MessageStatus?> WaitAsync(long id, TimeSpan wait, CancellationToken cancellationToken)
@@ -280,6 +254,15 @@ public sealed class TransactionalMessages(
         }
     }
 
+    /// <summary>Once the outcome is final, its callback is recorded (once per message, whichever node gets here).</summary>
+    internal async Task FinishedAsync(long messageId)
+    {
+        if (await StatusAsync(messageId, CancellationToken.None) is { Final: true } status)
+        {
+            await outcomes.FinishedAsync(status, CancellationToken.None);
+        }
+    }
+
     internal bool IsSending(long messageId) => sending.ContainsKey(messageId);
 
     /// <summary>
@@ -305,6 +288,8 @@ public sealed class TransactionalMessages(
         if (template is not null)
         {
             var payload = new TransactionalRunMessage(template, MessagePayload.FromJson(message.Payload));
+            // Transactional sends go ahead of bulk runs on the account's shared rate (the engine's senders inherit this).
+            using (SendPriority.Urgent())
             {
                 for (var round = 0; round < 10; round++)
                 {
@@ -325,5 +310,6 @@ public sealed class TransactionalMessages(
             // The template was deleted after the message was accepted: the engine fails the run and says why.
             await executor.ExecuteAsync(runId, cancellationToken);
         }
+        await FinishedAsync(messageId);
     }
 }

@@ -29,14 +29,20 @@ public sealed class ConsoleWorld : IAsyncDisposable
     public SimulatorHost SimulatorHost { get; }
     public WeChatSimulator Sim => SimulatorHost.Simulator;
 
-    public static async Task<ConsoleWorld> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite)
+    public static async Task<ConsoleWorld> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite,
+        IDictionary<string, string?>? settings = null)
     {
         var simulator = await SimulatorHost.StartAsync();
-        var host = await ConsoleHost.StartAsync(provider, new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>
         {
             ["WeChat:RetryBaseDelay"] = "00:00:00.005",
             ["WeChat:RetryMaxDelay"] = "00:00:00.020",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+        var host = await ConsoleHost.StartAsync(provider, values);
         return new ConsoleWorld(host, simulator);
     }
 

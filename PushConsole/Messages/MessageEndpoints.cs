@@ -67,7 +67,45 @@ public static class MessageEndpoints
             return status is null ? Results.Problem(statusCode: 404, title: "No such message") : Results.Ok(MessageView.Of(status));
         }).WithName("GetMessage").WithSummary("The message and its outcome; `?wait=5s` waits up to that long for the outcome.")
             .Produces<MessageView>().ProducesProblem(StatusCodes.Status404NotFound);
+        MapWebhookEndpoints(app);
         return app;
+    }
+
+    public sealed record WebhookRequest(string? Url, bool NewSecret = false);
+
+    /// <summary>The webhook as set, with the signing secret when one was made (shown this once).</summary>
+    public sealed record WebhookAnswer(int AccountId, string Url, string? Secret, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+    /// <summary>Admins set where an account's message outcomes are POSTed (host allow-list as for account hosts).</summary>
+    private static void MapWebhookEndpoints(WebApplication app)
+    {
+        var webhook = app.MapGroup("/api/v1/accounts/{id:int}/webhook").RequireAuthorization(ApiHosting.ApiAdmin).WithTags("Messages");
+        webhook.MapPut("/", async (int id, WebhookRequest request, MessageWebhooks webhooks, CancellationToken ct) =>
+        {
+            var (view, secret, error) = await webhooks.SetAsync(id, request.Url, request.NewSecret, ct);
+            if (error is not null)
+            {
+                return Invalid(new Dictionary<string, string> { ["url"] = error });
+            }
+            return view is null ? Results.Problem(statusCode: 404, title: "No such account")
+                : Results.Ok(new WebhookAnswer(view.AccountId, view.Url, secret, view.CreatedAt, view.UpdatedAt));
+        }).WithName("SetMessageWebhook")
+            .WithSummary("Sets the account's webhook for transactional message outcomes; a new webhook (or newSecret) answers its signing secret once.")
+            .WithDescription("""
+                Each message's final outcome is POSTed as JSON `{"id": "evt_…", "type": "message.sent" | "message.failed" |
+                "message.no_credential" | "message.canceled", "createdAt", "message": {…}}` with the headers `PushConsole-Event-Id`,
+                `PushConsole-Timestamp` (Unix seconds) and `PushConsole-Signature: v1=<hex HMAC-SHA256 of "{timestamp}.{body}">`.
+                Any answer but 2xx is retried with backoff (10 s, 30 s, 1 min, 5 min, 15 min, 30 min, then hourly) for 24 hours;
+                the event id stays the same, so drop repeats. The URL's host must be allowed like an account's API host
+                (`Accounts:AllowedApiBaseUrls`).
+                """)
+            .Produces<WebhookAnswer>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        webhook.MapGet("/", async (int id, MessageWebhooks webhooks, CancellationToken ct) =>
+            await webhooks.FindAsync(id, ct) is { } view ? Results.Ok(view) : Results.Problem(statusCode: 404, title: "The account has no webhook"))
+            .WithName("GetMessageWebhook").Produces<WebhookView>().ProducesProblem(StatusCodes.Status404NotFound);
+        webhook.MapDelete("/", async (int id, MessageWebhooks webhooks, CancellationToken ct) =>
+            await webhooks.RemoveAsync(id, ct) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "The account has no webhook"))
+            .WithName("RemoveMessageWebhook");
     }
 
     private static async Task<IResult> SendAsync(HttpContext http, string? wait, TransactionalMessages service, ClaimsPrincipal user,

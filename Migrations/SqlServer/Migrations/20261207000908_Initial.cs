@@ -109,6 +109,43 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "MessageCallbacks",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    MessageId = table.Column<long>(type: "bigint", nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    EventId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Body = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    DeliveredAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    GiveUpAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LastError = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MessageCallbacks", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MessageWebhooks",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    Url = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: false),
+                    SecretCipher = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MessageWebhooks", x => x.AccountId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "TransactionalMessages",
                 columns: table => new
                 {
@@ -736,6 +773,23 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                 column: "Status");
 
             migrationBuilder.CreateIndex(
+                name: "IX_MessageCallbacks_DeliveredAt_NextAttemptAt",
+                table: "MessageCallbacks",
+                columns: new[] { "DeliveredAt", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MessageCallbacks_EventId",
+                table: "MessageCallbacks",
+                column: "EventId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MessageCallbacks_MessageId",
+                table: "MessageCallbacks",
+                column: "MessageId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_MiniProgramUsers_AccountId_OpenId",
                 table: "MiniProgramUsers",
                 columns: new[] { "AccountId", "OpenId" },
@@ -811,6 +865,12 @@ namespace PushConsole.Migrations.SqlServer.Migrations
 
             migrationBuilder.DropTable(
                 name: "Deliveries");
+
+            migrationBuilder.DropTable(
+                name: "MessageCallbacks");
+
+            migrationBuilder.DropTable(
+                name: "MessageWebhooks");
 
             migrationBuilder.DropTable(
                 name: "MiniProgramUsers");

@@ -109,6 +109,43 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "MessageCallbacks",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    MessageId = table.Column<long>(type: "INTEGER", nullable: false),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    EventId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Body = table.Column<string>(type: "TEXT", nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DeliveredAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    GiveUpAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MessageCallbacks", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MessageWebhooks",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    SecretCipher = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MessageWebhooks", x => x.AccountId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "TransactionalMessages",
                 columns: table => new
                 {
@@ -733,6 +770,23 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 column: "Status");
 
             migrationBuilder.CreateIndex(
+                name: "IX_MessageCallbacks_DeliveredAt_NextAttemptAt",
+                table: "MessageCallbacks",
+                columns: new[] { "DeliveredAt", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MessageCallbacks_EventId",
+                table: "MessageCallbacks",
+                column: "EventId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MessageCallbacks_MessageId",
+                table: "MessageCallbacks",
+                column: "MessageId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_MiniProgramUsers_AccountId_OpenId",
                 table: "MiniProgramUsers",
                 columns: new[] { "AccountId", "OpenId" },
@@ -807,6 +861,12 @@ namespace PushConsole.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "Deliveries");
+
+            migrationBuilder.DropTable(
+                name: "MessageCallbacks");
+
+            migrationBuilder.DropTable(
+                name: "MessageWebhooks");
 
             migrationBuilder.DropTable(
                 name: "MiniProgramUsers");
