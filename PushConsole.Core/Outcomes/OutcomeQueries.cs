@@ -12,6 +12,9 @@ public sealed record DailyOutcome(DateOnly Day, OutcomeCategory Category, int Co
 
 public sealed record ErrorCount(int? ErrCode, int Count, string Meaning);
 
+/// <summary>Finished deliveries of one kind of run (campaigns, channel broadcasts, transactional messages) by outcome.</summary>
+public sealed record KindOutcome(RunKind Kind, OutcomeCategory Category, int Count);
+
 public sealed record RunSummary(long Id, string Name, RunKind Kind, int? CampaignId, int AccountId, RunStatus Status, string? StatusReason,
     DateTimeOffset? HeldUntil, int? ExpectedTotal, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, RunCounts Counts);
 
@@ -63,6 +66,23 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
             .OrderBy(o => o.Day).ThenBy(o => o.Category).ToList();
     }
 
+    /// <summary>
+    /// Finished rows of the last <paramref name="days"/> days per kind of run and outcome: transactional messages count as
+    /// their own kind beside campaigns and broadcasts.
+    /// </summary>
+    public async Task<IReadOnlyList<KindOutcome>> ByKindAsync(int days, int? accountId = null, CancellationToken cancellationToken = default)
+    {
+        var since = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddDays(-days);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await (from d in Finished(db, accountId).Where(d => d.LocalDay > since)
+                          join r in db.DeliveryRuns on d.RunId equals r.Id
+                          group d by new { r.Kind, d.Status, d.SkipReason } into g
+                          select new { g.Key.Kind, g.Key.Status, g.Key.SkipReason, Count = g.Count() }).ToListAsync(cancellationToken);
+        return rows.GroupBy(r => (r.Kind, Category: CategoryOf(r.Status, r.SkipReason)))
+            .Select(g => new KindOutcome(g.Key.Kind, g.Key.Category, g.Sum(r => r.Count)))
+            .OrderBy(o => o.Kind).ThenBy(o => o.Category).ToList();
+    }
+
     /// <summary>The most frequent errcodes of failed rows in the last <paramref name="days"/> days.</summary>
     public async Task<IReadOnlyList<ErrorCount>> TopErrorsAsync(int days, int top = 10, int? accountId = null, long? runId = null,
         CancellationToken cancellationToken = default)
@@ -105,7 +125,9 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
     public async Task<IReadOnlyList<RunSummary>> RunsAsync(int take = 20, int? campaignId = null, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var query = db.DeliveryRuns.AsNoTracking();
+        // A transactional message is a run of its own: thousands a day would bury the campaigns' and broadcasts' runs
+        // (they are listed on the messages page).
+        var query = db.DeliveryRuns.AsNoTracking().Where(r => r.Kind != RunKind.Message);
         if (campaignId is { } id)
         {
             query = query.Where(r => r.CampaignId == id);

@@ -17,6 +17,9 @@ public static class OutcomeEndpoints
             ApiPaging.OutOfRange("days", days, 1, 366) ?? ApiPaging.OutOfRange("top", top, 1, 100)
                 ?? Results.Ok(await queries.TopErrorsAsync(days ?? 14, top ?? 10, accountId, runId, ct)))
             .WithName("TopErrors").WithSummary("The most frequent errcodes of failed deliveries, with their meaning.");
+        outcomes.MapGet("/kinds", async (OutcomeQueries queries, int? days, int? accountId, CancellationToken ct) =>
+            ApiPaging.OutOfRange("days", days, 1, 366) ?? Results.Ok(await queries.ByKindAsync(days ?? 14, accountId, ct))).WithName("OutcomesByKind")
+            .WithSummary("Finished deliveries per kind of run (Campaign, Broadcast, Message) and outcome.");
         outcomes.MapGet("/today", async (OutcomeQueries queries, CancellationToken ct) =>
             (await queries.TodayAsync(ct)).ToDictionary(p => p.Key.ToString(), p => p.Value)).WithName("TodayOutcomes");
         return api;
