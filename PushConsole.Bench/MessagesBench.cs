@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Accounts;
+using PushConsole.Credentials;
+using PushConsole.Persistence;
+using PushConsole.Templates;
+
+namespace PushConsole.Bench;
+
+/// <summary>
+/// <c>messages</c>: transactional messages through the whole console over HTTP — POST /api/v1/messages?wait=10s, each to
+/// its own user holding one formId — against the standalone simulator, with a fixed number of callers. Prints sends per
+/// second and the latency from the request to the answer carrying WeChat's outcome (p50/p99).
+/// </summary>
+public static class MessagesBench
+{
+    private const string Secret = "benchmessagesecret000000000000001";
+    private const string Token = "pct_bench_messages_token_0123456789abcdef";
+
+    public static async Task<int> RunAsync(BenchArguments args)
+    {
+        var messages = args.Number("messages", 20_000);
+        var callers = args.Number("callers", 32);
+        var warmup = args.Number("warmup", 500);
+        var database = await BenchDatabase.CreateAsync(args);
+        Console.WriteLine($"messages: {Environment.ProcessorCount} cores, {database.Provider}, {callers} callers, {messages:N0} messages (+{warmup:N0} warm-up)");
+        await using var simulator = await StandaloneSimulator.StartAsync(args.Text("simulator", "") is { Length: > 0 } url ? url : null);
+        await using var host = new BenchHost(database, new Dictionary<string, string?>
+        {
+            ["Bootstrap:ApiToken"] = Token,
+            ["Accounts:AllowedApiBaseUrls:0"] = simulator.BaseAddress.GetLeftPart(UriPartial.Authority),
+        }).Start();
+        Console.WriteLine($"  storage: {await BenchDatabase.DurabilityAsync(database)}");
+
+        var appId = "wx" + Guid.NewGuid().ToString("N")[..16];
+        await simulator.PostAsync("control/apps", new
+        {
+            appid = appId, secret = Secret, kind = "miniprogram", quotas = new Dictionary<string, long?> { ["wxopen_template_send"] = null },
+        });
+        var simTemplate = await simulator.PostAsync($"control/apps/{appId}/templates", new
+        {
+            title = "入群审核", content = "审核结果:{{keyword1.DATA}}\n群名:{{keyword2.DATA}}\n", kind = "legacy",
+        });
+        var (account, template) = await AccountAsync(host, simulator, appId, simTemplate.GetProperty("template_id").GetString()!);
+        Console.WriteLine($"  minting {messages + warmup:N0} formIds in the simulator and reporting them to the pool…");
+        var minted = await SimulatorCeiling.MintAsync(simulator, appId, messages + warmup, 64);
+        var intake = host.Services.GetRequiredService<CredentialIntake>();
+        await Parallel.ForEachAsync(minted, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (m, ct) =>
+            await intake.ReportAsync(account.Id, m.OpenId, [new ReportedCredential(m.FormId)], ct));
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = callers, UseProxy = false }) { BaseAddress = host.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        var users = minted.Select(m => m.OpenId).ToArray();
+        await SendAllAsync(http, account.Id, template.Id, users[..warmup], callers, new Latencies());
+
+        var latencies = new Latencies();
+        GC.Collect();
+        var clock = Stopwatch.StartNew();
+        var (sent, other) = await SendAllAsync(http, account.Id, template.Id, users[warmup..], callers, latencies);
+        var elapsed = clock.Elapsed;
+        var (p50, p99, count) = latencies.Summary();
+        var delivered = (await simulator.GetAsync($"control/apps/{appId}/deliveries/count")).GetProperty("total").GetInt64();
+        Console.WriteLine($"  transactional sends: {sent:N0} sent, {other:N0} other answers, in {elapsed.TotalSeconds:N1} s = {sent / elapsed.TotalSeconds:N0} sends/s");
+        Console.WriteLine($"  latency from request to WeChat's outcome ({count:N0} requests): p50 {p50:N1} ms, p99 {p99:N1} ms");
+        Console.WriteLine($"  delivered by the simulator: {delivered:N0} (warm-up included: {warmup:N0})");
+        return sent == messages && delivered == messages + warmup ? 0 : 1;
+    }
+
+    private static async Task<(int Sent, int Other)> SendAllAsync(HttpClient http, int accountId, int templateId, string[] users, int callers,
+        Latencies latencies)
+    {
+        var next = -1;
+        var sent = 0;
+        var other = 0;
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(async () =>
+        {
+            var mine = latencies.NewWorker();
+            while (Interlocked.Increment(ref next) is var i && i < users.Length)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var answer = await http.PostAsJsonAsync("api/v1/messages?wait=10s", new
+                {
+                    account = accountId, openid = users[i], template = templateId,
+                    data = new { keyword1 = "通过", keyword2 = "晨跑群" },
+                });
+                var body = await answer.Content.ReadFromJsonAsync<JsonElement>();
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (answer.IsSuccessStatusCode && body.TryGetProperty("status", out var status) && status.GetString() == "Sent")
+                {
+                    Interlocked.Increment(ref sent);
+                }
+                else if (Interlocked.Increment(ref other) <= 3)
+                {
+                    Console.WriteLine($"  answer {(int)answer.StatusCode}: {body}");
+                }
+            }
+        })));
+        return (sent, other);
+    }
+
+    private static async Task<(WeChatAccount, MessageTemplate)> AccountAsync(BenchHost host, StandaloneSimulator simulator, string appId,
+        string weChatTemplateId)
+    {
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<PushConsoleDbContext>>().CreateDbContextAsync();
+        var account = new WeChatAccount
+        {
+            Name = appId, Kind = AccountKind.MiniProgram, AppId = appId,
+            SecretCipher = host.Services.GetRequiredService<AccountSecretProtector>().Protect(Secret),
+            ApiBaseUrl = simulator.BaseAddress.ToString(), SendRatePerSecond = 100_000, DailyQuota = 10_000_000, TimeZone = "Asia/Shanghai",
+            CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Accounts.Add(account);
+        await db.SaveChangesAsync();
+        var template = new MessageTemplate
+        {
+            AccountId = account.Id, Kind = TemplateKind.MiniProgramTemplate, WeChatTemplateId = weChatTemplateId, Title = "入群审核",
+            Content = "审核结果:{{keyword1.DATA}}\n群名:{{keyword2.DATA}}\n", Page = "pages/index/index",
+            Fields = [new() { Key = "keyword1", ValueExpression = "" }, new() { Key = "keyword2", ValueExpression = "" }],
+            CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Templates.Add(template);
+        await db.SaveChangesAsync();
+        return (account, template);
+    }
+}
