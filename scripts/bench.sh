@@ -20,7 +20,8 @@ trap 'run_pg "$pg_bin/pg_ctl -D $pg_dir/data -m fast stop >/dev/null 2>&1"; rm -
 export PUSHCONSOLE_BENCH_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
 
 dotnet build PushConsole.Bench -c Release -nologo -v q -clp:ErrorsOnly || exit 1
-if [ "${1:-}" = cluster ]; then
+# A named command runs alone (on the private PostgreSQL when it asks for --provider postgres).
+if [ "${1:-}" = cluster ] || [ "${1:-}" = messages ]; then
   dotnet PushConsole.Bench/bin/Release/net10.0/PushConsole.Bench.dll "$@"
   exit $?
 fi

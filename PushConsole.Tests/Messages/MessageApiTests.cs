@@ -126,6 +126,21 @@ public class MessageApiTests
     }
 
     [Fact]
+    public async Task The_OpenAPI_document_describes_the_route_its_errors_and_the_outcome_callback()
+    {
+        await using var world = await ConsoleWorld.StartAsync();
+        using var anonymous = world.Host.CreateHttpClient();
+
+        var document = await anonymous.GetFromJsonAsync<JsonElement>("openapi/v1.json");
+
+        var send = document.GetProperty("paths").GetProperty("/api/v1/messages").GetProperty("post");
+        Assert.Equal(["200", "202", "400", "409", "422"], send.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order().ToList());
+        Assert.Contains("Idempotency-Key", send.GetProperty("description").GetString());
+        var callback = document.GetProperty("webhooks").GetProperty("messageOutcome").GetProperty("post");
+        Assert.Contains(callback.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "PushConsole-Signature");
+    }
+
+    [Fact]
     public async Task A_sender_token_may_send_messages_but_no_other_api_route()
     {
         await using var world = await ConsoleWorld.StartAsync();

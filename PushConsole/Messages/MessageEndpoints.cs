@@ -28,9 +28,74 @@ public static class MessageEndpoints
 
     public static string UrlOf(long id) => $"/api/v1/messages/{id}";
 
+    private static Microsoft.OpenApi.OpenApiPathItem OutcomeCallbackDescription()
+    {
+        static Microsoft.OpenApi.OpenApiSchema Text(string description) =>
+            new() { Type = Microsoft.OpenApi.JsonSchemaType.String, Description = description };
+        static Microsoft.OpenApi.OpenApiParameter Header(string name, string description) => new()
+        {
+            Name = name, In = Microsoft.OpenApi.ParameterLocation.Header, Required = true, Description = description, Schema = Text(description),
+        };
+        return new Microsoft.OpenApi.OpenApiPathItem
+        {
+            Operations = new Dictionary<HttpMethod, Microsoft.OpenApi.OpenApiOperation>
+            {
+                [HttpMethod.Post] = new()
+                {
+                    Summary = "A transactional message's final outcome, POSTed to the account's webhook (PUT /api/v1/accounts/{id}/webhook).",
+                    Description = "Sent once the outcome is known; any answer but 2xx is retried with backoff for 24 hours with the same event id " +
+                        "(delivery is at least once: drop ids you have seen). Verify the signature before acting on it.",
+                    Parameters = new List<Microsoft.OpenApi.IOpenApiParameter>
+                    {
+                        Header(MessageCallbackSignature.EventIdHeader, "The event id, the same on every retry."),
+                        Header(MessageCallbackSignature.TimestampHeader, "Unix seconds when this attempt was signed."),
+                        Header(MessageCallbackSignature.SignatureHeader, "v1=<hex HMAC-SHA256 of \"{timestamp}.{body}\" keyed with the webhook's secret>."),
+                    },
+                    RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+                    {
+                        Required = true,
+                        Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                        {
+                            ["application/json"] = new()
+                            {
+                                Schema = new Microsoft.OpenApi.OpenApiSchema
+                                {
+                                    Type = Microsoft.OpenApi.JsonSchemaType.Object,
+                                    Properties = new Dictionary<string, Microsoft.OpenApi.IOpenApiSchema>
+                                    {
+                                        ["id"] = Text("The event id (evt_…)."),
+                                        ["type"] = Text("message.sent, message.failed, message.no_credential or message.canceled."),
+                                        ["createdAt"] = Text("When the outcome was recorded (ISO 8601)."),
+                                        ["message"] = new Microsoft.OpenApi.OpenApiSchema
+                                        {
+                                            Type = Microsoft.OpenApi.JsonSchemaType.Object,
+                                            Description = "The message as GET /api/v1/messages/{id} shows it: id, accountId, templateId, openId, status, " +
+                                                "msgId, errCode, errMsg, meaning, idempotencyKey, finishedAt.",
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                    Responses = new Microsoft.OpenApi.OpenApiResponses
+                    {
+                        ["2XX"] = new Microsoft.OpenApi.OpenApiResponse { Description = "Received; any other answer (or none within 10 s) is retried." },
+                    },
+                },
+            },
+        };
+    }
+
     public static WebApplicationBuilder AddMessages(this WebApplicationBuilder builder)
     {
         builder.Services.AddTransactionalMessages(builder.Configuration);
+        // The outcome callback is a request the console makes: the OpenAPI document describes it as a webhook.
+        builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Webhooks ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiPathItem>();
+            document.Webhooks["messageOutcome"] = OutcomeCallbackDescription();
+            return Task.CompletedTask;
+        }));
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ApiSender, p => p.AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName)
                 .RequireAuthenticatedUser().RequireRole(Roles.Admin, Roles.Sender));
