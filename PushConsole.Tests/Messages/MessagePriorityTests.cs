@@ -1,0 +1,59 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Accounts;
+using PushConsole.Tests.Campaigns;
+using PushConsole.Tests.Infrastructure;
+using RunStatus = PushConsole.Ledger.RunStatus;
+using TemplateKind = PushConsole.Templates.TemplateKind;
+
+namespace PushConsole.Tests.Messages;
+
+/// <summary>A transactional message and a bulk run of the same account share its send rate; the message goes first.</summary>
+public class MessagePriorityTests
+{
+    [Fact]
+    public async Task A_message_sent_during_a_large_campaign_reaches_the_user_before_one_second_of_the_accounts_rate_of_bulk_sends()
+    {
+        const int rate = 200;
+        await using var world = await ConsoleWorld.StartAsync();
+        var account = await world.AccountAsync(AccountKind.OfficialAccount, ratePerSecond: rate);
+        var template = await world.TemplateAsync(account, TemplateKind.OfficialAccountTemplate);
+        var followers = Enumerable.Range(0, 20_000).Select(i => $"oBulkFollower{i:D8}").ToList();
+        const string member = "oGroupAdmin_0000000001";
+        world.Sim.AddFollowers(account.AppId, [.. followers, member]);
+        using var api = world.Api();
+        var created = await api.PostAsJsonAsync("api/v1/campaigns", new
+        {
+            name = "Broadcast", accountId = account.Id, templateId = template.Id, audience = "UploadedList", recipients = followers, schedule = "Now",
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var campaignId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        // The bulk run is in full swing: its senders queue for the account's permits.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (world.Sim.CountDeliveries(account.AppId).Total < rate * 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The campaign did not start sending within a minute.");
+            await Task.Delay(20);
+        }
+
+        var before = world.Sim.CountDeliveries(account.AppId).Total;
+        var answer = await api.PostAsJsonAsync("api/v1/messages?wait=10s", new
+        {
+            account = account.Id, openid = member, template = template.Id, data = new { first = "A new member asks to join", keyword1 = "today" },
+        });
+        var after = world.Sim.CountDeliveries(account.AppId).Total;
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("Sent", (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Single(world.Sim.GetInbox(account.AppId, member));
+        // Sends counted by the simulator between the request and its answer: the message and fewer bulk sends than one
+        // second of the account's rate (the bulk run itself keeps half a second of sends waiting for permits).
+        Assert.InRange(after - before - 1, 0, rate - 1);
+        await using var db = await world.Host.Contexts().CreateDbContextAsync();
+        var run = await db.DeliveryRuns.AsNoTracking().SingleAsync(r => r.CampaignId == campaignId);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"api/v1/runs/{run.Id}/cancel", null)).StatusCode);
+        Assert.NotEqual(RunStatus.Completed, run.Status);
+    }
+}
