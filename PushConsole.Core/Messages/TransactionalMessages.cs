@@ -128,7 +128,7 @@ public sealed class TransactionalMessages(
         var need = CredentialNeed.Of(template);
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var held = await db.Credentials.AsNoTracking().Where(c => c.AccountId == accountId && c.OpenId == openId)
+        var held = await db.Credentials.AsNoTracking().Where(c => c.AccountId == accountId && c.OpenId == openId).OrderBy(c => c.Id)
             .Select(c => new { c.Kind, c.Status, c.TemplateId, c.UsesLeft, c.ExpiresAt }).Take(10_000).ToListAsync(cancellationToken);
         bool Usable(CredentialStatus status, int usesLeft, DateTimeOffset? expiresAt) =>
             status == CredentialStatus.Available && usesLeft > 0 && (expiresAt is null || expiresAt > now);
