@@ -20,7 +20,7 @@ public class MessagePriorityTests
         await using var world = await ConsoleWorld.StartAsync();
         var account = await world.AccountAsync(AccountKind.OfficialAccount, ratePerSecond: rate);
         var template = await world.TemplateAsync(account, TemplateKind.OfficialAccountTemplate);
-        var followers = Enumerable.Range(0, 20_000).Select(i => $"oBulkFollower{i:D8}").ToList();
+        var followers = Enumerable.Range(0, 5_000).Select(i => $"oBulkFollower{i:D8}").ToList();
         const string member = "oGroupAdmin_0000000001";
         world.Sim.AddFollowers(account.AppId, [.. followers, member]);
         using var api = world.Api();
