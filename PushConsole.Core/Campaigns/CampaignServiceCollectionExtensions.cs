@@ -27,6 +27,7 @@ public static class CampaignServiceCollectionExtensions
         services.TryAddSingleton<TemplateRenderer>();
         services.TryAddSingleton<IRunMessageFactory, TemplateRunMessageFactory>();
 
+        services.TryAddSingleton<Sending.AccountPauses>();
         services.AddSingleton<RunSignals>();
         services.AddSingleton<RunGate>();
         services.AddSingleton<CampaignScheduler>();

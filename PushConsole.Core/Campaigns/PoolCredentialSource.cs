@@ -11,13 +11,13 @@ namespace PushConsole.Campaigns;
 /// check-ins.
 /// </summary>
 internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time,
-    Ledger.LedgerWriteGate writes)
+    Persistence.WriteGate writes)
     : ICredentialSource, IAudienceDirectory
 {
     public async Task<IReadOnlyList<HeldCredential>> ClaimAsync(int accountId, IReadOnlyCollection<string> openIds, CredentialNeed need,
         CancellationToken cancellationToken)
     {
-        // A claim writes; on SQLite it takes its turn with the ledger's writes (see LedgerWriteGate).
+        // A claim writes; on SQLite it takes its turn with the ledger's writes (see WriteGate).
         IReadOnlyList<CredentialClaim> claims;
         using (await writes.EnterAsync(cancellationToken))
         {

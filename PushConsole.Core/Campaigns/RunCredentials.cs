@@ -22,8 +22,7 @@ internal static class RunCredentials
         {
             return;
         }
-        await ledger.UpdateAsync(held.Select(h => new DeliveryUpdate(h.Id, DeliveryStatus.Skipped, SkipReason.Canceled, DetachCredential: true)).ToList(),
-            cancellationToken);
+        await ledger.DetachCredentialsAsync(held.Select(h => h.Id).ToList(), cancellationToken);
         await credentials.SettleAsync(held.Select(h => new CredentialSettlement(
             new HeldCredential(h.CredentialId, h.Recipient, null, null), CredentialVerdict.Release)).ToList(), cancellationToken);
     }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using PushConsole.Accounts;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 using PushConsole.Templates;
 using PushConsole.WeChat;
 
@@ -27,6 +28,7 @@ public sealed class RunExecutor(
     IWeChatClientFactory clients,
     RunSignals signals,
     RunGate gate,
+    AccountPauses pauses,
     IOptions<CampaignOptions> options,
     TimeProvider time,
     ILogger<RunExecutor> logger)
@@ -109,7 +111,7 @@ public sealed class RunExecutor(
         var need = CredentialNeed.Of(template);
         var dailyCap = campaign is { DailyCapPerUser: > 0 } ? campaign.DailyCapPerUser : (int?)null;
         var pipeline = new SendPipeline(ledger, credentials, settings, time, runId, account, calendar, message,
-            clients.For(account), need, dailyCap);
+            clients.For(account), need, dailyCap, pauses);
         using var stop = new StopSignal();
         using var monitorEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var monitor = MonitorAsync(runId, stop, monitorEnd.Token);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using PushConsole.Accounts;
 using PushConsole.Ledger;
+using PushConsole.Sending;
 using PushConsole.WeChat;
 
 namespace PushConsole.Campaigns;
@@ -47,6 +48,7 @@ internal sealed class SendPipeline
     private readonly CredentialNeed need;
     private readonly int? dailyCap;
     private readonly SendVerdicts verdicts;
+    private readonly AccountPauses pauses;
     private readonly int batchSize;
     private readonly int senders;
     private readonly Channel<WorkItem> toSend;
@@ -62,8 +64,9 @@ internal sealed class SendPipeline
 
     public SendPipeline(DeliveryLedger ledger, ICredentialSource credentials, CampaignOptions options, TimeProvider time,
         long runId, WeChatAccount account, AccountCalendar calendar, IRunMessage message, WeChatClient client,
-        CredentialNeed need, int? dailyCap)
+        CredentialNeed need, int? dailyCap, AccountPauses pauses)
     {
+        this.pauses = pauses;
         this.ledger = ledger;
         this.credentials = credentials;
         this.options = options;
@@ -413,6 +416,20 @@ internal sealed class SendPipeline
             SendVerdict verdict;
             try
             {
+                // After a 45011 every run of the account waits out the pause, then goes on (a stop ends the wait).
+                if (pauses.Remaining(account.Id) > TimeSpan.Zero)
+                {
+                    using var waitEnd = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, abort);
+                    try
+                    {
+                        await pauses.WaitAsync(account.Id, waitEnd.Token);
+                    }
+                    catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+                    {
+                        Report(item, SendVerdict.NotSent);
+                        continue;
+                    }
+                }
                 var outcome = await message.SendAsync(client, item.Recipient, item.Credential?.Value, Delivery.ClientMsgIdOf(item.Id), abort);
                 verdict = verdicts.Judge(outcome, item);
             }
@@ -430,6 +447,10 @@ internal sealed class SendPipeline
             if (verdict.Stop is { } request)
             {
                 stop.Request(request);
+            }
+            if (verdict.PauseAccount)
+            {
+                pauses.Pause(account.Id, options.MinuteLimitBackoff);
             }
             Report(item, verdict);
         }

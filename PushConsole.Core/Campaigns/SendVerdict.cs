@@ -1,3 +1,4 @@
+using PushConsole.Sending;
 using PushConsole.WeChat;
 
 namespace PushConsole.Campaigns;
@@ -21,14 +22,15 @@ internal readonly record struct SendVerdict(
     long? MsgId = null,
     Ledger.SkipReason SkipReason = Ledger.SkipReason.None,
     CredentialVerdict? Credential = null,
-    RunStop? Stop = null)
+    RunStop? Stop = null,
+    bool PauseAccount = false)
 {
     public static SendVerdict NotSent { get; } = new(VerdictKind.Requeue);
 }
 
 /// <summary>
-/// Turns WeChat's answer into the ledger row's fate (facts sheet §9: retry -1; refresh the token on 40001/42001;
-/// never retry 41028/41029/43101/43004/47003/40037; 45009 stops for the day; 45011 waits a minute).
+/// Turns WeChat's answer into the ledger row's fate by the one error policy (<see cref="WeChatErrorPolicy"/>); what is
+/// particular to credentials (which verdict settles the credential) is decided here.
 /// </summary>
 internal sealed class SendVerdicts(CampaignOptions options, AccountCalendar calendar, TimeProvider time)
 {
@@ -41,10 +43,9 @@ internal sealed class SendVerdicts(CampaignOptions options, AccountCalendar cale
         var error = outcome.Error;
         var code = error.ErrCode;
         var message = error.ErrMsg;
-        switch (error.Kind)
+        switch (WeChatErrorPolicy.ActionFor(error))
         {
-            case WeChatErrorKind.CredentialInvalid:
-            case WeChatErrorKind.CredentialUsed:
+            case ErrorAction.NextCredential:
                 var verdict = error.Kind == WeChatErrorKind.CredentialUsed ? CredentialVerdict.Used : CredentialVerdict.Invalid;
                 if (error.Kind == WeChatErrorKind.CredentialUsed && item.Resend)
                 {
@@ -57,33 +58,31 @@ internal sealed class SendVerdicts(CampaignOptions options, AccountCalendar cale
                 return item.CredentialTries < options.MaxCredentialTries
                     ? new SendVerdict(VerdictKind.NextCredential, code, message, Credential: verdict)
                     : new SendVerdict(VerdictKind.Failed, code, message, Credential: verdict);
-            case WeChatErrorKind.NoGrant:
-                return new SendVerdict(VerdictKind.Failed, code, message, Credential: CredentialVerdict.DropGrant);
-            case WeChatErrorKind.QuotaExceeded:
+            case ErrorAction.HoldAccount:
                 var tomorrow = calendar.NextMidnight(time.GetUtcNow());
                 return new SendVerdict(VerdictKind.Requeue, code, message, Stop: new RunStop(RunStopKind.Hold,
                     $"WeChat's daily quota is used up (45009); held until {calendar.Describe(tomorrow)}.", tomorrow));
-            case WeChatErrorKind.RateLimited:
-                var later = time.GetUtcNow() + options.MinuteLimitBackoff;
-                return new SendVerdict(VerdictKind.Requeue, code, message, Stop: new RunStop(RunStopKind.Hold,
-                    $"WeChat's per-minute limit was reached (45011); held until {calendar.Describe(later)}.", later));
-            case WeChatErrorKind.Transient:
-            case WeChatErrorKind.TokenInvalid:
+            case ErrorAction.PauseAccount:
+                // The row goes back without counting against its attempts' purpose; the senders wait out the pause.
+                return new SendVerdict(VerdictKind.Requeue, code, message, PauseAccount: true);
+            case ErrorAction.Retry:
+            case ErrorAction.RefreshToken:
                 // The client already retried with backoff; the row goes back for a later take, a few times at most.
                 return item.Attempts < options.MaxAttempts
                     ? new SendVerdict(VerdictKind.Requeue, code, message)
                     : new SendVerdict(VerdictKind.Failed, code, message, Credential: CredentialVerdict.Release);
-            case WeChatErrorKind.Configuration:
+            case ErrorAction.FailRun when error.Kind == WeChatErrorKind.Configuration:
                 return new SendVerdict(VerdictKind.Requeue, code, message, Stop: new RunStop(RunStopKind.Fail,
                     $"The account is refused by WeChat ({code}: {message}); fix the account and resume the run."));
-            case WeChatErrorKind.Retired:
-            case WeChatErrorKind.BadTemplate:
+            case ErrorAction.FailRun:
                 // Every other message of the run would fail the same way.
                 return new SendVerdict(VerdictKind.Failed, code, message, Credential: CredentialVerdict.Release,
                     Stop: new RunStop(RunStopKind.Fail, $"WeChat refuses this template's messages ({code}: {message})."));
             default:
-                // 40003, 43004, 47003 and the unknown: this message to this user fails; the credential was not spent.
-                return new SendVerdict(VerdictKind.Failed, code, message, Credential: CredentialVerdict.Release);
+                // 43101 takes the user's grants of the template along; 40003, 43004, 47003 and the unknown give the
+                // credential back (it was not spent).
+                return new SendVerdict(VerdictKind.Failed, code, message,
+                    Credential: error.Kind == WeChatErrorKind.NoGrant ? CredentialVerdict.DropGrant : CredentialVerdict.Release);
         }
     }
 }

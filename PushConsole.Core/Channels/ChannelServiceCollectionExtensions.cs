@@ -21,11 +21,10 @@ public static class ChannelServiceCollectionExtensions
         services.AddSingleton<ReminderTransitions>();
         services.AddSingleton<ReminderFiring>();
         services.AddSingleton<ReminderReconciler>();
+        services.TryAddSingleton<Sending.AccountPauses>();
         services.AddSingleton<BroadcastSignal>();
         services.AddSingleton<BroadcastProgress>();
         services.AddSingleton<BroadcastRunner>();
-        services.AddSingleton<BroadcastWriteGate>();
-        services.AddSingleton<BroadcastOutcomes>();
         services.TryAddSingleton<IBroadcastGatewayFactory, WeChatBroadcastGatewayFactory>();
         services.AddQuartz(q => q.AddJob<ChannelReminderJob>(job => job
             .WithIdentity(ChannelReminderJob.Key)

@@ -53,6 +53,30 @@ public sealed class ReminderTransitions(IDbContextFactory<PushConsoleDbContext> 
                 .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken) == 1;
     }
 
+    /// <summary>Holds a running run until <paramref name="until"/> (WeChat's daily quota), saying why.</summary>
+    public async Task HoldRunAsync(long runId, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.DeliveryRuns.Where(r => r.Id == runId && r.Status == RunStatus.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RunStatus.Held)
+                .SetProperty(r => r.HeldUntil, until)
+                .SetProperty(r => r.StatusReason, Trim(reason))
+                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+    }
+
+    /// <summary>A held run whose time has come runs again.</summary>
+    public async Task ResumeHeldRunAsync(long runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.DeliveryRuns.Where(r => r.Id == runId && r.Status == RunStatus.Held)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RunStatus.Running)
+                .SetProperty(r => r.HeldUntil, (DateTimeOffset?)null)
+                .SetProperty(r => r.StatusReason, (string?)null)
+                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+    }
+
     /// <summary>The summary of an ended run, in words (written after its final count).</summary>
     public async Task SetRunReasonAsync(long runId, string? reason, CancellationToken cancellationToken = default)
     {

@@ -21,7 +21,7 @@ public static class CredentialServiceCollectionExtensions
 
         services.AddSingleton(options);
         services.AddSingleton(miniProgram);
-        services.AddSingleton(sp => CredentialStore.For(database, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => ProviderStores.Credentials(database, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new CredentialIntake(sp.GetRequiredService<CredentialStore>(), database, options,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CredentialIntake>>()));
         services.AddSingleton(sp => new CredentialPool(sp.GetRequiredService<CredentialStore>(),

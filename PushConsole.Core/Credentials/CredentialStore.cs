@@ -50,14 +50,6 @@ internal abstract class CredentialStore : IAsyncDisposable
         return claims;
     }
 
-    public static CredentialStore For(DatabaseOptions database, ILoggerFactory loggers) => database.Provider switch
-    {
-        DatabaseProvider.Sqlite => new SqliteCredentialStore(database.ConnectionString, loggers.CreateLogger<SqliteCredentialStore>()),
-        DatabaseProvider.Postgres => new PostgresCredentialStore(database.ConnectionString),
-        DatabaseProvider.SqlServer => new SqlServerCredentialStore(database.ConnectionString),
-        _ => throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not supported."),
-    };
-
     /// <summary>
     /// Which of the user's rows a demand may take. formIds and prepay_ids always expire, so their filter is a plain
     /// range on the claim index's last key; grants (no expiry today) keep the NULL case.

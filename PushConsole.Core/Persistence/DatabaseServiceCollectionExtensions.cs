@@ -13,6 +13,7 @@ public static class DatabaseServiceCollectionExtensions
     public static IServiceCollection AddPushConsoleDatabase(this IServiceCollection services, DatabaseOptions database)
     {
         services.AddSingleton(database);
+        services.AddSingleton<WriteGate>();
         services.AddDbContextFactory<PushConsoleDbContext>(options => Configure(options, database));
         services.AddDbContext<PushConsoleDbContext>(options => Configure(options, database),
             contextLifetime: ServiceLifetime.Scoped, optionsLifetime: ServiceLifetime.Singleton);

@@ -49,7 +49,9 @@ public sealed class CampaignHarness : IAsyncDisposable
     /// <summary>A clock at 2026-11-20 12:00 in Shanghai (04:00 UTC), well away from midnight and quiet hours.</summary>
     public static readonly DateTimeOffset Noon = new(2026, 11, 20, 4, 0, 0, TimeSpan.Zero);
 
-    public static async Task<CampaignHarness> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null)
+    /// <param name="configure">More services of the same node (e.g. channel reminders, a log collector).</param>
+    public static async Task<CampaignHarness> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection, IConfiguration>? configure = null)
     {
         var simulator = await SimulatorHost.StartAsync();
         var database = await TestDatabases.NewAsync(provider);
@@ -75,6 +77,7 @@ public sealed class CampaignHarness : IAsyncDisposable
         collection.AddPushScheduler(configuration, database);
         collection.AddCredentialPool(configuration, database);
         collection.AddCampaigns(configuration);
+        configure?.Invoke(collection, configuration);
         var provider_ = collection.BuildServiceProvider();
         await provider_.GetRequiredService<DatabaseMigrator>().MigrateAsync();
         return new CampaignHarness(provider_, simulator, clock, database);

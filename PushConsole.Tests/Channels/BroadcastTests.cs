@@ -156,6 +156,58 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
         Assert.Equal(0, (await app.DeliveriesAsync("template-deleted-at-wechat")).Total);
     }
 
+    [Fact]
+    public async Task The_per_minute_limit_45011_pauses_the_broadcast_briefly_and_it_completes_on_its_own()
+    {
+        await using var harness = await ChannelsHarness.StartAsync(DatabaseProvider.Sqlite);
+        var (account, template, app) = await harness.AddOfficialAccountAsync(sim, followers: 3_000);
+        var channel = await harness.NotifyingChannelAsync(account.Id, template.Id);
+        await app.AddFaultAsync(new { appid = app.AppId, api = "template_send", errcode = 45011, count = 5 });
+
+        var end = await harness.Runner.RunAsync(channel.Id, CancellationToken.None);
+
+        Assert.Equal(BroadcastEnd.Completed, end);
+        await app.AssertEachGotExactlyOneAsync(template.WeChatTemplateId, 3_000);
+        Assert.Equal(5, await app.ErrorCountAsync("template_send", 45011));
+        Assert.Equal(ReminderStatus.Notified, (await harness.Channels.FindAsync(channel.Id))!.ReminderStatus);
+    }
+
+    [Fact]
+    public async Task The_daily_quota_45009_holds_the_broadcast_until_the_accounts_next_midnight_and_it_then_goes_on()
+    {
+        await using var harness = await ChannelsHarness.StartAsync(DatabaseProvider.Sqlite);
+        var (account, template, app) = await harness.AddOfficialAccountAsync(sim, followers: 2_000, sendRate: 1_000);
+        var channel = await harness.NotifyingChannelAsync(account.Id, template.Id);
+        await app.AddFaultAsync(new { appid = app.AppId, api = "template_send", errcode = 45009, count = 1 });
+
+        Assert.Equal(BroadcastEnd.Held, await harness.Runner.RunAsync(channel.Id, CancellationToken.None));
+
+        Assert.Equal(ReminderStatus.Notifying, (await harness.Channels.FindAsync(channel.Id))!.ReminderStatus);
+        var counts = await harness.CountsAsync(channel.Id);
+        var contexts = harness.Services.GetRequiredService<IDbContextFactory<PushConsoleDbContext>>();
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            var run = await db.DeliveryRuns.SingleAsync(r => r.Id == counts.RunId);
+            Assert.Equal(RunStatus.Held, run.Status);
+            Assert.Equal(PushConsole.Campaigns.AccountCalendar.Of(account).NextMidnight(DateTimeOffset.UtcNow), run.HeldUntil);
+            Assert.Contains("45009", run.StatusReason);
+        }
+        // Still held: nothing more goes out.
+        var sent = (await app.DeliveriesAsync(template.WeChatTemplateId)).Total;
+        Assert.Equal(BroadcastEnd.Held, await harness.Runner.RunAsync(channel.Id, CancellationToken.None));
+        Assert.Equal(sent, (await app.DeliveriesAsync(template.WeChatTemplateId)).Total);
+
+        // The next day came.
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            await db.DeliveryRuns.Where(r => r.Id == counts.RunId)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.HeldUntil, DateTimeOffset.UtcNow.AddMinutes(-1)));
+        }
+        Assert.Equal(BroadcastEnd.Completed, await harness.Runner.RunAsync(channel.Id, CancellationToken.None));
+        await app.AssertEachGotExactlyOneAsync(template.WeChatTemplateId, 2_000);
+        Assert.Equal(ReminderStatus.Notified, (await harness.Channels.FindAsync(channel.Id))!.ReminderStatus);
+    }
+
     internal static async Task WaitUntilAsync(Func<Task<bool>> condition, int timeoutSeconds = 60)
     {
         var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);

@@ -94,20 +94,24 @@ public sealed class ChannelsHarness : IAsyncDisposable
         TemplateKind kind = TemplateKind.OfficialAccountTemplate)
     {
         await using var db = await services.GetRequiredService<IDbContextFactory<PushConsoleDbContext>>().CreateDbContextAsync();
-        var template = new MessageTemplate
-        {
-            AccountId = accountId, Kind = kind, WeChatTemplateId = weChatTemplateId, Title = "开播提醒", Content = TemplateContent,
-            Enabled = enabled,
-            Fields =
-            [
-                new TemplateField { Key = "thing1", Label = "直播", ValueExpression = "{channel.name}" },
-                new TemplateField { Key = "time2", Label = "开播时间", ValueExpression = "{channel.startsAt}" },
-            ],
-        };
+        var template = ReminderTemplate(accountId, weChatTemplateId, enabled, kind);
         db.Templates.Add(template);
         await db.SaveChangesAsync();
         return template;
     }
+
+    /// <summary>The live-start reminder template: the channel's name and start in its two fields.</summary>
+    public static MessageTemplate ReminderTemplate(int accountId, string weChatTemplateId, bool enabled = true,
+        TemplateKind kind = TemplateKind.OfficialAccountTemplate) => new()
+    {
+        AccountId = accountId, Kind = kind, WeChatTemplateId = weChatTemplateId, Title = "开播提醒", Content = TemplateContent,
+        Enabled = enabled,
+        Fields =
+        [
+            new TemplateField { Key = "thing1", Label = "直播", ValueExpression = "{channel.name}" },
+            new TemplateField { Key = "time2", Label = "开播时间", ValueExpression = "{channel.startsAt}" },
+        ],
+    };
 
     public static ChannelInput Input(int accountId, int? templateId, DateTimeOffset startsAt, int minutesAhead = 10, bool reminder = true,
         string name = "Evening live") => new()

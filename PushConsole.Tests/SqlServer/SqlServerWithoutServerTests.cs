@@ -181,7 +181,8 @@ public class SqlServerWithoutServerTests
         Assert.NotNull(services.GetRequiredService<CredentialIntake>());
         Assert.NotNull(services.GetRequiredService<InventoryQuery>());
         Assert.NotNull(services.GetRequiredService<DeliveryLedger>());
-        Assert.NotNull(services.GetRequiredService<BroadcastOutcomes>());
+        Assert.IsType<SqlServerRunStore>(services.GetRequiredService<RunStore>());
+        Assert.IsType<SqlServerLedgerStore>(ProviderStores.Ledger(DatabaseProvider.SqlServer));
         Assert.NotNull(services.GetRequiredService<DatabaseMigrator>());
         Assert.NotNull(services.GetRequiredService<ISchedulerFactory>());
         // Quartz.NET 4.7 keeps its store settings as typed options: the store names its data source, which names the driver.

@@ -320,31 +320,6 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.ToTable("CampaignRecipients", (string)null);
                 });
 
-            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
-                {
-                    b.Property<long>("RunId")
-                        .HasColumnType("bigint");
-
-                    b.Property<int>("Failed")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("Rows")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("Sent")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("Skipped")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("Unfollowed")
-                        .HasColumnType("integer");
-
-                    b.HasKey("RunId");
-
-                    b.ToTable("BroadcastTallies", (string)null);
-                });
-
             modelBuilder.Entity("PushConsole.Channels.Channel", b =>
                 {
                     b.Property<int>("Id")
@@ -646,6 +621,31 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.HasIndex("ChannelId", "Id");
 
                     b.ToTable("DeliveryRuns", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.RunTally", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Unfollowed")
+                        .HasColumnType("integer");
+
+                    b.HasKey("RunId");
+
+                    b.ToTable("RunTallies", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
@@ -1019,15 +1019,6 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
-                {
-                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
-                        .WithMany()
-                        .HasForeignKey("RunId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("PushConsole.Channels.Channel", b =>
                 {
                     b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
@@ -1104,6 +1095,15 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         .WithMany()
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.RunTally", b =>
+                {
+                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>

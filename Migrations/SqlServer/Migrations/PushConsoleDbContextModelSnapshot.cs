@@ -321,31 +321,6 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                     b.ToTable("CampaignRecipients", (string)null);
                 });
 
-            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
-                {
-                    b.Property<long>("RunId")
-                        .HasColumnType("bigint");
-
-                    b.Property<int>("Failed")
-                        .HasColumnType("int");
-
-                    b.Property<int>("Rows")
-                        .HasColumnType("int");
-
-                    b.Property<int>("Sent")
-                        .HasColumnType("int");
-
-                    b.Property<int>("Skipped")
-                        .HasColumnType("int");
-
-                    b.Property<int>("Unfollowed")
-                        .HasColumnType("int");
-
-                    b.HasKey("RunId");
-
-                    b.ToTable("BroadcastTallies", (string)null);
-                });
-
             modelBuilder.Entity("PushConsole.Channels.Channel", b =>
                 {
                     b.Property<int>("Id")
@@ -648,6 +623,31 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                     b.HasIndex("ChannelId", "Id");
 
                     b.ToTable("DeliveryRuns", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.RunTally", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Unfollowed")
+                        .HasColumnType("int");
+
+                    b.HasKey("RunId");
+
+                    b.ToTable("RunTallies", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
@@ -1022,15 +1022,6 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
-                {
-                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
-                        .WithMany()
-                        .HasForeignKey("RunId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("PushConsole.Channels.Channel", b =>
                 {
                     b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
@@ -1107,6 +1098,15 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                         .WithMany()
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.RunTally", b =>
+                {
+                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>

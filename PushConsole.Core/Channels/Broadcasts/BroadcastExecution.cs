@@ -1,11 +1,13 @@
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Ledger;
+using PushConsole.Campaigns;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 using PushConsole.WeChat;
 
 namespace PushConsole.Channels.Broadcasts;
 
-internal readonly record struct ExecutionEnd(BroadcastEnd Kind, string? Reason = null);
+internal readonly record struct ExecutionEnd(BroadcastEnd Kind, string? Reason = null, DateTimeOffset? Until = null);
 
 /// <summary>
 /// One node's work on one broadcast run. A page of followers is the unit of work: user/get's page goes into the
@@ -16,8 +18,10 @@ internal readonly record struct ExecutionEnd(BroadcastEnd Kind, string? Reason =
 internal sealed class BroadcastExecution(
     IDbContextFactory<PushConsoleDbContext> contexts,
     DeliveryLedger ledger,
-    BroadcastWriteGate writes,
-    BroadcastOutcomes outcomes,
+    WriteGate writes,
+    RunStore runs,
+    AccountPauses pauses,
+    AccountCalendar calendar,
     IBroadcastGateway gateway,
     ChannelOptions options,
     TimeProvider time,
@@ -30,7 +34,7 @@ internal sealed class BroadcastExecution(
     private volatile string? stopReason;
     private volatile string? failure;
     private volatile bool finishedElsewhere;
-    private long pauseUntilTicks;
+    private long holdUntilTicks;
     private int sentHere, failedHere, retriedHere, pagesHere;
 
     /// <summary>What this node's execution did (for its log line).</summary>
@@ -105,6 +109,11 @@ internal sealed class BroadcastExecution(
             {
                 return new(BroadcastEnd.Failed, failed);
             }
+            if (Interlocked.Read(ref holdUntilTicks) is > 0 and var ticks)
+            {
+                var until = new DateTimeOffset(ticks, TimeSpan.Zero);
+                return new(BroadcastEnd.Held, $"WeChat's daily quota is used up (45009); held until {calendar.Describe(until)}.", until);
+            }
             if (!audience.Complete)
             {
                 continue;
@@ -118,7 +127,7 @@ internal sealed class BroadcastExecution(
             {
                 // Rows another taker holds: a live node finishes them; a dead one's are requeued once abandoned.
                 await Task.Delay(options.StatusPollInterval, time, cancellationToken);
-                await writes.WriteAsync(ct => ledger.RequeueAbandonedAsync(run.Id, options.AbandonedAfter, ct), cancellationToken);
+                await ledger.RequeueAbandonedAsync(run.Id, options.AbandonedAfter, cancellationToken);
             }
         }
     }
@@ -128,7 +137,7 @@ internal sealed class BroadcastExecution(
     {
         // In a cluster one node at a time reads the next page (user/get has a daily quota); the others send and then
         // continue from the checkpoint that node records.
-        await using var pageLock = await PageLock.TryTakeAsync(contexts, run.Id, cancellationToken);
+        await using var pageLock = await runs.TryLockAudienceAsync(contexts, run.Id, cancellationToken);
         if (pageLock is null)
         {
             await Task.Delay(options.StatusPollInterval, time, cancellationToken);
@@ -137,7 +146,7 @@ internal sealed class BroadcastExecution(
                 .Select(r => new { r.Cursor, r.AudienceComplete }).SingleAsync(cancellationToken);
             return (new Audience(checkpoint.Cursor, checkpoint.AudienceComplete), null);
         }
-        if (pageLock.Held)
+        if (pageLock.Shared)
         {
             // Another node may have recorded pages while this one waited for the lock: start from the checkpoint.
             await using var current = await contexts.CreateDbContextAsync(cancellationToken);
@@ -152,7 +161,8 @@ internal sealed class BroadcastExecution(
         for (var attempt = 1; attempt <= options.MaxPageAttempts; attempt++)
         {
             result = await gateway.GetFollowersAsync(from.Cursor, cancellationToken);
-            if (result.Succeeded || !result.Error.IsRetryable || result.Error.IsAccountWide && result.Error.Kind != WeChatErrorKind.RateLimited)
+            // A page read follows the same policy as a send: retried when a later attempt may succeed, else the run stops.
+            if (result.Succeeded || WeChatErrorPolicy.ActionFor(result.Error) is not (ErrorAction.Retry or ErrorAction.RefreshToken or ErrorAction.PauseAccount))
             {
                 break;
             }
@@ -168,7 +178,7 @@ internal sealed class BroadcastExecution(
         var page = result.Value;
         if (page.OpenIds.Count > 0)
         {
-            await writes.WriteAsync(ct => ledger.AddRecipientsAsync(run, page.OpenIds, localDay, ct), cancellationToken);
+            await ledger.AddRecipientsAsync(run, page.OpenIds, localDay, cancellationToken);
         }
         var complete = !page.HasMore;
         var cursor = complete ? from.Cursor : page.NextOpenId;
@@ -204,15 +214,11 @@ internal sealed class BroadcastExecution(
 
     private async Task LaneAsync(int concurrency, CancellationToken cancellationToken)
     {
-        while (!stop.IsCancellationRequested && failure is null)
+        while (!stop.IsCancellationRequested && failure is null && Interlocked.Read(ref holdUntilTicks) == 0)
         {
-            var pause = new DateTimeOffset(Interlocked.Read(ref pauseUntilTicks), TimeSpan.Zero) - time.GetUtcNow();
-            if (pause > TimeSpan.Zero)
-            {
-                await Task.Delay(pause, time, cancellationToken);
-                continue;
-            }
-            var batch = await writes.WriteAsync(ct => ledger.TakePendingAsync(run.Id, options.BatchSize, ct), cancellationToken);
+            // After a 45011 every run of the account waits out the pause, then goes on.
+            await pauses.WaitAsync(channel.AccountId, cancellationToken);
+            var batch = await ledger.TakePendingAsync(run.Id, options.BatchSize, cancellationToken);
             if (batch.Count == 0)
             {
                 return;
@@ -255,7 +261,7 @@ internal sealed class BroadcastExecution(
             // Whatever was answered is recorded, even on shutdown; unanswered rows stay Sending and are sent again
             // (same client_msg_id) when the broadcast resumes.
             var answered = updates.OfType<DeliveryUpdate>().ToList();
-            await writes.WriteAsync(ct => outcomes.RecordAsync(run.Id, answered, ct), CancellationToken.None);
+            await ledger.UpdateAsync(answered, CancellationToken.None);
             foreach (var update in answered)
             {
                 _ = update.Status switch
@@ -269,6 +275,7 @@ internal sealed class BroadcastExecution(
         return updates.Any(u => u is { Status: DeliveryStatus.Pending });
     }
 
+    /// <summary>The row's fate by the one error policy (<see cref="WeChatErrorPolicy"/>); a broadcast holds no credentials.</summary>
     private DeliveryUpdate Classify(TakenDelivery row, SendOutcome outcome)
     {
         if (outcome.Succeeded)
@@ -276,30 +283,25 @@ internal sealed class BroadcastExecution(
             return new DeliveryUpdate(row.Id, DeliveryStatus.Sent, MsgId: outcome.MsgId);
         }
         var error = outcome.Error;
-        if (IsRunWide(error))
+        var unsent = new DeliveryUpdate(row.Id, DeliveryStatus.Pending, ErrCode: error.ErrCode, ErrMsg: error.ErrMsg);
+        switch (WeChatErrorPolicy.ActionFor(error))
         {
-            // Every other follower would get the same answer: stop the broadcast, leave this row unsent.
-            failure ??= $"WeChat refused the reminder: {Describe(error)}.";
-            return new DeliveryUpdate(row.Id, DeliveryStatus.Pending, ErrCode: error.ErrCode, ErrMsg: error.ErrMsg);
+            case ErrorAction.FailRun:
+                // Every other follower would get the same answer: stop the broadcast, leave this row unsent.
+                failure ??= $"WeChat refused the reminder: {Describe(error)}.";
+                return unsent;
+            case ErrorAction.HoldAccount:
+                Interlocked.CompareExchange(ref holdUntilTicks, calendar.NextMidnight(time.GetUtcNow()).UtcTicks, 0);
+                return unsent;
+            case ErrorAction.PauseAccount:
+                pauses.Pause(channel.AccountId, options.RateLimitedPause);
+                return unsent;
+            case ErrorAction.Retry or ErrorAction.RefreshToken when row.Attempts < options.MaxAttempts:
+                return unsent;
+            default:
+                return new DeliveryUpdate(row.Id, DeliveryStatus.Failed, ErrCode: error.ErrCode, ErrMsg: error.ErrMsg);
         }
-        if (error.Kind == WeChatErrorKind.RateLimited)
-        {
-            var until = (time.GetUtcNow() + options.RateLimitedPause).UtcTicks;
-            if (until > Interlocked.Read(ref pauseUntilTicks))
-            {
-                Interlocked.Exchange(ref pauseUntilTicks, until);
-            }
-        }
-        if (error.IsRetryable && row.Attempts < options.MaxAttempts)
-        {
-            return new DeliveryUpdate(row.Id, DeliveryStatus.Pending, ErrCode: error.ErrCode, ErrMsg: error.ErrMsg);
-        }
-        return new DeliveryUpdate(row.Id, DeliveryStatus.Failed, ErrCode: error.ErrCode, ErrMsg: error.ErrMsg);
     }
-
-    /// <summary>Failures that are about the account or the message, not the follower.</summary>
-    private static bool IsRunWide(WeChatError error) => error.Kind is WeChatErrorKind.Configuration or WeChatErrorKind.Retired
-        or WeChatErrorKind.BadTemplate or WeChatErrorKind.BadData or WeChatErrorKind.QuotaExceeded;
 
     private static string Describe(WeChatError error) => $"{error.ErrCode} {error.ErrMsg}".Trim();
 
@@ -352,90 +354,6 @@ internal sealed class BroadcastExecution(
         catch (OperationCanceledException)
         {
             return (null, null);
-        }
-    }
-}
-
-/// <summary>
-/// The right to read the next follower page of a run: a PostgreSQL session advisory lock, or a SQL Server session
-/// application lock (sp_getapplock), released by unlock or by the server when the holder's connection drops (e.g. the
-/// node was killed). On SQLite (one node) always granted.
-/// </summary>
-internal sealed class PageLock : IAsyncDisposable
-{
-    private const int LockClass = 0x50436267; // "PCbg": broadcast pages
-    private static readonly PageLock Unshared = new(null, 0, held: false);
-    private readonly PushConsoleDbContext? db;
-    private readonly int key;
-
-    private PageLock(PushConsoleDbContext? db, int key, bool held)
-    {
-        this.db = db;
-        this.key = key;
-        Held = held;
-    }
-
-    /// <summary>True when an actual cluster-wide lock is held (PostgreSQL, SQL Server), false when none is needed (SQLite).</summary>
-    public bool Held { get; }
-
-    private static string AppLockOf(int key) => $"PushConsole.BroadcastPage.{key}";
-
-    /// <summary>The lock, or null when another node holds it.</summary>
-    public static async Task<PageLock?> TryTakeAsync(IDbContextFactory<PushConsoleDbContext> contexts, long runId, CancellationToken cancellationToken)
-    {
-        var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var postgres = db.Database.IsNpgsql();
-        if (!postgres && !db.Database.IsSqlServer())
-        {
-            await db.DisposeAsync();
-            return Unshared;
-        }
-        var key = unchecked((int)runId);
-        try
-        {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            var taken = postgres
-                ? await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({LockClass}, {key}) AS \"Value\"").SingleAsync(cancellationToken)
-                : await SqlServerDatabase.TakeAppLockAsync(db.Database.GetDbConnection(), null, AppLockOf(key),
-                    transactionScoped: false, timeout: TimeSpan.Zero, cancellationToken);
-            if (taken)
-            {
-                return new PageLock(db, key, held: true);
-            }
-        }
-        catch
-        {
-            await db.DisposeAsync();
-            throw;
-        }
-        await db.DisposeAsync();
-        return null;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (db is null)
-        {
-            return;
-        }
-        try
-        {
-            if (db.Database.IsNpgsql())
-            {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({LockClass}, {key})");
-            }
-            else
-            {
-                await SqlServerDatabase.ReleaseAppLockAsync(db.Database.GetDbConnection(), AppLockOf(key), CancellationToken.None);
-            }
-        }
-        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
-        {
-            // The connection is gone, and the lock with it.
-        }
-        finally
-        {
-            await db.DisposeAsync();
         }
     }
 }

@@ -12,7 +12,7 @@ public sealed record BroadcastCounts(long RunId, int Sent, int Failed, int Unfol
     bool AudienceComplete, bool Finished = false)
 {
     /// <summary>WeChat's 43004 "require subscribe": the follower left between paging and sending.</summary>
-    public const int UnfollowedErrCode = 43004;
+    public const int UnfollowedErrCode = RunTally.UnfollowedErrCode;
 
     public int Done => Sent + Failed + Skipped;
     /// <summary>The bar's whole: the followers WeChat counted (or the rows met, if more), and the rows once the run ended.</summary>
@@ -42,7 +42,7 @@ public sealed class BroadcastProgress(IDbContextFactory<PushConsoleDbContext> co
             return null;
         }
         var finished = run.Status is RunStatus.Completed or RunStatus.Canceled or RunStatus.Failed;
-        var tally = await db.Set<BroadcastTally>().AsNoTracking().SingleOrDefaultAsync(t => t.RunId == id, cancellationToken);
+        var tally = await db.Set<RunTally>().AsNoTracking().SingleOrDefaultAsync(t => t.RunId == id, cancellationToken);
         if (tally is null)
         {
             return new BroadcastCounts(id, 0, 0, 0, run.ExpectedTotal ?? 0, 0, 0, run.ExpectedTotal, run.AudienceComplete);

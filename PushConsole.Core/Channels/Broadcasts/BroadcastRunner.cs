@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Ledger;
+using PushConsole.Campaigns;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 
 namespace PushConsole.Channels.Broadcasts;
 
@@ -13,6 +15,8 @@ public enum BroadcastEnd
     Failed,
     /// <summary>This node stopped (shutdown); the broadcast resumes from its checkpoint on the next run.</summary>
     Interrupted,
+    /// <summary>WeChat's daily quota (45009) is spent: the run is held until the account's next midnight, the channel stays notifying.</summary>
+    Held,
 }
 
 /// <summary>
@@ -23,8 +27,9 @@ public enum BroadcastEnd
 public sealed class BroadcastRunner(
     IDbContextFactory<PushConsoleDbContext> contexts,
     DeliveryLedger ledger,
-    BroadcastWriteGate writes,
-    BroadcastOutcomes outcomes,
+    WriteGate writes,
+    RunStore runs,
+    AccountPauses pauses,
     ReminderTransitions transitions,
     BroadcastProgress progress,
     IBroadcastGatewayFactory gateways,
@@ -59,13 +64,13 @@ public sealed class BroadcastRunner(
             StartedAt = time.GetUtcNow(),
         }, cancellationToken);
         await transitions.AttachRunAsync(channel.Id, channel.Occurrence, run.Id, cancellationToken);
-        await outcomes.EnsureTallyAsync(run.Id, cancellationToken);
+        await ledger.EnsureTallyAsync(run.Id, cancellationToken);
 
         switch (run.Status)
         {
             // The run ended but the channel was not told (the node died in between): tell it now.
             case RunStatus.Completed:
-                await outcomes.RecountAsync(run.Id, cancellationToken);
+                await ledger.RecountAsync(run.Id, cancellationToken);
                 await FinishChannelAsync(channel, ReminderStatus.Notified, (await progress.CountsAsync(run.Id, cancellationToken))?.Summary);
                 return BroadcastEnd.Completed;
             case RunStatus.Canceled:
@@ -76,18 +81,30 @@ public sealed class BroadcastRunner(
                 return BroadcastEnd.Failed;
         }
 
+        if (run.Status == RunStatus.Held)
+        {
+            if (run.HeldUntil > time.GetUtcNow())
+            {
+                return BroadcastEnd.Held;
+            }
+            await transitions.ResumeHeldRunAsync(run.Id, CancellationToken.None);
+        }
+
         var (gateway, problem) = await gateways.CreateAsync(channel, cancellationToken);
         if (gateway is null)
         {
             await ledger.SkipPendingAsync(run.Id, SkipReason.Canceled, CancellationToken.None);
             await transitions.EndRunAsync(run.Id, RunStatus.Failed, problem, CancellationToken.None);
-            await outcomes.RecountAsync(run.Id, CancellationToken.None);
+            await ledger.RecountAsync(run.Id, CancellationToken.None);
             await FinishChannelAsync(channel, ReminderStatus.Failed, problem);
             return BroadcastEnd.Failed;
         }
 
         var localDay = LocalDay(channel.Account?.TimeZone);
-        var execution = new BroadcastExecution(contexts, ledger, writes, outcomes, gateway, options.Value, time, logger, channel, run, localDay);
+        var calendar = channel.Account is { } account && AccountCalendar.Resolve(account.TimeZone) is not null
+            ? AccountCalendar.Of(account)
+            : AccountCalendar.Of(new PushConsole.Accounts.WeChatAccount { TimeZone = "UTC" });
+        var execution = new BroadcastExecution(contexts, ledger, writes, runs, pauses, calendar, gateway, options.Value, time, logger, channel, run, localDay);
         logger.LogInformation("Node {Node} joins the reminder broadcast of channel {ChannelId} (run {RunId})", node, channel.Id, run.Id);
         var end = await execution.RunAsync(cancellationToken);
         // Each node says what it did itself, so the share of a broadcast between the nodes of a cluster shows in the logs.
@@ -96,7 +113,7 @@ public sealed class BroadcastRunner(
         switch (end.Kind)
         {
             case BroadcastEnd.Completed:
-                await outcomes.RecountAsync(run.Id, CancellationToken.None);
+                await ledger.RecountAsync(run.Id, CancellationToken.None);
                 await transitions.EndRunAsync(run.Id, RunStatus.Completed, null, CancellationToken.None);
                 var summary = (await progress.CountsAsync(run.Id, CancellationToken.None))?.Summary;
                 await transitions.SetRunReasonAsync(run.Id, summary, CancellationToken.None);
@@ -107,14 +124,19 @@ public sealed class BroadcastRunner(
             case BroadcastEnd.Canceled:
                 await ledger.SkipPendingAsync(run.Id, SkipReason.Canceled, CancellationToken.None);
                 await transitions.EndRunAsync(run.Id, RunStatus.Canceled, end.Reason, CancellationToken.None);
-                await outcomes.RecountAsync(run.Id, CancellationToken.None);
+                await ledger.RecountAsync(run.Id, CancellationToken.None);
                 // Canceled from the channel already; a run canceled on its own takes the channel along.
                 await FinishChannelAsync(channel, ReminderStatus.Canceled, end.Reason);
                 logger.LogInformation("Reminder broadcast of channel {ChannelId} stopped: {Reason}", channel.Id, end.Reason);
                 break;
+            case BroadcastEnd.Held:
+                // The rest goes out after the account's next midnight; the channel stays notifying meanwhile.
+                await transitions.HoldRunAsync(run.Id, end.Until!.Value, end.Reason!, CancellationToken.None);
+                logger.LogWarning("Reminder broadcast of channel {ChannelId} held: {Reason}", channel.Id, end.Reason);
+                break;
             case BroadcastEnd.Failed:
                 await ledger.SkipPendingAsync(run.Id, SkipReason.Canceled, CancellationToken.None);
-                await outcomes.RecountAsync(run.Id, CancellationToken.None);
+                await ledger.RecountAsync(run.Id, CancellationToken.None);
                 var counts = await progress.CountsAsync(run.Id, CancellationToken.None);
                 var reason = $"{end.Reason} Stopped after {counts?.Sent ?? 0:N0} sent.";
                 await transitions.EndRunAsync(run.Id, RunStatus.Failed, reason, CancellationToken.None);

@@ -486,28 +486,6 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "BroadcastTallies",
-                columns: table => new
-                {
-                    RunId = table.Column<long>(type: "bigint", nullable: false),
-                    Sent = table.Column<int>(type: "int", nullable: false),
-                    Failed = table.Column<int>(type: "int", nullable: false),
-                    Unfollowed = table.Column<int>(type: "int", nullable: false),
-                    Skipped = table.Column<int>(type: "int", nullable: false),
-                    Rows = table.Column<int>(type: "int", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_BroadcastTallies", x => x.RunId);
-                    table.ForeignKey(
-                        name: "FK_BroadcastTallies_DeliveryRuns_RunId",
-                        column: x => x.RunId,
-                        principalTable: "DeliveryRuns",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "Deliveries",
                 columns: table => new
                 {
@@ -533,6 +511,28 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                     table.PrimaryKey("PK_Deliveries", x => x.Id);
                     table.ForeignKey(
                         name: "FK_Deliveries_DeliveryRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "DeliveryRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RunTallies",
+                columns: table => new
+                {
+                    RunId = table.Column<long>(type: "bigint", nullable: false),
+                    Sent = table.Column<int>(type: "int", nullable: false),
+                    Failed = table.Column<int>(type: "int", nullable: false),
+                    Unfollowed = table.Column<int>(type: "int", nullable: false),
+                    Skipped = table.Column<int>(type: "int", nullable: false),
+                    Rows = table.Column<int>(type: "int", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RunTallies", x => x.RunId);
+                    table.ForeignKey(
+                        name: "FK_RunTallies_DeliveryRuns_RunId",
                         column: x => x.RunId,
                         principalTable: "DeliveryRuns",
                         principalColumn: "Id",
@@ -755,9 +755,6 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
-                name: "BroadcastTallies");
-
-            migrationBuilder.DropTable(
                 name: "CampaignRecipients");
 
             migrationBuilder.DropTable(
@@ -774,6 +771,9 @@ namespace PushConsole.Migrations.SqlServer.Migrations
 
             migrationBuilder.DropTable(
                 name: "MiniProgramUsers");
+
+            migrationBuilder.DropTable(
+                name: "RunTallies");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");

@@ -487,28 +487,6 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "BroadcastTallies",
-                columns: table => new
-                {
-                    RunId = table.Column<long>(type: "bigint", nullable: false),
-                    Sent = table.Column<int>(type: "integer", nullable: false),
-                    Failed = table.Column<int>(type: "integer", nullable: false),
-                    Unfollowed = table.Column<int>(type: "integer", nullable: false),
-                    Skipped = table.Column<int>(type: "integer", nullable: false),
-                    Rows = table.Column<int>(type: "integer", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_BroadcastTallies", x => x.RunId);
-                    table.ForeignKey(
-                        name: "FK_BroadcastTallies_DeliveryRuns_RunId",
-                        column: x => x.RunId,
-                        principalTable: "DeliveryRuns",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "Deliveries",
                 columns: table => new
                 {
@@ -534,6 +512,28 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     table.PrimaryKey("PK_Deliveries", x => x.Id);
                     table.ForeignKey(
                         name: "FK_Deliveries_DeliveryRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "DeliveryRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RunTallies",
+                columns: table => new
+                {
+                    RunId = table.Column<long>(type: "bigint", nullable: false),
+                    Sent = table.Column<int>(type: "integer", nullable: false),
+                    Failed = table.Column<int>(type: "integer", nullable: false),
+                    Unfollowed = table.Column<int>(type: "integer", nullable: false),
+                    Skipped = table.Column<int>(type: "integer", nullable: false),
+                    Rows = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RunTallies", x => x.RunId);
+                    table.ForeignKey(
+                        name: "FK_RunTallies_DeliveryRuns_RunId",
                         column: x => x.RunId,
                         principalTable: "DeliveryRuns",
                         principalColumn: "Id",
@@ -753,9 +753,6 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
-                name: "BroadcastTallies");
-
-            migrationBuilder.DropTable(
                 name: "CampaignRecipients");
 
             migrationBuilder.DropTable(
@@ -772,6 +769,9 @@ namespace PushConsole.Migrations.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "MiniProgramUsers");
+
+            migrationBuilder.DropTable(
+                name: "RunTallies");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");

@@ -486,28 +486,6 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "BroadcastTallies",
-                columns: table => new
-                {
-                    RunId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Sent = table.Column<int>(type: "INTEGER", nullable: false),
-                    Failed = table.Column<int>(type: "INTEGER", nullable: false),
-                    Unfollowed = table.Column<int>(type: "INTEGER", nullable: false),
-                    Skipped = table.Column<int>(type: "INTEGER", nullable: false),
-                    Rows = table.Column<int>(type: "INTEGER", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_BroadcastTallies", x => x.RunId);
-                    table.ForeignKey(
-                        name: "FK_BroadcastTallies_DeliveryRuns_RunId",
-                        column: x => x.RunId,
-                        principalTable: "DeliveryRuns",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "Deliveries",
                 columns: table => new
                 {
@@ -533,6 +511,28 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     table.PrimaryKey("PK_Deliveries", x => x.Id);
                     table.ForeignKey(
                         name: "FK_Deliveries_DeliveryRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "DeliveryRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RunTallies",
+                columns: table => new
+                {
+                    RunId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Sent = table.Column<int>(type: "INTEGER", nullable: false),
+                    Failed = table.Column<int>(type: "INTEGER", nullable: false),
+                    Unfollowed = table.Column<int>(type: "INTEGER", nullable: false),
+                    Skipped = table.Column<int>(type: "INTEGER", nullable: false),
+                    Rows = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RunTallies", x => x.RunId);
+                    table.ForeignKey(
+                        name: "FK_RunTallies_DeliveryRuns_RunId",
                         column: x => x.RunId,
                         principalTable: "DeliveryRuns",
                         principalColumn: "Id",
@@ -752,9 +752,6 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
-                name: "BroadcastTallies");
-
-            migrationBuilder.DropTable(
                 name: "CampaignRecipients");
 
             migrationBuilder.DropTable(
@@ -771,6 +768,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "MiniProgramUsers");
+
+            migrationBuilder.DropTable(
+                name: "RunTallies");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");

@@ -11,7 +11,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261206215343_Initial")]
+    [Migration("20261206221505_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -308,31 +308,6 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.ToTable("CampaignRecipients", (string)null);
                 });
 
-            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
-                {
-                    b.Property<long>("RunId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Failed")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Rows")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Sent")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Skipped")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Unfollowed")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("RunId");
-
-                    b.ToTable("BroadcastTallies", (string)null);
-                });
-
             modelBuilder.Entity("PushConsole.Channels.Channel", b =>
                 {
                     b.Property<int>("Id")
@@ -626,6 +601,31 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.HasIndex("ChannelId", "Id");
 
                     b.ToTable("DeliveryRuns", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.RunTally", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Unfollowed")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RunId");
+
+                    b.ToTable("RunTallies", (string)null);
                 });
 
             modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>
@@ -991,15 +991,6 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("PushConsole.Channels.Broadcasts.BroadcastTally", b =>
-                {
-                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
-                        .WithMany()
-                        .HasForeignKey("RunId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("PushConsole.Channels.Channel", b =>
                 {
                     b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
@@ -1076,6 +1067,15 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .WithMany()
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("PushConsole.Ledger.RunTally", b =>
+                {
+                    b.HasOne("PushConsole.Ledger.DeliveryRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("PushConsole.MiniProgram.ActivityEvent", b =>

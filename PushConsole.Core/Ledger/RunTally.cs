@@ -1,16 +1,18 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using PushConsole.Ledger;
 
-namespace PushConsole.Channels.Broadcasts;
+namespace PushConsole.Ledger;
 
 /// <summary>
-/// Running totals of a broadcast run, moved in the same transaction as the ledger rows they count, so the screens and
-/// the API read a progress bar from one row instead of counting a million. When the run ends the totals are recounted
-/// from the rows themselves.
+/// Running totals of a run, moved in the same transaction as the ledger rows they count (by the ledger's one outcome
+/// writer), so the screens and the API read a progress bar from one row instead of counting a million. When the run
+/// ends the totals are recounted from the rows themselves.
 /// </summary>
-public sealed class BroadcastTally
+public sealed class RunTally
 {
+    /// <summary>WeChat's 43004 "require subscribe": the follower left between paging and sending.</summary>
+    public const int UnfollowedErrCode = 43004;
+
     public long RunId { get; set; }
     public int Sent { get; set; }
     public int Failed { get; set; }
@@ -21,11 +23,11 @@ public sealed class BroadcastTally
     public int Rows { get; set; }
 }
 
-internal sealed class BroadcastTallyConfiguration : IEntityTypeConfiguration<BroadcastTally>
+internal sealed class RunTallyConfiguration : IEntityTypeConfiguration<RunTally>
 {
-    public void Configure(EntityTypeBuilder<BroadcastTally> entity)
+    public void Configure(EntityTypeBuilder<RunTally> entity)
     {
-        entity.ToTable("BroadcastTallies");
+        entity.ToTable("RunTallies");
         entity.HasKey(t => t.RunId);
         entity.Property(t => t.RunId).ValueGeneratedNever();
         entity.HasOne<DeliveryRun>().WithMany().HasForeignKey(t => t.RunId).OnDelete(DeleteBehavior.Cascade);

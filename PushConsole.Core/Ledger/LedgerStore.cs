@@ -1,0 +1,102 @@
+using System.Data.Common;
+
+namespace PushConsole.Ledger;
+
+/// <summary>A ledger row changed by <see cref="DeliveryLedger.UpdateAsync"/>: its run, new status and errcode.</summary>
+public readonly record struct RecordedDelivery(long RunId, DeliveryStatus Status, int? ErrCode);
+
+/// <summary>
+/// The delivery ledger's statements whose SQL depends on the database: bulk inserts, takes that lock rows, and
+/// set-based updates of many rows. One class per provider holds them as constant, parameterised SQL (statuses are
+/// parameters too); everything EF Core can express stays in <see cref="DeliveryLedger"/>. Each method runs on the
+/// connection (and transaction, where given) the ledger opened, so it can share a transaction with EF statements.
+/// </summary>
+internal abstract class LedgerStore
+{
+    /// <summary>Adds Pending rows for recipients not yet in the run (insert-or-ignore); returns how many were new.</summary>
+    public abstract Task<int> AddRecipientsAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
+        IReadOnlyList<string> recipients, DateOnly localDay, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Moves up to <paramref name="max"/> Pending rows of the run to Sending (rows another taker locks are skipped).</summary>
+    public abstract Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(DbConnection connection, long runId, int max, DateTimeOffset now,
+        CancellationToken cancellationToken);
+
+    /// <summary>Which of these users already have <paramref name="dailyCap"/> rows of the account Sent or Sending on the local day.</summary>
+    public abstract Task<IReadOnlySet<string>> AtDailyCapAsync(DbConnection connection, int accountId, IReadOnlyCollection<string> recipients,
+        DateOnly localDay, int dailyCap, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes the given rows (those still Pending) with their credentials, applying the per-user daily cap in the same
+    /// step; capped rows become Skipped (Capped). The caller serialises takes per account where the cap applies
+    /// (<see cref="LockAccountAsync"/>).
+    /// </summary>
+    public abstract Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
+        IReadOnlyList<(long DeliveryId, long? CredentialId)> rows, DateOnly localDay, int? dailyCap, DateTimeOffset now,
+        CancellationToken cancellationToken);
+
+    /// <summary>Serialises the daily-cap check of one account until the transaction ends (no-op where writers are serial anyway).</summary>
+    public abstract Task LockAccountAsync(DbConnection connection, DbTransaction transaction, int accountId, CancellationToken cancellationToken);
+
+    /// <summary>Records the credential each row is about to be sent with.</summary>
+    public abstract Task AttachCredentialsAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(long DeliveryId, long CredentialId)> rows, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes outcomes to rows still in Sending (a row recorded twice changes once) and returns the rows it changed.
+    /// </summary>
+    public abstract Task<IReadOnlyList<RecordedDelivery>> RecordAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<DeliveryUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Error messages are kept to the column's size.</summary>
+    protected static string? Clip(string? message) => message is { Length: > 500 } ? message[..500] : message;
+
+    protected static void Add(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+
+    protected static async Task<List<TakenDelivery>> ReadTakenAsync(DbCommand command, List<TakenDelivery>? capped, CancellationToken cancellationToken)
+    {
+        var taken = new List<TakenDelivery>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var row = new TakenDelivery(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt32(3));
+            if (capped is not null && reader.GetInt32(4) == (int)DeliveryStatus.Skipped)
+            {
+                capped.Add(row);
+            }
+            else
+            {
+                taken.Add(row);
+            }
+        }
+        taken.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return taken;
+    }
+
+    protected static async Task<IReadOnlySet<string>> ReadRecipientsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+        return result;
+    }
+
+    protected static async Task<IReadOnlyList<RecordedDelivery>> ReadRecordedAsync(DbCommand command, List<RecordedDelivery> into,
+        CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            into.Add(new RecordedDelivery(reader.GetInt64(0), (DeliveryStatus)reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2)));
+        }
+        return into;
+    }
+}

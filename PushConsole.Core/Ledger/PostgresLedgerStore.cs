@@ -1,0 +1,190 @@
+using System.Data.Common;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace PushConsole.Ledger;
+
+/// <summary>
+/// PostgreSQL: a batch of rows travels as typed arrays read with unnest, so each statement has one text whatever the
+/// batch size (parsed and planned once per connection). Takes lock the rows they pick with FOR UPDATE SKIP LOCKED, so
+/// concurrent takers (other nodes) get other rows instead of queueing on the same ones.
+/// </summary>
+internal sealed class PostgresLedgerStore : LedgerStore
+{
+    private const int Chunk = 5000;
+    // The first key of the per-account advisory lock: an arbitrary constant naming "the per-user daily cap".
+    private const int DailyCapLockClass = 1346585601;
+
+    private const string InsertSql = """
+        INSERT INTO "Deliveries" ("RunId","AccountId","Recipient","Status","SkipReason","Attempts","LocalDay","CreatedAt")
+        SELECT @run, @account, r, @pending, @none, 0, @day, @now FROM unnest(@recipients) AS r
+        ON CONFLICT ("RunId","Recipient") DO NOTHING
+        """;
+
+    // The picked rows are a CTE so PostgreSQL evaluates the locking subquery once (an IN (subquery) may be re-run per
+    // row and then take more than @max rows).
+    private const string TakePendingSql = """
+        WITH picked AS (
+            SELECT "Id" FROM "Deliveries" WHERE "RunId" = @run AND "Status" = @pending ORDER BY "Id" LIMIT @max FOR UPDATE SKIP LOCKED)
+        UPDATE "Deliveries" SET "Status" = @sending, "SendingSince" = @now, "Attempts" = "Attempts" + 1
+        WHERE "Status" = @pending AND "Id" IN (SELECT "Id" FROM picked)
+        RETURNING "Id", "Recipient", "CredentialId", "Attempts"
+        """;
+
+    private const string AtDailyCapSql = """
+        SELECT u.r FROM unnest(@recipients) AS u(r)
+        WHERE (SELECT COUNT(*) FROM "Deliveries" AS o WHERE o."AccountId" = @account AND o."Recipient" = u.r
+            AND o."LocalDay" = @day AND o."Status" IN (@sending, @sent)) >= @cap
+        """;
+
+    private const string TakeForSendingSql = """
+        WITH v AS (SELECT * FROM unnest(@ids, @credentials) AS x(i, c)),
+        picked AS (
+            SELECT d."Id", v.c,
+                CASE WHEN CAST(@cap AS integer) IS NULL THEN 0
+                     WHEN (SELECT COUNT(*) FROM "Deliveries" AS o WHERE o."AccountId" = @account AND o."Recipient" = d."Recipient"
+                           AND o."LocalDay" = @day AND o."Status" IN (@sending, @sent)) >= @cap THEN 1
+                     ELSE 0 END AS capped
+            FROM v CROSS JOIN "Deliveries" AS d
+            WHERE d."Id" = v.i AND d."RunId" = @run AND d."Status" = @pending
+            FOR UPDATE OF d SKIP LOCKED)
+        UPDATE "Deliveries" SET
+            "Status" = CASE WHEN p.capped = 1 THEN @skipped ELSE @sending END,
+            "SkipReason" = CASE WHEN p.capped = 1 THEN @capped ELSE @none END,
+            "FinishedAt" = CASE WHEN p.capped = 1 THEN @now ELSE NULL END,
+            "CredentialId" = CASE WHEN p.capped = 1 THEN "Deliveries"."CredentialId" ELSE COALESCE(p.c, "Deliveries"."CredentialId") END,
+            "SendingSince" = @now, "Attempts" = "Deliveries"."Attempts" + 1
+        FROM picked AS p
+        WHERE "Deliveries"."Id" = p."Id" AND "Deliveries"."Status" = @pending
+        RETURNING "Deliveries"."Id", "Deliveries"."Recipient", "Deliveries"."CredentialId", "Deliveries"."Attempts", "Deliveries"."Status"
+        """;
+
+    private const string LockAccountSql = "SELECT pg_advisory_xact_lock(@class, @account)";
+
+    private const string AttachSql = """
+        UPDATE "Deliveries" SET "CredentialId" = v.c FROM unnest(@ids, @credentials) AS v(i, c) WHERE "Deliveries"."Id" = v.i
+        """;
+
+    private const string RecordSql = """
+        UPDATE "Deliveries" SET "Status" = v.s, "SkipReason" = v.k, "ErrCode" = v.e, "ErrMsg" = v.m, "MsgId" = v.g,
+            "CredentialId" = CASE WHEN v.d THEN NULL ELSE COALESCE(v.c, "Deliveries"."CredentialId") END,
+            "FinishedAt" = CASE WHEN v.s IN (@pending, @sending) THEN NULL ELSE @now END
+        FROM unnest(@ids, @statuses, @reasons, @codes, @messages, @msgIds, @credentials, @detach) AS v(i, s, k, e, m, g, c, d)
+        WHERE "Deliveries"."Id" = v.i AND "Deliveries"."Status" = @sending
+        RETURNING "Deliveries"."RunId", "Deliveries"."Status", "Deliveries"."ErrCode"
+        """;
+
+    public override async Task<int> AddRecipientsAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
+        IReadOnlyList<string> recipients, DateOnly localDay, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var added = 0;
+        foreach (var chunk in recipients.Chunk(Chunk))
+        {
+            await using var command = Command(connection, transaction, InsertSql);
+            command.Parameters.Add(new NpgsqlParameter<long>("run", runId));
+            command.Parameters.Add(new NpgsqlParameter<int>("account", accountId));
+            command.Parameters.Add(new NpgsqlParameter<DateOnly>("day", localDay));
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+            command.Parameters.Add(new NpgsqlParameter<int>("pending", (int)DeliveryStatus.Pending));
+            command.Parameters.Add(new NpgsqlParameter<int>("none", (int)SkipReason.None));
+            command.Parameters.Add(new NpgsqlParameter<string[]>("recipients", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = chunk });
+            added += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return added;
+    }
+
+    public override async Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(DbConnection connection, long runId, int max, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, null, TakePendingSql);
+        command.Parameters.Add(new NpgsqlParameter<long>("run", runId));
+        command.Parameters.Add(new NpgsqlParameter<int>("max", max));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+        command.Parameters.Add(new NpgsqlParameter<int>("pending", (int)DeliveryStatus.Pending));
+        command.Parameters.Add(new NpgsqlParameter<int>("sending", (int)DeliveryStatus.Sending));
+        return await ReadTakenAsync(command, null, cancellationToken);
+    }
+
+    public override async Task<IReadOnlySet<string>> AtDailyCapAsync(DbConnection connection, int accountId, IReadOnlyCollection<string> recipients,
+        DateOnly localDay, int dailyCap, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, null, AtDailyCapSql);
+        command.Parameters.Add(new NpgsqlParameter<string[]>("recipients", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = recipients.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int>("account", accountId));
+        command.Parameters.Add(new NpgsqlParameter<DateOnly>("day", localDay));
+        command.Parameters.Add(new NpgsqlParameter<int>("cap", dailyCap));
+        command.Parameters.Add(new NpgsqlParameter<int>("sending", (int)DeliveryStatus.Sending));
+        command.Parameters.Add(new NpgsqlParameter<int>("sent", (int)DeliveryStatus.Sent));
+        return await ReadRecipientsAsync(command, cancellationToken);
+    }
+
+    public override async Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
+        IReadOnlyList<(long DeliveryId, long? CredentialId)> rows, DateOnly localDay, int? dailyCap, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, TakeForSendingSql);
+        command.Parameters.Add(new NpgsqlParameter<long[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = rows.Select(r => r.DeliveryId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<long?[]>("credentials", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = rows.Select(r => r.CredentialId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<long>("run", runId));
+        command.Parameters.Add(new NpgsqlParameter<int>("account", accountId));
+        command.Parameters.Add(new NpgsqlParameter<DateOnly>("day", localDay));
+        command.Parameters.Add(new NpgsqlParameter("cap", NpgsqlDbType.Integer) { Value = dailyCap is { } cap ? cap : DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+        command.Parameters.Add(new NpgsqlParameter<int>("pending", (int)DeliveryStatus.Pending));
+        command.Parameters.Add(new NpgsqlParameter<int>("sending", (int)DeliveryStatus.Sending));
+        command.Parameters.Add(new NpgsqlParameter<int>("sent", (int)DeliveryStatus.Sent));
+        command.Parameters.Add(new NpgsqlParameter<int>("skipped", (int)DeliveryStatus.Skipped));
+        command.Parameters.Add(new NpgsqlParameter<int>("capped", (int)SkipReason.Capped));
+        command.Parameters.Add(new NpgsqlParameter<int>("none", (int)SkipReason.None));
+        var capped = new List<TakenDelivery>();
+        var taken = await ReadTakenAsync(command, capped, cancellationToken);
+        return new TakeResult(taken, capped);
+    }
+
+    /// <summary>A transaction-scoped advisory lock per account: two runs reaching one user at once cannot both pass the cap.</summary>
+    public override async Task LockAccountAsync(DbConnection connection, DbTransaction transaction, int accountId, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, LockAccountSql);
+        command.Parameters.Add(new NpgsqlParameter<int>("class", DailyCapLockClass));
+        command.Parameters.Add(new NpgsqlParameter<int>("account", accountId));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public override async Task AttachCredentialsAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(long DeliveryId, long CredentialId)> rows, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in rows.Chunk(Chunk))
+        {
+            await using var command = Command(connection, transaction, AttachSql);
+            command.Parameters.Add(new NpgsqlParameter<long[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = chunk.Select(r => r.DeliveryId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("credentials", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = chunk.Select(r => r.CredentialId).ToArray() });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public override async Task<IReadOnlyList<RecordedDelivery>> RecordAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<DeliveryUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var recorded = new List<RecordedDelivery>(updates.Count);
+        foreach (var chunk in updates.Chunk(Chunk))
+        {
+            await using var command = Command(connection, transaction, RecordSql);
+            command.Parameters.Add(new NpgsqlParameter<long[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = chunk.Select(u => u.Id).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<int[]>("statuses", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = chunk.Select(u => (int)u.Status).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<int[]>("reasons", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = chunk.Select(u => (int)u.SkipReason).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<int?[]>("codes", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = chunk.Select(u => u.ErrCode).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<string?[]>("messages", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = chunk.Select(u => Clip(u.ErrMsg)).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<long?[]>("msgIds", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = chunk.Select(u => u.MsgId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<long?[]>("credentials", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = chunk.Select(u => u.CredentialId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<bool[]>("detach", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { TypedValue = chunk.Select(u => u.DetachCredential).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+            command.Parameters.Add(new NpgsqlParameter<int>("pending", (int)DeliveryStatus.Pending));
+            command.Parameters.Add(new NpgsqlParameter<int>("sending", (int)DeliveryStatus.Sending));
+            await ReadRecordedAsync(command, recorded, cancellationToken);
+        }
+        return recorded;
+    }
+
+    private static NpgsqlCommand Command(DbConnection connection, DbTransaction? transaction, string sql) =>
+        new(sql, (NpgsqlConnection)connection, (NpgsqlTransaction?)transaction);
+}
