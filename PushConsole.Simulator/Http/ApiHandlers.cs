@@ -97,8 +97,11 @@ internal sealed class ApiHandlers(WeChatSimulator sim)
                 message = "invalid appid, miniprogram.appid is not bound to the official account";
                 return 40013;
             }
-            if (sim.Apps.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(mpAppId, out var mp) && !path.IsEmpty && !PageAllowed(mp, path))
-                return 40165;
+            if (sim.Apps.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(mpAppId, out var mp))
+            {
+                if (mp.Kind != AppKind.MiniProgram) return 40013; // bound, then re-created as an official account
+                if (!path.IsEmpty && !PageAllowed(mp, path)) return 40165;
+            }
             aux = Intern(b, mpAppId, path);
         }
         var code = ValidateData(t, b, official: true, out message);

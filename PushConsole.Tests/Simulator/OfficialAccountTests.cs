@@ -135,17 +135,19 @@ public class OfficialAccountTests(SimulatorServer sim) : IClassFixture<Simulator
     {
         var (app, token) = await OfficialAccountAsync();
         var mp = await sim.NewAppAsync("miniprogram");
+        await sim.PostAsync($"control/apps/{mp.AppId}", new { pages = new[] { "pages/order" } });
         var (otherAccount, _) = await OfficialAccountAsync();
         var user = await app.OpenIdAsync(1);
-        object Opening(string miniProgram) => new
+        object Opening(string miniProgram, string page = "pages/order?id=1") => new
         {
-            touser = user, template_id = "ORDER", miniprogram = new { appid = miniProgram, pagepath = "pages/order?id=1" },
+            touser = user, template_id = "ORDER", miniprogram = new { appid = miniProgram, pagepath = page },
             data = new { character_string1 = new { value = "SO2024" } },
         };
 
         var unbound = await app.SendTemplateAsync(token, Opening(mp.AppId));
         var bound = (await sim.PostAsync($"control/apps/{app.AppId}/miniprograms", new { appid = mp.AppId })).GetProperty("miniprograms");
         var afterBinding = await app.SendTemplateAsync(token, Opening(mp.AppId));
+        var unreleasedPage = await app.SendTemplateAsync(token, Opening(mp.AppId, "pages/draft/index"));
         var unbind = await sim.Http.DeleteAsync($"control/apps/{app.AppId}/miniprograms/{mp.AppId}");
         var afterUnbinding = await app.SendTemplateAsync(token, Opening(mp.AppId));
         var bindAnAccount = await sim.Http.PostAsJsonAsync($"control/apps/{app.AppId}/miniprograms", new { appid = otherAccount.AppId });
@@ -155,6 +157,7 @@ public class OfficialAccountTests(SimulatorServer sim) : IClassFixture<Simulator
         Assert.StartsWith("invalid appid", unbound.GetProperty("errmsg").GetString());
         Assert.Equal(new[] { BoundMiniProgram, mp.AppId }.Order(StringComparer.Ordinal), bound.EnumerateArray().Select(e => e.GetString()!));
         Assert.Equal(0, Errcode(afterBinding));
+        Assert.Equal(40165, Errcode(unreleasedPage));
         Assert.Equal(mp.AppId, (await app.InboxAsync(user)).GetProperty("messages")[0].GetProperty("miniprogram_appid").GetString());
         unbind.EnsureSuccessStatusCode();
         Assert.Equal(40013, Errcode(afterUnbinding));
