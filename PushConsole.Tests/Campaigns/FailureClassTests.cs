@@ -71,6 +71,7 @@ public class FailureClassTests
         var account = await h.AccountAsync();
         var template = await h.TemplateAsync(account);
         var user = CampaignHarness.NewOpenId();
+        h.Sim.MintLoginCode(account.AppId, user); // a user of the mini program (logged in), whose formIds WeChat does not know
         await h.ReportAsync(account, user, Enumerable.Range(1, 4)
             .Select(i => new ReportedCredential($"bogus-formid-{i}", ClientExpiry: h.Clock.GetUtcNow().AddHours(i))).ToArray());
         var campaign = await h.CampaignAsync(account, template, AudienceKind.UploadedList, [user]);

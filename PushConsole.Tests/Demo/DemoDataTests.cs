@@ -49,6 +49,19 @@ public class DemoDataTests
         Assert.All(templates.EnumerateArray(), t => Assert.True(t.GetProperty("enabled").GetBoolean()));
         var simulator = host.Services.GetRequiredService<PushConsole.Simulator.WeChatSimulator>();
         Assert.Equal(300, simulator.Followers("wxdemoofficial01").Total);
+
+        // The live reminder opens the demo mini program, which the simulator binds to the demo official account: sent to
+        // one follower through the broadcast's own gateway, WeChat accepts it.
+        Assert.Equal(["wxdemominiprog01"], simulator.GetApp("wxdemoofficial01")!.MiniPrograms);
+        var live = Assert.Single(await host.Services.GetRequiredService<PushConsole.Channels.ChannelService>().ListAsync());
+        var (gateway, problem) = await host.Services.GetRequiredService<PushConsole.Channels.Broadcasts.IBroadcastGatewayFactory>()
+            .CreateAsync(live, CancellationToken.None);
+        Assert.True(gateway is not null, problem);
+        var follower = PushConsole.Simulator.WeChatSimulator.GeneratedOpenId("wxdemoofficial01", 7);
+        var outcome = await gateway.SendAsync(follower, "demo-live-check", CancellationToken.None);
+        Assert.True(outcome.Succeeded, outcome.ToString());
+        var delivered = Assert.Single(simulator.GetInbox("wxdemoofficial01", follower));
+        Assert.Equal(("wxdemominiprog01", PushConsole.Demo.DemoData.LivePagePath), (delivered.MiniProgramAppId, delivered.MiniProgramPagePath));
     }
 
     private static async Task<JsonElement> EventuallyAsync(Func<Task<JsonElement?>> probe)
