@@ -148,17 +148,22 @@ public sealed class RunExecutor(
             await monitorEnd.CancelAsync();
             await monitor;
         }
-        // Each node says what it did itself, so the share of a run between the nodes of a cluster shows in the logs.
-        logger.LogInformation("Node {Node} left {Run} ({Stop}): this node sent {Sent}, failed {Failed}, skipped {Skipped}",
-            node, run.ChannelId is null ? what : $"the broadcast of run {runId}", end.Stop?.Kind.ToString() ?? "drained", end.Sent, end.Failed, end.Skipped);
+        RunExecution result;
         if (end.Stop is { Kind: RunStopKind.Hold, Until: { } until } hold && SkipsQuietHours(campaign, run, calendar, until)
             && hold.Reason.StartsWith("Quiet", StringComparison.Ordinal))
         {
             // A recurring run does not spill into the next day: tomorrow's run covers tomorrow.
             await ledger.SkipPendingAsync(runId, SkipReason.QuietHours, CancellationToken.None);
-            return await FinishAsync(run, end with { Stop = null }, CancellationToken.None);
+            result = await FinishAsync(run, end with { Stop = null }, CancellationToken.None);
         }
-        return await FinishAsync(run, end, CancellationToken.None);
+        else
+        {
+            result = await FinishAsync(run, end, CancellationToken.None);
+        }
+        // Each node says what it did itself, so the share of a run between the nodes of a cluster shows in the logs.
+        logger.LogInformation("Node {Node} left {Run} ({Status}): this node sent {Sent}, failed {Failed}, skipped {Skipped}",
+            node, run.ChannelId is null ? what : $"the broadcast of run {runId}", result.Status, end.Sent, end.Failed, end.Skipped);
+        return result;
     }
 
     private async Task FillAudienceAsync(DeliveryRun run, Campaign campaign, WeChatAccount account, MessageTemplate template,

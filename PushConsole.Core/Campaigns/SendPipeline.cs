@@ -155,7 +155,12 @@ internal sealed class SendPipeline
             }
             // Read before the peek: a page recorded after an empty peek is seen on the next round.
             var audienceComplete = audience.IsComplete;
-            var peeked = await ledger.PeekPendingAsync(runId, batchSize, shutdown);
+            // Without credentials or a daily cap to apply there is nothing to decide between peek and take: one
+            // statement takes the batch (a follower broadcast's case).
+            var simple = !need.Required && dailyCap is null;
+            var peeked = simple
+                ? await ledger.TakePendingAsync(runId, batchSize, shutdown)
+                : await ledger.PeekPendingAsync(runId, batchSize, shutdown);
             if (peeked.Count == 0)
             {
                 if (Volatile.Read(ref inFlight) == 0)
@@ -172,7 +177,16 @@ internal sealed class SendPipeline
                 await flushed.WaitAsync(options.FlushInterval * 2, shutdown);
                 continue;
             }
-            var items = await TakeAsync(peeked, day, shutdown);
+            List<WorkItem> items;
+            if (simple)
+            {
+                Interlocked.Add(ref inFlight, peeked.Count);
+                items = peeked.Select(ItemOf).ToList();
+            }
+            else
+            {
+                items = await TakeAsync(peeked, day, shutdown);
+            }
             await EnqueueAsync(items, stop);
         }
     }
