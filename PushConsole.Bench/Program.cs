@@ -6,7 +6,7 @@ public static class BenchProgram
     /// <summary><c>dotnet run -c Release --project PushConsole.Bench -- intake|claim|broadcast [options]</c></summary>
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("intake" or "claim" or "broadcast" or "campaign" or "cluster"))
+        if (args.Length == 0 || args[0] is not ("intake" or "claim" or "broadcast" or "campaign" or "cluster" or "dashboards"))
         {
             Console.WriteLine("""
                 PushConsole benchmarks (figures are printed; see README "Benchmarks").
@@ -15,6 +15,7 @@ public static class BenchProgram
                   broadcast [--followers 1000000] [--provider sqlite|postgres] [--postgres CS] [--concurrency 128] [--lanes 4] [--batch 1000] [--gc workstation|server|conserve]
                   cluster --nodes 1,2,3 [--followers 200000] [--concurrency 128] [--lanes 4] [--batch 1000] [--rate 100000] [--postgres CS]
                   campaign [--users 100000] [--capped-users 20000] [--cap 2000] [--concurrency 64] [--ceiling-seconds 5] [--simulator URL] [--provider sqlite|postgres] [--postgres CS]
+                  dashboards [--credentials 10000000] [--users 1000000] [--ledger 1000000] [--big-run 100000] [--repeats 3] [--provider sqlite|postgres] [--postgres CS]
                 PostgreSQL: --postgres or PUSHCONSOLE_BENCH_POSTGRES is an admin connection string; a database is created per run.
                 """);
             return 2;
@@ -26,6 +27,7 @@ public static class BenchProgram
             "claim" => await ClaimBench.RunAsync(options),
             "campaign" => await CampaignCommand.RunAsync(options),
             "cluster" => await ClusterBench.RunAsync(options),
+            "dashboards" => await DashboardBench.RunAsync(options),
             _ => await BroadcastBench.RunAsync(options),
         };
     }

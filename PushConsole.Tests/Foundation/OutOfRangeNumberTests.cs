@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
-using PushConsole.Persistence;
 using PushConsole.Tests.Infrastructure;
 
 namespace PushConsole.Tests.Foundation;
 
-public class OutOfRangeNumberTests
+/// <remarks>Every request here is refused before anything is stored, so the tests share one console.</remarks>
+public class OutOfRangeNumberTests(SharedConsoleHost shared) : IClassFixture<SharedConsoleHost>
 {
     public static TheoryData<string, string, string> Bodies => new()
     {
@@ -19,7 +19,7 @@ public class OutOfRangeNumberTests
     [MemberData(nameof(Bodies))]
     public async Task A_negative_number_in_a_body_is_refused_with_a_400_naming_the_field(string route, string body, string field)
     {
-        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        var host = shared.Host;
         using var admin = host.CreateHttpClient(ConsoleHost.AdminApiToken);
 
         var response = await admin.PostAsync(route, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
@@ -39,7 +39,7 @@ public class OutOfRangeNumberTests
     [InlineData("api/v1/outcomes/errors?top=0", "top")]
     public async Task Paging_out_of_range_is_refused_naming_the_parameter_instead_of_clamped(string route, string parameter)
     {
-        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        var host = shared.Host;
         using var admin = host.CreateHttpClient(ConsoleHost.AdminApiToken);
 
         var response = await admin.GetAsync(route);

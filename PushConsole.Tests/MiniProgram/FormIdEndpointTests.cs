@@ -1,3 +1,4 @@
+using PushConsole.Tests.Infrastructure;
 using System.Net;
 using System.Text.Json;
 using PushConsole.Credentials;
@@ -5,12 +6,12 @@ using static PushConsole.Tests.MiniProgram.MiniProgramConsole;
 
 namespace PushConsole.Tests.MiniProgram;
 
-public class FormIdEndpointTests
+public class FormIdEndpointTests(SharedConsoleHost shared) : IClassFixture<SharedConsoleHost>
 {
     [Fact]
     public async Task Reported_formIds_are_accepted_stored_for_the_tokens_user_and_a_repeat_is_a_duplicate()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.ClientFor("openid-alice");
 
         var first = await console.PostAsync(http, "formids", """{"formIds":["f1","f2",{"formId":"f3"}]}""");
@@ -31,7 +32,7 @@ public class FormIdEndpointTests
     [Fact]
     public async Task The_openid_comes_from_the_token_not_from_the_body()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.ClientFor("openid-real");
 
         var response = await console.PostAsync(http, "formids", """{"openId":"openid-forged","openid":"openid-forged","formIds":[{"formId":"x1","openId":"openid-forged"}]}""");
@@ -43,7 +44,7 @@ public class FormIdEndpointTests
     [Fact]
     public async Task A_lone_formId_object_is_accepted()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.ClientFor("openid-alice");
 
         var response = await console.PostAsync(http, "formids", """{"formId":"lonely","kind":"prepay"}""");
@@ -56,7 +57,7 @@ public class FormIdEndpointTests
     [Fact]
     public async Task A_prepay_id_carries_three_uses_and_a_form_id_one()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.ClientFor("openid-payer");
 
         await console.PostAsync(http, "formids", """{"formIds":[{"formId":"pay-1","kind":"prepay"},{"formId":"form-1","kind":"form"}]}""");
@@ -69,7 +70,7 @@ public class FormIdEndpointTests
     [Fact]
     public async Task Expiry_is_the_earlier_of_the_clients_expire_and_receipt_plus_7_days()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.ClientFor("openid-alice");
         var now = console.Clock.GetUtcNow();
         var soon = now.AddHours(30).ToUnixTimeMilliseconds();
@@ -85,7 +86,7 @@ public class FormIdEndpointTests
     [Fact]
     public async Task An_expire_already_past_is_rejected_as_expired()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.ClientFor("openid-alice");
         var past = console.Clock.GetUtcNow().AddMinutes(-1).ToUnixTimeMilliseconds();
 
@@ -100,7 +101,7 @@ public class FormIdEndpointTests
     [Fact]
     public async Task The_devtools_mock_formId_is_rejected_as_mock()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.ClientFor("openid-alice");
 
         var response = await console.PostAsync(http, "formids", """{"formIds":["the formId is a mock one"]}""");
@@ -123,7 +124,7 @@ public class FormIdEndpointTests
         {
             formId = new string('a', 129);
         }
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.ClientFor("openid-alice");
         var longest = new string('b', 128);
 
@@ -138,7 +139,7 @@ public class FormIdEndpointTests
     [Fact]
     public async Task More_than_100_ids_is_400_and_nothing_is_stored()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.ClientFor("openid-alice");
         var ids = Enumerable.Range(0, 101).Select(i => $"id-{i}").ToArray();
 
@@ -194,7 +195,7 @@ public class FormIdEndpointTests
     [InlineData("{\"formIds\":[\"ok\", {\"formId\":\"x\",\"expire\":\"tomorrow\"}]}")]
     public async Task A_malformed_body_is_400_with_problem_json_and_nothing_is_stored(string body)
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.ClientFor("openid-alice");
 
         var response = await console.PostAsync(http, "formids", body);

@@ -6,7 +6,7 @@ using static PushConsole.Tests.MiniProgram.MiniProgramConsole;
 
 namespace PushConsole.Tests.MiniProgram;
 
-public class HostileJsonTests
+public class HostileJsonTests(SharedConsoleHost shared) : IClassFixture<SharedConsoleHost>
 {
     /// <summary>Invalid UTF-8 (a lone continuation byte and a truncated sequence), and an escaped lone surrogate.</summary>
     public static TheoryData<string, byte[]> HostileBodies(string key) => new()
@@ -34,7 +34,7 @@ public class HostileJsonTests
     [MemberData(nameof(LoginBodies))]
     public async Task Anonymous_login_with_broken_text_is_a_400_problem(string _, byte[] body)
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.Host.CreateHttpClient();
 
         await AssertProblem400Async(await http.PostAsync($"api/miniprogram/{console.AppId}/login", Raw(body)));
@@ -44,7 +44,7 @@ public class HostileJsonTests
     [MemberData(nameof(SubscriptionBodies))]
     public async Task Session_routes_with_broken_text_are_a_400_problem_and_store_nothing(string _, byte[] body)
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         await TestAccounts.CreateSubscribeTemplateAsync(console.Host.Contexts(), console.Account.Id, "TPL_SHIPPED");
         using var http = console.ClientFor("openid-hostile");
 
@@ -59,7 +59,7 @@ public class HostileJsonTests
     [MemberData(nameof(ConsoleBodies))]
     public async Task Console_API_routes_with_broken_text_are_a_400_problem(string _, byte[] body)
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var admin = console.Host.CreateHttpClient(ConsoleHost.AdminApiToken);
 
         foreach (var route in new[] { "api/v1/accounts", "api/v1/campaigns", "api/v1/channels", "api/v1/templates", "api/v1/users" })
@@ -71,7 +71,7 @@ public class HostileJsonTests
     [Fact]
     public async Task A_key_repeated_in_a_subscription_result_is_400_and_grants_nothing()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         await TestAccounts.CreateSubscribeTemplateAsync(console.Host.Contexts(), console.Account.Id, "TPL_SHIPPED");
         using var http = console.ClientFor("openid-dup");
 
@@ -85,7 +85,7 @@ public class HostileJsonTests
     [Fact]
     public async Task A_key_repeated_in_a_console_API_body_is_400()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var admin = console.Host.CreateHttpClient(ConsoleHost.AdminApiToken);
 
         var response = await admin.PostAsync("api/v1/accounts", Json("""

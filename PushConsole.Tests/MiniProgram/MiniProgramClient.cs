@@ -12,11 +12,14 @@ namespace PushConsole.Tests.MiniProgram;
 /// <summary>A console with one mini program account, and HTTP helpers acting as that mini program's users.</summary>
 public sealed class MiniProgramConsole : IAsyncDisposable
 {
-    private MiniProgramConsole(ConsoleHost host, WeChatAccount account, ManualTimeProvider clock)
+    private readonly bool ownsHost;
+
+    private MiniProgramConsole(ConsoleHost host, WeChatAccount account, ManualTimeProvider clock, bool ownsHost)
     {
         Host = host;
         Account = account;
         Clock = clock;
+        this.ownsHost = ownsHost;
     }
 
     public ConsoleHost Host { get; }
@@ -29,8 +32,16 @@ public sealed class MiniProgramConsole : IAsyncDisposable
     {
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         var host = await ConsoleHost.StartAsync(provider, settings, s => s.AddSingleton<TimeProvider>(clock));
+        return await OnAsync(host, clock, ownsHost: true);
+    }
+
+    /// <summary>A mini program account of its own on a console that other tests of the class share.</summary>
+    public static Task<MiniProgramConsole> OnAsync(SharedConsoleHost shared) => OnAsync(shared.Host, shared.Clock, ownsHost: false);
+
+    private static async Task<MiniProgramConsole> OnAsync(ConsoleHost host, ManualTimeProvider clock, bool ownsHost)
+    {
         var account = await TestAccounts.CreateMiniProgramAsync(host.Contexts(), "wxtest" + Guid.NewGuid().ToString("N")[..12]);
-        return new MiniProgramConsole(host, account, clock);
+        return new MiniProgramConsole(host, account, clock, ownsHost);
     }
 
     public string TokenFor(string openId, string? appId = null) =>
@@ -52,5 +63,5 @@ public sealed class MiniProgramConsole : IAsyncDisposable
         return await db.Credentials.AsNoTracking().Where(c => c.AccountId == Account.Id).OrderBy(c => c.Id).ToListAsync();
     }
 
-    public ValueTask DisposeAsync() => Host.DisposeAsync();
+    public ValueTask DisposeAsync() => ownsHost ? Host.DisposeAsync() : ValueTask.CompletedTask;
 }

@@ -1,10 +1,11 @@
+using PushConsole.Tests.Infrastructure;
 using System.Net;
 using System.Net.Http.Headers;
 using static PushConsole.Tests.MiniProgram.MiniProgramConsole;
 
 namespace PushConsole.Tests.MiniProgram;
 
-public class SessionTokenTests
+public class SessionTokenTests(SharedConsoleHost shared) : IClassFixture<SharedConsoleHost>
 {
     public static TheoryData<string> Routes => new() { "formids", "subscriptions", "events" };
 
@@ -19,7 +20,7 @@ public class SessionTokenTests
     [MemberData(nameof(Routes))]
     public async Task A_missing_token_is_401_with_problem_json(string route)
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.Host.CreateHttpClient();
 
         var response = await console.PostAsync(http, route, BodyFor(route));
@@ -35,7 +36,7 @@ public class SessionTokenTests
     [InlineData("Bearer Q2ZESjhPZ")]
     public async Task A_malformed_token_is_401_and_nothing_is_stored(string authorization)
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.Host.CreateHttpClient();
         http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
 
@@ -48,7 +49,7 @@ public class SessionTokenTests
     [Fact]
     public async Task A_tampered_token_is_401()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         var token = console.TokenFor("openid-alice").ToCharArray();
         token[token.Length / 2] = token[token.Length / 2] == 'A' ? 'B' : 'A';
         using var http = console.Host.CreateHttpClient(new string(token));
@@ -77,7 +78,7 @@ public class SessionTokenTests
     [Fact]
     public async Task A_token_issued_for_another_app_is_401()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         var other = await Infrastructure.TestAccounts.CreateMiniProgramAsync(Infrastructure.TestAccounts.Contexts(console.Host), "wxanotherapp00001");
         using var http = console.Host.CreateHttpClient(console.TokenFor("openid-alice", other.AppId));
 
@@ -90,7 +91,7 @@ public class SessionTokenTests
     [Fact]
     public async Task A_console_api_token_is_not_a_session_token()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.Host.CreateHttpClient(Infrastructure.ConsoleHost.AdminApiToken);
 
         var response = await console.PostAsync(http, "formids", """{"formIds":["f1"]}""");
@@ -101,7 +102,7 @@ public class SessionTokenTests
     [Fact]
     public async Task The_token_is_opaque_and_does_not_show_the_openid()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
 
         var token = console.TokenFor("openid-visible-in-plain-text");
 

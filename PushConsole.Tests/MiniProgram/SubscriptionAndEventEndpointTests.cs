@@ -7,12 +7,12 @@ using static PushConsole.Tests.MiniProgram.MiniProgramConsole;
 
 namespace PushConsole.Tests.MiniProgram;
 
-public class SubscriptionAndEventEndpointTests
+public class SubscriptionAndEventEndpointTests(SharedConsoleHost shared) : IClassFixture<SharedConsoleHost>
 {
     [Fact]
     public async Task Accepted_known_templates_become_one_grant_each_and_the_rest_is_reported_back()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         var shipped = await TestAccounts.CreateSubscribeTemplateAsync(console.Host.Contexts(), console.Account.Id, "TPL_SHIPPED");
         var audio = await TestAccounts.CreateSubscribeTemplateAsync(console.Host.Contexts(), console.Account.Id, "TPL_AUDIO");
         await TestAccounts.CreateSubscribeTemplateAsync(console.Host.Contexts(), console.Account.Id, "TPL_DECLINED");
@@ -36,7 +36,7 @@ public class SubscriptionAndEventEndpointTests
     [Fact]
     public async Task Accepting_the_same_template_twice_gives_two_grants()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         await TestAccounts.CreateSubscribeTemplateAsync(console.Host.Contexts(), console.Account.Id, "TPL_SHIPPED");
         using var http = console.ClientFor("openid-sub");
 
@@ -54,7 +54,7 @@ public class SubscriptionAndEventEndpointTests
     [InlineData("{\"TPL_SHIPPED\":true}")]
     public async Task A_malformed_subscription_result_is_400_and_nothing_is_stored(string body)
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         await TestAccounts.CreateSubscribeTemplateAsync(console.Host.Contexts(), console.Account.Id, "TPL_SHIPPED");
         using var http = console.ClientFor("openid-sub");
 
@@ -68,7 +68,7 @@ public class SubscriptionAndEventEndpointTests
     [Fact]
     public async Task A_checkin_event_is_recorded_for_the_tokens_user_and_answers_not_checked_in_today()
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         var users = console.Host.Services.GetRequiredService<MiniProgramUsers>();
         await users.RecordLoginAsync(console.Account.Id, "openid-active", null);
         await users.RecordLoginAsync(console.Account.Id, "openid-idle", null);
@@ -93,13 +93,13 @@ public class SubscriptionAndEventEndpointTests
     [InlineData("not json")]
     public async Task An_event_without_a_well_formed_type_is_400_and_nothing_is_stored(string body)
     {
-        await using var console = await StartAsync();
+        await using var console = await MiniProgramConsole.OnAsync(shared);
         using var http = console.ClientFor("openid-active");
 
         var response = await console.PostAsync(http, "events", body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         await using var db = await console.Host.Contexts().CreateDbContextAsync();
-        Assert.Equal(0, await db.ActivityEvents.CountAsync());
+        Assert.Equal(0, await db.ActivityEvents.CountAsync(e => e.AccountId == console.Account.Id));
     }
 }
