@@ -32,6 +32,7 @@ public static class CampaignServiceCollectionExtensions
         services.AddSingleton<RunGate>();
         services.AddSingleton<CampaignScheduler>();
         services.AddSingleton<CampaignAudience>();
+        services.AddSingleton<FollowerAudience>();
         services.AddSingleton<CampaignFiring>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunControl>();

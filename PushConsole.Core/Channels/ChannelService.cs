@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
+using PushConsole.Campaigns;
 using PushConsole.Ledger;
-using PushConsole.Channels.Broadcasts;
 using PushConsole.Persistence;
 using PushConsole.Templates;
 
@@ -16,6 +16,7 @@ public sealed class ChannelService(
     IDbContextFactory<PushConsoleDbContext> contexts,
     ReminderSchedule schedule,
     ReminderTransitions transitions,
+    RunControl runs,
     TemplateRenderer renderer,
     Audit.AuditLog audit,
     TimeProvider time,
@@ -153,7 +154,7 @@ public sealed class ChannelService(
     {
         if (runId is long id)
         {
-            await transitions.EndRunAsync(id, RunStatus.Canceled, reason, cancellationToken);
+            await runs.CancelBecauseAsync(id, reason, cancellationToken);
         }
     }
 
