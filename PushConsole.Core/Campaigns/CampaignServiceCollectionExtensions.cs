@@ -42,6 +42,7 @@ public static class CampaignServiceCollectionExtensions
         services.AddTransient<CampaignFireJob>();
         services.AddTransient<CampaignRunJob>();
         services.AddSingleton<Outcomes.OutcomeQueries>();
+        services.AddSingleton<Outcomes.RecipientLookup>();
         services.AddHostedService<RunRecovery>();
         services.AddSingleton<CampaignRunHelper>();
         services.AddHostedService(sp => sp.GetRequiredService<CampaignRunHelper>());

@@ -1,5 +1,6 @@
 using PushConsole.Accounts;
 using PushConsole.Api;
+using PushConsole.Audit;
 using PushConsole.Campaigns;
 using PushConsole.Channels;
 using PushConsole.Components;
@@ -40,6 +41,7 @@ public static class ConsoleComposition
         builder.AddDemoData();
         builder.AddCampaigns();
         builder.AddChannels();
+        builder.AddAuditLog();
         return builder;
     }
 }

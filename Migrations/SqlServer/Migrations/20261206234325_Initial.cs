@@ -1,10 +1,9 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace PushConsole.Migrations.Postgres.Migrations
+namespace PushConsole.Migrations.SqlServer.Migrations
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -16,13 +15,13 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AccessTokens",
                 columns: table => new
                 {
-                    AppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    TokenCipher = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
-                    FetchedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    AppId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    TokenCipher = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    FetchedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
                     Version = table.Column<long>(type: "bigint", nullable: false),
-                    LeaseHolder = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    LeaseUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    LeaseHolder = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    LeaseUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -33,22 +32,22 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "Accounts",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    AppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    SecretCipher = table.Column<string>(type: "text", nullable: false),
-                    ApiBaseUrl = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    SendRatePerSecond = table.Column<int>(type: "integer", nullable: false),
-                    DailyQuota = table.Column<int>(type: "integer", nullable: false),
-                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    TokenMode = table.Column<int>(type: "integer", nullable: false),
-                    QuietFrom = table.Column<TimeOnly>(type: "time without time zone", nullable: true),
-                    QuietUntil = table.Column<TimeOnly>(type: "time without time zone", nullable: true),
-                    FollowUrl = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Name = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    AppId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    SecretCipher = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    ApiBaseUrl = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
+                    SendRatePerSecond = table.Column<int>(type: "int", nullable: false),
+                    DailyQuota = table.Column<int>(type: "int", nullable: false),
+                    TimeZone = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    TokenMode = table.Column<int>(type: "int", nullable: false),
+                    QuietFrom = table.Column<TimeOnly>(type: "time", nullable: true),
+                    QuietUntil = table.Column<TimeOnly>(type: "time", nullable: true),
+                    FollowUrl = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -59,10 +58,10 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetRoles",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -73,22 +72,22 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetUsers",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "text", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedUserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedEmail = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    EmailConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    PasswordHash = table.Column<string>(type: "text", nullable: true),
-                    SecurityStamp = table.Column<string>(type: "text", nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumber = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumberConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    TwoFactorEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    LockoutEnd = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LockoutEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    AccessFailedCount = table.Column<int>(type: "integer", nullable: false)
+                    Id = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UserName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedUserName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    Email = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedEmail = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    EmailConfirmed = table.Column<bool>(type: "bit", nullable: false),
+                    PasswordHash = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    SecurityStamp = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    PhoneNumber = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    PhoneNumberConfirmed = table.Column<bool>(type: "bit", nullable: false),
+                    TwoFactorEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    LockoutEnd = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LockoutEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    AccessFailedCount = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -96,13 +95,33 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "AuditEntries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    At = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Actor = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    Subject = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    Action = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    SubjectId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    SubjectName = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: true),
+                    Detail = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditEntries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    FriendlyName = table.Column<string>(type: "text", nullable: true),
-                    Xml = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    FriendlyName = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    Xml = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -114,11 +133,11 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    AccountId = table.Column<int>(type: "integer", nullable: false),
-                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    OccurredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    OccurredAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -136,12 +155,12 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    AccountId = table.Column<int>(type: "integer", nullable: false),
-                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    UnionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    FirstSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    LastLoginAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    UnionId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    FirstSeenAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LastLoginAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -158,26 +177,26 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "Templates",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    AccountId = table.Column<int>(type: "integer", nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    WeChatTemplateId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Content = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
-                    Example = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    LongTerm = table.Column<bool>(type: "boolean", nullable: false),
-                    Page = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    Url = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    MiniProgramAppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    MiniProgramPagePath = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    EmphasisKeyword = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    MiniProgramState = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
-                    Lang = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
-                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Fields = table.Column<string>(type: "jsonb", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    WeChatTemplateId = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Content = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: false),
+                    Example = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    LongTerm = table.Column<bool>(type: "bit", nullable: false),
+                    Page = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    Url = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    EmphasisKeyword = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    MiniProgramState = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: true),
+                    Lang = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: true),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Fields = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -194,11 +213,11 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetRoleClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    RoleId = table.Column<string>(type: "text", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    RoleId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ClaimType = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ClaimValue = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -216,14 +235,14 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Prefix = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    LastUsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    Hash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Prefix = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LastUsedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -240,11 +259,11 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetUserClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ClaimType = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ClaimValue = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -261,10 +280,10 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetUserLogins",
                 columns: table => new
                 {
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    ProviderKey = table.Column<string>(type: "text", nullable: false),
-                    ProviderDisplayName = table.Column<string>(type: "text", nullable: true),
-                    UserId = table.Column<string>(type: "text", nullable: false)
+                    LoginProvider = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ProviderKey = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ProviderDisplayName = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -281,8 +300,8 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetUserRoles",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    RoleId = table.Column<string>(type: "text", nullable: false)
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    RoleId = table.Column<string>(type: "nvarchar(450)", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -305,10 +324,10 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "AspNetUserTokens",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "text", nullable: false),
-                    Value = table.Column<string>(type: "text", nullable: true)
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    LoginProvider = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Value = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -325,22 +344,22 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "Campaigns",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    AccountId = table.Column<int>(type: "integer", nullable: false),
-                    TemplateId = table.Column<int>(type: "integer", nullable: false),
-                    Audience = table.Column<int>(type: "integer", nullable: false),
-                    UploadedCount = table.Column<int>(type: "integer", nullable: false),
-                    Schedule = table.Column<int>(type: "integer", nullable: false),
-                    StartAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    Cron = table.Column<string>(type: "character varying(120)", maxLength: 120, nullable: true),
-                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    DailyCapPerUser = table.Column<int>(type: "integer", nullable: false),
-                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Name = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    TemplateId = table.Column<int>(type: "int", nullable: false),
+                    Audience = table.Column<int>(type: "int", nullable: false),
+                    UploadedCount = table.Column<int>(type: "int", nullable: false),
+                    Schedule = table.Column<int>(type: "int", nullable: false),
+                    StartAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Cron = table.Column<string>(type: "nvarchar(120)", maxLength: 120, nullable: true),
+                    TimeZone = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    DailyCapPerUser = table.Column<int>(type: "int", nullable: false),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -362,27 +381,27 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "Channels",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    PublicId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    AccountId = table.Column<int>(type: "integer", nullable: false),
-                    StartsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    TemplateId = table.Column<int>(type: "integer", nullable: true),
-                    Url = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    MiniProgramAppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    MiniProgramPagePath = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    ReminderEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    ReminderMinutesAhead = table.Column<int>(type: "integer", nullable: false),
-                    ReminderStatus = table.Column<int>(type: "integer", nullable: false),
-                    ReminderReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    Occurrence = table.Column<int>(type: "integer", nullable: false),
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    PublicId = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    StartsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    TimeZone = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    TemplateId = table.Column<int>(type: "int", nullable: true),
+                    Url = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    ReminderEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    ReminderMinutesAhead = table.Column<int>(type: "int", nullable: false),
+                    ReminderStatus = table.Column<int>(type: "int", nullable: false),
+                    ReminderReason = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    Occurrence = table.Column<int>(type: "int", nullable: false),
                     CurrentRunId = table.Column<long>(type: "bigint", nullable: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Version = table.Column<int>(type: "integer", nullable: false),
-                    Fields = table.Column<string>(type: "jsonb", nullable: true)
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Version = table.Column<int>(type: "int", nullable: false),
+                    Fields = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -405,17 +424,17 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    AccountId = table.Column<int>(type: "integer", nullable: false),
-                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    Value = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    TemplateId = table.Column<int>(type: "integer", nullable: true),
-                    UsesLeft = table.Column<int>(type: "integer", nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    ReceivedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ClosedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    Value = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    TemplateId = table.Column<int>(type: "int", nullable: true),
+                    UsesLeft = table.Column<int>(type: "int", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    ReceivedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ClosedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -437,8 +456,8 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "CampaignRecipients",
                 columns: table => new
                 {
-                    CampaignId = table.Column<int>(type: "integer", nullable: false),
-                    OpenId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false)
+                    CampaignId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -456,24 +475,24 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    Kind = table.Column<int>(type: "integer", nullable: false),
-                    FireKey = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    AccountId = table.Column<int>(type: "integer", nullable: false),
-                    TemplateId = table.Column<int>(type: "integer", nullable: false),
-                    CampaignId = table.Column<int>(type: "integer", nullable: true),
-                    ChannelId = table.Column<int>(type: "integer", nullable: true),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    StatusReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    HeldUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    ExpectedTotal = table.Column<int>(type: "integer", nullable: true),
-                    Cursor = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    AudienceComplete = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    Version = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    FireKey = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    TemplateId = table.Column<int>(type: "int", nullable: false),
+                    CampaignId = table.Column<int>(type: "int", nullable: true),
+                    ChannelId = table.Column<int>(type: "int", nullable: true),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    StatusReason = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    HeldUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ExpectedTotal = table.Column<int>(type: "int", nullable: true),
+                    Cursor = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    AudienceComplete = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    StartedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Version = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -491,21 +510,21 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                        .Annotation("SqlServer:Identity", "1, 1"),
                     RunId = table.Column<long>(type: "bigint", nullable: false),
-                    AccountId = table.Column<int>(type: "integer", nullable: false),
-                    Recipient = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    Status = table.Column<int>(type: "integer", nullable: false),
-                    SkipReason = table.Column<int>(type: "integer", nullable: false),
-                    ErrCode = table.Column<int>(type: "integer", nullable: true),
-                    ErrMsg = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    Recipient = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    SkipReason = table.Column<int>(type: "int", nullable: false),
+                    ErrCode = table.Column<int>(type: "int", nullable: true),
+                    ErrMsg = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
                     MsgId = table.Column<long>(type: "bigint", nullable: true),
                     CredentialId = table.Column<long>(type: "bigint", nullable: true),
-                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
                     LocalDay = table.Column<DateOnly>(type: "date", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    SendingSince = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    SendingSince = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -523,11 +542,11 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 columns: table => new
                 {
                     RunId = table.Column<long>(type: "bigint", nullable: false),
-                    Sent = table.Column<int>(type: "integer", nullable: false),
-                    Failed = table.Column<int>(type: "integer", nullable: false),
-                    Unfollowed = table.Column<int>(type: "integer", nullable: false),
-                    Skipped = table.Column<int>(type: "integer", nullable: false),
-                    Rows = table.Column<int>(type: "integer", nullable: false)
+                    Sent = table.Column<int>(type: "int", nullable: false),
+                    Failed = table.Column<int>(type: "int", nullable: false),
+                    Unfollowed = table.Column<int>(type: "int", nullable: false),
+                    Skipped = table.Column<int>(type: "int", nullable: false),
+                    Rows = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -576,7 +595,8 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "RoleNameIndex",
                 table: "AspNetRoles",
                 column: "NormalizedName",
-                unique: true);
+                unique: true,
+                filter: "[NormalizedName] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_AspNetUserClaims_UserId",
@@ -602,7 +622,18 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "UserNameIndex",
                 table: "AspNetUsers",
                 column: "NormalizedUserName",
-                unique: true);
+                unique: true,
+                filter: "[NormalizedUserName] IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_At",
+                table: "AuditEntries",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_Subject_At",
+                table: "AuditEntries",
+                columns: new[] { "Subject", "At" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Campaigns_AccountId",
@@ -668,7 +699,8 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "UX_Credentials_Account_Value",
                 table: "Credentials",
                 columns: new[] { "AccountId", "Value" },
-                unique: true);
+                unique: true,
+                filter: "[Value] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_AccountId_Recipient_LocalDay",
@@ -751,6 +783,9 @@ namespace PushConsole.Migrations.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "AspNetUserTokens");
+
+            migrationBuilder.DropTable(
+                name: "AuditEntries");
 
             migrationBuilder.DropTable(
                 name: "CampaignRecipients");

@@ -1,0 +1,828 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace PushConsole.Migrations.Postgres.Migrations
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "AccessTokens",
+                columns: table => new
+                {
+                    AppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    TokenCipher = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
+                    FetchedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Version = table.Column<long>(type: "bigint", nullable: false),
+                    LeaseHolder = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    LeaseUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AccessTokens", x => x.AppId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Accounts",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    AppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    SecretCipher = table.Column<string>(type: "text", nullable: false),
+                    ApiBaseUrl = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    SendRatePerSecond = table.Column<int>(type: "integer", nullable: false),
+                    DailyQuota = table.Column<int>(type: "integer", nullable: false),
+                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    TokenMode = table.Column<int>(type: "integer", nullable: false),
+                    QuietFrom = table.Column<TimeOnly>(type: "time without time zone", nullable: true),
+                    QuietUntil = table.Column<TimeOnly>(type: "time without time zone", nullable: true),
+                    FollowUrl = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Accounts", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AspNetRoles",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "text", nullable: false),
+                    Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    NormalizedName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AspNetRoles", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AspNetUsers",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "text", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    NormalizedUserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    NormalizedEmail = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    EmailConfirmed = table.Column<bool>(type: "boolean", nullable: false),
+                    PasswordHash = table.Column<string>(type: "text", nullable: true),
+                    SecurityStamp = table.Column<string>(type: "text", nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true),
+                    PhoneNumber = table.Column<string>(type: "text", nullable: true),
+                    PhoneNumberConfirmed = table.Column<bool>(type: "boolean", nullable: false),
+                    TwoFactorEnabled = table.Column<bool>(type: "boolean", nullable: false),
+                    LockoutEnd = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LockoutEnabled = table.Column<bool>(type: "boolean", nullable: false),
+                    AccessFailedCount = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AspNetUsers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AuditEntries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Actor = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Subject = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Action = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    SubjectId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    SubjectName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: true),
+                    Detail = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditEntries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    FriendlyName = table.Column<string>(type: "text", nullable: true),
+                    Xml = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ActivityEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    OccurredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ActivityEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ActivityEvents_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MiniProgramUsers",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    UnionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    FirstSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastLoginAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MiniProgramUsers", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_MiniProgramUsers_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Templates",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    WeChatTemplateId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Content = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    Example = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    LongTerm = table.Column<bool>(type: "boolean", nullable: false),
+                    Page = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    Url = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    EmphasisKeyword = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    MiniProgramState = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    Lang = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Fields = table.Column<string>(type: "jsonb", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Templates", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Templates_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AspNetRoleClaims",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    RoleId = table.Column<string>(type: "text", nullable: false),
+                    ClaimType = table.Column<string>(type: "text", nullable: true),
+                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AspNetRoleClaims", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_AspNetRoleClaims_AspNetRoles_RoleId",
+                        column: x => x.RoleId,
+                        principalTable: "AspNetRoles",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ApiTokens",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    UserId = table.Column<string>(type: "text", nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Prefix = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastUsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApiTokens", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ApiTokens_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AspNetUserClaims",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    UserId = table.Column<string>(type: "text", nullable: false),
+                    ClaimType = table.Column<string>(type: "text", nullable: true),
+                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AspNetUserClaims", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_AspNetUserClaims_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AspNetUserLogins",
+                columns: table => new
+                {
+                    LoginProvider = table.Column<string>(type: "text", nullable: false),
+                    ProviderKey = table.Column<string>(type: "text", nullable: false),
+                    ProviderDisplayName = table.Column<string>(type: "text", nullable: true),
+                    UserId = table.Column<string>(type: "text", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AspNetUserLogins", x => new { x.LoginProvider, x.ProviderKey });
+                    table.ForeignKey(
+                        name: "FK_AspNetUserLogins_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AspNetUserRoles",
+                columns: table => new
+                {
+                    UserId = table.Column<string>(type: "text", nullable: false),
+                    RoleId = table.Column<string>(type: "text", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AspNetUserRoles", x => new { x.UserId, x.RoleId });
+                    table.ForeignKey(
+                        name: "FK_AspNetUserRoles_AspNetRoles_RoleId",
+                        column: x => x.RoleId,
+                        principalTable: "AspNetRoles",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_AspNetUserRoles_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AspNetUserTokens",
+                columns: table => new
+                {
+                    UserId = table.Column<string>(type: "text", nullable: false),
+                    LoginProvider = table.Column<string>(type: "text", nullable: false),
+                    Name = table.Column<string>(type: "text", nullable: false),
+                    Value = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AspNetUserTokens", x => new { x.UserId, x.LoginProvider, x.Name });
+                    table.ForeignKey(
+                        name: "FK_AspNetUserTokens_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Campaigns",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    TemplateId = table.Column<int>(type: "integer", nullable: false),
+                    Audience = table.Column<int>(type: "integer", nullable: false),
+                    UploadedCount = table.Column<int>(type: "integer", nullable: false),
+                    Schedule = table.Column<int>(type: "integer", nullable: false),
+                    StartAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Cron = table.Column<string>(type: "character varying(120)", maxLength: 120, nullable: true),
+                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    DailyCapPerUser = table.Column<int>(type: "integer", nullable: false),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Campaigns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Campaigns_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Campaigns_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Channels",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    PublicId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    StartsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    TemplateId = table.Column<int>(type: "integer", nullable: true),
+                    Url = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    ReminderEnabled = table.Column<bool>(type: "boolean", nullable: false),
+                    ReminderMinutesAhead = table.Column<int>(type: "integer", nullable: false),
+                    ReminderStatus = table.Column<int>(type: "integer", nullable: false),
+                    ReminderReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    Occurrence = table.Column<int>(type: "integer", nullable: false),
+                    CurrentRunId = table.Column<long>(type: "bigint", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    Fields = table.Column<string>(type: "jsonb", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Channels", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Channels_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Channels_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Credentials",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    Value = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    TemplateId = table.Column<int>(type: "integer", nullable: true),
+                    UsesLeft = table.Column<int>(type: "integer", nullable: false),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    ReceivedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ClosedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Credentials", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Credentials_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Credentials_Templates_TemplateId",
+                        column: x => x.TemplateId,
+                        principalTable: "Templates",
+                        principalColumn: "Id");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CampaignRecipients",
+                columns: table => new
+                {
+                    CampaignId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CampaignRecipients", x => new { x.CampaignId, x.OpenId });
+                    table.ForeignKey(
+                        name: "FK_CampaignRecipients_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DeliveryRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    FireKey = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    TemplateId = table.Column<int>(type: "integer", nullable: false),
+                    CampaignId = table.Column<int>(type: "integer", nullable: true),
+                    ChannelId = table.Column<int>(type: "integer", nullable: true),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    StatusReason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    HeldUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ExpectedTotal = table.Column<int>(type: "integer", nullable: true),
+                    Cursor = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    AudienceComplete = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeliveryRuns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DeliveryRuns_Campaigns_CampaignId",
+                        column: x => x.CampaignId,
+                        principalTable: "Campaigns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Deliveries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    RunId = table.Column<long>(type: "bigint", nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    Recipient = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    SkipReason = table.Column<int>(type: "integer", nullable: false),
+                    ErrCode = table.Column<int>(type: "integer", nullable: true),
+                    ErrMsg = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    MsgId = table.Column<long>(type: "bigint", nullable: true),
+                    CredentialId = table.Column<long>(type: "bigint", nullable: true),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    LocalDay = table.Column<DateOnly>(type: "date", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    SendingSince = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Deliveries", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Deliveries_DeliveryRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "DeliveryRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RunTallies",
+                columns: table => new
+                {
+                    RunId = table.Column<long>(type: "bigint", nullable: false),
+                    Sent = table.Column<int>(type: "integer", nullable: false),
+                    Failed = table.Column<int>(type: "integer", nullable: false),
+                    Unfollowed = table.Column<int>(type: "integer", nullable: false),
+                    Skipped = table.Column<int>(type: "integer", nullable: false),
+                    Rows = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RunTallies", x => x.RunId);
+                    table.ForeignKey(
+                        name: "FK_RunTallies_DeliveryRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "DeliveryRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Accounts_AppId",
+                table: "Accounts",
+                column: "AppId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ActivityEvents_AccountId_OpenId_Type_OccurredAt",
+                table: "ActivityEvents",
+                columns: new[] { "AccountId", "OpenId", "Type", "OccurredAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ActivityEvents_OccurredAt",
+                table: "ActivityEvents",
+                column: "OccurredAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiTokens_Hash",
+                table: "ApiTokens",
+                column: "Hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiTokens_UserId",
+                table: "ApiTokens",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AspNetRoleClaims_RoleId",
+                table: "AspNetRoleClaims",
+                column: "RoleId");
+
+            migrationBuilder.CreateIndex(
+                name: "RoleNameIndex",
+                table: "AspNetRoles",
+                column: "NormalizedName",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AspNetUserClaims_UserId",
+                table: "AspNetUserClaims",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AspNetUserLogins_UserId",
+                table: "AspNetUserLogins",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AspNetUserRoles_RoleId",
+                table: "AspNetUserRoles",
+                column: "RoleId");
+
+            migrationBuilder.CreateIndex(
+                name: "EmailIndex",
+                table: "AspNetUsers",
+                column: "NormalizedEmail");
+
+            migrationBuilder.CreateIndex(
+                name: "UserNameIndex",
+                table: "AspNetUsers",
+                column: "NormalizedUserName",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_At",
+                table: "AuditEntries",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_Subject_At",
+                table: "AuditEntries",
+                columns: new[] { "Subject", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_AccountId",
+                table: "Campaigns",
+                column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Campaigns_TemplateId",
+                table: "Campaigns",
+                column: "TemplateId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_AccountId",
+                table: "Channels",
+                column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_PublicId",
+                table: "Channels",
+                column: "PublicId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_ReminderStatus",
+                table: "Channels",
+                column: "ReminderStatus");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Channels_TemplateId",
+                table: "Channels",
+                column: "TemplateId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Claim",
+                table: "Credentials",
+                columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id" },
+                filter: "\"Status\" = 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Closed",
+                table: "Credentials",
+                columns: new[] { "AccountId", "Status", "ClosedAt" },
+                filter: "\"Status\" <> 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Expiry",
+                table: "Credentials",
+                columns: new[] { "AccountId", "ExpiresAt" },
+                filter: "\"Status\" = 1");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Received",
+                table: "Credentials",
+                columns: new[] { "AccountId", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Credentials_Template",
+                table: "Credentials",
+                column: "TemplateId",
+                filter: "\"TemplateId\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "UX_Credentials_Account_Value",
+                table: "Credentials",
+                columns: new[] { "AccountId", "Value" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_AccountId_Recipient_LocalDay",
+                table: "Deliveries",
+                columns: new[] { "AccountId", "Recipient", "LocalDay" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_LocalDay",
+                table: "Deliveries",
+                column: "LocalDay");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_RunId_Recipient",
+                table: "Deliveries",
+                columns: new[] { "RunId", "Recipient" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_RunId_Status_Id",
+                table: "Deliveries",
+                columns: new[] { "RunId", "Status", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeliveryRuns_CampaignId_Id",
+                table: "DeliveryRuns",
+                columns: new[] { "CampaignId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeliveryRuns_ChannelId_Id",
+                table: "DeliveryRuns",
+                columns: new[] { "ChannelId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeliveryRuns_FireKey",
+                table: "DeliveryRuns",
+                column: "FireKey",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeliveryRuns_Status",
+                table: "DeliveryRuns",
+                column: "Status");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MiniProgramUsers_AccountId_OpenId",
+                table: "MiniProgramUsers",
+                columns: new[] { "AccountId", "OpenId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Templates_AccountId_WeChatTemplateId",
+                table: "Templates",
+                columns: new[] { "AccountId", "WeChatTemplateId" },
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "AccessTokens");
+
+            migrationBuilder.DropTable(
+                name: "ActivityEvents");
+
+            migrationBuilder.DropTable(
+                name: "ApiTokens");
+
+            migrationBuilder.DropTable(
+                name: "AspNetRoleClaims");
+
+            migrationBuilder.DropTable(
+                name: "AspNetUserClaims");
+
+            migrationBuilder.DropTable(
+                name: "AspNetUserLogins");
+
+            migrationBuilder.DropTable(
+                name: "AspNetUserRoles");
+
+            migrationBuilder.DropTable(
+                name: "AspNetUserTokens");
+
+            migrationBuilder.DropTable(
+                name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "CampaignRecipients");
+
+            migrationBuilder.DropTable(
+                name: "Channels");
+
+            migrationBuilder.DropTable(
+                name: "Credentials");
+
+            migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
+
+            migrationBuilder.DropTable(
+                name: "Deliveries");
+
+            migrationBuilder.DropTable(
+                name: "MiniProgramUsers");
+
+            migrationBuilder.DropTable(
+                name: "RunTallies");
+
+            migrationBuilder.DropTable(
+                name: "AspNetRoles");
+
+            migrationBuilder.DropTable(
+                name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "DeliveryRuns");
+
+            migrationBuilder.DropTable(
+                name: "Campaigns");
+
+            migrationBuilder.DropTable(
+                name: "Templates");
+
+            migrationBuilder.DropTable(
+                name: "Accounts");
+        }
+    }
+}
