@@ -56,10 +56,8 @@ public static class BroadcastBench
             ["Accounts__AllowedApiBaseUrls__0"] = simUrl.GetLeftPart(UriPartial.Authority),
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__PushConsole.Channels"] = "Information",
-            ["Channels__SendConcurrency"] = args.Number("concurrency", 128).ToString(CultureInfo.InvariantCulture),
-            ["Channels__Lanes"] = args.Number("lanes", 4).ToString(CultureInfo.InvariantCulture),
-            ["Channels__BatchSize"] = args.Number("batch", 1000).ToString(CultureInfo.InvariantCulture),
-            ["Channels__WorkerPollInterval"] = "00:00:01",
+            ["Campaigns__MaxConcurrency"] = args.Number("concurrency", 128).ToString(CultureInfo.InvariantCulture),
+            ["Campaigns__BatchSize"] = args.Number("batch", 1000).ToString(CultureInfo.InvariantCulture),
         }.Concat(ConsoleRuntime(args)).ToDictionary());
         var consoleUrl = new Uri($"http://127.0.0.1:{consolePort}/");
         await console.WaitReadyAsync(consoleUrl, "healthz");

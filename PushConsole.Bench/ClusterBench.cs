@@ -80,11 +80,10 @@ public static class ClusterBench
                     ["Demo__Enabled"] = "false",
                     ["Accounts__AllowedApiBaseUrls__0"] = simUrl.GetLeftPart(UriPartial.Authority),
                     ["Logging__LogLevel__Default"] = "Warning",
-                    ["Logging__LogLevel__PushConsole.Channels.Broadcasts"] = "Information",
-                    ["Channels__SendConcurrency"] = args.Number("concurrency", 128).ToString(CultureInfo.InvariantCulture),
-                    ["Channels__Lanes"] = args.Number("lanes", 4).ToString(CultureInfo.InvariantCulture),
-                    ["Channels__BatchSize"] = args.Number("batch", 1000).ToString(CultureInfo.InvariantCulture),
-                    ["Channels__WorkerPollInterval"] = "00:00:00.200",
+                    ["Logging__LogLevel__PushConsole.Campaigns"] = "Information",
+                    ["Campaigns__MaxConcurrency"] = args.Number("concurrency", 128).ToString(CultureInfo.InvariantCulture),
+                    ["Campaigns__BatchSize"] = args.Number("batch", 1000).ToString(CultureInfo.InvariantCulture),
+                    ["Campaigns__HelperPollInterval"] = "00:00:00.200",
                 });
                 nodes.Add(node);
                 var url = new Uri($"http://127.0.0.1:{port}/");

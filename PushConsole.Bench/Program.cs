@@ -12,8 +12,8 @@ public static class BenchProgram
                 PushConsole benchmarks (figures are printed; see README "Benchmarks").
                   intake --provider sqlite|postgres [--seconds 10] [--warmup 3] [--connections 64] [--users 20000] [--postgres CS]
                   claim  --provider sqlite|postgres [--users 50000] [--per-user 10] [--batch 1000] [--claimers N] [--postgres CS]
-                  broadcast [--followers 1000000] [--provider sqlite|postgres] [--postgres CS] [--concurrency 128] [--lanes 4] [--batch 1000] [--gc workstation|server|conserve]
-                  cluster --nodes 1,2,3 [--followers 200000] [--concurrency 128] [--lanes 4] [--batch 1000] [--rate 100000] [--postgres CS]
+                  broadcast [--followers 1000000] [--provider sqlite|postgres] [--postgres CS] [--concurrency 128] [--batch 1000] [--gc workstation|server|conserve]
+                  cluster --nodes 1,2,3 [--followers 200000] [--concurrency 128] [--batch 1000] [--rate 100000] [--postgres CS]
                   messages [--messages 20000] [--callers 32] [--warmup 500] [--simulator URL] [--provider sqlite|postgres] [--postgres CS]
                   campaign [--users 100000] [--capped-users 20000] [--cap 2000] [--concurrency 64] [--ceiling-seconds 5] [--simulator URL] [--provider sqlite|postgres] [--postgres CS]
                   dashboards [--credentials 10000000] [--users 1000000] [--ledger 1000000] [--big-run 100000] [--repeats 3] [--provider sqlite|postgres] [--postgres CS]

@@ -14,6 +14,11 @@ public sealed class AppSpec
     public List<string>? Pages { get; set; }
     /// <summary>Daily quota per API short name; null value = unlimited. Merged into existing overrides.</summary>
     public Dictionary<string, long?>? Quotas { get; set; }
+    /// <summary>
+    /// Official accounts: the mini programs bound to the account (the only ones its template messages may open; others
+    /// answer 40013). Replaces the current list when set.
+    /// </summary>
+    public List<string>? MiniPrograms { get; set; }
 }
 
 public sealed record AppInfo(
@@ -27,7 +32,8 @@ public sealed record AppInfo(
     int GeneratedUsers,
     int Followers,
     int Templates,
-    long Delivered);
+    long Delivered,
+    IReadOnlyList<string> MiniPrograms);
 
 /// <summary>Define a template. Null id → one is generated.</summary>
 public sealed class TemplateSpec

@@ -11,7 +11,8 @@ internal sealed record AppConfig(
     int? TokenLifetimeSeconds,
     string? Name,
     FrozenSet<string>? Pages,
-    IReadOnlyDictionary<SimApi, long?> Quotas);
+    IReadOnlyDictionary<SimApi, long?> Quotas,
+    FrozenSet<string> MiniPrograms);
 
 /// <summary>An access token as issued.</summary>
 internal sealed class TokenInfo(SimApp app, string value, long issued, long expires, bool stable)

@@ -112,8 +112,11 @@ public sealed class WeChatSimulator
                     quotas[api] = limit;
                 }
             }
+            var miniPrograms = spec.MiniPrograms is null
+                ? (kind == AppKind.OfficialAccount ? old?.MiniPrograms : null) ?? NoMiniPrograms
+                : CheckedMiniPrograms(appId, kind, spec.MiniPrograms);
             var cfg = new AppConfig(appId, secret, kind, spec.TokenLifetimeSeconds ?? old?.TokenLifetimeSeconds,
-                spec.Name ?? old?.Name, spec.Pages is null ? old?.Pages : spec.Pages.ToFrozenSet(StringComparer.Ordinal), quotas);
+                spec.Name ?? old?.Name, spec.Pages is null ? old?.Pages : spec.Pages.ToFrozenSet(StringComparer.Ordinal), quotas, miniPrograms);
             if (existing is null)
             {
                 existing = new SimApp(cfg);
@@ -124,6 +127,53 @@ public sealed class WeChatSimulator
                 existing.Config = cfg;
             }
             return Describe(existing);
+        }
+    }
+
+    private static readonly FrozenSet<string> NoMiniPrograms = FrozenSet.Create(StringComparer.Ordinal, ReadOnlySpan<string>.Empty);
+
+    /// <summary>
+    /// Mini programs an official account may bind: any appid (a real one need not be simulated here), but a simulated
+    /// app must be a mini program; a mini program binds none (the binding is made on the official account's side).
+    /// </summary>
+    private FrozenSet<string> CheckedMiniPrograms(string appId, AppKind kind, IEnumerable<string> miniPrograms)
+    {
+        var list = miniPrograms.Select(m => m?.Trim() ?? "").ToList();
+        if (list.Count == 0) return NoMiniPrograms;
+        if (kind != AppKind.OfficialAccount) throw new SimulatorException(400, "only an official account binds mini programs");
+        foreach (var mp in list)
+        {
+            if (string.IsNullOrEmpty(mp)) throw new SimulatorException(400, "a mini program appid is required");
+            if (mp == appId) throw new SimulatorException(400, "an official account cannot bind itself");
+            if (Apps.TryGetValue(mp, out var other) && other.Kind != AppKind.MiniProgram)
+                throw new SimulatorException(400, $"{mp} is a simulated {other.Kind.Name()}, not a mini program");
+        }
+        return list.ToFrozenSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Binds a mini program to an official account (its template messages may then open it). Idempotent.</summary>
+    public AppInfo BindMiniProgram(string officialAccountAppId, string miniProgramAppId)
+    {
+        var app = RequireApp(officialAccountAppId);
+        lock (Apps)
+        {
+            var c = app.Config;
+            var bound = CheckedMiniPrograms(c.AppId, c.Kind, c.MiniPrograms.Append(miniProgramAppId));
+            app.Config = c with { MiniPrograms = bound };
+            return Describe(app);
+        }
+    }
+
+    /// <summary>Unbinds a mini program from an official account. False when it was not bound.</summary>
+    public bool UnbindMiniProgram(string officialAccountAppId, string miniProgramAppId)
+    {
+        var app = RequireApp(officialAccountAppId);
+        lock (Apps)
+        {
+            var c = app.Config;
+            if (!c.MiniPrograms.Contains(miniProgramAppId)) return false;
+            app.Config = c with { MiniPrograms = c.MiniPrograms.Where(m => m != miniProgramAppId).ToFrozenSet(StringComparer.Ordinal) };
+            return true;
         }
     }
 
@@ -148,7 +198,7 @@ public sealed class WeChatSimulator
         var c = app.Config;
         var quotas = SimApis.All.ToDictionary(a => a.Name(), a => EffectiveQuota(app, a));
         return new AppInfo(c.AppId, c.Secret, c.Kind.Name(), LifetimeSeconds(app), c.Name, c.Pages?.Order().ToList(),
-            quotas, app.Users.Generated, app.Users.FollowerTotal, app.Templates.Count, app.Inbox.Total);
+            quotas, app.Users.Generated, app.Users.FollowerTotal, app.Templates.Count, app.Inbox.Total, c.MiniPrograms.Order(StringComparer.Ordinal).ToList());
     }
 
     internal long? EffectiveQuota(SimApp app, SimApi api) =>

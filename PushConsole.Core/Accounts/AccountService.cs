@@ -40,7 +40,7 @@ public sealed class AccountInput
 
 /// <summary>Reads and changes WeChat accounts; secrets go in encrypted and never come back out to callers.</summary>
 public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> contexts, AccountSecretProtector secrets, ApiHostPolicy hosts,
-    MiniProgram.MiniProgramDirectory directory, TimeProvider time)
+    MiniProgram.MiniProgramDirectory directory, Audit.AuditLog audit, TimeProvider time)
 {
     public sealed record Result(WeChatAccount? Account, IReadOnlyList<string> Errors)
     {
@@ -75,13 +75,14 @@ public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> conte
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (await db.Accounts.AnyAsync(a => a.AppId == input.AppId, cancellationToken))
         {
-            return new(null, [$"An account with AppID {input.AppId} exists already."]);
+            return new(null, [ServiceText.Get("Account.AppIdTaken", input.AppId)]);
         }
         var now = time.GetUtcNow();
         var account = new WeChatAccount { CreatedAt = now };
         Apply(account, input, now);
         db.Accounts.Add(account);
         await db.SaveChangesAsync(cancellationToken);
+        await audit.RecordAsync(Audit.AuditSubject.Account, Audit.AuditAction.Created, account.Id.ToString(), Label(account), account.Id);
         return new(account, []);
     }
 
@@ -96,21 +97,23 @@ public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> conte
         var account = await db.Accounts.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
         if (account is null)
         {
-            return new(null, ["No such account."]);
+            return new(null, [ServiceText.Get("Account.Missing")]);
         }
         if (string.IsNullOrEmpty(input.Secret) && !ApiHostPolicy.SameHost(account.ApiBaseUrl, input.ApiBaseUrl))
         {
             // The stored secret goes to whatever host the account names: whoever moves it must know the secret already.
-            return new(null, ["Changing the API host needs the AppSecret again."]);
+            return new(null, [ServiceText.Get("Account.HostNeedsSecret")]);
         }
         if (await db.Accounts.AnyAsync(a => a.AppId == input.AppId && a.Id != id, cancellationToken))
         {
-            return new(null, [$"An account with AppID {input.AppId} exists already."]);
+            return new(null, [ServiceText.Get("Account.AppIdTaken", input.AppId)]);
         }
         var previousAppId = account.AppId;
         Apply(account, input, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         directory.Forget(previousAppId);
+        await audit.RecordAsync(Audit.AuditSubject.Account, Audit.AuditAction.Updated, account.Id.ToString(), Label(account), account.Id,
+            string.IsNullOrEmpty(input.Secret) ? null : "AppSecret replaced");
         return new(account, []);
     }
 
@@ -143,14 +146,20 @@ public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> conte
     public async Task<bool> DeleteAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var appId = await db.Accounts.Where(a => a.Id == id).Select(a => a.AppId).SingleOrDefaultAsync(cancellationToken);
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
         var deleted = await db.Accounts.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
-        if (appId is not null)
+        if (account is not null)
         {
-            directory.Forget(appId);
+            directory.Forget(account.AppId);
+        }
+        if (deleted && account is not null)
+        {
+            await audit.RecordAsync(Audit.AuditSubject.Account, Audit.AuditAction.Deleted, id.ToString(), Label(account), id);
         }
         return deleted;
     }
+
+    private static string Label(WeChatAccount account) => $"{account.Name} ({account.AppId})";
 
     /// <summary>The plain AppSecret, for the WeChat client only.</summary>
     public string RevealSecret(WeChatAccount account) => secrets.Unprotect(account.SecretCipher);
@@ -179,22 +188,22 @@ public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> conte
     {
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(input, new ValidationContext(input), results, validateAllProperties: true);
-        var errors = results.Select(r => r.ErrorMessage ?? "Invalid value.").ToList();
+        var errors = results.Select(r => r.ErrorMessage ?? ServiceText.Get("Common.Invalid")).ToList();
         if (!string.IsNullOrWhiteSpace(input.ApiBaseUrl) && hosts.Check(input.ApiBaseUrl) is { } hostProblem)
         {
             errors.Add(hostProblem);
         }
         if (requireSecret && string.IsNullOrEmpty(input.Secret))
         {
-            errors.Add("The AppSecret is required for a new account.");
+            errors.Add(ServiceText.Get("Account.SecretRequired"));
         }
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(input.TimeZone, out _))
         {
-            errors.Add($"Unknown time zone '{input.TimeZone}'.");
+            errors.Add(ServiceText.Get("Common.UnknownZone", input.TimeZone));
         }
         if (input.QuietFrom.HasValue != input.QuietUntil.HasValue)
         {
-            errors.Add("Quiet hours need both a start and an end.");
+            errors.Add(ServiceText.Get("Account.QuietHoursBoth"));
         }
         return errors;
     }

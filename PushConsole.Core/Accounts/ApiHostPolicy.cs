@@ -44,11 +44,11 @@ public sealed class ApiHostPolicy(IOptions<AccountOptions> options, IEnumerable<
     {
         if (!Uri.TryCreate(apiBaseUrl?.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
         {
-            return $"The API base URL '{apiBaseUrl}' is not an absolute http(s) URL.";
+            return ServiceText.Get("Account.NotAbsolute", apiBaseUrl);
         }
         if (url.UserInfo.Length > 0 || url.Query.Length > 0 || url.Fragment.Length > 0)
         {
-            return "The API base URL cannot carry a user, a query or a fragment.";
+            return ServiceText.Get("Account.UrlParts");
         }
         if (Matches(url, WeChatApi) || options.Value.AllowedApiBaseUrls.Any(entry => Matches(url, entry))
             || allowances.Any(a => a.Allows(url)))

@@ -58,7 +58,8 @@ public sealed class CampaignDryRun(IDbContextFactory<PushConsoleDbContext> conte
         else
         {
             reachable = [.. recipients];
-            notes.Add("Official account messages need no credential; recipients who do not follow the account fail with 43004.");
+            notes.Add("Official account messages need no credential; recipients who do not follow the account fail with 43004, " +
+                "openids that are not the account's with 40003.");
         }
         var capped = 0;
         if (input.DailyCapPerUser > 0 && reachable.Count > 0)

@@ -36,40 +36,40 @@ public sealed partial class CampaignInput
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(Name) || Name.Trim().Length > 200)
         {
-            errors.Add("A name of 1 to 200 characters is required.");
+            errors.Add(ServiceText.Get("Campaign.Name"));
         }
         if (account is null)
         {
-            errors.Add("Choose an existing account.");
+            errors.Add(ServiceText.Get("Campaign.ChooseAccount"));
         }
         if (template is null || (account is not null && template.AccountId != account.Id))
         {
-            errors.Add("Choose a template of the account.");
+            errors.Add(ServiceText.Get("Campaign.ChooseTemplate"));
         }
         else if (!template.Enabled)
         {
-            errors.Add($"The template {template.Title} is disabled.");
+            errors.Add(ServiceText.Get("Campaign.TemplateDisabled", template.Title));
         }
         if (!Enum.IsDefined(Audience))
         {
-            errors.Add("Choose an audience.");
+            errors.Add(ServiceText.Get("Campaign.ChooseAudience"));
         }
         else if (Audience != AudienceKind.UploadedList && template?.Kind == TemplateKind.OfficialAccountTemplate)
         {
-            errors.Add("Official account messages go to an uploaded list of follower openids; the credential-based audiences are for mini programs.");
+            errors.Add(ServiceText.Get("Campaign.OfficialAudience"));
         }
         if (Audience == AudienceKind.UploadedList)
         {
             var count = Recipients?.Count ?? storedRecipients;
             if (count == 0)
             {
-                errors.Add("Upload a list of openids for this audience.");
+                errors.Add(ServiceText.Get("Campaign.UploadList"));
             }
             if (Recipients is { } list)
             {
                 if (list.Count > MaxRecipients)
                 {
-                    errors.Add($"At most {MaxRecipients:N0} openids per list.");
+                    errors.Add(ServiceText.Get("Campaign.ListTooLong", MaxRecipients));
                 }
                 var bad = list.FirstOrDefault(id => !OpenIdPattern().IsMatch(id));
                 if (bad is not null)
@@ -85,11 +85,11 @@ public sealed partial class CampaignInput
             case ScheduleKind.Once:
                 if (StartAt is null)
                 {
-                    errors.Add("Choose the date and time to send.");
+                    errors.Add(ServiceText.Get("Campaign.ChooseTime"));
                 }
                 else if (creating && StartAt <= now)
                 {
-                    errors.Add("The send time is in the past.");
+                    errors.Add(ServiceText.Get("Campaign.TimePast"));
                 }
                 break;
             case ScheduleKind.Recurring:
@@ -99,16 +99,16 @@ public sealed partial class CampaignInput
                 }
                 if (!string.IsNullOrWhiteSpace(TimeZone) && AccountCalendar.Resolve(TimeZone) is null)
                 {
-                    errors.Add($"The time zone '{TimeZone}' is unknown; use an IANA name such as Asia/Shanghai.");
+                    errors.Add(ServiceText.Get("Campaign.UnknownZone", TimeZone));
                 }
                 break;
             default:
-                errors.Add("Choose a schedule.");
+                errors.Add(ServiceText.Get("Campaign.ChooseSchedule"));
                 break;
         }
         if (DailyCapPerUser is < 0 or > 100)
         {
-            errors.Add($"The daily cap per user (dailyCapPerUser) is between 0 (no cap) and 100; it was {DailyCapPerUser}.");
+            errors.Add(ServiceText.Get("Campaign.DailyCap", DailyCapPerUser));
         }
         return errors;
     }

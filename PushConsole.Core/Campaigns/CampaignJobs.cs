@@ -1,3 +1,4 @@
+using PushConsole.Persistence;
 using Quartz;
 
 namespace PushConsole.Campaigns;
@@ -21,7 +22,8 @@ public sealed class CampaignFireJob(CampaignFiring firing) : IJob
 /// crash. A held run schedules its own wake-up.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class CampaignRunJob(RunExecutor executor, CampaignScheduler scheduler, ILogger<CampaignRunJob> logger) : IJob
+public sealed class CampaignRunJob(RunExecutor executor, CampaignScheduler scheduler, IOptions<CampaignOptions> options, TimeProvider time,
+    ILogger<CampaignRunJob> logger) : IJob
 {
     public const string RunIdKey = "runId";
 
@@ -30,10 +32,24 @@ public sealed class CampaignRunJob(RunExecutor executor, CampaignScheduler sched
         var runId = long.Parse(context.MergedJobDataMap.GetString(RunIdKey)!, System.Globalization.CultureInfo.InvariantCulture);
         try
         {
-            var result = await executor.ExecuteAsync(runId, cancellationToken);
-            if (result.WakeAt is { } wakeAt)
+            while (true)
             {
-                await scheduler.StartRunAsync(runId, wakeAt, CancellationToken.None);
+                try
+                {
+                    var result = await executor.ExecuteAsync(runId, cancellationToken);
+                    if (result.WakeAt is { } wakeAt)
+                    {
+                        await scheduler.StartRunAsync(runId, wakeAt, CancellationToken.None);
+                    }
+                    return;
+                }
+                catch (Exception e) when (DatabaseErrors.IsUnreachable(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    // Nothing would start the run again while the database (Quartz's store too) is away: this job
+                    // keeps trying until it is back.
+                    logger.LogWarning("Run {RunId}: the database could not be reached ({Error}); trying again shortly", runId, e.Message);
+                    await Task.Delay(options.Value.HelperPollInterval, time, cancellationToken);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

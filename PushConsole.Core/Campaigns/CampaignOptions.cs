@@ -1,6 +1,6 @@
 namespace PushConsole.Campaigns;
 
-/// <summary>The <c>Campaigns</c> section: how runs are executed.</summary>
+/// <summary>The <c>Campaigns</c> section: how runs are executed (campaign runs and channel reminders alike).</summary>
 public sealed class CampaignOptions
 {
     public const string Section = "Campaigns";
@@ -48,6 +48,12 @@ public sealed class CampaignOptions
     /// <summary>How often a node of a cluster looks for runs under way it could help with.</summary>
     public TimeSpan HelperPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Attempts of one user/get page (an audience of followers) before the run fails.</summary>
+    public int MaxPageAttempts { get; set; } = 5;
+
+    /// <summary>Wait before the next attempt of a user/get page, times the attempt.</summary>
+    public TimeSpan PageRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     public void Validate()
     {
         if (BatchSize is < 1 or > 5000)
@@ -69,6 +75,10 @@ public sealed class CampaignOptions
         if (AbandonedAfter < TimeSpan.FromSeconds(1))
         {
             throw new ConfigurationException("Campaigns:AbandonedAfter must be at least one second.");
+        }
+        if (MaxPageAttempts < 1 || PageRetryDelay < TimeSpan.Zero)
+        {
+            throw new ConfigurationException("Campaigns:MaxPageAttempts must be at least 1 and Campaigns:PageRetryDelay not negative.");
         }
         if (MaxAttempts < 1 || MaxCredentialTries < 1)
         {

@@ -13,7 +13,7 @@ public sealed record CampaignSummary(
 
 /// <summary>Creates, changes and deletes campaigns, keeping their Quartz schedule in step.</summary>
 public sealed class CampaignService(IDbContextFactory<PushConsoleDbContext> contexts, CampaignScheduler scheduler, RunControl runs,
-    TimeProvider time)
+    Audit.AuditLog audit, TimeProvider time)
 {
     public sealed record Result(Campaign? Campaign, IReadOnlyList<string> Errors)
     {
@@ -85,6 +85,7 @@ public sealed class CampaignService(IDbContextFactory<PushConsoleDbContext> cont
         await ReplaceRecipientsAsync(db, campaign, input, cancellationToken);
         var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.Id == campaign.AccountId, cancellationToken);
         await scheduler.ScheduleAsync(campaign, account.TimeZone, fireNow: true, cancellationToken);
+        await RecordAsync(campaign, Audit.AuditAction.Created);
         return new(campaign, []);
     }
 
@@ -94,7 +95,7 @@ public sealed class CampaignService(IDbContextFactory<PushConsoleDbContext> cont
         var campaign = await db.Campaigns.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
         if (campaign is null)
         {
-            return new(null, ["No such campaign."]);
+            return new(null, [ServiceText.Get("Campaign.Missing")]);
         }
         var now = time.GetUtcNow();
         var stored = input.Audience == AudienceKind.UploadedList && input.Recipients is null ? campaign.UploadedCount : 0;
@@ -109,6 +110,7 @@ public sealed class CampaignService(IDbContextFactory<PushConsoleDbContext> cont
         var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.Id == campaign.AccountId, cancellationToken);
         // Saving again does not send a "now" campaign again: that is what Run now is for.
         await scheduler.ScheduleAsync(campaign, account.TimeZone, fireNow: false, cancellationToken);
+        await RecordAsync(campaign, Audit.AuditAction.Updated);
         return new(campaign, []);
     }
 
@@ -116,7 +118,8 @@ public sealed class CampaignService(IDbContextFactory<PushConsoleDbContext> cont
     public async Task<bool> DeleteAsync(int id, string? by, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (!await db.Campaigns.AnyAsync(c => c.Id == id, cancellationToken))
+        var campaign = await db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (campaign is null)
         {
             return false;
         }
@@ -129,8 +132,12 @@ public sealed class CampaignService(IDbContextFactory<PushConsoleDbContext> cont
             await runs.CancelAsync(runId, by, cancellationToken);
         }
         await db.Campaigns.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken);
+        await RecordAsync(campaign, Audit.AuditAction.Deleted, open.Count > 0 ? $"{open.Count} unfinished runs canceled" : null);
         return true;
     }
+
+    private Task RecordAsync(Campaign campaign, Audit.AuditAction action, string? detail = null) =>
+        audit.RecordAsync(Audit.AuditSubject.Campaign, action, campaign.Id.ToString(), campaign.Name, campaign.AccountId, detail);
 
     /// <summary>Fires the campaign now, outside its schedule.</summary>
     public async Task<bool> RunNowAsync(int id, CancellationToken cancellationToken = default)

@@ -32,6 +32,7 @@ public static class CampaignServiceCollectionExtensions
         services.AddSingleton<RunGate>();
         services.AddSingleton<CampaignScheduler>();
         services.AddSingleton<CampaignAudience>();
+        services.AddSingleton<FollowerAudience>();
         services.AddSingleton<CampaignFiring>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunControl>();
@@ -41,6 +42,7 @@ public static class CampaignServiceCollectionExtensions
         services.AddTransient<CampaignFireJob>();
         services.AddTransient<CampaignRunJob>();
         services.AddSingleton<Outcomes.OutcomeQueries>();
+        services.AddSingleton<Outcomes.RecipientLookup>();
         services.AddHostedService<RunRecovery>();
         services.AddSingleton<CampaignRunHelper>();
         services.AddHostedService(sp => sp.GetRequiredService<CampaignRunHelper>());

@@ -46,15 +46,20 @@ public sealed class RunControl(IDbContextFactory<PushConsoleDbContext> contexts,
         return await ResultAsync(runId, changed, "resume", cancellationToken);
     }
 
-    public async Task<RunCommandResult> CancelAsync(long runId, string? by, CancellationToken cancellationToken = default)
+    public Task<RunCommandResult> CancelAsync(long runId, string? by, CancellationToken cancellationToken = default) =>
+        CancelBecauseAsync(runId, $"Canceled{By(by)}.", cancellationToken);
+
+    /// <summary>Cancels with the reason in words (a channel's reminder canceled, turned off or deleted).</summary>
+    public async Task<RunCommandResult> CancelBecauseAsync(long runId, string reason, CancellationToken cancellationToken = default)
     {
-        var changed = await MoveAsync(runId, Cancelable, RunStatus.Canceled, $"Canceled{By(by)}.", cancellationToken);
+        var changed = await MoveAsync(runId, Cancelable, RunStatus.Canceled, reason, cancellationToken);
         if (changed)
         {
             signals.Notify(runId);
             // Rows not yet taken are skipped now; rows a running execution puts back are skipped when it stops.
             await ledger.SkipPendingAsync(runId, SkipReason.Canceled, cancellationToken);
             await RunCredentials.ReleaseCanceledAsync(contexts, ledger, credentials, runId, cancellationToken);
+            await ledger.RecountAsync(runId, cancellationToken);
         }
         return await ResultAsync(runId, changed, "cancel", cancellationToken);
     }

@@ -15,14 +15,19 @@ public sealed record RunExecution(RunStatus Status, DateTimeOffset? WakeAt, int 
 }
 
 /// <summary>
-/// Executes a run: fills its ledger with the audience (once), then sends every Pending row through the
-/// <see cref="SendPipeline"/>, watching the run's row for pause and cancel. Safe to call twice for one run (a
-/// duplicate fire, another node): rows are taken atomically, so each is sent by one caller only.
+/// The one send engine. Executes a run of any kind: fills its ledger from the run's audience source — a campaign's
+/// audience resolved once, or every follower of an official account read page by page while sending
+/// (<see cref="FollowerAudience"/>) — and sends every Pending row through the <see cref="SendPipeline"/>, watching the
+/// run's row for pause and cancel. Safe to call twice for one run (a duplicate fire, another node): rows are taken
+/// atomically, so each is sent by one caller only. A run opened by something other than a campaign (a channel's
+/// reminder) gets its message from, and reports its end to, its <see cref="IRunOwner"/>.
 /// </summary>
 public sealed class RunExecutor(
     IDbContextFactory<PushConsoleDbContext> contexts,
     DeliveryLedger ledger,
     CampaignAudience audience,
+    FollowerAudience followers,
+    IEnumerable<IRunOwner> owners,
     ICredentialSource credentials,
     IRunMessageFactory messages,
     IWeChatClientFactory clients,
@@ -30,10 +35,13 @@ public sealed class RunExecutor(
     RunGate gate,
     AccountPauses pauses,
     IOptions<CampaignOptions> options,
+    IOptions<Scheduling.SchedulerOptions> scheduler,
     TimeProvider time,
     ILogger<RunExecutor> logger)
 {
     private readonly CampaignOptions settings = options.Value;
+    private readonly string node = Scheduling.ClusterNode.NameOf(scheduler.Value);
+    private readonly IReadOnlyDictionary<RunKind, IRunOwner> ownerOf = owners.ToDictionary(o => o.Kind);
 
     public async Task<RunExecution> ExecuteAsync(long runId, CancellationToken cancellationToken)
     {
@@ -58,7 +66,13 @@ public sealed class RunExecutor(
         {
             return RunExecution.Nothing(RunStatus.Canceled, "The run no longer exists.");
         }
-        if (run.Status is RunStatus.Completed or RunStatus.Canceled or RunStatus.Paused or RunStatus.Failed)
+        if (run.Status is RunStatus.Completed or RunStatus.Canceled or RunStatus.Failed)
+        {
+            // Ended, perhaps by a node that died before telling the run's owner: tell it now (harmless twice).
+            await TellOwnerAsync(run, run.Status, run.StatusReason);
+            return RunExecution.Nothing(run.Status);
+        }
+        if (run.Status == RunStatus.Paused)
         {
             return RunExecution.Nothing(run.Status);
         }
@@ -81,8 +95,16 @@ public sealed class RunExecutor(
         {
             return await FailAsync(run, $"The account's time zone '{account.TimeZone}' is unknown.", cancellationToken);
         }
-        var calendar = supplied is null ? AccountCalendar.Of(account) : AccountCalendar.Of(account).WithoutQuietHours();
-        var (message, problem) = supplied is not null ? (supplied, null) : messages.Prepare(template, account, campaign?.Name ?? run.Name);
+        var owner = supplied is null ? ownerOf.GetValueOrDefault(run.Kind) : null;
+        // Quiet hours are the campaigns' rule: a reminder goes out before its live whatever the hour, and a transactional
+        // message answers what the user just did.
+        var calendar = supplied is not null ? AccountCalendar.Of(account).WithoutQuietHours()
+            : AccountCalendar.Of(owner is null ? account : new WeChatAccount { Name = account.Name, TimeZone = account.TimeZone });
+        var (message, problem) = supplied is not null
+            ? (supplied, null)
+            : owner is null
+                ? messages.Prepare(template, account, campaign?.Name ?? run.Name)
+                : await owner.PrepareAsync(run, account, template, cancellationToken);
         if (message is null)
         {
             return await FailAsync(run, problem ?? "The template cannot be sent.", cancellationToken);
@@ -97,7 +119,7 @@ public sealed class RunExecutor(
             return RunExecution.Nothing(await StatusOfAsync(runId, cancellationToken) ?? RunStatus.Canceled);
         }
 
-        if (!run.AudienceComplete)
+        if (!run.AudienceComplete && owner is null)
         {
             if (campaign is null)
             {
@@ -107,7 +129,7 @@ public sealed class RunExecutor(
             {
                 await FillAudienceAsync(run, campaign, account, template, calendar, cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException && !DatabaseErrors.IsUnreachable(e))
             {
                 logger.LogWarning(e, "Resolving the audience of run {RunId} failed", runId);
                 return await FailAsync(run, $"The audience could not be resolved: {e.Message}", cancellationToken);
@@ -124,11 +146,15 @@ public sealed class RunExecutor(
 
         var need = CredentialNeed.Of(template);
         var dailyCap = supplied is null && campaign is { DailyCapPerUser: > 0 } ? campaign.DailyCapPerUser : (int?)null;
-        var pipeline = new SendPipeline(ledger, credentials, settings, time, runId, account, calendar, message,
-            clients.For(account), need, dailyCap, pauses);
+        var client = clients.For(account);
         using var stop = new StopSignal();
+        var feed = run.AudienceComplete || owner is null ? AudienceFeed.Whole : followers.Start(run, client, calendar.DayOf(now), stop);
+        var pipeline = new SendPipeline(ledger, credentials, settings, time, runId, account, calendar, message,
+            client, need, dailyCap, pauses, feed);
         using var monitorEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var monitor = MonitorAsync(runId, stop, monitorEnd.Token);
+        var what = run.ChannelId is { } channelId ? $"the reminder broadcast of channel {channelId} (run {runId})" : $"campaign run {runId}";
+        logger.LogInformation("Node {Node} joins {Run}", node, what);
         PipelineEnd end;
         try
         {
@@ -136,17 +162,26 @@ public sealed class RunExecutor(
         }
         finally
         {
+            await feed.StopAsync();
             await monitorEnd.CancelAsync();
             await monitor;
         }
+        RunExecution result;
         if (end.Stop is { Kind: RunStopKind.Hold, Until: { } until } hold && SkipsQuietHours(campaign, run, calendar, until)
             && hold.Reason.StartsWith("Quiet", StringComparison.Ordinal))
         {
             // A recurring run does not spill into the next day: tomorrow's run covers tomorrow.
             await ledger.SkipPendingAsync(runId, SkipReason.QuietHours, CancellationToken.None);
-            return await FinishAsync(run, end with { Stop = null }, CancellationToken.None);
+            result = await FinishAsync(run, end with { Stop = null }, CancellationToken.None);
         }
-        return await FinishAsync(run, end, CancellationToken.None);
+        else
+        {
+            result = await FinishAsync(run, end, CancellationToken.None);
+        }
+        // Each node says what it did itself, so the share of a run between the nodes of a cluster shows in the logs.
+        logger.LogInformation("Node {Node} left {Run} ({Status}): this node sent {Sent}, failed {Failed}, skipped {Skipped}",
+            node, run.ChannelId is null ? what : $"the broadcast of run {runId}", result.Status, end.Sent, end.Failed, end.Skipped);
+        return result;
     }
 
     private async Task FillAudienceAsync(DeliveryRun run, Campaign campaign, WeChatAccount account, MessageTemplate template,
@@ -215,11 +250,16 @@ public sealed class RunExecutor(
                 // Rows the pipeline put back after the cancel skipped the pending ones.
                 await ledger.SkipPendingAsync(run.Id, SkipReason.Canceled, cancellationToken);
                 await RunCredentials.ReleaseCanceledAsync(contexts, ledger, credentials, run.Id, cancellationToken);
+                await TellOwnerAsync(run, RunStatus.Canceled, await ReasonOfAsync(run.Id, cancellationToken) ?? stop.Reason);
                 return Result(RunStatus.Canceled);
             case RunStopKind.Pause:
                 return Result(RunStatus.Paused);
             case RunStopKind.Shutdown:
                 return Result(RunStatus.Running, reason: stop.Reason);
+            case RunStopKind.Interrupted:
+                // Rows whose outcome could not be written stay in Sending and go out again once abandoned.
+                logger.LogWarning("Run {RunId} interrupted: {Reason}; it goes on shortly", run.Id, stop.Reason);
+                return Result(RunStatus.Running, now + settings.HelperPollInterval, stop.Reason);
             case RunStopKind.Hold:
                 await MoveAsync(run.Id, [RunStatus.Running], s => s
                     .SetProperty(r => r.Status, RunStatus.Held)
@@ -228,10 +268,13 @@ public sealed class RunExecutor(
                 logger.LogInformation("Run {RunId} held until {Until}: {Reason}", run.Id, stop.Until, stop.Reason);
                 return Result(RunStatus.Held, stop.Until, stop.Reason);
             case RunStopKind.Fail:
-                await MoveAsync(run.Id, [RunStatus.Running], s => s
-                    .SetProperty(r => r.Status, RunStatus.Failed)
-                    .SetProperty(r => r.StatusReason, stop.Reason), cancellationToken);
-                logger.LogWarning("Run {RunId} failed: {Reason}", run.Id, stop.Reason);
+                if (await MoveAsync(run.Id, [RunStatus.Running], s => s
+                        .SetProperty(r => r.Status, RunStatus.Failed)
+                        .SetProperty(r => r.StatusReason, stop.Reason), cancellationToken))
+                {
+                    logger.LogWarning("Run {RunId} failed: {Reason}", run.Id, stop.Reason);
+                    await TellOwnerAsync(run, RunStatus.Failed, stop.Reason);
+                }
                 return Result(RunStatus.Failed, reason: stop.Reason);
         }
         var counts = await ledger.CountAsync(run.Id, cancellationToken);
@@ -245,21 +288,43 @@ public sealed class RunExecutor(
             // Another sender (a node that may have died) holds rows: look again once they count as abandoned.
             return Result(RunStatus.Running, now + settings.AbandonedAfter);
         }
-        await MoveAsync(run.Id, [RunStatus.Running], s => s
-            .SetProperty(r => r.Status, RunStatus.Completed)
-            .SetProperty(r => r.FinishedAt, now), cancellationToken);
-        logger.LogInformation("Run {RunId} completed: {Sent} sent, {Failed} failed, {Skipped} skipped",
-            run.Id, counts.Sent, counts.Failed, counts.Skipped);
+        if (await MoveAsync(run.Id, [RunStatus.Running], s => s
+                .SetProperty(r => r.Status, RunStatus.Completed)
+                .SetProperty(r => r.FinishedAt, now), cancellationToken))
+        {
+            logger.LogInformation("Run {RunId} completed: {Sent} sent, {Failed} failed, {Skipped} skipped",
+                run.Id, counts.Sent, counts.Failed, counts.Skipped);
+            await TellOwnerAsync(run, RunStatus.Completed, null);
+        }
         return Result(RunStatus.Completed);
     }
 
     private async Task<RunExecution> FailAsync(DeliveryRun run, string reason, CancellationToken cancellationToken)
     {
-        await MoveAsync(run.Id, [RunStatus.Pending, RunStatus.Running, RunStatus.Held], s => s
-            .SetProperty(r => r.Status, RunStatus.Failed)
-            .SetProperty(r => r.StatusReason, reason), cancellationToken);
-        logger.LogWarning("Run {RunId} failed: {Reason}", run.Id, reason);
+        if (await MoveAsync(run.Id, [RunStatus.Pending, RunStatus.Running, RunStatus.Held], s => s
+                .SetProperty(r => r.Status, RunStatus.Failed)
+                .SetProperty(r => r.StatusReason, reason), cancellationToken))
+        {
+            logger.LogWarning("Run {RunId} failed: {Reason}", run.Id, reason);
+            await TellOwnerAsync(run, RunStatus.Failed, reason);
+        }
         return RunExecution.Nothing(RunStatus.Failed, reason);
+    }
+
+    /// <summary>An ended run's tally is made exact from its rows; then its owner (if any) hears how it ended.</summary>
+    private async Task TellOwnerAsync(DeliveryRun run, RunStatus status, string? reason)
+    {
+        await ledger.RecountAsync(run.Id, CancellationToken.None);
+        if (ownerOf.GetValueOrDefault(run.Kind) is { } owner)
+        {
+            await owner.EndedAsync(run, status, reason, CancellationToken.None);
+        }
+    }
+
+    private async Task<string?> ReasonOfAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.DeliveryRuns.Where(r => r.Id == runId).Select(r => r.StatusReason).SingleOrDefaultAsync(cancellationToken);
     }
 
     private async Task<RunStatus?> StatusOfAsync(long runId, CancellationToken cancellationToken)

@@ -8,24 +8,32 @@ namespace PushConsole.Campaigns;
 /// <summary>
 /// At start-up, starts runs that were executing when the console stopped (a graceful stop ends the Quartz job, so
 /// nothing else would). Quartz's own recovery covers a crash; the start trigger is idempotent, so both are harmless.
-/// Held runs keep their wake-up trigger in Quartz's store.
+/// Held runs keep their wake-up trigger in Quartz's store. A single node that just started is sending nothing, so
+/// rows left in Sending are the dead process's: they go out again at once (same credential and client_msg_id) rather
+/// than after <see cref="CampaignOptions.AbandonedAfter"/>; in a cluster they may be a live node's, so they wait.
 /// </summary>
-internal sealed class RunRecovery(IDbContextFactory<PushConsoleDbContext> contexts, CampaignScheduler scheduler, ILogger<RunRecovery> logger)
+internal sealed class RunRecovery(IDbContextFactory<PushConsoleDbContext> contexts, DeliveryLedger ledger, CampaignScheduler scheduler,
+    IOptions<Scheduling.SchedulerOptions> schedulerOptions, ILogger<RunRecovery> logger)
     : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var runs = await db.DeliveryRuns.AsNoTracking()
-            .Where(r => r.Kind == RunKind.Campaign && (r.Status == RunStatus.Pending || r.Status == RunStatus.Running))
+            .Where(r => r.Status == RunStatus.Pending || r.Status == RunStatus.Running)
             .Select(r => r.Id).ToListAsync(cancellationToken);
         foreach (var runId in runs)
         {
+            if (!schedulerOptions.Value.Clustered
+                && await ledger.RequeueAbandonedAsync(runId, TimeSpan.Zero, cancellationToken) is > 0 and var requeued)
+            {
+                logger.LogInformation("Run {RunId}: {Count} rows left in sending by the previous process go out again", runId, requeued);
+            }
             await scheduler.StartRunAsync(runId, cancellationToken: cancellationToken);
         }
         if (runs.Count > 0)
         {
-            logger.LogInformation("Resuming {Count} campaign run(s) left unfinished: {Runs}", runs.Count, string.Join(", ", runs));
+            logger.LogInformation("Resuming {Count} run(s) left unfinished: {Runs}", runs.Count, string.Join(", ", runs));
         }
     }
 

@@ -5,12 +5,14 @@ public enum RunStopKind
 {
     /// <summary>The node is shutting down: the run continues on the next start (or another node).</summary>
     Shutdown = 1,
+    /// <summary>The database could not be reached: the run stays running and is executed again shortly.</summary>
+    Interrupted = 2,
     /// <summary>WeChat asked to wait (45009 until tomorrow, 45011 for a minute) or quiet hours began.</summary>
-    Hold = 2,
+    Hold = 3,
     /// <summary>Nothing more can be sent until someone fixes the account or template.</summary>
-    Fail = 3,
-    Pause = 4,
-    Cancel = 5,
+    Fail = 4,
+    Pause = 5,
+    Cancel = 6,
 }
 
 public sealed record RunStop(RunStopKind Kind, string Reason, DateTimeOffset? Until = null);

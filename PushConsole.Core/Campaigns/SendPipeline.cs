@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using PushConsole.Accounts;
 using PushConsole.Ledger;
+using PushConsole.Persistence;
 using PushConsole.Sending;
 using PushConsole.WeChat;
 
@@ -49,6 +50,7 @@ internal sealed class SendPipeline
     private readonly int? dailyCap;
     private readonly SendVerdicts verdicts;
     private readonly AccountPauses pauses;
+    private readonly AudienceFeed audience;
     private readonly int batchSize;
     private readonly int senders;
     private readonly Channel<WorkItem> toSend;
@@ -64,9 +66,10 @@ internal sealed class SendPipeline
 
     public SendPipeline(DeliveryLedger ledger, ICredentialSource credentials, CampaignOptions options, TimeProvider time,
         long runId, WeChatAccount account, AccountCalendar calendar, IRunMessage message, WeChatClient client,
-        CredentialNeed need, int? dailyCap, AccountPauses pauses)
+        CredentialNeed need, int? dailyCap, AccountPauses pauses, AudienceFeed audience)
     {
         this.pauses = pauses;
+        this.audience = audience;
         this.ledger = ledger;
         this.credentials = credentials;
         this.options = options;
@@ -107,7 +110,9 @@ internal sealed class SendPipeline
         catch (Exception e)
         {
             // Every taken row has been reported or queued (see ProduceAsync), so draining cannot wait forever.
-            stop.Request(new RunStop(RunStopKind.Fail, $"The run stopped on an error: {e.Message}"));
+            stop.Request(DatabaseErrors.IsUnreachable(e)
+                ? new RunStop(RunStopKind.Interrupted, $"The database could not be reached: {e.Message}")
+                : new RunStop(RunStopKind.Fail, $"The run stopped on an error: {e.Message}"));
             await DrainAsync();
             throw;
         }
@@ -148,18 +153,40 @@ internal sealed class SendPipeline
                 await ledger.RestampPendingAsync(runId, day, shutdown);
                 stampedDay = day;
             }
-            var peeked = await ledger.PeekPendingAsync(runId, batchSize, shutdown);
+            // Read before the peek: a page recorded after an empty peek is seen on the next round.
+            var audienceComplete = audience.IsComplete;
+            // Without credentials or a daily cap to apply there is nothing to decide between peek and take: one
+            // statement takes the batch (a follower broadcast's case).
+            var simple = !need.Required && dailyCap is null;
+            var peeked = simple
+                ? await ledger.TakePendingAsync(runId, batchSize, shutdown)
+                : await ledger.PeekPendingAsync(runId, batchSize, shutdown);
             if (peeked.Count == 0)
             {
                 if (Volatile.Read(ref inFlight) == 0)
                 {
-                    return;
+                    if (audienceComplete)
+                    {
+                        return;
+                    }
+                    // The next page of the audience is being read (here or on another node).
+                    await audience.WaitAsync(options.StatusPollInterval, shutdown);
+                    continue;
                 }
                 // Rows still out may come back (a transient failure puts its row back to Pending): wait for a flush.
                 await flushed.WaitAsync(options.FlushInterval * 2, shutdown);
                 continue;
             }
-            var items = await TakeAsync(peeked, day, shutdown);
+            List<WorkItem> items;
+            if (simple)
+            {
+                Interlocked.Add(ref inFlight, peeked.Count);
+                items = peeked.Select(ItemOf).ToList();
+            }
+            else
+            {
+                items = await TakeAsync(peeked, day, shutdown);
+            }
             await EnqueueAsync(items, stop);
         }
     }
@@ -549,7 +576,10 @@ internal sealed class SendPipeline
         }
         catch (Exception e)
         {
-            stop.Request(new RunStop(RunStopKind.Fail, $"Writing outcomes failed: {e.Message}"));
+            // An unreachable database interrupts the execution (the run goes on when it is back); anything else fails it.
+            stop.Request(DatabaseErrors.IsUnreachable(e)
+                ? new RunStop(RunStopKind.Interrupted, $"The database could not be reached: {e.Message}")
+                : new RunStop(RunStopKind.Fail, $"Writing outcomes failed: {e.Message}"));
             // Rows stay in Sending; after AbandonedAfter they are requeued and resent with their credential.
         }
         // Only now, with the old credential settled, may the user's next one be claimed.

@@ -71,13 +71,13 @@ internal sealed class SendVerdicts(CampaignOptions options, AccountCalendar cale
                 return item.Attempts < options.MaxAttempts
                     ? new SendVerdict(VerdictKind.Requeue, code, message)
                     : new SendVerdict(VerdictKind.Failed, code, message, Credential: CredentialVerdict.Release);
-            case ErrorAction.FailRun when error.Kind == WeChatErrorKind.Configuration:
-                return new SendVerdict(VerdictKind.Requeue, code, message, Stop: new RunStop(RunStopKind.Fail,
-                    $"The account is refused by WeChat ({code}: {message}); fix the account and resume the run."));
             case ErrorAction.FailRun:
-                // Every other message of the run would fail the same way.
-                return new SendVerdict(VerdictKind.Failed, code, message, Credential: CredentialVerdict.Release,
-                    Stop: new RunStop(RunStopKind.Fail, $"WeChat refuses this template's messages ({code}: {message})."));
+                // Every other message of the run would fail the same way: the run fails, this row stays unsent (with
+                // its credential) like the others, for a resume after the fix.
+                return new SendVerdict(VerdictKind.Requeue, code, message, Stop: new RunStop(RunStopKind.Fail,
+                    error.Kind == WeChatErrorKind.Configuration
+                        ? $"The account is refused by WeChat ({code}: {message}); fix the account and resume the run."
+                        : $"WeChat refuses this template's messages ({code}: {message})."));
             default:
                 // 43101 takes the user's grants of the template along; 40003, 43004, 47003 and the unknown give the
                 // credential back (it was not spent).

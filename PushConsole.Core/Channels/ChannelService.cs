@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
+using PushConsole.Campaigns;
 using PushConsole.Ledger;
-using PushConsole.Channels.Broadcasts;
 using PushConsole.Persistence;
 using PushConsole.Templates;
 
@@ -16,7 +16,9 @@ public sealed class ChannelService(
     IDbContextFactory<PushConsoleDbContext> contexts,
     ReminderSchedule schedule,
     ReminderTransitions transitions,
+    RunControl runs,
     TemplateRenderer renderer,
+    Audit.AuditLog audit,
     TimeProvider time,
     ILogger<ChannelService> logger)
 {
@@ -65,6 +67,7 @@ public sealed class ChannelService(
         db.Channels.Add(channel);
         await db.SaveChangesAsync(cancellationToken);
         await SyncTriggerAsync(channel, cancellationToken);
+        await RecordAsync(channel, Audit.AuditAction.Created);
         return new(channel, []);
     }
 
@@ -74,11 +77,11 @@ public sealed class ChannelService(
         var channel = await db.Channels.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
         if (channel is null)
         {
-            return new(null, ["No such channel."], NotFound: true);
+            return new(null, [ServiceText.Get("Channel.Missing")], NotFound: true);
         }
         if (input.Version is { } version && version != channel.Version)
         {
-            return new(null, ["The channel was changed meanwhile (by someone else or by its reminder); reload it and try again."], Conflict: true);
+            return new(null, [ServiceText.Get("Channel.Changed")], Conflict: true);
         }
         var wasNotifying = channel.ReminderStatus == ReminderStatus.Notifying;
         var errors = await ApplyAsync(db, channel, input, time.GetUtcNow(), cancellationToken);
@@ -92,24 +95,30 @@ public sealed class ChannelService(
         }
         catch (DbUpdateConcurrencyException)
         {
-            return new(null, ["The channel was changed meanwhile (by someone else or by its reminder); reload it and try again."], Conflict: true);
+            return new(null, [ServiceText.Get("Channel.Changed")], Conflict: true);
         }
         if (wasNotifying && !channel.ReminderEnabled)
         {
             await CancelRunAsync(channel.CurrentRunId, "The reminder was turned off during the broadcast.", cancellationToken);
         }
         await SyncTriggerAsync(channel, cancellationToken);
+        await RecordAsync(channel, Audit.AuditAction.Updated);
         return new(channel, []);
     }
+
+    private Task RecordAsync(Channel channel, Audit.AuditAction action) =>
+        audit.RecordAsync(Audit.AuditSubject.Channel, action, channel.Id.ToString(), channel.Name, channel.AccountId);
 
     public async Task<bool> DeleteAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var runId = await db.Channels.Where(c => c.Id == id).Select(c => c.CurrentRunId).FirstOrDefaultAsync(cancellationToken);
-        if (await db.Channels.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken) == 0)
+        var channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
+        var runId = channel?.CurrentRunId;
+        if (channel is null || await db.Channels.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken) == 0)
         {
             return false;
         }
+        await RecordAsync(channel, Audit.AuditAction.Deleted);
         await schedule.UnscheduleAsync(id, cancellationToken);
         // A running broadcast notices the channel is gone; its run ends canceled and keeps its ledger rows.
         await CancelRunAsync(runId, "The channel was deleted during the broadcast.", cancellationToken);
@@ -123,7 +132,7 @@ public sealed class ChannelService(
         var channel = await db.Channels.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
         if (channel is null)
         {
-            return new(null, ["No such channel."], NotFound: true);
+            return new(null, [ServiceText.Get("Channel.Missing")], NotFound: true);
         }
         var text = $"Canceled{(string.IsNullOrWhiteSpace(by) ? "" : $" by {by}")}" +
                    $"{(string.IsNullOrWhiteSpace(reason) ? "." : $": {reason.Trim()}")}";
@@ -131,7 +140,7 @@ public sealed class ChannelService(
             && await transitions.MoveAsync(id, channel.Occurrence, channel.ReminderStatus, ReminderStatus.Canceled, text, cancellationToken);
         if (!canceled)
         {
-            return new(null, [$"There is no reminder to cancel: it is {ReminderLabels.Of(channel.ReminderStatus).ToLowerInvariant()}."], Conflict: true);
+            return new(null, [ServiceText.Get("Channel.NothingToCancel", ReminderLabels.Of(channel.ReminderStatus).ToLowerInvariant())], Conflict: true);
         }
         await schedule.UnscheduleAsync(id, cancellationToken);
         // The reminder may have fired between reading and canceling: the run (if any) stops either way.
@@ -145,7 +154,7 @@ public sealed class ChannelService(
     {
         if (runId is long id)
         {
-            await transitions.EndRunAsync(id, RunStatus.Canceled, reason, cancellationToken);
+            await runs.CancelBecauseAsync(id, reason, cancellationToken);
         }
     }
 
@@ -169,28 +178,28 @@ public sealed class ChannelService(
         var errors = new List<string>();
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(input, new ValidationContext(input), results, validateAllProperties: true);
-        errors.AddRange(results.Select(r => r.ErrorMessage ?? "Invalid value."));
+        errors.AddRange(results.Select(r => r.ErrorMessage ?? ServiceText.Get("Common.Invalid")));
 
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == input.AccountId, cancellationToken);
         if (account is null)
         {
-            errors.Add("No such account.");
+            errors.Add(ServiceText.Get("Account.Missing"));
             return errors;
         }
         var timeZone = string.IsNullOrWhiteSpace(input.TimeZone) ? account.TimeZone : input.TimeZone.Trim();
         if (ChannelTime.Zone(timeZone) is not { } zone)
         {
-            errors.Add($"Unknown time zone '{timeZone}'.");
+            errors.Add(ServiceText.Get("Common.UnknownZone", timeZone));
             return errors;
         }
         if (input.StartsAt == default)
         {
-            errors.Add("The start time is required.");
+            errors.Add(ServiceText.Get("Channel.StartRequired"));
             return errors;
         }
         if (!string.IsNullOrWhiteSpace(input.MiniProgramAppId) && string.IsNullOrWhiteSpace(input.MiniProgramPagePath))
         {
-            errors.Add("A mini program link needs the page path too.");
+            errors.Add(ServiceText.Get("Channel.PagePath"));
         }
         var startsAt = ChannelTime.Instant(input.StartsAt, zone);
         var isNew = channel.Id == 0;
@@ -207,7 +216,7 @@ public sealed class ChannelService(
             // Off, a template may still be chosen for later; it must at least be this account's.
             if (!await db.Templates.AnyAsync(t => t.Id == templateId && t.AccountId == account.Id, cancellationToken))
             {
-                errors.Add("The template is not one of this account's.");
+                errors.Add(ServiceText.Get("Channel.TemplateOfAccount"));
             }
         }
         if (errors.Count == 0 && input.TemplateId is { } chosen
@@ -227,7 +236,7 @@ public sealed class ChannelService(
         }
         if (!isNew && channel.ReminderStatus == ReminderStatus.Notifying && startMoved && input.ReminderEnabled)
         {
-            errors.Add("The reminder is being sent; cancel it before moving the start.");
+            errors.Add(ServiceText.Get("Channel.Sending"));
         }
 
         // Moving the start after a finished reminder is a new live: a new occurrence, reminded of afresh.
@@ -255,7 +264,7 @@ public sealed class ChannelService(
         }
         if (input.ReminderEnabled && status == ReminderStatus.NotNotified && (startMoved || minutesChanged || turnedOn) && startsAt <= now)
         {
-            errors.Add($"The live starts in the past ({ChannelTime.Describe(startsAt, timeZone)}); no reminder can be sent for it.");
+            errors.Add(ServiceText.Get("Channel.StartPast", ChannelTime.Describe(startsAt, timeZone)));
         }
         if (errors.Count > 0)
         {

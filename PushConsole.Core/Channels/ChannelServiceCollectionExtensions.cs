@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using PushConsole.Channels.Broadcasts;
+using Microsoft.Extensions.Hosting;
+using PushConsole.Campaigns;
 using PushConsole.Templates;
 using Quartz;
 
@@ -8,12 +9,11 @@ namespace PushConsole.Channels;
 public static class ChannelServiceCollectionExtensions
 {
     /// <summary>
-    /// Channels with live-start reminders: the service, the reminder job and triggers, and the broadcast worker.
-    /// Needs the database, the delivery ledger, the scheduler (AddPushScheduler) and the WeChat client (AddWeChatClient).
+    /// Channels with live-start reminders: the service, the reminder job and triggers, and the reminder's run on the one
+    /// send engine. Needs the database, the delivery ledger, the scheduler (AddPushScheduler) and the engine (AddCampaigns).
     /// </summary>
-    public static IServiceCollection AddChannelReminders(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddChannelReminders(this IServiceCollection services)
     {
-        services.AddOptions<ChannelOptions>().Bind(configuration.GetSection(ChannelOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TemplateRenderer>();
         services.AddSingleton<ChannelService>();
@@ -21,19 +21,35 @@ public static class ChannelServiceCollectionExtensions
         services.AddSingleton<ReminderTransitions>();
         services.AddSingleton<ReminderFiring>();
         services.AddSingleton<ReminderReconciler>();
-        services.TryAddSingleton<Sending.AccountPauses>();
-        services.AddSingleton<BroadcastSignal>();
         services.AddSingleton<BroadcastProgress>();
-        services.AddSingleton<BroadcastRunner>();
-        services.TryAddSingleton<IBroadcastGatewayFactory, WeChatBroadcastGatewayFactory>();
+        services.AddSingleton<ChannelRuns>();
+        services.AddSingleton<IRunOwner>(sp => sp.GetRequiredService<ChannelRuns>());
+        services.AddHostedService<ReminderStartup>();
         services.AddQuartz(q => q.AddJob<ChannelReminderJob>(job => job
             .WithIdentity(ChannelReminderJob.Key)
             .StoreDurably()
             .WithDescription("Sends a channel's live-start reminder to the account's followers")));
-        if (configuration.GetValue($"{ChannelOptions.Section}:{nameof(ChannelOptions.WorkerEnabled)}", true))
-        {
-            services.AddHostedService<BroadcastWorker>();
-        }
         return services;
+    }
+}
+
+/// <summary>
+/// At start-up: puts back reminder triggers a crash lost (<see cref="ReminderReconciler"/>) and starts the run of every
+/// notifying channel (<see cref="ChannelRuns.ResumeNotifyingAsync"/>). In the background, so the host is not held up.
+/// </summary>
+internal sealed class ReminderStartup(ReminderReconciler reconciler, ChannelRuns runs, ILogger<ReminderStartup> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await reconciler.ReconcileAsync(stoppingToken);
+            await runs.ResumeNotifyingAsync(stoppingToken);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogError(e, "Reconciling reminders at start-up failed; notifying channels resume with their runs");
+        }
     }
 }

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using PushConsole.Channels.Broadcasts;
 using PushConsole.Persistence;
 
 namespace PushConsole.Channels;
@@ -8,7 +7,7 @@ public enum FireResult
 {
     /// <summary>The trigger was for an occurrence, state or setting that no longer holds: nothing happened.</summary>
     Stale,
-    /// <summary>The broadcast was started (the channel is notifying).</summary>
+    /// <summary>The broadcast was started (the channel is notifying, its run started).</summary>
     Started,
     /// <summary>The live had begun: the reminder is marked missed.</summary>
     Missed,
@@ -23,7 +22,7 @@ public enum FireResult
 public sealed class ReminderFiring(
     IDbContextFactory<PushConsoleDbContext> contexts,
     ReminderTransitions transitions,
-    BroadcastSignal signal,
+    ChannelRuns runs,
     TimeProvider time,
     ILogger<ReminderFiring> logger)
 {
@@ -66,7 +65,8 @@ public sealed class ReminderFiring(
             return FireResult.Stale;
         }
         logger.LogInformation("Reminder of channel {ChannelId} occurrence {Occurrence} fired; broadcasting", channelId, occurrence);
-        signal.Wake();
+        // Should the node die right here, the start-up of any node starts the run of every notifying channel.
+        await runs.StartAsync(channel, cancellationToken);
         return FireResult.Started;
     }
 }

@@ -5,7 +5,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Channels;
 
 /// <summary>
-/// The reminder status changes the machinery makes (a firing trigger, a broadcast finishing, a cancel). Each is one
+/// The reminder status changes the machinery makes (a firing trigger, a reminder's run ending, a cancel). Each is one
 /// conditional UPDATE that only applies from the expected state of the expected occurrence, so a stale trigger, a
 /// duplicate fire or a cancel racing a fire cannot both win. Each bumps the channel's version, so an editor saving
 /// over it is told the channel changed.
@@ -36,45 +36,6 @@ public sealed class ReminderTransitions(IDbContextFactory<PushConsoleDbContext> 
             .ExecuteUpdateAsync(s => s
                 .SetProperty(c => c.CurrentRunId, runId)
                 .SetProperty(c => c.Version, c => c.Version + 1), cancellationToken);
-    }
-
-    /// <summary>Ends a run (completed, canceled, failed) unless it already ended.</summary>
-    public async Task<bool> EndRunAsync(long runId, RunStatus status, string? reason, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        return await db.DeliveryRuns
-            .Where(r => r.Id == runId && (r.Status == RunStatus.Pending || r.Status == RunStatus.Running
-                || r.Status == RunStatus.Paused || r.Status == RunStatus.Held))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, status)
-                .SetProperty(r => r.StatusReason, Trim(reason))
-                .SetProperty(r => r.FinishedAt, now)
-                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken) == 1;
-    }
-
-    /// <summary>Holds a running run until <paramref name="until"/> (WeChat's daily quota), saying why.</summary>
-    public async Task HoldRunAsync(long runId, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.DeliveryRuns.Where(r => r.Id == runId && r.Status == RunStatus.Running)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, RunStatus.Held)
-                .SetProperty(r => r.HeldUntil, until)
-                .SetProperty(r => r.StatusReason, Trim(reason))
-                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
-    }
-
-    /// <summary>A held run whose time has come runs again.</summary>
-    public async Task ResumeHeldRunAsync(long runId, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.DeliveryRuns.Where(r => r.Id == runId && r.Status == RunStatus.Held)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, RunStatus.Running)
-                .SetProperty(r => r.HeldUntil, (DateTimeOffset?)null)
-                .SetProperty(r => r.StatusReason, (string?)null)
-                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
     }
 
     /// <summary>The summary of an ended run, in words (written after its final count).</summary>

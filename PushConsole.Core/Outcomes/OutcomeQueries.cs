@@ -19,9 +19,20 @@ public sealed record RunSummary(long Id, string Name, RunKind Kind, int? Campaig
     DateTimeOffset? HeldUntil, int? ExpectedTotal, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, RunCounts Counts);
 
 public sealed record DeliveryRow(long Id, string Recipient, DeliveryStatus Status, SkipReason SkipReason, int? ErrCode, string? ErrMsg,
-    long? MsgId, string ClientMsgId, long? CredentialId, int Attempts, DateOnly LocalDay, DateTimeOffset? FinishedAt);
+    long? MsgId, string ClientMsgId, long? CredentialId, int Attempts, DateOnly LocalDay, DateTimeOffset? FinishedAt, long RunId = 0);
 
 public sealed record DeliveryPage(IReadOnlyList<DeliveryRow> Rows, int Total);
+
+/// <summary>Account-local days, both ends included (the ledger's LocalDay: each row counts in its account's zone).</summary>
+public sealed record OutcomePeriod(DateOnly From, DateOnly To)
+{
+    public int Days => To.DayNumber - From.DayNumber + 1;
+}
+
+/// <summary>Runs created in [<paramref name="CreatedFrom"/>, <paramref name="CreatedUntil"/>), of one account or all.</summary>
+public sealed record RunFilter(DateTimeOffset? CreatedFrom = null, DateTimeOffset? CreatedUntil = null, int? AccountId = null);
+
+public sealed record RunPage(IReadOnlyList<RunSummary> Runs, int Total);
 
 public sealed record DeliveryFilter(DeliveryStatus? Status = null, int? ErrCode = null, string? Recipient = null);
 
@@ -53,11 +64,14 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
     };
 
     /// <summary>Finished rows per account-local day and outcome, for the last <paramref name="days"/> days.</summary>
-    public async Task<IReadOnlyList<DailyOutcome>> DailyAsync(int days, int? accountId = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<DailyOutcome>> DailyAsync(int days, int? accountId = null, CancellationToken cancellationToken = default) =>
+        DailyAsync(LastDays(days), accountId, cancellationToken);
+
+    /// <summary>Finished rows per account-local day and outcome, in <paramref name="period"/>.</summary>
+    public async Task<IReadOnlyList<DailyOutcome>> DailyAsync(OutcomePeriod period, int? accountId = null, CancellationToken cancellationToken = default)
     {
-        var from = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddDays(-days);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var rows = await Finished(db, accountId).Where(d => d.LocalDay > from)
+        var rows = await Finished(db, accountId).Where(d => d.LocalDay >= period.From && d.LocalDay <= period.To)
             .GroupBy(d => new { d.LocalDay, d.Status, d.SkipReason })
             .Select(g => new { g.Key.LocalDay, g.Key.Status, g.Key.SkipReason, Count = g.Count() })
             .ToListAsync(cancellationToken);
@@ -70,11 +84,14 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
     /// Finished rows of the last <paramref name="days"/> days per kind of run and outcome: transactional messages count as
     /// their own kind beside campaigns and broadcasts.
     /// </summary>
-    public async Task<IReadOnlyList<KindOutcome>> ByKindAsync(int days, int? accountId = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<KindOutcome>> ByKindAsync(int days, int? accountId = null, CancellationToken cancellationToken = default) =>
+        ByKindAsync(LastDays(days), accountId, cancellationToken);
+
+    /// <summary>Finished rows in <paramref name="period"/> per kind of run and outcome.</summary>
+    public async Task<IReadOnlyList<KindOutcome>> ByKindAsync(OutcomePeriod period, int? accountId = null, CancellationToken cancellationToken = default)
     {
-        var since = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddDays(-days);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var rows = await (from d in Finished(db, accountId).Where(d => d.LocalDay > since)
+        var rows = await (from d in Finished(db, accountId).Where(d => d.LocalDay >= period.From && d.LocalDay <= period.To)
                           join r in db.DeliveryRuns on d.RunId equals r.Id
                           group d by new { r.Kind, d.Status, d.SkipReason } into g
                           select new { g.Key.Kind, g.Key.Status, g.Key.SkipReason, Count = g.Count() }).ToListAsync(cancellationToken);
@@ -84,13 +101,17 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
     }
 
     /// <summary>The most frequent errcodes of failed rows in the last <paramref name="days"/> days.</summary>
-    public async Task<IReadOnlyList<ErrorCount>> TopErrorsAsync(int days, int top = 10, int? accountId = null, long? runId = null,
+    public Task<IReadOnlyList<ErrorCount>> TopErrorsAsync(int days, int top = 10, int? accountId = null, long? runId = null,
+        CancellationToken cancellationToken = default) =>
+        TopErrorsAsync(LastDays(days), top, accountId, runId, cancellationToken);
+
+    /// <summary>The most frequent errcodes of failed rows in <paramref name="period"/> (or of one run, whenever it ran).</summary>
+    public async Task<IReadOnlyList<ErrorCount>> TopErrorsAsync(OutcomePeriod period, int top = 10, int? accountId = null, long? runId = null,
         CancellationToken cancellationToken = default)
     {
-        var from = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddDays(-days);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var failed = Finished(db, accountId).Where(d => d.Status == DeliveryStatus.Failed);
-        failed = runId is { } id ? failed.Where(d => d.RunId == id) : failed.Where(d => d.LocalDay > from);
+        failed = runId is { } id ? failed.Where(d => d.RunId == id) : failed.Where(d => d.LocalDay >= period.From && d.LocalDay <= period.To);
         var rows = await failed.GroupBy(d => d.ErrCode)
             .Select(g => new { ErrCode = g.Key, Count = g.Count() })
             .OrderByDescending(g => g.Count).Take(top)
@@ -135,6 +156,29 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
         var runs = await query.OrderByDescending(r => r.Id).Take(take).ToListAsync(cancellationToken);
         var counts = await CountsAsync(db, runs.Select(r => r.Id).ToList(), cancellationToken);
         return runs.Select(r => Summarize(r, counts.GetValueOrDefault(r.Id) ?? new RunCounts(0, 0, 0, 0, 0))).ToList();
+    }
+
+    /// <summary>One page of runs, newest first, filtered and cut in the database.</summary>
+    public async Task<RunPage> RunPageAsync(RunFilter filter, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.DeliveryRuns.AsNoTracking();
+        if (filter.AccountId is { } accountId)
+        {
+            query = query.Where(r => r.AccountId == accountId);
+        }
+        if (filter.CreatedFrom is { } from)
+        {
+            query = query.Where(r => r.CreatedAt >= from);
+        }
+        if (filter.CreatedUntil is { } until)
+        {
+            query = query.Where(r => r.CreatedAt < until);
+        }
+        var total = await query.CountAsync(cancellationToken);
+        var runs = await query.OrderByDescending(r => r.Id).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 500)).ToListAsync(cancellationToken);
+        var counts = await CountsAsync(db, runs.Select(r => r.Id).ToList(), cancellationToken);
+        return new RunPage(runs.Select(r => Summarize(r, counts.GetValueOrDefault(r.Id) ?? new RunCounts(0, 0, 0, 0, 0))).ToList(), total);
     }
 
     public async Task<RunSummary?> RunAsync(long runId, CancellationToken cancellationToken = default)
@@ -184,6 +228,35 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
             after = page[^1].Id;
         }
     }
+
+    /// <summary>Every finished row of <paramref name="period"/> (all runs, one account or all), in id order, read in pages.</summary>
+    public async IAsyncEnumerable<DeliveryRow> StreamFinishedAsync(OutcomePeriod period, int? accountId,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var after = 0L;
+        while (true)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var page = await Finished(db, accountId).Where(d => d.LocalDay >= period.From && d.LocalDay <= period.To && d.Id > after)
+                .OrderBy(d => d.Id).Take(5000)
+                .Select(d => new { d.Id, d.RunId, d.Recipient, d.Status, d.SkipReason, d.ErrCode, d.ErrMsg, d.MsgId, d.CredentialId, d.Attempts, d.LocalDay, d.FinishedAt })
+                .ToListAsync(cancellationToken);
+            foreach (var d in page)
+            {
+                yield return new DeliveryRow(d.Id, d.Recipient, d.Status, d.SkipReason, d.ErrCode, d.ErrMsg, d.MsgId,
+                    Delivery.ClientMsgIdOf(d.Id), d.CredentialId, d.Attempts, d.LocalDay, d.FinishedAt, d.RunId);
+            }
+            if (page.Count < 5000)
+            {
+                yield break;
+            }
+            after = page[^1].Id;
+        }
+    }
+
+    // "The last n days": the rows of the n local days up to today (UTC's today; zones ahead of UTC may already be a day on).
+    private OutcomePeriod LastDays(int days) =>
+        new(DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddDays(1 - days), DateOnly.MaxValue);
 
     private static IQueryable<Delivery> Finished(PushConsoleDbContext db, int? accountId)
     {

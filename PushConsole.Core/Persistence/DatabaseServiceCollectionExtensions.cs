@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace PushConsole.Persistence;
 
@@ -18,6 +19,8 @@ public static class DatabaseServiceCollectionExtensions
         services.AddDbContext<PushConsoleDbContext>(options => Configure(options, database),
             contextLifetime: ServiceLifetime.Scoped, optionsLifetime: ServiceLifetime.Singleton);
         services.AddSingleton<DatabaseMigrator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Audit.AuditLog>();
         // The key ring in the database: sign-in cookies, API tokens, session tokens and AppSecrets work on every node.
         // The web app encrypts the keys at rest (PushConsole.Hosting.DataProtectionHosting).
         services.AddDataProtection().SetApplicationName("PushConsole").PersistKeysToDbContext<PushConsoleDbContext>();

@@ -17,7 +17,8 @@ public sealed record ImportResult(int Created, int Updated, int Unchanged, IRead
 /// disabled (their fields have no values yet), known ones get WeChat's title, content and enum values while keeping
 /// the values admins gave to keys that remain. Templates WeChat no longer lists are reported, not deleted.
 /// </summary>
-public sealed class TemplateImporter(IDbContextFactory<PushConsoleDbContext> contexts, IWeChatClientFactory clients, TimeProvider time)
+public sealed class TemplateImporter(IDbContextFactory<PushConsoleDbContext> contexts, IWeChatClientFactory clients, Audit.AuditLog audit,
+    TimeProvider time)
 {
     public async Task<ImportResult> ImportAsync(int accountId, CancellationToken cancellationToken = default)
     {
@@ -66,6 +67,8 @@ public sealed class TemplateImporter(IDbContextFactory<PushConsoleDbContext> con
             created++;
         }
         await db.SaveChangesAsync(cancellationToken);
+        await audit.RecordAsync(Audit.AuditSubject.Template, Audit.AuditAction.Imported, account.Id.ToString(), $"{account.Name} ({account.AppId})",
+            account.Id, $"{created} created, {updated} updated, {unchanged} unchanged");
         var remoteIds = remote.Select(t => t.TemplateId).ToHashSet(StringComparer.Ordinal);
         return new ImportResult(created, updated, unchanged, local.Where(t => !remoteIds.Contains(t.WeChatTemplateId)).Select(t => t.WeChatTemplateId).ToList(), null);
     }

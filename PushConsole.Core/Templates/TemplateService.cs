@@ -6,7 +6,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Templates;
 
 /// <summary>Reads and changes message templates. Invalid input comes back as errors, never as exceptions.</summary>
-public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time)
+public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbContext> contexts, Audit.AuditLog audit, TimeProvider time)
 {
     public static readonly IReadOnlyList<string> MiniProgramStates = ["developer", "trial", "formal"];
     public static readonly IReadOnlyList<string> Languages = ["zh_CN", "en_US", "zh_HK", "zh_TW"];
@@ -58,7 +58,7 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
         var id = input.WeChatTemplateId.Trim();
         if (await db.Templates.AnyAsync(t => t.AccountId == input.AccountId && t.WeChatTemplateId == id, cancellationToken))
         {
-            return new(null, [$"The account has a template with WeChat template id {id} already."]);
+            return new(null, [ServiceText.Get("Template.IdTaken", id)]);
         }
         var now = time.GetUtcNow();
         var template = new MessageTemplate { CreatedAt = now, UpdatedAt = now };
@@ -66,6 +66,7 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
         db.Templates.Add(template);
         await db.SaveChangesAsync(cancellationToken);
         template.Account = account;
+        await RecordAsync(template, Audit.AuditAction.Created);
         return new(template, []);
     }
 
@@ -75,7 +76,7 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
         var template = await db.Templates.SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
         if (template is null)
         {
-            return new(null, ["No such template."]);
+            return new(null, [ServiceText.Get("Template.Missing")]);
         }
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == input.AccountId, cancellationToken);
         var errors = Validate(input, account);
@@ -86,12 +87,13 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
         var weChatId = input.WeChatTemplateId.Trim();
         if (await db.Templates.AnyAsync(t => t.AccountId == input.AccountId && t.WeChatTemplateId == weChatId && t.Id != id, cancellationToken))
         {
-            return new(null, [$"The account has a template with WeChat template id {weChatId} already."]);
+            return new(null, [ServiceText.Get("Template.IdTaken", weChatId)]);
         }
         input.ApplyTo(template);
         template.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
         template.Account = account;
+        await RecordAsync(template, Audit.AuditAction.Updated);
         return new(template, []);
     }
 
@@ -99,20 +101,33 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
-        return await db.Templates.Where(t => t.Id == id)
+        var changed = await db.Templates.Where(t => t.Id == id)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.Enabled, enabled).SetProperty(t => t.UpdatedAt, now), cancellationToken) == 1;
+        if (changed && await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, cancellationToken) is { } template)
+        {
+            await RecordAsync(template, enabled ? Audit.AuditAction.Enabled : Audit.AuditAction.Disabled);
+        }
+        return changed;
     }
+
+    private Task RecordAsync(MessageTemplate template, Audit.AuditAction action) =>
+        audit.RecordAsync(Audit.AuditSubject.Template, action, template.Id.ToString(), $"{template.Title} ({template.WeChatTemplateId})", template.AccountId);
 
     public async Task<bool> DeleteAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         // The template's grants go with it and its channels lose it, in one transaction (see the foreign keys in
         // CredentialConfiguration and ChannelConfiguration for why the database does not do this).
+        var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Credentials.Where(c => c.TemplateId == id).ExecuteDeleteAsync(cancellationToken);
         await db.Channels.Where(c => c.TemplateId == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.TemplateId, (int?)null), cancellationToken);
         var deleted = await db.Templates.Where(t => t.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
         await transaction.CommitAsync(cancellationToken);
+        if (deleted && template is not null)
+        {
+            await RecordAsync(template, Audit.AuditAction.Deleted);
+        }
         return deleted;
     }
 
@@ -125,7 +140,7 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
         var errors = new List<string>();
         if (account is null)
         {
-            errors.Add("Choose an existing account.");
+            errors.Add(ServiceText.Get("Template.ChooseAccount"));
         }
         else if (!KindsOf(account.Kind).Contains(input.Kind))
         {
@@ -133,37 +148,37 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
         }
         if (!Enum.IsDefined(input.Kind))
         {
-            errors.Add("Choose a kind.");
+            errors.Add(ServiceText.Get("Template.ChooseKind"));
         }
         var weChatId = input.WeChatTemplateId?.Trim() ?? "";
         if (weChatId.Length is 0 or > 128 || weChatId.Any(char.IsWhiteSpace))
         {
-            errors.Add("The WeChat template id is required: up to 128 characters, no spaces.");
+            errors.Add(ServiceText.Get("Template.IdRequired"));
         }
         if (string.IsNullOrWhiteSpace(input.Title) || input.Title.Trim().Length > 200)
         {
-            errors.Add("The title is required (up to 200 characters).");
+            errors.Add(ServiceText.Get("Template.TitleRequired"));
         }
         var parsed = TemplateContentParser.Parse(input.Content);
         if ((input.Content ?? "").Length > 2000)
         {
-            errors.Add("The content is longer than 2000 characters.");
+            errors.Add(ServiceText.Get("Template.ContentTooLong"));
         }
         if (parsed.Count == 0)
         {
-            errors.Add("The content has no {{key.DATA}} fields: paste it as WeChat lists it.");
+            errors.Add(ServiceText.Get("Template.NoFields"));
         }
         var keys = parsed.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var group in (input.Fields ?? []).GroupBy(f => f.Key?.Trim() ?? "", StringComparer.Ordinal))
         {
             if (!keys.Contains(group.Key))
             {
-                errors.Add($"Field '{group.Key}' is not in the content.");
+                errors.Add(ServiceText.Get("Template.FieldNotInContent", group.Key));
                 continue;
             }
             if (group.Count() > 1)
             {
-                errors.Add($"Field '{group.Key}' is given more than once.");
+                errors.Add(ServiceText.Get("Template.FieldTwice", group.Key));
             }
             var field = group.First();
             foreach (var error in ValueExpression.Parse(field.ValueExpression).Errors)
@@ -192,11 +207,11 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
             // WeChat answered 41030 to pages written with a leading slash (wechat-api.md §3.1).
             if (page.StartsWith('/'))
             {
-                errors.Add("The page path starts without '/', e.g. pages/index/index?id=1.");
+                errors.Add(ServiceText.Get("Template.PageSlash"));
             }
             if (page.Length > 500 || page.Any(char.IsWhiteSpace))
             {
-                errors.Add("The page path has no spaces and at most 500 characters.");
+                errors.Add(ServiceText.Get("Template.PageSpaces"));
             }
         }
         if (input.Kind == TemplateKind.OfficialAccountTemplate)
@@ -204,31 +219,31 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
             if (!string.IsNullOrWhiteSpace(input.Url) &&
                 !(Uri.TryCreate(input.Url.Trim(), UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
             {
-                errors.Add("The URL is an absolute http(s) address.");
+                errors.Add(ServiceText.Get("Template.UrlAbsolute"));
             }
             if (string.IsNullOrWhiteSpace(input.MiniProgramAppId) != string.IsNullOrWhiteSpace(input.MiniProgramPagePath))
             {
-                errors.Add("A mini program jump needs both the mini program's AppID and its page path.");
+                errors.Add(ServiceText.Get("Template.JumpBoth"));
             }
             if (!string.IsNullOrWhiteSpace(input.MiniProgramPagePath) && input.MiniProgramPagePath.Trim().StartsWith('/'))
             {
-                errors.Add("The mini program page path starts without '/', e.g. pages/index/index.");
+                errors.Add(ServiceText.Get("Template.JumpSlash"));
             }
         }
         if (input.Kind == TemplateKind.MiniProgramTemplate && TemplateInput.NormalizeEmphasis(input.EmphasisKeyword) is { } emphasis &&
             !keys.Contains(emphasis[..^".DATA".Length]))
         {
-            errors.Add($"The emphasis keyword {emphasis} is not a field of the content.");
+            errors.Add(ServiceText.Get("Template.Emphasis", emphasis));
         }
         if (input.Kind == TemplateKind.Subscribe)
         {
             if (!string.IsNullOrWhiteSpace(input.MiniProgramState) && !MiniProgramStates.Contains(input.MiniProgramState.Trim()))
             {
-                errors.Add("The mini program state is developer, trial or formal.");
+                errors.Add(ServiceText.Get("Template.State"));
             }
             if (!string.IsNullOrWhiteSpace(input.Lang) && !Languages.Contains(input.Lang.Trim()))
             {
-                errors.Add("The language is zh_CN, en_US, zh_HK or zh_TW.");
+                errors.Add(ServiceText.Get("Template.Language"));
             }
         }
     }

@@ -4,7 +4,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Users;
 
 /// <summary>Creates, lists, revokes and checks personal API tokens.</summary>
-public sealed class ApiTokenService(IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time)
+public sealed class ApiTokenService(IDbContextFactory<PushConsoleDbContext> contexts, Audit.AuditLog audit, TimeProvider time)
 {
     public sealed record Created(ApiToken Token, string PlainValue);
 
@@ -23,6 +23,7 @@ public sealed class ApiTokenService(IDbContextFactory<PushConsoleDbContext> cont
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         db.ApiTokens.Add(token);
         await db.SaveChangesAsync(cancellationToken);
+        await RecordAsync(token, Audit.AuditAction.Created);
         return new Created(token, plain);
     }
 
@@ -39,8 +40,15 @@ public sealed class ApiTokenService(IDbContextFactory<PushConsoleDbContext> cont
         var now = time.GetUtcNow();
         var changed = await db.ApiTokens.Where(t => t.Id == tokenId && t.UserId == userId && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
+        if (changed == 1 && await db.ApiTokens.AsNoTracking().SingleOrDefaultAsync(t => t.Id == tokenId, cancellationToken) is { } token)
+        {
+            await RecordAsync(token, Audit.AuditAction.Revoked);
+        }
         return changed == 1;
     }
+
+    private Task RecordAsync(ApiToken token, Audit.AuditAction action) =>
+        audit.RecordAsync(Audit.AuditSubject.ApiToken, action, token.Id.ToString(), $"{token.Name} ({token.Prefix}…)");
 
     /// <summary>The user id owning an active token with this plain value, or null.</summary>
     public async Task<string?> FindUserIdAsync(string plain, CancellationToken cancellationToken = default)

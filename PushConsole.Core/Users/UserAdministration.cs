@@ -3,14 +3,17 @@ using Microsoft.EntityFrameworkCore;
 
 namespace PushConsole.Users;
 
-/// <summary>What an admin does to users: create, set role, lock/unlock, reset password.</summary>
-public sealed class UserAdministration(UserManager<ConsoleUser> users, TimeProvider time)
+/// <summary>What an admin does to users: create, set role, lock/unlock, reset password, delete.</summary>
+public sealed class UserAdministration(UserManager<ConsoleUser> users, Audit.AuditLog audit, TimeProvider time)
 {
     public sealed record UserRow(string Id, string Email, string Role, bool LockedOut, DateTimeOffset? LockoutEnd, int FailedAttempts);
 
     public sealed record Outcome(bool Succeeded, string? Error)
     {
         public static readonly Outcome Ok = new(true, null);
+        public static Outcome NoSuchUser => new(false, ServiceText.Get("User.Missing")) { NotFound = true };
+        /// <summary>The user asked for does not exist (an API answers 404, not 400).</summary>
+        public bool NotFound { get; init; }
         public static Outcome From(IdentityResult result) =>
             result.Succeeded ? Ok : new(false, string.Join(" ", result.Errors.Select(e => e.Description)));
     }
@@ -36,7 +39,7 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, TimeProvi
     {
         if (!Roles.All.Contains(role))
         {
-            return new(false, $"Unknown role '{role}'.");
+            return new(false, ServiceText.Get("User.UnknownRole", role));
         }
         var user = new ConsoleUser { UserName = email.Trim(), Email = email.Trim(), EmailConfirmed = true, CreatedAt = time.GetUtcNow() };
         var created = await users.CreateAsync(user, password);
@@ -44,24 +47,24 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, TimeProvi
         {
             return Outcome.From(created);
         }
-        return Outcome.From(await users.AddToRoleAsync(user, role));
+        return await RecordAsync(user, Audit.AuditAction.Created, Outcome.From(await users.AddToRoleAsync(user, role)), role);
     }
 
     public async Task<Outcome> SetRoleAsync(string userId, string role)
     {
         if (!Roles.All.Contains(role))
         {
-            return new(false, $"Unknown role '{role}'.");
+            return new(false, ServiceText.Get("User.UnknownRole", role));
         }
         var user = await users.FindByIdAsync(userId);
         if (user is null)
         {
-            return new(false, "No such user.");
+            return Outcome.NoSuchUser;
         }
         var current = await users.GetRolesAsync(user);
         if (current.Contains(Roles.Admin) && role != Roles.Admin && await IsLastActiveAdminAsync(user))
         {
-            return new(false, "The last active admin cannot lose the Admin role: make another user admin first.");
+            return new(false, ServiceText.Get("User.LastAdminRole"));
         }
         var removed = await users.RemoveFromRolesAsync(user, current);
         if (!removed.Succeeded)
@@ -69,7 +72,8 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, TimeProvi
             return Outcome.From(removed);
         }
         var added = await users.AddToRoleAsync(user, role);
-        return added.Succeeded ? Outcome.From(await users.UpdateSecurityStampAsync(user)) : Outcome.From(added);
+        return await RecordAsync(user, Audit.AuditAction.RoleChanged,
+            added.Succeeded ? Outcome.From(await users.UpdateSecurityStampAsync(user)) : Outcome.From(added), $"{string.Join(", ", current)} → {role}");
     }
 
     public async Task<Outcome> SetLockedAsync(string userId, bool locked)
@@ -77,19 +81,39 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, TimeProvi
         var user = await users.FindByIdAsync(userId);
         if (user is null)
         {
-            return new(false, "No such user.");
+            return Outcome.NoSuchUser;
         }
         if (locked && await IsLastActiveAdminAsync(user))
         {
-            return new(false, "The last active admin cannot be locked: make another user admin first.");
+            return new(false, ServiceText.Get("User.LastAdminLock"));
         }
         if (locked)
         {
             var result = await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
-            return result.Succeeded ? Outcome.From(await users.UpdateSecurityStampAsync(user)) : Outcome.From(result);
+            return await RecordAsync(user, Audit.AuditAction.Locked,
+                result.Succeeded ? Outcome.From(await users.UpdateSecurityStampAsync(user)) : Outcome.From(result));
         }
         var unlocked = await users.SetLockoutEndDateAsync(user, null);
-        return unlocked.Succeeded ? Outcome.From(await users.ResetAccessFailedCountAsync(user)) : Outcome.From(unlocked);
+        return await RecordAsync(user, Audit.AuditAction.Unlocked,
+            unlocked.Succeeded ? Outcome.From(await users.ResetAccessFailedCountAsync(user)) : Outcome.From(unlocked));
+    }
+
+    /// <summary>
+    /// Deletes the user and, with them (the foreign key cascades), their API tokens: a deleted user's token finds no
+    /// row and is refused from the next request; an open session ends when the cookie is revalidated.
+    /// </summary>
+    public async Task<Outcome> DeleteAsync(string userId)
+    {
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return Outcome.NoSuchUser;
+        }
+        if (await IsLastActiveAdminAsync(user))
+        {
+            return new(false, ServiceText.Get("User.LastAdminDelete"));
+        }
+        return await RecordAsync(user, Audit.AuditAction.Deleted, Outcome.From(await users.DeleteAsync(user)));
     }
 
     /// <summary>Whether <paramref name="user"/> is an admin and no other admin is left who is not locked by an admin.</summary>
@@ -104,9 +128,19 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, TimeProvi
         var user = await users.FindByIdAsync(userId);
         if (user is null)
         {
-            return new(false, "No such user.");
+            return Outcome.NoSuchUser;
         }
         var token = await users.GeneratePasswordResetTokenAsync(user);
-        return Outcome.From(await users.ResetPasswordAsync(user, token, newPassword));
+        return await RecordAsync(user, Audit.AuditAction.PasswordReset, Outcome.From(await users.ResetPasswordAsync(user, token, newPassword)));
+    }
+
+    /// <summary>Records a change that went through and passes its outcome on.</summary>
+    private async Task<Outcome> RecordAsync(ConsoleUser user, Audit.AuditAction action, Outcome outcome, string? detail = null)
+    {
+        if (outcome.Succeeded)
+        {
+            await audit.RecordAsync(Audit.AuditSubject.User, action, user.Id, user.Email ?? user.UserName ?? user.Id, detail: detail);
+        }
+        return outcome;
     }
 }

@@ -77,19 +77,29 @@ internal sealed class ApiHandlers(WeChatSimulator sim)
     {
         message = null;
         var touser = b![b.Touser];
-        if (touser.IsEmpty || sim.IsForeignOpenId(app, touser)) return 40003;
+        // An openid the account never issued (never seen by it: not a follower, past or present) is not an openid of
+        // this account (40003, reference §5.1); 43004 is for a user it knows who does not follow (any more).
+        if (touser.IsEmpty || !app.Users.TryFind(touser, out var userId)) return 40003;
         var t = app.FindTemplate(b[b.TemplateId]);
         if (t is null || t.Kind != TemplateKind.Official) return 40037;
-        if (!app.Users.TryFind(touser, out var userId) || !app.Users.IsFollower(userId)) return 43004;
+        if (!app.Users.IsFollower(userId)) return 43004;
         string? aux = null;
         if (b.HasMiniprogram)
         {
             var mpAppId = b[b.MpAppId];
             var path = b[b.MpPagePath];
             if (mpAppId.IsEmpty) return 40165;
+            // Only a mini program bound to the official account may be opened (reference §5.1: "associated with this
+            // OA"). The reference names no errcode for this call; 40013 is what uniform_send answers for a missing
+            // binding (§3.3, §9), so the simulator answers the same (an assumption, see docs/simulator.md).
+            if (!app.Config.MiniPrograms.GetAlternateLookup<ReadOnlySpan<char>>().Contains(mpAppId))
+            {
+                message = "invalid appid, miniprogram.appid is not bound to the official account";
+                return 40013;
+            }
             if (sim.Apps.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(mpAppId, out var mp))
             {
-                if (mp.Kind != AppKind.MiniProgram) return 40013;
+                if (mp.Kind != AppKind.MiniProgram) return 40013; // bound, then re-created as an official account
                 if (!path.IsEmpty && !PageAllowed(mp, path)) return 40165;
             }
             aux = Intern(b, mpAppId, path);
@@ -168,7 +178,9 @@ internal sealed class ApiHandlers(WeChatSimulator sim)
     {
         message = null;
         var touser = b![b.Touser];
-        if (touser.IsEmpty || sim.IsForeignOpenId(app, touser)) return 40003;
+        // Mini program openids are issued at login (and seen with the user's formIds): one the app never issued is
+        // 40003 (reference §3.1), before the formId is looked at.
+        if (touser.IsEmpty || !app.Users.TryFind(touser, out _)) return 40003;
         var t = app.FindTemplate(b[b.TemplateId]);
         if (t is null || t.Kind != TemplateKind.Legacy) return 40037;
         var page = b[b.Page];

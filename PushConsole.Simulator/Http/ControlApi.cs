@@ -53,6 +53,11 @@ internal sealed class ControlApi(WeChatSimulator sim)
         public DateTimeOffset? Now { get; set; }
     }
 
+    private sealed class BindBody
+    {
+        public string? AppId { get; set; }
+    }
+
     private sealed class SwitchBody
     {
         public bool? On { get; set; }
@@ -135,6 +140,24 @@ internal sealed class ControlApi(WeChatSimulator sim)
             sim.SetMainSwitch(AppId(c), b.OpenId!, b.On ?? false);
             return new { openid = b.OpenId, on = b.On ?? false };
         });
+
+        // mini programs bound to an official account (the ones its template messages may open)
+        Get("/apps/{appid}/miniprograms", c => Done(new
+        {
+            appid = AppId(c),
+            miniprograms = (sim.GetApp(AppId(c)) ?? throw new SimulatorException(404, $"unknown app '{AppId(c)}'")).MiniPrograms,
+        }));
+        Post("/apps/{appid}/miniprograms", async c =>
+        {
+            var b = await Body<BindBody>(c);
+            if (string.IsNullOrWhiteSpace(b.AppId)) throw new SimulatorException(400, "appid (of the mini program) is required");
+            return new { appid = AppId(c), miniprograms = sim.BindMiniProgram(AppId(c), b.AppId).MiniPrograms };
+        });
+        Delete("/apps/{appid}/miniprograms/{miniprogram}", c => Done(new
+        {
+            appid = AppId(c),
+            removed = sim.UnbindMiniProgram(AppId(c), Route(c, "miniprogram")),
+        }));
 
         // followers
         Get("/apps/{appid}/followers", c => Done(sim.Followers(AppId(c))));

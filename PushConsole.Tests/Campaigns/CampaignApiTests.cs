@@ -72,7 +72,8 @@ public class CampaignApiTests
         var account = await world.AccountAsync(AccountKind.OfficialAccount);
         var template = await world.TemplateAsync(account, TemplateKind.OfficialAccountTemplate);
         var followers = Enumerable.Range(0, 4).Select(_ => CampaignHarness.NewOpenId()).ToList();
-        world.Sim.AddFollowers(account.AppId, followers.Take(3));
+        world.Sim.AddFollowers(account.AppId, followers);
+        world.Sim.RemoveFollower(account.AppId, followers[3]);
         var editor = await TestUsers.CreateWithTokenAsync(world.Host, "editor@test.local", Roles.Editor);
         using var api = world.Api(editor);
         using var anonymous = world.Host.CreateHttpClient();

@@ -56,7 +56,8 @@ public class CampaignBrowserTests(Infrastructure.Browser browser)
         await using var world = await ConsoleWorld.StartAsync();
         var account = await world.AccountAsync(AccountKind.OfficialAccount);
         await world.TemplateAsync(account, TemplateKind.OfficialAccountTemplate);
-        world.Sim.AddFollowers(account.AppId, ["oFollower_1", "oFollower_2"]);
+        world.Sim.AddFollowers(account.AppId, ["oFollower_1", "oFollower_2", "oStranger_3"]);
+        world.Sim.RemoveFollower(account.AppId, "oStranger_3"); // followed, then left: 43004
         var page = await browser.NewPageAsync(world.Host.BaseAddress);
         await page.SignInAsync(ConsoleHost.AdminEmail, ConsoleHost.AdminPassword);
         await page.GotoAsync("campaigns/new");

@@ -10,15 +10,18 @@ namespace PushConsole.Tests.Campaigns;
 public class OfficialAccountCampaignTests
 {
     [Fact]
-    public async Task Followers_receive_the_message_with_its_msgid_on_the_row_and_others_fail_with_43004()
+    public async Task Followers_receive_the_message_with_its_msgid_on_the_row_one_who_left_fails_with_43004_and_a_stranger_with_40003()
     {
         await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Sqlite);
         var account = await h.AccountAsync(AccountKind.OfficialAccount);
         var template = await h.TemplateAsync(account, TemplateKind.OfficialAccountTemplate);
         var followers = Enumerable.Range(0, 3).Select(_ => CampaignHarness.NewOpenId()).ToList();
-        h.Sim.AddFollowers(account.AppId, followers);
+        var leaver = CampaignHarness.NewOpenId();
+        h.Sim.AddFollowers(account.AppId, [.. followers, leaver]);
+        h.Sim.RemoveFollower(account.AppId, leaver);
+        // Never an openid of this account: WeChat answers 40003, and the run goes on to the others.
         var stranger = CampaignHarness.NewOpenId();
-        var campaign = await h.CampaignAsync(account, template, AudienceKind.UploadedList, followers.Append(stranger));
+        var campaign = await h.CampaignAsync(account, template, AudienceKind.UploadedList, [stranger, .. followers, leaver]);
 
         var (run, execution) = await h.SendAsync(campaign);
 
@@ -30,7 +33,8 @@ public class OfficialAccountCampaignTests
             Assert.Equal((DeliveryStatus.Sent, message.MsgId), (rows[follower].Status, rows[follower].MsgId));
             Assert.Equal("Daily reminder", message.Data["first"]);
         }
-        Assert.Equal((DeliveryStatus.Failed, 43004), (rows[stranger].Status, rows[stranger].ErrCode));
+        Assert.Equal((DeliveryStatus.Failed, 43004), (rows[leaver].Status, rows[leaver].ErrCode));
+        Assert.Equal((DeliveryStatus.Failed, 40003), (rows[stranger].Status, rows[stranger].ErrCode));
     }
 
     [Fact]

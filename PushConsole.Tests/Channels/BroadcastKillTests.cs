@@ -22,7 +22,7 @@ public class BroadcastKillTests(SimulatorServer sim, ITestOutputHelper log) : IC
             .GetProperty("template_id").GetString()!;
         var database = TestDatabases.NewSqlite();
         var port = ConsoleProcess.FreePort();
-        var settings = new Dictionary<string, string> { ["Channels__WorkerPollInterval"] = "00:00:01" };
+        var settings = new Dictionary<string, string>();
 
         int channelId;
         int sentAtKill;

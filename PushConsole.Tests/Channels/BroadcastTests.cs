@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Channels;
-using PushConsole.Channels.Broadcasts;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Tests.Simulator;
@@ -18,9 +17,9 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
         var (account, template, app) = await harness.AddOfficialAccountAsync(sim, followers: 25_000);
         var channel = await harness.NotifyingChannelAsync(account.Id, template.Id);
 
-        var end = await harness.Runner.RunAsync(channel.Id, CancellationToken.None);
+        var end = await harness.RunAsync(channel.Id, CancellationToken.None);
 
-        Assert.Equal(BroadcastEnd.Completed, end);
+        Assert.Equal(RunStatus.Completed, end);
         await app.AssertEachGotExactlyOneAsync(template.WeChatTemplateId, 25_000);
         var counts = await harness.CountsAsync(channel.Id);
         Assert.Equal((25_000, 0, 25_000, 25_000), (counts.Sent, counts.Failed, counts.Rows, counts.Total));
@@ -45,19 +44,19 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
         var channel = await harness.NotifyingChannelAsync(account.Id, template.Id);
 
         using var stop = new CancellationTokenSource();
-        var first = harness.Runner.RunAsync(channel.Id, stop.Token);
+        var first = harness.RunAsync(channel.Id, stop.Token);
         await WaitUntilAsync(async () => (await harness.CountsAsync(channel.Id)).Sent >= 3_000);
         await stop.CancelAsync();
-        Assert.Equal(BroadcastEnd.Interrupted, await first);
+        Assert.Equal(RunStatus.Running, await first);
         var interrupted = await harness.CountsAsync(channel.Id);
         Assert.InRange(interrupted.Sent, 3_000, 11_999);
         Assert.Equal(ReminderStatus.Notifying, (await harness.Channels.FindAsync(channel.Id))!.ReminderStatus);
 
         // As a restarted single node does: rows the stopped process held in Sending go out again (same client_msg_id).
         await harness.Ledger.RequeueAbandonedAsync(interrupted.RunId, TimeSpan.Zero);
-        var end = await harness.Runner.RunAsync(channel.Id, CancellationToken.None);
+        var end = await harness.RunAsync(channel.Id, CancellationToken.None);
 
-        Assert.Equal(BroadcastEnd.Completed, end);
+        Assert.Equal(RunStatus.Completed, end);
         await app.AssertEachGotExactlyOneAsync(template.WeChatTemplateId, 12_000);
         Assert.Equal(12_000, (await harness.CountsAsync(channel.Id)).Sent);
     }
@@ -73,9 +72,9 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
         await app.AddFaultAsync(new { appid = app.AppId, api = "template_send", errcode = -1, rate = 0.17 });
         await app.AddFaultAsync(new { appid = app.AppId, api = "user_get", errcode = -1, count = 2 });
 
-        var end = await harness.Runner.RunAsync(channel.Id, CancellationToken.None);
+        var end = await harness.RunAsync(channel.Id, CancellationToken.None);
 
-        Assert.Equal(BroadcastEnd.Completed, end);
+        Assert.Equal(RunStatus.Completed, end);
         var counts = await harness.CountsAsync(channel.Id);
         Assert.Equal((2_963, 37, 37), (counts.Sent, counts.Failed, counts.Unfollowed));
         var outcomes = await harness.Progress.OutcomesAsync(counts.RunId);
@@ -96,14 +95,14 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
         var (account, template, app) = await harness.AddOfficialAccountAsync(sim, followers: 4_000, sendRate: 1_000);
         var channel = await harness.NotifyingChannelAsync(account.Id, template.Id);
 
-        var run = harness.Runner.RunAsync(channel.Id, CancellationToken.None);
+        var run = harness.RunAsync(channel.Id, CancellationToken.None);
         // Two hours pass at WeChat mid-run: the token the client holds expires under it (42001) and it must get another.
         await WaitUntilAsync(async () => (await harness.CountsAsync(channel.Id)).Sent >= 1_000);
         await sim.AdvanceAsync(7_300);
         await WaitUntilAsync(async () => (await harness.CountsAsync(channel.Id)).Sent >= 2_500);
         await sim.AdvanceAsync(7_300);
 
-        Assert.Equal(BroadcastEnd.Completed, await run);
+        Assert.Equal(RunStatus.Completed, await run);
         await app.AssertEachGotExactlyOneAsync(template.WeChatTemplateId, 4_000);
         Assert.True(await app.ErrorCountAsync("template_send", 42001) > 0, "the token never expired during the run");
         Assert.Equal(0, (await harness.CountsAsync(channel.Id)).Failed);
@@ -116,12 +115,12 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
         var (account, template, app) = await harness.AddOfficialAccountAsync(sim, followers: 20_000, sendRate: 2_000);
         var channel = await harness.NotifyingChannelAsync(account.Id, template.Id);
 
-        var run = harness.Runner.RunAsync(channel.Id, CancellationToken.None);
+        var run = harness.RunAsync(channel.Id, CancellationToken.None);
         await WaitUntilAsync(async () => (await harness.CountsAsync(channel.Id)).Sent >= 1_000);
         var canceled = await harness.Channels.CancelReminderAsync(channel.Id, "the live was called off", "editor@test.local");
 
         Assert.True(canceled.Succeeded, string.Join(" ", canceled.Errors));
-        Assert.Equal(BroadcastEnd.Canceled, await run);
+        Assert.Equal(RunStatus.Canceled, await run);
         var counts = await harness.CountsAsync(channel.Id);
         Assert.InRange(counts.Sent, 1_000, 19_999);
         Assert.Equal(0, counts.Pending);
@@ -143,9 +142,9 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
         var deleted = await harness.AddTemplateAsync(account.Id, "template-deleted-at-wechat");
         var channel = await harness.NotifyingChannelAsync(account.Id, deleted.Id);
 
-        var end = await harness.Runner.RunAsync(channel.Id, CancellationToken.None);
+        var end = await harness.RunAsync(channel.Id, CancellationToken.None);
 
-        Assert.Equal(BroadcastEnd.Failed, end);
+        Assert.Equal(RunStatus.Failed, end);
         var done = (await harness.Channels.FindAsync(channel.Id))!;
         Assert.Equal(ReminderStatus.Failed, done.ReminderStatus);
         Assert.Contains("40037", done.ReminderReason);
@@ -164,9 +163,9 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
         var channel = await harness.NotifyingChannelAsync(account.Id, template.Id);
         await app.AddFaultAsync(new { appid = app.AppId, api = "template_send", errcode = 45011, count = 5 });
 
-        var end = await harness.Runner.RunAsync(channel.Id, CancellationToken.None);
+        var end = await harness.RunAsync(channel.Id, CancellationToken.None);
 
-        Assert.Equal(BroadcastEnd.Completed, end);
+        Assert.Equal(RunStatus.Completed, end);
         await app.AssertEachGotExactlyOneAsync(template.WeChatTemplateId, 3_000);
         Assert.Equal(5, await app.ErrorCountAsync("template_send", 45011));
         Assert.Equal(ReminderStatus.Notified, (await harness.Channels.FindAsync(channel.Id))!.ReminderStatus);
@@ -180,7 +179,7 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
         var channel = await harness.NotifyingChannelAsync(account.Id, template.Id);
         await app.AddFaultAsync(new { appid = app.AppId, api = "template_send", errcode = 45009, count = 1 });
 
-        Assert.Equal(BroadcastEnd.Held, await harness.Runner.RunAsync(channel.Id, CancellationToken.None));
+        Assert.Equal(RunStatus.Held, await harness.RunAsync(channel.Id, CancellationToken.None));
 
         Assert.Equal(ReminderStatus.Notifying, (await harness.Channels.FindAsync(channel.Id))!.ReminderStatus);
         var counts = await harness.CountsAsync(channel.Id);
@@ -194,7 +193,7 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
         }
         // Still held: nothing more goes out.
         var sent = (await app.DeliveriesAsync(template.WeChatTemplateId)).Total;
-        Assert.Equal(BroadcastEnd.Held, await harness.Runner.RunAsync(channel.Id, CancellationToken.None));
+        Assert.Equal(RunStatus.Held, await harness.RunAsync(channel.Id, CancellationToken.None));
         Assert.Equal(sent, (await app.DeliveriesAsync(template.WeChatTemplateId)).Total);
 
         // The next day came.
@@ -203,7 +202,7 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
             await db.DeliveryRuns.Where(r => r.Id == counts.RunId)
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.HeldUntil, DateTimeOffset.UtcNow.AddMinutes(-1)));
         }
-        Assert.Equal(BroadcastEnd.Completed, await harness.Runner.RunAsync(channel.Id, CancellationToken.None));
+        Assert.Equal(RunStatus.Completed, await harness.RunAsync(channel.Id, CancellationToken.None));
         await app.AssertEachGotExactlyOneAsync(template.WeChatTemplateId, 2_000);
         Assert.Equal(ReminderStatus.Notified, (await harness.Channels.FindAsync(channel.Id))!.ReminderStatus);
     }

@@ -17,7 +17,7 @@ public class ChannelBrowserTests(Infrastructure.Browser browser, SimulatorServer
     [Fact]
     public async Task An_editor_creates_a_channel_turns_the_reminder_on_sees_the_countdown_and_then_the_progress_bar_finish()
     {
-        using var host = new ConsoleHost(TestDatabases.NewSqlite(), new Dictionary<string, string?> { ["Channels:WorkerPollInterval"] = "00:00:01" }).Start();
+        using var host = new ConsoleHost(TestDatabases.NewSqlite(), new Dictionary<string, string?>()).Start();
         var app = await sim.NewAppAsync("officialaccount", quotas: new Dictionary<string, long?> { ["template_send"] = null, ["user_get"] = null });
         await app.GenerateFollowersAsync(300);
         var weChatTemplateId = (await app.DefineTemplateAsync(new { title = "开播提醒", content = ChannelsHarness.TemplateContent }))

@@ -97,7 +97,7 @@ public class ChannelConsoleTests(SimulatorServer sim) : IClassFixture<SimulatorS
     public async Task After_downtime_a_reminder_fires_on_recovery_if_the_live_has_not_started_and_is_missed_if_it_has()
     {
         var database = TestDatabases.NewSqlite();
-        var settings = new Dictionary<string, string?> { ["Channels:WorkerPollInterval"] = "00:00:01" };
+        var settings = new Dictionary<string, string?>();
         var now = DateTimeOffset.UtcNow;
         int late, missed;
         string templateId;

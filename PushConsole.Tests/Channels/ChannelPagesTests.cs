@@ -5,7 +5,6 @@ using Bunit.Rendering;
 using Microsoft.AspNetCore.Authorization;
 using PushConsole.Accounts;
 using PushConsole.Channels;
-using PushConsole.Channels.Broadcasts;
 using PushConsole.Shell;
 using PushConsole.Tests.Infrastructure;
 using PushConsole.Tests.Templates;

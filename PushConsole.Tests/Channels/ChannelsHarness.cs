@@ -2,21 +2,22 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using PushConsole.Accounts;
 using PushConsole.Channels;
-using PushConsole.Channels.Broadcasts;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Templates;
 using PushConsole.WeChat;
 using PushConsole.Tests.Infrastructure;
 using PushConsole.Tests.Simulator;
-using Quartz;
+using PushConsole.Campaigns;
+using PushConsole.Credentials;
+using PushConsole.Scheduling;
 
 namespace PushConsole.Tests.Channels;
 
 /// <summary>
-/// The channel services of one node without the web host: a real database, the delivery ledger, the real WeChat
-/// client against the simulator over loopback, and an unstarted Quartz scheduler (tests fire reminders themselves or
-/// read the triggers). Broadcasts run when the test calls the runner.
+/// The channel services of one node without the web host: a real database, the delivery ledger, the send engine, the
+/// real WeChat client against the simulator over loopback, and an unstarted Quartz scheduler (tests fire reminders
+/// themselves or read the triggers). A reminder's run executes when the test calls <see cref="RunAsync"/>.
 /// </summary>
 public sealed class ChannelsHarness : IAsyncDisposable
 {
@@ -34,7 +35,7 @@ public sealed class ChannelsHarness : IAsyncDisposable
     public IServiceProvider Services => services;
     public ChannelService Channels => services.GetRequiredService<ChannelService>();
     public ReminderFiring Firing => services.GetRequiredService<ReminderFiring>();
-    public BroadcastRunner Runner => services.GetRequiredService<BroadcastRunner>();
+    public RunExecutor Executor => services.GetRequiredService<RunExecutor>();
     public BroadcastProgress Progress => services.GetRequiredService<BroadcastProgress>();
     public ReminderSchedule Schedule => services.GetRequiredService<ReminderSchedule>();
     public DeliveryLedger Ledger => services.GetRequiredService<DeliveryLedger>();
@@ -45,10 +46,9 @@ public sealed class ChannelsHarness : IAsyncDisposable
         var database = await TestDatabases.NewAsync(provider);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Channels:WorkerEnabled"] = "false",
-            ["Channels:RetryDelay"] = "00:00:00.200",
-            ["Channels:RateLimitedPause"] = "00:00:01",
-            ["Channels:StatusPollInterval"] = "00:00:00.200",
+            ["Campaigns:PageRetryDelay"] = "00:00:00.200",
+            ["Campaigns:MinuteLimitBackoff"] = "00:00:01",
+            ["Campaigns:StatusPollInterval"] = "00:00:00.200",
             ["WeChat:RetryBaseDelay"] = "00:00:00.020",
             ["WeChat:RetryMaxDelay"] = "00:00:00.200",
         }.Concat(settings ?? new Dictionary<string, string?>())).Build();
@@ -65,8 +65,10 @@ public sealed class ChannelsHarness : IAsyncDisposable
         collection.AddSingleton<PushConsole.MiniProgram.MiniProgramDirectory>();
         collection.AddSingleton<AccountService>();
         collection.AddWeChatClient(configuration);
-        collection.AddChannelReminders(configuration);
-        collection.AddQuartz();
+        collection.AddPushScheduler(configuration, database);
+        collection.AddCredentialPool(configuration, database);
+        collection.AddCampaigns(configuration);
+        collection.AddChannelReminders();
         var built = collection.BuildServiceProvider();
         await built.GetRequiredService<DatabaseMigrator>().MigrateAsync();
         return new ChannelsHarness(built, database);
@@ -132,12 +134,29 @@ public sealed class ChannelsHarness : IAsyncDisposable
         return result.Channel!;
     }
 
-    /// <summary>A channel whose reminder has fired: notifying, ready for the runner.</summary>
+    /// <summary>A channel whose reminder has fired: notifying, its run opened and ready to execute.</summary>
     public async Task<Channel> NotifyingChannelAsync(int accountId, int templateId)
     {
         var channel = await CreateAsync(Input(accountId, templateId, DateTimeOffset.UtcNow.AddHours(1)));
         Assert.Equal(FireResult.Started, await Firing.FireAsync(channel.Id, channel.Occurrence));
         return (await Channels.FindAsync(channel.Id))!;
+    }
+
+    /// <summary>
+    /// Executes the run of the channel's current occurrence on this node, as its Quartz job would; the status it ends
+    /// with (Running when <paramref name="cancellationToken"/> stopped it, as a node shutting down).
+    /// </summary>
+    public async Task<RunStatus> RunAsync(int channelId, CancellationToken cancellationToken)
+    {
+        var runId = (await Channels.FindAsync(channelId, CancellationToken.None))!.CurrentRunId!.Value;
+        try
+        {
+            return (await Executor.ExecuteAsync(runId, cancellationToken)).Status;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return RunStatus.Running;
+        }
     }
 
     public async Task<BroadcastCounts> CountsAsync(int channelId)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Accounts;
 using PushConsole.Channels;
@@ -10,7 +11,7 @@ namespace PushConsole.Tests.Channels;
 /// <summary>Reminder triggers and the fire rules, on a clock the test moves (Quartz reads the same clock).</summary>
 public class ReminderSchedulingTests
 {
-    private readonly ManualClock clock = new();
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
 
     private DateTimeOffset Now => clock.GetUtcNow();
 

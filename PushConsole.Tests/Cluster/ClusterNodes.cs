@@ -14,7 +14,7 @@ namespace PushConsole.Tests.Cluster;
 /// <summary>
 /// A cluster of console processes (<see cref="ConsoleProcess"/>, each killable with SIGKILL) on one PostgreSQL
 /// database with Quartz.NET clustering, against an in-test simulator over loopback HTTP. Settings are quick for tests:
-/// check-ins every second, workers polling twice a second, Sending rows of a dead node requeued after 5 s.
+/// check-ins every second, nodes looking for runs to join twice a second, Sending rows of a dead node requeued after 5 s.
 /// </summary>
 public sealed class ClusterNodes : IAsyncDisposable
 {
@@ -42,13 +42,12 @@ public sealed class ClusterNodes : IAsyncDisposable
         {
             ["Scheduler__Clustered"] = "true",
             ["Scheduler__ClusterCheckinInterval"] = "00:00:01",
-            ["Channels__WorkerPollInterval"] = "00:00:00.500",
-            ["Channels__StatusPollInterval"] = "00:00:00.500",
-            ["Channels__AbandonedAfter"] = "00:00:05",
-            ["Channels__RetryDelay"] = "00:00:00.200",
-            ["Channels__SendConcurrency"] = SendConcurrencyPerNode.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Channels__Lanes"] = "2",
-            ["Channels__BatchSize"] = "100",
+            ["Campaigns__HelperPollInterval"] = "00:00:00.500",
+            ["Campaigns__StatusPollInterval"] = "00:00:00.500",
+            ["Campaigns__AbandonedAfter"] = "00:00:05",
+            ["Campaigns__PageRetryDelay"] = "00:00:00.200",
+            ["Campaigns__MaxConcurrency"] = SendConcurrencyPerNode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Campaigns__BatchSize"] = "100",
             ["WeChat__RetryBaseDelay"] = "00:00:00.020",
             ["WeChat__RetryMaxDelay"] = "00:00:00.200",
             ["WeChat__TokenPollInterval"] = "00:00:00.050",

@@ -1,74 +1,103 @@
-using Microsoft.Playwright;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Time.Testing;
+using MudBlazor;
 using PushConsole.Credentials;
 using PushConsole.Persistence;
 using PushConsole.Tests.Infrastructure;
-using static Microsoft.Playwright.Assertions;
 
 namespace PushConsole.Tests.Credentials;
 
-[Collection(BrowserCollection.Name)]
-public class CredentialsDashboardTests(Infrastructure.Browser browser)
+/// <summary>A console whose clock ends where <see cref="InventorySeed"/> leaves it, refreshing the dashboard every 5 s.</summary>
+public sealed class SeededClockHost : UiHost
 {
+    public ManualTimeProvider Clock { get; } = new();
+
+    protected override Task<ConsoleHost> StartAsync() => ConsoleHost.StartAsync(DatabaseProvider.Sqlite,
+        new Dictionary<string, string?> { ["Credentials:DashboardRefreshInterval"] = "00:00:05" },
+        s => s.AddSingleton<TimeProvider>(Clock));
+}
+
+/// <summary>
+/// The credential inventory page over the hand-worked <see cref="InventorySeed"/>: its figures, its charts, following
+/// new credentials on its refresh interval (a fake clock moves the interval on), and switching account.
+/// </summary>
+public sealed class CredentialsDashboardTests : ConsoleUiTest, IClassFixture<SeededClockHost>
+{
+    private readonly SeededClockHost seeded;
+    // The page's refresh timer runs on this clock; the services read the host's seeded one.
+    private readonly FakeTimeProvider refreshClock;
+
+    public CredentialsDashboardTests(SeededClockHost seeded) : this(seeded, new FakeTimeProvider(InventorySeed.Now)) { }
+
+    private CredentialsDashboardTests(SeededClockHost seeded, FakeTimeProvider refreshClock)
+        : base(seeded, services: s => s.AddSingleton<TimeProvider>(refreshClock))
+    {
+        this.seeded = seeded;
+        this.refreshClock = refreshClock;
+    }
+
+    private IRenderedComponent<Bunit.Rendering.ContainerFragment> RenderFor(int accountId)
+    {
+        // The page reads its account from the address, as the account picker leaves it.
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"credentials?accountId={accountId}");
+        return RenderWithProviders<CredentialsPage>();
+    }
+
     [Fact]
     public async Task The_dashboard_shows_the_seeded_inventory_with_charts_and_follows_new_credentials_live()
     {
-        var clock = new ManualTimeProvider();
-        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite,
-            new Dictionary<string, string?> { ["Credentials:DashboardRefreshInterval"] = "00:00:00.500" },
-            s => s.AddSingleton<TimeProvider>(clock));
-        await TestAccounts.CreateMiniProgramAsync(host.Contexts(), "wxaaaaemptydemo01");
-        var account = await TestAccounts.CreateMiniProgramAsync(host.Contexts(), "wxdashboarddemo01");
-        await InventorySeed.SeedAsync(host.Services, account.Id, clock);
-        var page = await browser.NewPageAsync(host.BaseAddress);
-        await page.SignInAsync(ConsoleHost.AdminEmail, ConsoleHost.AdminPassword);
+        await TestAccounts.CreateMiniProgramAsync(Host.Contexts(), "wxaaaaemptydemo01");
+        var account = await TestAccounts.CreateMiniProgramAsync(Host.Contexts(), "wxdashboarddemo01");
+        await InventorySeed.SeedAsync(Host.Services, account.Id, seeded.Clock);
 
-        await page.GotoAsync($"credentials?accountId={account.Id}");
-        await page.WaitForInteractiveAsync();
+        var cut = RenderFor(account.Id);
 
-        await Expect(page.Locator("#reachable-users")).ToHaveTextAsync("5");
-        await Expect(page.Locator("#known-users")).ToHaveTextAsync("6");
-        await Expect(page.Locator("#available-formid")).ToHaveTextAsync("20");
-        await Expect(page.Locator("#available-prepay")).ToHaveTextAsync("2");
-        await Expect(page.Locator("#available-prepay-uses")).ToHaveTextAsync("6");
-        await Expect(page.Locator("#available-grant")).ToHaveTextAsync("2");
-        await Expect(page.Locator("#expiring-24h")).ToHaveTextAsync("1");
-        await Expect(page.Locator("#expiring-48h")).ToHaveTextAsync("2");
-        Assert.Equal(["3", "1", "2", "1", "1"], await page.Locator("#distribution td").AllInnerTextsAsync());
-        await Expect(page.Locator("#daily-totals")).ToContainTextAsync("Received 28 · expired unused 3");
-        await Expect(page.Locator("#top-users tbody tr").First).ToContainTextAsync("lots");
-        await Expect(page.Locator("#grants-by-template")).ToContainTextAsync("Shipping notice");
+        cut.WaitForAssertion(() => Assert.Equal("5", cut.Find("#reachable-users").TextContent));
+        Assert.Equal("6", cut.Find("#known-users").TextContent);
+        Assert.Equal("20", cut.Find("#available-formid").TextContent);
+        Assert.Equal("2", cut.Find("#available-prepay").TextContent);
+        Assert.Equal("6", cut.Find("#available-prepay-uses").TextContent);
+        Assert.Equal("2", cut.Find("#available-grant").TextContent);
+        Assert.Equal("1", cut.Find("#expiring-24h").TextContent);
+        Assert.Equal("2", cut.Find("#expiring-48h").TextContent);
+        Assert.Equal(["3", "1", "2", "1", "1"], cut.FindAll("#distribution td").Select(td => td.TextContent.Trim()));
+        Assert.Contains("Received 28 · expired unused 3", cut.Find("#daily-totals").TextContent);
+        Assert.Contains("lots", cut.FindAll("#top-users tbody tr")[0].TextContent);
+        Assert.Contains("Shipping notice", cut.Find("#grants-by-template").TextContent);
         // Both charts drew their series: a column per distribution bucket, columns for the daily flow.
-        await Expect(page.Locator("#distribution-chart svg")).ToBeVisibleAsync();
-        Assert.True(await page.Locator("#distribution-chart path.mud-chart-bar").CountAsync() >= 4);
-        Assert.True(await page.Locator("#daily-chart path.mud-chart-bar").CountAsync() >= 4);
+        Assert.NotNull(cut.Find("#distribution-chart svg"));
+        Assert.True(cut.FindAll("#distribution-chart path.mud-chart-bar").Count >= 4);
+        Assert.True(cut.FindAll("#daily-chart path.mud-chart-bar").Count >= 4);
 
-        // New credentials arrive while the page is open: the figures follow without a reload.
-        await host.Services.GetRequiredService<CredentialIntake>().ReportAsync(account.Id, "newcomer",
+        // New credentials arrive while the page is open: nothing changes until the refresh interval has passed.
+        await Service<CredentialIntake>().ReportAsync(account.Id, "newcomer",
             [new ReportedCredential("new-1"), new ReportedCredential("new-2"), new ReportedCredential("new-3")]);
+        refreshClock.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal("20", cut.Find("#available-formid").TextContent);
 
-        await Expect(page.Locator("#available-formid")).ToHaveTextAsync("23");
-        await Expect(page.Locator("#reachable-users")).ToHaveTextAsync("6");
-        await Expect(page.Locator("#daily-totals")).ToContainTextAsync("Received 31");
+        refreshClock.Advance(TimeSpan.FromSeconds(1));
+
+        cut.WaitForAssertion(() => Assert.Equal("23", cut.Find("#available-formid").TextContent));
+        Assert.Equal("6", cut.Find("#reachable-users").TextContent);
+        Assert.Contains("Received 31", cut.Find("#daily-totals").TextContent);
+        Assert.Empty(Texts.Missing);
     }
 
     [Fact]
     public async Task Choosing_another_account_shows_its_own_figures()
     {
-        var clock = new ManualTimeProvider();
-        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite, testServices: s => s.AddSingleton<TimeProvider>(clock));
-        var seeded = await TestAccounts.CreateMiniProgramAsync(host.Contexts(), "wxaaaseeded00001");
-        var empty = await TestAccounts.CreateMiniProgramAsync(host.Contexts(), "wxbbbempty000001");
-        await InventorySeed.SeedAsync(host.Services, seeded.Id, clock);
-        var page = await browser.NewPageAsync(host.BaseAddress);
-        await page.SignInAsync(ConsoleHost.AdminEmail, ConsoleHost.AdminPassword);
-        await page.GotoAsync("credentials");
-        await page.WaitForInteractiveAsync();
-        await Expect(page.Locator("#available-formid")).ToHaveTextAsync("20");
+        var full = await TestAccounts.CreateMiniProgramAsync(Host.Contexts(), "wxaaaseeded00001");
+        var empty = await TestAccounts.CreateMiniProgramAsync(Host.Contexts(), "wxbbbempty000001");
+        await InventorySeed.SeedAsync(Host.Services, full.Id, seeded.Clock);
+        var cut = RenderFor(full.Id);
+        cut.WaitForAssertion(() => Assert.Equal("20", cut.Find("#available-formid").TextContent));
 
-        await page.ChooseAsync("#account-picker", empty.AppId);
+        var picker = cut.FindComponent<MudSelect<int>>();
+        await cut.InvokeAsync(() => picker.Instance.ValueChanged.InvokeAsync(empty.Id));
 
-        await Expect(page.Locator("#available-formid")).ToHaveTextAsync("0");
-        await Expect(page.Locator("#reachable-users")).ToHaveTextAsync("0");
-        Assert.EndsWith($"credentials?accountId={empty.Id}", page.Url);
+        cut.WaitForAssertion(() => Assert.Equal("0", cut.Find("#available-formid").TextContent));
+        Assert.Equal("0", cut.Find("#reachable-users").TextContent);
+        Assert.EndsWith($"credentials?accountId={empty.Id}", Services.GetRequiredService<NavigationManager>().Uri);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Net.Http.Json;
 using System.Text.Json;
 using PushConsole.Persistence;
@@ -49,6 +50,23 @@ public class DemoDataTests
         Assert.All(templates.EnumerateArray(), t => Assert.True(t.GetProperty("enabled").GetBoolean()));
         var simulator = host.Services.GetRequiredService<PushConsole.Simulator.WeChatSimulator>();
         Assert.Equal(300, simulator.Followers("wxdemoofficial01").Total);
+
+        // The live reminder opens the demo mini program, which the simulator binds to the demo official account: the
+        // reminder's own message, sent to one follower with the account's client, is accepted by WeChat.
+        Assert.Equal(["wxdemominiprog01"], simulator.GetApp("wxdemoofficial01")!.MiniPrograms);
+        var live = Assert.Single(await host.Services.GetRequiredService<PushConsole.Channels.ChannelService>().ListAsync());
+        await using var db = await host.Contexts().CreateDbContextAsync();
+        var official = await db.Accounts.AsNoTracking().SingleAsync(a => a.Id == live.AccountId);
+        var liveTemplate = await db.Templates.AsNoTracking().SingleAsync(t => t.Id == live.TemplateId);
+        var (message, problem) = PushConsole.Channels.ReminderMessage.Prepare(
+            host.Services.GetRequiredService<PushConsole.Templates.TemplateRenderer>(), live, liveTemplate);
+        Assert.True(message is not null, problem);
+        var follower = PushConsole.Simulator.WeChatSimulator.GeneratedOpenId("wxdemoofficial01", 7);
+        var outcome = await host.Services.GetRequiredService<PushConsole.WeChat.IWeChatClientFactory>().For(official)
+            .SendOfficialTemplateAsync(message.For(follower), "demo-live-check", CancellationToken.None);
+        Assert.True(outcome.Succeeded, outcome.ToString());
+        var delivered = Assert.Single(simulator.GetInbox("wxdemoofficial01", follower));
+        Assert.Equal(("wxdemominiprog01", PushConsole.Demo.DemoData.LivePagePath), (delivered.MiniProgramAppId, delivered.MiniProgramPagePath));
     }
 
     private static async Task<JsonElement> EventuallyAsync(Func<Task<JsonElement?>> probe)

@@ -17,11 +17,14 @@ namespace PushConsole.Tests.Infrastructure;
 /// One console (real services over a fresh SQLite file, WeChat only where a test points an account at a fake) shared
 /// by the component tests of one class.
 /// </summary>
-public sealed class UiHost : IAsyncLifetime
+public class UiHost : IAsyncLifetime
 {
     public ConsoleHost Host { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+    public async Task InitializeAsync() => Host = await StartAsync();
+
+    /// <summary>Starts the console; a fixture that needs settings or a clock of its own overrides this.</summary>
+    protected virtual Task<ConsoleHost> StartAsync() => ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
 }
@@ -34,7 +37,8 @@ public abstract class ConsoleUiTest : BunitContext, IAsyncLifetime
 {
     private readonly BunitAuthorizationContext authorization;
 
-    protected ConsoleUiTest(UiHost ui, string culture = ConsoleCultures.English)
+    /// <param name="services">Replaces console services for the components only (e.g. a fake clock for a page's refresh timer).</param>
+    protected ConsoleUiTest(UiHost ui, string culture = ConsoleCultures.English, Action<IServiceCollection>? services = null)
     {
         Host = ui.Host;
         UseCulture(culture);
@@ -47,6 +51,7 @@ public abstract class ConsoleUiTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<IStringLocalizer<UiText>>(Texts);
         Services.AddTransient<MudLocalizer, ConsoleMudLocalizer>();
         Services.AddScoped<AccountSelection>();
+        services?.Invoke(Services);
         Services.AddFallbackServiceProvider(ui.Host.Services);
         authorization = AddAuthorization();
         SignInAs(Roles.Admin);

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using PushConsole.Accounts;
 using PushConsole.Campaigns;
 using PushConsole.Channels;
-using PushConsole.Channels.Broadcasts;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Simulator;
@@ -26,14 +25,11 @@ public class OneWritePathTests
     public async Task A_campaign_and_a_50000_follower_broadcast_at_once_on_SQLite_both_complete_with_one_row_and_one_message_per_recipient()
     {
         var log = new LogLines();
-        await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
-        {
-            ["Channels:WorkerEnabled"] = "false",
-        }, (services, configuration) =>
+        await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Sqlite, configure: (services, _) =>
         {
             services.AddLogging(b => b.AddProvider(log));
             services.AddSingleton<AccountService>();
-            services.AddChannelReminders(configuration);
+            services.AddChannelReminders();
         });
         // The campaign: mini program users with a formId each.
         var miniProgram = await h.AccountAsync(ratePerSecond: 5_000);
@@ -55,13 +51,13 @@ public class OneWritePathTests
         Assert.Equal(FireResult.Started, await h.Services.GetRequiredService<ReminderFiring>().FireAsync(channel.Id, channel.Occurrence));
         var run = await h.FireAsync(campaign);
 
-        var broadcasting = Task.Run(() => h.Services.GetRequiredService<BroadcastRunner>().RunAsync(channel.Id, CancellationToken.None));
+        var broadcastRun = (await channels.FindAsync(channel.Id))!.CurrentRunId!.Value;
+        var broadcasting = Task.Run(() => h.Services.GetRequiredService<RunExecutor>().ExecuteAsync(broadcastRun, CancellationToken.None));
         var campaigning = Task.Run(() => h.ExecuteAsync(run));
         await Task.WhenAll(broadcasting, campaigning);
 
-        Assert.Equal(BroadcastEnd.Completed, await broadcasting);
+        CampaignHarness.AssertCompleted(await broadcasting);
         CampaignHarness.AssertCompleted(await campaigning);
-        var broadcastRun = (await channels.FindAsync(channel.Id))!.CurrentRunId!.Value;
         await using (var db = await h.Contexts.CreateDbContextAsync())
         {
             Assert.Equal(RunStatus.Completed, (await db.DeliveryRuns.SingleAsync(r => r.Id == broadcastRun)).Status);

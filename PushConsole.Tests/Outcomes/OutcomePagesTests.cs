@@ -1,6 +1,8 @@
+using System.Net;
 using Bunit;
 using Bunit.Rendering;
 using Microsoft.EntityFrameworkCore;
+using PushConsole.Credentials;
 using PushConsole.Ledger;
 using PushConsole.Outcomes;
 using PushConsole.Shell;
@@ -58,9 +60,109 @@ public sealed class OutcomePagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
         var cut = RenderWithProviders<OutcomesPage>();
 
         cut.WaitForAssertion(() => Assert.Contains("接收者未关注公众号", cut.Find("#top-errors").TextContent));
-        Assert.Equal("15", cut.Find("#daily-chart").GetAttribute("data-days"));
+        Assert.Equal("14", cut.Find("#daily-chart").GetAttribute("data-days"));
         cut.WaitForAssertion(() => Assert.Contains("Run of wxoutcome02", cut.Find("#runs-grid").TextContent));
         Assert.Contains("(Asia/Shanghai)", cut.Find("#runs-grid").TextContent);
         Assert.Empty(Texts.Missing);
+    }
+
+    // As the links of the run page open it: account and openid in the address.
+    private IRenderedComponent<ContainerFragment> LookUp(int accountId, string openId)
+    {
+        Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo($"lookup?accountId={accountId}&openid={openId}");
+        return RenderWithProviders<RecipientLookupPage>();
+    }
+
+    [Fact]
+    public async Task Looking_up_a_user_shows_their_credentials_and_every_message_with_what_its_errcode_means()
+    {
+        var run = await FinishedRunAsync("wxlookup01");
+        await Service<CredentialIntake>().ReportAsync(run.AccountId, "oSIM57C3035AB12CD34EF56_stranger", [new ReportedCredential("lookup-formid-1")]);
+
+        var cut = LookUp(run.AccountId, "oSIM57C3035AB12CD34EF56_stranger");
+
+        cut.WaitForAssertion(() => Assert.Contains("Run of wxlookup01", cut.Find("#lookup-messages").TextContent));
+        var message = cut.Find("#lookup-messages tbody tr").TextContent;
+        Assert.Contains("Failed", message);
+        Assert.Contains("43004", message);
+        Assert.Contains("Recipient does not follow the official account", message);
+        Assert.Contains("(Asia/Shanghai)", message);
+        var credential = cut.Find("#lookup-credentials tbody tr").TextContent;
+        Assert.Contains("formId", credential);
+        Assert.Contains("usable", credential);
+        Assert.Contains("Last message: Run of wxlookup01 — 43004 (Recipient does not follow the official account)", cut.Find("#lookup-verdict").TextContent);
+        Assert.Contains("Usable credentials now: 1", cut.Find("#lookup-verdict").TextContent);
+        Assert.Empty(Texts.Missing);
+    }
+
+    [Fact]
+    public async Task The_lookup_asks_for_an_openid_and_says_when_the_console_has_never_heard_of_it()
+    {
+        await TestAccounts.CreateMiniProgramAsync(Host.Contexts(), "wxlookup02");
+        var cut = RenderWithProviders<RecipientLookupPage>();
+        cut.WaitForElement("#lookup-find").Click();
+        cut.WaitForAssertion(() => Assert.Contains("openid is required.", cut.Markup));
+
+        cut.Find("#lookup-openid").Input("o-never-seen");
+        cut.Find("#lookup-find").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("The console knows nothing of this openid", cut.Find("#lookup-verdict").TextContent));
+        Assert.NotNull(cut.Find("#lookup-no-credentials"));
+        Assert.NotNull(cut.Find("#lookup-no-messages"));
+        Assert.Contains("openid=o-never-seen", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri);
+    }
+
+    [Fact]
+    public async Task Each_recipient_of_a_run_links_to_the_lookup_and_the_lookup_reads_in_Chinese()
+    {
+        UseCulture(ConsoleCultures.Chinese);
+        var run = await FinishedRunAsync("wxlookup03");
+
+        var runPage = RenderWithProviders<RunOutcomesPage>(("Id", run.Id));
+        runPage.WaitForAssertion(() => Assert.Contains("_stranger", runPage.Find("#deliveries-grid").TextContent));
+        var link = runPage.FindAll("a.lookup-link").Single(a => a.TextContent.EndsWith("_stranger"));
+        Assert.Equal($"lookup?accountId={run.AccountId}&openid=oSIM57C3035AB12CD34EF56_stranger", link.GetAttribute("href"));
+
+        var lookup = LookUp(run.AccountId, "oSIM57C3035AB12CD34EF56_stranger");
+
+        lookup.WaitForAssertion(() => Assert.Contains("接收者未关注公众号", lookup.Find("#lookup-messages").TextContent));
+        Assert.Contains("凭证池中没有该用户的凭证", lookup.Markup);
+        Assert.Empty(Texts.Missing);
+    }
+
+    [Fact]
+    public async Task The_period_picked_filters_the_charts_the_runs_and_the_CSV()
+    {
+        var run = await FinishedRunAsync("wxperiod01");
+        var cut = RenderWithProviders<OutcomesPage>();
+        cut.WaitForAssertion(() => Assert.Contains("Run of wxperiod01", cut.Find("#runs-grid").TextContent));
+        Assert.Contains("Recipient does not follow the official account", cut.Find("#top-errors").TextContent);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+
+        using (var browser = new FormClient(Host))
+        {
+            await browser.SignInAsync(ConsoleHost.AdminEmail, ConsoleHost.AdminPassword);
+            var href = cut.Find("#period-export").GetAttribute("href")!;
+            Assert.Contains("outcomes/deliveries.csv?from=", href);
+            var csv = await (await browser.GetAsync(href)).Content.ReadAsStringAsync();
+            Assert.StartsWith("run_id,id,openid,status", csv);
+            Assert.Contains($"{run.Id},", csv);
+            Assert.Contains("oSIM57C3035AB12CD34EF56_stranger,Failed,,43004", csv);
+
+            // A period that ended before the run: no sends on the chart, no errcodes, no run, nothing in the CSV.
+            var picker = cut.FindComponent<MudBlazor.MudDateRangePicker>();
+            await cut.InvokeAsync(() => picker.Instance.DateRangeChanged.InvokeAsync(
+                new MudBlazor.DateRange(today.AddDays(-30).ToDateTime(TimeOnly.MinValue), today.AddDays(-20).ToDateTime(TimeOnly.MinValue))));
+
+            cut.WaitForAssertion(() => Assert.DoesNotContain("Run of wxperiod01", cut.Find("#runs-grid").TextContent));
+            Assert.Equal("11", cut.Find("#daily-chart").GetAttribute("data-days"));
+            Assert.NotNull(cut.Find("#no-outcomes"));
+            Assert.NotNull(cut.Find("#no-errors"));
+            var pastHref = cut.Find("#period-export").GetAttribute("href")!;
+            Assert.Contains($"from={today.AddDays(-30):yyyy-MM-dd}&to={today.AddDays(-20):yyyy-MM-dd}", pastHref);
+            var pastCsv = await (await browser.GetAsync(pastHref)).Content.ReadAsStringAsync();
+            Assert.DoesNotContain(run.Id + ",", pastCsv.Split('\n').Skip(1).Select(l => l.Split(',')[0] + ","));
+            Assert.Equal(HttpStatusCode.BadRequest, (await browser.GetAsync("outcomes/deliveries.csv?from=2026-12-06&to=2026-12-01")).StatusCode);
+        }
     }
 }

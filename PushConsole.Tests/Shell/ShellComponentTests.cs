@@ -20,7 +20,8 @@ public sealed class ShellComponentTests(UiHost ui) : ConsoleUiTest(ui), IClassFi
         var cut = RenderLayout();
 
         var items = cut.FindAll(".mud-nav-link-text").Select(e => e.TextContent.Trim()).ToList();
-        Assert.Equal(["Dashboard", "Credentials", "Campaigns", "Outcomes", "Channels", "Templates", "Accounts", "Users", "API tokens", "API reference"], items);
+        Assert.Equal(["Dashboard", "Credentials", "Campaigns", "Outcomes", "User lookup", "Channels", "Templates", "Accounts", "Users", "Audit log",
+            "API tokens", "API reference"], items);
         Assert.Equal("admin@test.local", cut.Find("#current-user").TextContent);
         Assert.Equal("Admin", cut.Find("#current-role").TextContent.Trim());
         Assert.Contains("page body", cut.Markup);
@@ -38,7 +39,9 @@ public sealed class ShellComponentTests(UiHost ui) : ConsoleUiTest(ui), IClassFi
         Assert.DoesNotContain("Templates", items);
         Assert.DoesNotContain("Accounts", items);
         Assert.DoesNotContain("Users", items);
+        Assert.DoesNotContain("Audit log", items);
         Assert.Contains("Campaigns", items);
+        Assert.Contains("User lookup", items);
         Assert.Equal("Editor", cut.Find("#current-role").TextContent.Trim());
     }
 
@@ -164,5 +167,28 @@ public sealed class ShellComponentTests(UiHost ui) : ConsoleUiTest(ui), IClassFi
 
         cut.WaitForElement("#users-grid");
         Assert.NotNull(cut.Find("#nav-menu"));
+    }
+
+    [Fact]
+    public void The_document_names_its_language_loads_the_styles_and_scripts_and_routes_to_the_page()
+    {
+        UseCulture(ConsoleCultures.Chinese);
+        Services.GetRequiredService<NavigationManager>().NavigateTo("users");
+
+        var cut = Render<PushConsole.Components.App>(p => p.AddCascadingValue<Microsoft.AspNetCore.Http.HttpContext>(
+            new Microsoft.AspNetCore.Http.DefaultHttpContext()));
+
+        Assert.Equal("zh-CN", cut.Find("html").GetAttribute("lang"));
+        var styles = cut.FindAll("link[rel=stylesheet]").Select(l => l.GetAttribute("href")).ToList();
+        Assert.Contains(styles, href => href!.Contains("MudBlazor.min.css"));
+        Assert.DoesNotContain(styles, href => href!.StartsWith("http"));
+        var scripts = cut.FindAll("script").Select(s => s.GetAttribute("src")).ToList();
+        Assert.Contains(scripts, src => src!.EndsWith("blazor.web.js"));
+        Assert.Contains(scripts, src => src!.EndsWith("MudBlazor.min.js"));
+        // No inline script: the Content-Security-Policy allows only the console's own files.
+        Assert.All(cut.FindAll("script"), s => Assert.False(string.IsNullOrEmpty(s.GetAttribute("src")), s.OuterHtml));
+        cut.WaitForElement("#users-grid");
+        Assert.NotNull(cut.Find("#nav-menu"));
+        Assert.Empty(Texts.Missing);
     }
 }

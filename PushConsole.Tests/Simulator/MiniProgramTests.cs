@@ -68,11 +68,28 @@ public class MiniProgramTests(SimulatorServer sim) : IClassFixture<SimulatorServ
     {
         var (app, token) = await MiniProgramAsync();
         var formId = (await FormIdsAsync(app, "oUserA"))[0];
+        await CodeAsync(app, "oUserB"); // oUserB is a user of the app too (logged in), with no formId of their own
 
         Assert.Equal(41028, Errcode(await app.SendLegacyAsync(token, Legacy("oUserB", formId))));
         Assert.Equal(0, Errcode(await app.SendLegacyAsync(token, Legacy("oUserA", formId)))); // not burnt by the failure
         Assert.Equal(0, await app.InboxCountAsync("oUserB"));
         Assert.Equal(1, await app.InboxCountAsync("oUserA"));
+    }
+
+    [Fact]
+    public async Task A_legacy_template_message_to_an_openid_the_app_never_issued_answers_40003_before_the_formId_is_checked()
+    {
+        var (app, token) = await MiniProgramAsync();
+        var (other, _) = await MiniProgramAsync();
+        var formId = (await FormIdsAsync(app, "oUserIssued"))[0];
+        await CodeAsync(other, "oUserOfAnotherApp");
+
+        Assert.Equal(40003, Errcode(await app.SendLegacyAsync(token, Legacy("oUserNeverIssued", formId))));
+        Assert.Equal(40003, Errcode(await app.SendLegacyAsync(token, Legacy("oUserOfAnotherApp", formId))));
+        Assert.Equal(40003, Errcode(await app.SendLegacyAsync(token, Legacy(WeChatSimulatorIds.OpenId(app.AppId, 5), formId)))); // never generated
+        Assert.Equal(40003, Errcode(await app.SendLegacyAsync(token, Legacy("", formId))));
+        Assert.Equal(1, (await sim.GetAsync($"control/apps/{app.AppId}/formids/{formId}")).GetProperty("remaining").GetInt32());
+        Assert.Equal(0, Errcode(await app.SendLegacyAsync(token, Legacy("oUserIssued", formId))));
     }
 
     [Fact]
@@ -114,6 +131,7 @@ public class MiniProgramTests(SimulatorServer sim) : IClassFixture<SimulatorServ
     public async Task The_devtools_mock_formId_and_a_missing_form_id_answer_41028()
     {
         var (app, token) = await MiniProgramAsync();
+        await CodeAsync(app, "oUserF"); // a user of the app (logged in) without a real formId
 
         Assert.Equal(41028, Errcode(await app.SendLegacyAsync(token, Legacy("oUserF", "the formId is a mock one"))));
         Assert.Equal(41028, Errcode(await app.SendLegacyAsync(token, new { touser = "oUserF", template_id = "LEGACY1" })));

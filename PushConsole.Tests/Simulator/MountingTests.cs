@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -82,19 +83,14 @@ public class ResetTests(SimulatorServer sim) : IClassFixture<SimulatorServer>
     }
 }
 
-/// <summary>A host clock stopped at a fixed instant.</summary>
-public sealed class StoppedClock(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
-}
-
 public sealed class StoppedClockSimulatorServer : IAsyncLifetime
 {
     public static readonly DateTimeOffset Instant = new(2031, 7, 1, 8, 0, 0, TimeSpan.Zero);
 
     public SimulatorServer Server { get; } = new()
     {
-        ConfigureBuilder = builder => builder.Services.AddSingleton<TimeProvider>(new StoppedClock(Instant)),
+        // A host clock stopped at a fixed instant: nothing advances it.
+        ConfigureBuilder = builder => builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Instant)),
     };
 
     public Task InitializeAsync() => Server.InitializeAsync();

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using static PushConsole.Tests.Simulator.SimulatorServer;
 
@@ -15,15 +17,19 @@ public class OfficialAccountTests(SimulatorServer sim) : IClassFixture<Simulator
             content = "{{first.DATA}}\n订单号:{{character_string1.DATA}}\n状态:{{keyword2.DATA}}\n{{remark.DATA}}",
         });
         await app.GenerateFollowersAsync(followers);
+        await sim.PostAsync($"control/apps/{app.AppId}/miniprograms", new { appid = BoundMiniProgram });
         return (app, await app.TokenAsync());
     }
+
+    /// <summary>The mini program the messages below open, bound to every official account of these tests.</summary>
+    private const string BoundMiniProgram = "wxmini0001";
 
     private static object Message(string touser, string? clientMsgId = null, string status = "已发货") => new
     {
         touser,
         template_id = "ORDER",
         url = "https://example.com/orders/1",
-        miniprogram = new { appid = "wxmini0001", pagepath = "pages/order?id=1" },
+        miniprogram = new { appid = BoundMiniProgram, pagepath = "pages/order?id=1" },
         client_msg_id = clientMsgId,
         data = new
         {
@@ -95,21 +101,69 @@ public class OfficialAccountTests(SimulatorServer sim) : IClassFixture<Simulator
     }
 
     [Fact]
-    public async Task Sending_to_a_user_who_does_not_follow_answers_43004()
+    public async Task Sending_to_a_user_who_followed_and_left_answers_43004()
     {
         var (app, token) = await OfficialAccountAsync();
         var leaving = await app.OpenIdAsync(4);
+        await sim.PostAsync($"control/apps/{app.AppId}/followers", new { openids = new[] { "oNamedLeaver" } });
 
         Assert.Equal(0, Errcode(await app.SendTemplateAsync(token, Message(leaving))));
-        var removed = await sim.Http.DeleteAsync($"control/apps/{app.AppId}/followers/{leaving}");
-        removed.EnsureSuccessStatusCode();
+        (await sim.Http.DeleteAsync($"control/apps/{app.AppId}/followers/{leaving}")).EnsureSuccessStatusCode();
+        (await sim.Http.DeleteAsync($"control/apps/{app.AppId}/followers/oNamedLeaver")).EnsureSuccessStatusCode();
         Assert.Equal(43004, Errcode(await app.SendTemplateAsync(token, Message(leaving))));
-        Assert.Equal(43004, Errcode(await app.SendTemplateAsync(token, Message("oNeverFollowed"))));
-        Assert.Equal(43004, Errcode(await app.SendTemplateAsync(token, Message(await app.OpenIdAsync(10))))); // beyond generated range
+        Assert.Equal(43004, Errcode(await app.SendTemplateAsync(token, Message("oNamedLeaver"))));
 
         await sim.PostAsync($"control/apps/{app.AppId}/followers", new { openids = new[] { leaving, "oNamedFan" } });
         Assert.Equal(0, Errcode(await app.SendTemplateAsync(token, Message(leaving))));
         Assert.Equal(0, Errcode(await app.SendTemplateAsync(token, Message("oNamedFan"))));
+    }
+
+    [Fact]
+    public async Task Sending_to_an_openid_the_account_never_issued_answers_40003_not_43004()
+    {
+        var (app, token) = await OfficialAccountAsync();
+
+        Assert.Equal(40003, Errcode(await app.SendTemplateAsync(token, Message("oNeverFollowed"))));
+        Assert.Equal(40003, Errcode(await app.SendTemplateAsync(token, Message(await app.OpenIdAsync(10))))); // beyond generated range
+        var sends = (await sim.GetAsync("control/counters")).GetProperty(app.AppId).GetProperty("template_send");
+        Assert.Equal(2, sends.GetProperty("errors").GetProperty("40003").GetInt64());
+        Assert.False(sends.GetProperty("errors").TryGetProperty("43004", out _));
+    }
+
+    [Fact]
+    public async Task A_template_message_may_open_only_a_mini_program_bound_to_the_account()
+    {
+        var (app, token) = await OfficialAccountAsync();
+        var mp = await sim.NewAppAsync("miniprogram");
+        await sim.PostAsync($"control/apps/{mp.AppId}", new { pages = new[] { "pages/order" } });
+        var (otherAccount, _) = await OfficialAccountAsync();
+        var user = await app.OpenIdAsync(1);
+        object Opening(string miniProgram, string page = "pages/order?id=1") => new
+        {
+            touser = user, template_id = "ORDER", miniprogram = new { appid = miniProgram, pagepath = page },
+            data = new { character_string1 = new { value = "SO2024" } },
+        };
+
+        var unbound = await app.SendTemplateAsync(token, Opening(mp.AppId));
+        var bound = (await sim.PostAsync($"control/apps/{app.AppId}/miniprograms", new { appid = mp.AppId })).GetProperty("miniprograms");
+        var afterBinding = await app.SendTemplateAsync(token, Opening(mp.AppId));
+        var unreleasedPage = await app.SendTemplateAsync(token, Opening(mp.AppId, "pages/draft/index"));
+        var unbind = await sim.Http.DeleteAsync($"control/apps/{app.AppId}/miniprograms/{mp.AppId}");
+        var afterUnbinding = await app.SendTemplateAsync(token, Opening(mp.AppId));
+        var bindAnAccount = await sim.Http.PostAsJsonAsync($"control/apps/{app.AppId}/miniprograms", new { appid = otherAccount.AppId });
+        var bindToAMiniProgram = await sim.Http.PostAsJsonAsync($"control/apps/{mp.AppId}/miniprograms", new { appid = BoundMiniProgram });
+
+        Assert.Equal(40013, Errcode(unbound));
+        Assert.StartsWith("invalid appid", unbound.GetProperty("errmsg").GetString());
+        Assert.Equal(new[] { BoundMiniProgram, mp.AppId }.Order(StringComparer.Ordinal), bound.EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(0, Errcode(afterBinding));
+        Assert.Equal(40165, Errcode(unreleasedPage));
+        Assert.Equal(mp.AppId, (await app.InboxAsync(user)).GetProperty("messages")[0].GetProperty("miniprogram_appid").GetString());
+        unbind.EnsureSuccessStatusCode();
+        Assert.Equal(40013, Errcode(afterUnbinding));
+        Assert.Equal(HttpStatusCode.BadRequest, bindAnAccount.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, bindToAMiniProgram.StatusCode);
+        Assert.Equal(1, await app.InboxCountAsync(user));
     }
 
     [Fact]

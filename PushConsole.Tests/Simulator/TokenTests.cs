@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using static PushConsole.Tests.Simulator.SimulatorServer;
 
 namespace PushConsole.Tests.Simulator;
@@ -171,5 +172,62 @@ public class TokenTests(SimulatorServer sim) : IClassFixture<SimulatorServer>
         Assert.Equal(2, mine.GetProperty("token").GetProperty("issued").GetInt64());
         Assert.Equal(2, mine.GetProperty("stable_token").GetProperty("ok").GetInt64());
         Assert.Equal(1, mine.GetProperty("stable_token").GetProperty("issued").GetInt64());
+    }
+}
+
+/// <summary>The simulator on a <see cref="FakeTimeProvider"/> registered in its host: time moves only when a test moves it.</summary>
+public sealed class FakeClockSimulatorServer : IAsyncLifetime
+{
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2031, 3, 1, 2, 0, 0, TimeSpan.Zero));
+
+    public SimulatorServer Server { get; }
+
+    public FakeClockSimulatorServer() =>
+        Server = new SimulatorServer { ConfigureBuilder = builder => builder.Services.AddSingleton<TimeProvider>(Clock) };
+
+    public Task InitializeAsync() => Server.InitializeAsync();
+
+    public Task DisposeAsync() => Server.DisposeAsync();
+}
+
+/// <summary>The 5-minute overlap of a superseded token runs on the simulator's TimeProvider (no control clock offset, no sleeps).</summary>
+public class SupersededTokenClockTests(FakeClockSimulatorServer host) : IClassFixture<FakeClockSimulatorServer>
+{
+    [Fact]
+    public async Task A_token_superseded_more_than_five_minutes_ago_by_the_TimeProvider_answers_40001_and_the_new_one_works()
+    {
+        var sim = host.Server;
+        var app = await sim.NewAppAsync("officialaccount");
+        var first = await app.TokenAsync();
+        var second = await app.TokenAsync();
+
+        host.Clock.Advance(TimeSpan.FromSeconds(299));
+        var withinOverlap = Errcode(await app.UserGetAsync(first));
+        host.Clock.Advance(TimeSpan.FromSeconds(2));
+        var afterOverlap = await app.UserGetAsync(first);
+
+        Assert.Equal(0, withinOverlap);
+        Assert.Equal(40001, Errcode(afterOverlap));
+        Assert.StartsWith("invalid credential, access_token is invalid or not latest", afterOverlap.GetProperty("errmsg").GetString());
+        Assert.Equal(0, Errcode(await app.UserGetAsync(second)));
+        Assert.Equal(0, (await sim.GetAsync("control/clock")).GetProperty("offset_seconds").GetDouble());
+    }
+
+    [Fact]
+    public async Task Only_text_that_cannot_be_a_simulator_token_answers_40014()
+    {
+        var sim = host.Server;
+        var app = await sim.NewAppAsync("officialaccount");
+        var issued = await app.TokenAsync();
+        var stable = (await app.StableTokenAsync()).GetProperty("access_token").GetString()!;
+
+        // Well formed (SIMT or SIMS, then 104 characters of A-Z a-z 0-9 _ -) but never issued: 40001.
+        Assert.Equal(40001, Errcode(await app.UserGetAsync("SIMT" + new string('x', 104))));
+        Assert.Equal(40001, Errcode(await app.UserGetAsync("SIMS" + new string('-', 104))));
+        // Anything else cannot be a token: 40014.
+        Assert.Equal(40014, Errcode(await app.UserGetAsync("SIMX" + issued[4..])));
+        Assert.Equal(40014, Errcode(await app.UserGetAsync(issued + "A")));
+        Assert.Equal(40014, Errcode(await app.UserGetAsync(stable[..^1] + "*")));
+        Assert.Equal(40014, Errcode(await app.UserGetAsync("78_" + issued[4..])));
     }
 }

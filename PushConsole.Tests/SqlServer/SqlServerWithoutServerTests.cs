@@ -6,7 +6,6 @@ using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Options;
 using Microsoft.SqlServer.TransactSql.ScriptDom;
-using PushConsole.Channels.Broadcasts;
 using PushConsole.Credentials;
 using PushConsole.Hosting;
 using PushConsole.Ledger;

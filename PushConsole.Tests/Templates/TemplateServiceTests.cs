@@ -20,7 +20,7 @@ public class TemplateServiceTests
         var official = new WeChatAccount { Name = "News", Kind = AccountKind.OfficialAccount, AppId = "wxoa000001", ApiBaseUrl = "http://127.0.0.1:1" };
         db.Accounts.AddRange(miniProgram, official);
         await db.SaveChangesAsync();
-        return (new TemplateService(factory, new FakeTimeProvider(DateTimeOffset.UnixEpoch)), miniProgram, official);
+        return (new TemplateService(factory, new PushConsole.Audit.AuditLog(factory, TimeProvider.System), new FakeTimeProvider(DateTimeOffset.UnixEpoch)), miniProgram, official);
     }
 
     private static TemplateInput Subscribe(int accountId) => new()

@@ -147,13 +147,14 @@ public class TemplateWeChatTests
     }
 
     [Fact]
-    public async Task An_official_account_test_send_to_a_follower_returns_wechats_msgid_and_to_a_stranger_43004()
+    public async Task An_official_account_test_send_to_a_follower_returns_wechats_msgid_to_one_who_left_43004_and_to_a_stranger_40003()
     {
         await using var simulator = await SimulatorHost.StartAsync();
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
         var account = await TemplateTestData.AccountAsync(host, AccountKind.OfficialAccount, "wxsend0003", simulator);
         simulator.Simulator.DefineTemplate("wxsend0003", new TemplateSpec { TemplateId = "oa-ship", Title = "发货通知", Content = "订单:{{keyword1.DATA}}\n{{remark.DATA}}" });
-        simulator.Simulator.AddFollowers("wxsend0003", ["oFollower"]);
+        simulator.Simulator.AddFollowers("wxsend0003", ["oFollower", "oLeaver"]);
+        simulator.Simulator.RemoveFollower("wxsend0003", "oLeaver");
         var template = (await host.Services.GetRequiredService<TemplateService>().CreateAsync(new TemplateInput
         {
             AccountId = account.Id, Kind = TemplateKind.OfficialAccountTemplate, WeChatTemplateId = "oa-ship", Title = "发货通知",
@@ -163,6 +164,7 @@ public class TemplateWeChatTests
         using var admin = host.CreateHttpClient(ConsoleHost.AdminApiToken);
 
         var sent = await TestSendAsync(admin, template.Id, new TestSendRequest("oFollower", CampaignName: "Order 42"));
+        var leaver = await TestSendAsync(admin, template.Id, new TestSendRequest("oLeaver"));
         var stranger = await TestSendAsync(admin, template.Id, new TestSendRequest("oStranger"));
 
         Assert.True(sent.GetProperty("succeeded").GetBoolean());
@@ -171,7 +173,8 @@ public class TemplateWeChatTests
         var delivered = Assert.Single(simulator.Simulator.GetInbox("wxsend0003", "oFollower"));
         Assert.Equal("Order 42 for oFollower", delivered.Data["keyword1"]);
         Assert.Equal("https://example.com/orders", delivered.Url);
-        Assert.Equal(43004, stranger.GetProperty("errCode").GetInt32());
+        Assert.Equal(43004, leaver.GetProperty("errCode").GetInt32());
+        Assert.Equal(40003, stranger.GetProperty("errCode").GetInt32());
     }
 
     private static async Task<JsonElement> TestSendAsync(HttpClient admin, int templateId, TestSendRequest request)

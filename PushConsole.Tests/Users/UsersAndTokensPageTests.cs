@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Reflection;
 using Bunit;
 using Bunit.Rendering;
@@ -68,6 +70,87 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
         cut.WaitForElement(".mud-dialog");
         ClickButton(cut, "Lock");
         cut.WaitForAssertion(() => Assert.True(Service<UserAdministration>().ListAsync().Result.Single(u => u.Id == userId).LockedOut));
+    }
+
+    [Fact]
+    public async Task Deleting_a_user_names_them_before_it_happens_and_their_API_tokens_stop_working()
+    {
+        var token = await TestUsers.CreateWithTokenAsync(Host, "leaver@test.local", Roles.Editor);
+        using var api = Host.CreateHttpClient(token);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("api/v1/accounts")).StatusCode);
+        var cut = RenderWithProviders<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Contains("leaver@test.local", cut.Find("#users-grid").TextContent));
+
+        ClickInRow(cut, "#users-grid", "leaver@test.local", "Delete");
+        cut.WaitForAssertion(() => Assert.Contains("leaver@test.local is signed out and can never sign in again", cut.Find(".mud-dialog").TextContent));
+        ClickButton(cut, "Keep it");
+        Assert.Contains(await Service<UserAdministration>().ListAsync(), u => u.Email == "leaver@test.local");
+
+        ClickInRow(cut, "#users-grid", "leaver@test.local", "Delete");
+        cut.WaitForElement(".mud-dialog");
+        ClickButton(cut, "Delete");
+
+        cut.WaitForAssertion(() => Assert.Contains("leaver@test.local deleted.", cut.Markup));
+        cut.WaitForAssertion(() => Assert.DoesNotContain("leaver@test.local", cut.Find("#users-grid").TextContent));
+        Assert.DoesNotContain(await Service<UserAdministration>().ListAsync(), u => u.Email == "leaver@test.local");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("api/v1/accounts")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_last_active_admin_cannot_be_deleted_and_the_page_says_why()
+    {
+        var cut = RenderWithProviders<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Contains(ConsoleHost.AdminEmail, cut.Find("#users-grid").TextContent));
+
+        ClickInRow(cut, "#users-grid", ConsoleHost.AdminEmail, "Delete");
+        cut.WaitForElement(".mud-dialog");
+        ClickButton(cut, "Delete");
+
+        cut.WaitForAssertion(() => Assert.Contains("The last active admin cannot be deleted: make another user admin first.", cut.Markup));
+        Assert.Contains(await Service<UserAdministration>().ListAsync(), u => u.Email == ConsoleHost.AdminEmail && u.Role == Roles.Admin);
+    }
+
+    [Fact]
+    public async Task The_API_deletes_a_user_but_never_the_last_active_admin()
+    {
+        var leaver = await TestUsers.CreateAsync(Host, "api-leaver@test.local", Roles.Editor);
+        var adminId = (await Service<UserAdministration>().ListAsync()).Single(u => u.Email == ConsoleHost.AdminEmail).Id;
+        using var api = Host.CreateHttpClient(ConsoleHost.AdminApiToken);
+
+        var lastAdmin = await api.DeleteAsync($"api/v1/users/{adminId}");
+        var unknown = await api.DeleteAsync("api/v1/users/no-such-id");
+        var deleted = await api.DeleteAsync($"api/v1/users/{leaver}");
+
+        Assert.Equal(HttpStatusCode.Conflict, lastAdmin.StatusCode);
+        Assert.Contains("last active admin cannot be deleted", await lastAdmin.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.DoesNotContain(await Service<UserAdministration>().ListAsync(), u => u.Id == leaver);
+    }
+
+    [Fact]
+    public async Task In_Chinese_the_refusals_of_the_services_are_Chinese_on_the_page_and_in_the_API()
+    {
+        UseCulture(ConsoleCultures.Chinese);
+        var cut = RenderWithProviders<UsersPage>();
+        cut.Find("#new-email").Input("zh-weak@test.local");
+        cut.Find("#new-password").Input("short");
+        cut.Find("#add-user").Click();
+        cut.WaitForAssertion(() => Assert.Contains("密码至少需要 8 个字符。", cut.Find("#add-user-error").TextContent));
+
+        cut.WaitForAssertion(() => Assert.Contains(ConsoleHost.AdminEmail, cut.Find("#users-grid").TextContent));
+        ClickInRow(cut, "#users-grid", ConsoleHost.AdminEmail, "删除");
+        cut.WaitForElement(".mud-dialog");
+        ClickButton(cut, "删除");
+        cut.WaitForAssertion(() => Assert.Contains("最后一个有效管理员不能被删除", cut.Markup));
+
+        using var api = Host.CreateHttpClient(ConsoleHost.AdminApiToken);
+        api.DefaultRequestHeaders.AcceptLanguage.ParseAdd("zh-CN");
+        var refused = await api.PostAsJsonAsync("api/v1/users", new { email = "zh-api@test.local", password = "short", role = "Editor" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Contains("密码至少需要 8 个字符", problem.GetProperty("detail").GetString());
+        Assert.Empty(Texts.Missing);
     }
 
     [Fact]

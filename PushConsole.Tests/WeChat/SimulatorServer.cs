@@ -15,44 +15,63 @@ namespace PushConsole.Tests.WeChat;
 public sealed class SimulatorServer : IAsyncDisposable
 {
     private const string Prefix = "/wechat";
-    private readonly WebApplication app;
+    private readonly Action<SimulatorOptions>? configure;
+    private WebApplication app;
     private int failures;
     private int failureStatus;
 
-    private SimulatorServer(WebApplication app, string baseUrl)
+    private SimulatorServer(WebApplication app, string baseUrl, Action<SimulatorOptions>? configure)
     {
         this.app = app;
+        this.configure = configure;
         ApiBaseUrl = baseUrl;
-        Simulator = app.Services.GetRequiredService<WeChatSimulator>();
     }
 
-    public WeChatSimulator Simulator { get; }
+    /// <summary>The simulator now running (a new one after <see cref="RestartAsync"/>).</summary>
+    public WeChatSimulator Simulator => app.Services.GetRequiredService<WeChatSimulator>();
 
     /// <summary>What an account's ApiBaseUrl is set to.</summary>
     public string ApiBaseUrl { get; }
 
     public static async Task<SimulatorServer> StartAsync(Action<SimulatorOptions>? configure = null)
     {
+        SimulatorServer? server = null;
+        var app = await StartHostAsync(configure, port: 0, () => server);
+        server = new SimulatorServer(app, app.Urls.First().TrimEnd('/') + Prefix, configure);
+        return server;
+    }
+
+    /// <summary>
+    /// Stops the simulator and starts a new one on the same address: everything it knew (apps, tokens, inboxes,
+    /// counters) is gone, as after a restart of the real process.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        var port = new Uri(ApiBaseUrl).Port;
+        await app.StopAsync();
+        await app.DisposeAsync();
+        app = await StartHostAsync(configure, port, () => this);
+    }
+
+    private static async Task<WebApplication> StartHostAsync(Action<SimulatorOptions>? configure, int port, Func<SimulatorServer?> server)
+    {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
         builder.Logging.ClearProviders();
         builder.Services.AddWeChatSimulator(configure);
         var app = builder.Build();
-        SimulatorServer? server = null;
         app.Use(async (context, next) =>
         {
-            if (server is not null && Interlocked.Decrement(ref server.failures) >= 0)
+            if (server() is { } s && Interlocked.Decrement(ref s.failures) >= 0)
             {
-                context.Response.StatusCode = server.failureStatus;
+                context.Response.StatusCode = s.failureStatus;
                 return;
             }
             await next(context);
         });
         app.MapWeChatSimulator(Prefix);
         await app.StartAsync();
-        var address = app.Urls.First().TrimEnd('/');
-        server = new SimulatorServer(app, address + Prefix);
-        return server;
+        return app;
     }
 
     /// <summary>The next <paramref name="count"/> requests (any path) get a bare HTTP <paramref name="status"/>.</summary>

@@ -108,6 +108,7 @@ public class WeChatSendOutcomeTests : WeChatTestBase
         var app = Server.NewApp();
         var template = Sim.DefineTemplate(app.AppId, new TemplateSpec { Title = "购买成功通知", Content = "商品{{keyword1.DATA}}\n", Kind = "legacy" }).TemplateId;
         var data = new Dictionary<string, TemplateValue> { ["keyword1"] = new("咖啡") };
+        Sim.MintLoginCode(app.AppId, "o-user"); // a user of the mini program, who only has the DevTools string as formId
         var client = ClientFor(app);
 
         var mock = await client.SendMiniProgramTemplateAsync(new MiniProgramTemplateMessage("o-user", template, WeChatSimulator.MockFormId, data));
@@ -158,6 +159,7 @@ public class WeChatSendOutcomeTests : WeChatTestBase
     {
         var app = Server.NewApp("officialaccount");
         var miniProgram = Server.NewApp();
+        Sim.BindMiniProgram(app.AppId, miniProgram.AppId);
         var template = Sim.DefineTemplate(app.AppId, new TemplateSpec { Title = "订单发货通知", Content = "订单{{keyword1.DATA}}\n" }).TemplateId;
         Sim.AddFollowers(app.AppId, ["o-follower"]);
 
@@ -168,6 +170,37 @@ public class WeChatSendOutcomeTests : WeChatTestBase
         var delivered = Assert.Single(Sim.GetInbox(app.AppId, "o-follower"));
         Assert.Equal(miniProgram.AppId, delivered.MiniProgramAppId);
         Assert.Equal("pages/order?id=1002", delivered.MiniProgramPagePath);
+    }
+
+    [Fact]
+    public async Task An_official_template_send_opening_a_mini_program_not_bound_to_the_account_is_a_Configuration_error()
+    {
+        var app = Server.NewApp("officialaccount");
+        var miniProgram = Server.NewApp();
+        var template = Sim.DefineTemplate(app.AppId, new TemplateSpec { Title = "订单发货通知", Content = "订单{{keyword1.DATA}}\n" }).TemplateId;
+        Sim.AddFollowers(app.AppId, ["o-follower"]);
+
+        var outcome = await ClientFor(app).SendOfficialTemplateAsync(new OfficialTemplateMessage("o-follower", template,
+            new Dictionary<string, TemplateValue> { ["keyword1"] = new("A-1004") }, MiniProgram: new MiniProgramLink(miniProgram.AppId, "pages/order?id=1004")));
+
+        Assert.Equal((WeChatErrorKind.Configuration, 40013), (outcome.Kind, outcome.Error!.ErrCode));
+        Assert.True(outcome.Error.IsAccountWide);
+        Assert.Empty(Sim.GetInbox(app.AppId, "o-follower"));
+    }
+
+    [Fact]
+    public async Task An_official_template_send_to_an_openid_the_account_never_issued_is_InvalidRecipient_and_permanent()
+    {
+        var app = Server.NewApp("officialaccount");
+        var template = Sim.DefineTemplate(app.AppId, new TemplateSpec { Title = "订单发货通知", Content = "订单{{keyword1.DATA}}\n" }).TemplateId;
+
+        var outcome = await ClientFor(app).SendOfficialTemplateAsync(new OfficialTemplateMessage("o-never-issued", template,
+            new Dictionary<string, TemplateValue> { ["keyword1"] = new("A-1005") }));
+
+        Assert.Equal((WeChatErrorKind.InvalidRecipient, 40003), (outcome.Kind, outcome.Error!.ErrCode));
+        Assert.True(outcome.IsPermanent);
+        Assert.False(outcome.Error.IsAccountWide);
+        Assert.Equal(1, Server.Calls(app.AppId, "template_send"));
     }
 
     [Fact]

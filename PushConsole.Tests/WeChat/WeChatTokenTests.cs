@@ -64,9 +64,7 @@ public class WeChatTokenTests : WeChatTestBase
     [Fact]
     public async Task A_token_WeChat_reports_expired_is_replaced_once_and_the_send_succeeds()
     {
-        var (app, template, openId) = MiniProgramWithGrantedUser(grants: 2);
-        var client = ClientFor(app);
-        Assert.True((await client.SendSubscribeAsync(Subscribe(openId, template))).Succeeded);
+        var (app, template, openId, client) = await AfterOneSendAsync(grants: 2);
 
         Sim.AdvanceClock(TimeSpan.FromSeconds(7201));
         var outcome = await client.SendSubscribeAsync(Subscribe(openId, template));
@@ -74,6 +72,44 @@ public class WeChatTokenTests : WeChatTestBase
         Assert.True(outcome.Succeeded, outcome.ToString());
         Assert.Equal(1, Server.Errors(app.AppId, "subscribe_send", 42001));
         Assert.Equal(2, Server.Calls(app.AppId, "stable_token"));
+    }
+
+    [Theory]
+    [InlineData(40001)]
+    [InlineData(40014)]
+    [InlineData(42001)]
+    public async Task Each_token_refusal_makes_the_client_fetch_one_new_token_and_send_once_more(int errcode)
+    {
+        var (app, template, openId, client) = await AfterOneSendAsync(grants: 2);
+        Sim.AddFault(new global::PushConsole.Simulator.FaultSpec { AppId = app.AppId, Api = "subscribe_send", Errcode = errcode, Count = 1 });
+
+        var outcome = await client.SendSubscribeAsync(Subscribe(openId, template));
+
+        Assert.True(outcome.Succeeded, outcome.ToString());
+        Assert.Equal(1, Server.Errors(app.AppId, "subscribe_send", errcode));
+        Assert.Equal(2, Server.TokenFetches(app.AppId));
+        Assert.Equal(2, Sim.GetInbox(app.AppId, openId).Count);
+    }
+
+    [Fact]
+    public async Task After_the_simulator_restarts_the_next_send_succeeds_with_one_new_token()
+    {
+        var (app, template, openId, client) = await AfterOneSendAsync(grants: 1);
+
+        // A new process: the same app, template and user, but no memory of the token the console holds.
+        await Server.RestartAsync();
+        Sim.UpsertApp(new global::PushConsole.Simulator.AppSpec { AppId = app.AppId, Secret = app.Secret, Kind = "miniprogram" });
+        Sim.DefineTemplate(app.AppId, new global::PushConsole.Simulator.TemplateSpec { TemplateId = template, Title = "预约提醒", Content = "服务:{{thing1.DATA}}\n时间:{{time2.DATA}}\n", Kind = "subscribe" });
+        Sim.Grant(app.AppId, openId, template);
+        var outcome = await client.SendSubscribeAsync(Subscribe(openId, template));
+
+        Assert.True(outcome.Succeeded, outcome.ToString());
+        // The old token, well formed but unknown now, is answered 40001 (counted under no app: the simulator cannot tell
+        // whose it was); one new token, and the send made once more with it.
+        Assert.Equal(1, Server.Errors("", "subscribe_send", 40001));
+        Assert.Equal(1, Server.TokenFetches(app.AppId));
+        Assert.Equal(1, Server.Calls(app.AppId, "subscribe_send"));
+        Assert.Single(Sim.GetInbox(app.AppId, openId));
     }
 
     [Fact]
@@ -161,5 +197,15 @@ public class WeChatTokenTests : WeChatTestBase
         Assert.Equal(40001, check.Error.ErrCode);
         Assert.Equal(WeChatErrorKind.Configuration, unknownApp.Error!.Kind);
         Assert.Equal(40013, unknownApp.Error.ErrCode);
+    }
+
+    /// <summary>A mini program user with <paramref name="grants"/> grants, and a client that has sent them one message (so it holds a token).</summary>
+    private async Task<(SimulatedApp App, string TemplateId, string OpenId, WeChatClient Client)> AfterOneSendAsync(int grants)
+    {
+        var (app, template, openId) = MiniProgramWithGrantedUser(grants);
+        var client = ClientFor(app);
+        var first = await client.SendSubscribeAsync(Subscribe(openId, template));
+        Assert.True(first.Succeeded, first.ToString());
+        return (app, template, openId, client);
     }
 }

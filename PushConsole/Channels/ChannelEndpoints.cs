@@ -2,7 +2,6 @@ using PushConsole.Api;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using PushConsole.Channels.Broadcasts;
 using PushConsole.Ledger;
 
 namespace PushConsole.Channels;

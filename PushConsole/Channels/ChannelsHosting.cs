@@ -4,7 +4,7 @@ public static class ChannelsHosting
 {
     public static WebApplicationBuilder AddChannels(this WebApplicationBuilder builder)
     {
-        builder.Services.AddChannelReminders(builder.Configuration);
+        builder.Services.AddChannelReminders();
         builder.Services.AddSingleton<FollowQrCodes>();
         return builder;
     }

@@ -1,5 +1,6 @@
 using MudBlazor;
 using MudBlazor.Services;
+using PushConsole.Audit;
 using PushConsole.Shell;
 
 namespace PushConsole.Components;
@@ -28,11 +29,15 @@ public static class ShellHosting
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
+            // Inside the page handler, so it answers first: API callers (the console's and the mini program's) get a
+            // problem+json body with the status, a title and the trace id, never the exception; the HTML page is for people.
+            app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseExceptionHandler());
         }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAuditActor();
         app.UseAntiforgery();
         return app;
     }

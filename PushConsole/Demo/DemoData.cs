@@ -50,6 +50,7 @@ public sealed class DemoData(
     public const string SubscribeTemplateId = "DemoCheckinReminder0000000000000000000001";
     public const string LegacyTemplateId = "DemoLegacyCheckinTmpl000000000000000000001";
     public const string LiveStartTemplateId = "DemoLiveStartReminder00000000000000000001";
+    public const string LivePagePath = "pages/live/index";
 
     private readonly TaskCompletionSource seeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -97,7 +98,12 @@ public sealed class DemoData(
     private void SeedSimulator()
     {
         simulator.UpsertApp(new AppSpec { AppId = MiniProgramAppId, Secret = MiniProgramSecret, Kind = "miniprogram", Name = "Demo mini program" });
-        simulator.UpsertApp(new AppSpec { AppId = OfficialAccountAppId, Secret = OfficialAccountSecret, Kind = "officialaccount", Name = "Demo official account" });
+        // The demo mini program is bound to the demo official account, so reminders of the account may open it.
+        simulator.UpsertApp(new AppSpec
+        {
+            AppId = OfficialAccountAppId, Secret = OfficialAccountSecret, Kind = "officialaccount", Name = "Demo official account",
+            MiniPrograms = [MiniProgramAppId],
+        });
         simulator.DefineTemplate(MiniProgramAppId, new TemplateSpec
         {
             TemplateId = SubscribeTemplateId, Kind = "subscribe", Type = 2, Title = "签到提醒",
@@ -113,6 +119,12 @@ public sealed class DemoData(
             TemplateId = LiveStartTemplateId, Kind = "official", Title = "直播开始提醒",
             Content = "直播间:{{thing1.DATA}}\n开播时间:{{time2.DATA}}\n",
         });
+        // The demo users (generated openids 0..N-1) are users of the mini program again after a restart, so the formIds
+        // the console kept from before are answered 41028 (unknown formId) and dropped, not 40003 (unknown user).
+        if (simulator.GetApp(MiniProgramAppId)!.GeneratedUsers < options.Value.MiniProgramUsers)
+        {
+            simulator.GenerateFollowers(MiniProgramAppId, options.Value.MiniProgramUsers);
+        }
         if (simulator.Followers(OfficialAccountAppId).Total < options.Value.Followers)
         {
             simulator.GenerateFollowers(OfficialAccountAppId, options.Value.Followers);
@@ -209,8 +221,8 @@ public sealed class DemoData(
         }
     }
 
-    /// <summary>A live starting in two hours whose reminder goes to every follower 15 minutes before (the name fills a
-    /// `thing` field: at most 20 characters).</summary>
+    /// <summary>A live starting in two hours whose reminder goes to every follower 15 minutes before and opens the demo
+    /// mini program (the name fills a `thing` field: at most 20 characters).</summary>
     private async Task CreateChannelAsync(WeChatAccount official, MessageTemplate? liveStart, CancellationToken cancellationToken)
     {
         if (liveStart is null)
@@ -224,6 +236,9 @@ public sealed class DemoData(
             Name = "Product launch live", AccountId = official.Id, TimeZone = official.TimeZone,
             StartsAt = new DateTime(start.Year, start.Month, start.Day, start.Hour, start.Minute, 0, DateTimeKind.Unspecified),
             TemplateId = liveStart.Id, Url = "https://example.com/live", ReminderEnabled = true, ReminderMinutesAhead = 15,
+            // Opens the live page of the demo mini program (bound to the account in the simulator); the url is the
+            // fallback for clients that cannot open mini programs.
+            MiniProgramAppId = MiniProgramAppId, MiniProgramPagePath = LivePagePath,
         }, cancellationToken);
         if (result.Channel is null)
         {

@@ -1,5 +1,6 @@
 using PushConsole.Accounts;
 using PushConsole.Api;
+using PushConsole.Audit;
 using PushConsole.Campaigns;
 using PushConsole.Channels;
 using PushConsole.Components;
@@ -42,6 +43,7 @@ public static class ConsoleComposition
         builder.AddCampaigns();
         builder.AddChannels();
         builder.AddMessages();
+        builder.AddAuditLog();
         return builder;
     }
 }

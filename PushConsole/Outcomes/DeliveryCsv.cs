@@ -4,9 +4,12 @@ using PushConsole.Outcomes;
 
 namespace PushConsole.Campaigns;
 
-/// <summary>Streams a run's per-recipient rows as CSV (the API export and the outcomes page's download).</summary>
+/// <summary>Streams per-recipient ledger rows as CSV: one run's (the API export and the run page's download) or a period's.</summary>
 public static class DeliveryCsv
 {
+    private static readonly string[] Columns = ["id", "openid", "status", "skip_reason", "errcode", "errmsg", "errcode_meaning", "msgid",
+        "client_msg_id", "credential_id", "attempts", "local_day", "finished_at"];
+
     public static async Task<IResult> WriteAsync(HttpContext http, OutcomeQueries outcomes, long runId, DeliveryFilter filter)
     {
         var run = await outcomes.RunAsync(runId, http.RequestAborted);
@@ -14,14 +17,23 @@ public static class DeliveryCsv
         {
             return Results.Problem(statusCode: 404, title: "No such run");
         }
-        return Results.Stream(async body =>
+        return Stream(http, outcomes.StreamDeliveriesAsync(runId, filter, http.RequestAborted), withRun: false, $"run-{runId}-deliveries.csv");
+    }
+
+    /// <summary>Every finished row of the period's account-local days, with the run each belongs to.</summary>
+    public static IResult WritePeriod(HttpContext http, OutcomeQueries outcomes, OutcomePeriod period, int? accountId) =>
+        Stream(http, outcomes.StreamFinishedAsync(period, accountId, http.RequestAborted), withRun: true,
+            $"deliveries-{period.From:yyyy-MM-dd}-{period.To:yyyy-MM-dd}.csv");
+
+    private static IResult Stream(HttpContext http, IAsyncEnumerable<DeliveryRow> rows, bool withRun, string fileName) =>
+        Results.Stream(async body =>
         {
             await using var csv = CsvWriter.Create(body, CsvWriterOptions.Default, leaveOpen: true);
-            csv.WriteHeader(["id", "openid", "status", "skip_reason", "errcode", "errmsg", "errcode_meaning", "msgid",
-                "client_msg_id", "credential_id", "attempts", "local_day", "finished_at"]);
-            await foreach (var row in outcomes.StreamDeliveriesAsync(runId, filter, http.RequestAborted))
+            csv.WriteHeader(withRun ? ["run_id", .. Columns] : Columns);
+            await foreach (var row in rows)
             {
-                await csv.WriteRecordAsync(CsvCells.Safe([
+                string[] cells =
+                [
                     row.Id.ToString(CultureInfo.InvariantCulture),
                     row.Recipient,
                     row.Status.ToString(),
@@ -35,8 +47,8 @@ public static class DeliveryCsv
                     row.Attempts.ToString(CultureInfo.InvariantCulture),
                     row.LocalDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     row.FinishedAt?.ToString("O", CultureInfo.InvariantCulture) ?? "",
-                ]), http.RequestAborted);
+                ];
+                await csv.WriteRecordAsync(CsvCells.Safe(withRun ? [row.RunId.ToString(CultureInfo.InvariantCulture), .. cells] : cells), http.RequestAborted);
             }
-        }, "text/csv; charset=utf-8", $"run-{runId}-deliveries.csv");
-    }
+        }, "text/csv; charset=utf-8", fileName);
 }

@@ -76,6 +76,7 @@ public static class SignInHosting
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PushConsoleDbContext>()
+            .AddErrorDescriber<ConsoleIdentityErrors>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
 

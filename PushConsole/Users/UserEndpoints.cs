@@ -18,6 +18,13 @@ public static class UserEndpoints
                 ? Results.Created($"/api/v1/users", new { request.Email, request.Role })
                 : Results.Problem(statusCode: 400, title: "User not created", detail: outcome.Error);
         }).WithName("CreateUser");
+        users.MapDelete("/{id}", async (string id, UserAdministration admin) =>
+        {
+            var outcome = await admin.DeleteAsync(id);
+            return outcome.Succeeded ? Results.NoContent()
+                : outcome.NotFound ? Results.Problem(statusCode: 404, title: "User not found", detail: outcome.Error)
+                : Results.Problem(statusCode: 409, title: "User not deleted", detail: outcome.Error);
+        }).WithName("DeleteUser");
         return api;
     }
 }

@@ -1,7 +1,7 @@
 using PushConsole.Templates;
 using PushConsole.WeChat;
 
-namespace PushConsole.Channels.Broadcasts;
+namespace PushConsole.Channels;
 
 /// <summary>
 /// The reminder of one channel occurrence: the channel's template compiled once per broadcast with the channel's field

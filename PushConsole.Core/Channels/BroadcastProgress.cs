@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 
-namespace PushConsole.Channels.Broadcasts;
+namespace PushConsole.Channels;
 
 /// <summary>How many ledger rows of a run ended how, by status and errcode.</summary>
 public sealed record OutcomeCount(DeliveryStatus Status, int? ErrCode, int Count);
