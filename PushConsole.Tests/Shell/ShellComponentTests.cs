@@ -20,7 +20,7 @@ public sealed class ShellComponentTests(UiHost ui) : ConsoleUiTest(ui), IClassFi
         var cut = RenderLayout();
 
         var items = cut.FindAll(".mud-nav-link-text").Select(e => e.TextContent.Trim()).ToList();
-        Assert.Equal(["Dashboard", "Credentials", "Campaigns", "Outcomes", "User lookup", "Channels", "Templates", "Accounts", "Users", "Audit log",
+        Assert.Equal(["Dashboard", "Credentials", "Campaigns", "Outcomes", "User lookup", "Channels", "Messages", "Templates", "Accounts", "Users", "Audit log",
             "API tokens", "API reference"], items);
         Assert.Equal("admin@test.local", cut.Find("#current-user").TextContent);
         Assert.Equal("Admin", cut.Find("#current-role").TextContent.Trim());
