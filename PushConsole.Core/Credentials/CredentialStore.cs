@@ -58,6 +58,17 @@ internal abstract class CredentialStore : IAsyncDisposable
         ? $"c.\"TemplateId\" = {parameterPrefix}template AND (c.\"ExpiresAt\" IS NULL OR c.\"ExpiresAt\" > {parameterPrefix}now)"
         : $"c.\"TemplateId\" IS NULL AND c.\"ExpiresAt\" > {parameterPrefix}now";
 
+    /// <summary>Writes tally changes in this database's SQL.</summary>
+    public abstract TallyWriter Tallies { get; }
+
+    /// <summary>Writes a transaction's change to the tallies, inside that transaction (before its commit).</summary>
+    public Task ApplyTalliesAsync(DbConnection connection, DbTransaction? transaction, TallyDelta delta, CancellationToken cancellationToken) =>
+        Tallies.ApplyAsync(connection, transaction, delta, cancellationToken);
+
+    /// <summary>The quarter-hour (<see cref="Quarters"/>) of a stored instant column, in this database's SQL.</summary>
+    public abstract string QuarterOf(string column);
+
     protected const int Available = (int)CredentialStatus.Available;
     protected const int Used = (int)CredentialStatus.Used;
 }
+

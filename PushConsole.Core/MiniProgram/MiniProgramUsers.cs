@@ -17,6 +17,8 @@ public sealed class MiniProgramUsers(IDbContextFactory<PushConsoleDbContext> con
         {
             return;
         }
+        // The login row and the holder tally's "known" mark (the inventory's "0 credentials" figure) in one transaction.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.MiniProgramUsers.Add(new MiniProgramUser
         {
             AccountId = accountId, OpenId = openId, UnionId = unionId, FirstSeenAt = now, LastLoginAt = now,
@@ -24,6 +26,8 @@ public sealed class MiniProgramUsers(IDbContextFactory<PushConsoleDbContext> con
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            await Credentials.TallyWriter.KnownAsync(db, accountId, openId, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException)
         {
