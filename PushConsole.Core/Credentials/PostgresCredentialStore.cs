@@ -143,6 +143,7 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
     {
         TallyType.Int => "integer",
         TallyType.Long => "bigint",
+        TallyType.Date => "date",
         _ => "text",
     };
 

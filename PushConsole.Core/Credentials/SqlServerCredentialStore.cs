@@ -183,6 +183,7 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
     {
         TallyType.Int => "int",
         TallyType.Long => "bigint",
+        TallyType.Date => "date",
         _ => "nvarchar(64)",
     };
 

@@ -8,9 +8,9 @@ using Quartz;
 namespace PushConsole.Credentials;
 
 /// <summary>What one reconciliation found: tally rows that disagreed with a recount of the credential rows (and were repaired).</summary>
-public sealed record TallyDrift(int Pool, int Holders, int Spread, int Days)
+public sealed record TallyDrift(int Pool, int Holders, int Spread, int Days, int Outcomes = 0)
 {
-    public int Total => Pool + Holders + Spread + Days;
+    public int Total => Pool + Holders + Spread + Days + Outcomes;
 }
 
 /// <summary>
@@ -63,7 +63,57 @@ public sealed class TallyReconciliation
             Drift.Add(drift.Total);
             total = new TallyDrift(total.Pool + drift.Pool, total.Holders + drift.Holders, total.Spread + drift.Spread, total.Days + drift.Days);
         }
-        return total;
+        var outcomes = await ReconcileOutcomesAsync(cancellationToken);
+        return total with { Outcomes = outcomes };
+    }
+
+    /// <summary>The outcome tallies against a recount of the finished ledger rows (all accounts in one snapshot).</summary>
+    private async Task<int> ReconcileOutcomesAsync(CancellationToken cancellationToken)
+    {
+        var diff = new Dictionary<(int, DateOnly, Ledger.RunKind, Ledger.DeliveryStatus, Ledger.SkipReason, int), long>();
+        var (connection, snapshot) = await store.OpenSnapshotAsync(cancellationToken);
+        await using (connection)
+        await using (snapshot)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            db.Database.SetDbConnection(connection, contextOwnsConnection: false);
+            await db.Database.UseTransactionAsync(snapshot, cancellationToken);
+            var recount = await (from d in db.Deliveries.AsNoTracking()
+                                 where d.Status >= Ledger.DeliveryStatus.Sent
+                                 join r in db.DeliveryRuns on d.RunId equals r.Id
+                                 group d by new { d.AccountId, d.LocalDay, r.Kind, d.Status, d.SkipReason, ErrCode = d.ErrCode ?? Outcomes.OutcomeTally.NoErrCode } into g
+                                 select new { g.Key, Count = (long)g.Count() }).ToListAsync(cancellationToken);
+            foreach (var row in recount)
+            {
+                var k = row.Key;
+                diff[(k.AccountId, k.LocalDay, k.Kind, k.Status, k.SkipReason, k.ErrCode)] = row.Count;
+            }
+            var stored = await db.Set<Outcomes.OutcomeTally>().AsNoTracking()
+                .GroupBy(t => new { t.AccountId, t.LocalDay, t.RunKind, t.Status, t.SkipReason, t.ErrCode })
+                .Select(g => new { g.Key, Count = g.Sum(t => t.Count) }).ToListAsync(cancellationToken);
+            foreach (var row in stored)
+            {
+                var k = (row.Key.AccountId, row.Key.LocalDay, row.Key.RunKind, row.Key.Status, row.Key.SkipReason, row.Key.ErrCode);
+                diff[k] = diff.GetValueOrDefault(k) - row.Count;
+            }
+            await snapshot.CommitAsync(cancellationToken);
+        }
+        var drifted = diff.Where(d => d.Value != 0).OrderBy(d => d.Key).ToList();
+        if (drifted.Count == 0)
+        {
+            return 0;
+        }
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await TallyWriter.For(db).UpsertAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), TallyWriter.OutcomeTally,
+                drifted.Select(d => new object[] { d.Key.Item1, d.Key.Item2, (int)d.Key.Item3, (int)d.Key.Item4, (int)d.Key.Item5, d.Key.Item6, 0, d.Value }),
+                cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        logger.LogWarning("Outcome tallies disagreed with the ledger in {Rows} rows and were repaired", drifted.Count);
+        Drift.Add(drifted.Count);
+        return drifted.Count;
     }
 
     private async Task<(TallyDelta Delta, TallyDrift Drift)> RecountAsync(int accountId, CancellationToken cancellationToken)

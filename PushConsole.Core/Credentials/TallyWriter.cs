@@ -110,7 +110,13 @@ internal sealed class TallyWriter(Func<TallyTable, string> upsertSql, int stripe
         [new("AccountId", TallyType.Int), new("Quarter", TallyType.Long), new("Stripe", TallyType.Int)],
         [new("Received", TallyType.Long), new("Expired", TallyType.Long)]);
 
-    internal static IEnumerable<TallyTable> TallyTables => [PoolTally, HolderTally, SpreadTally, DayTally];
+    /// <summary>Finished ledger rows per day and outcome (written by the ledger's triggers; see <see cref="Outcomes.OutcomeTally"/>).</summary>
+    internal static readonly TallyTable OutcomeTally = new("OutcomeTallies",
+        [new("AccountId", TallyType.Int), new("LocalDay", TallyType.Date), new("RunKind", TallyType.Int), new("Status", TallyType.Int),
+         new("SkipReason", TallyType.Int), new("ErrCode", TallyType.Int), new("Stripe", TallyType.Int)],
+        [new("Count", TallyType.Long)]);
+
+    internal static IEnumerable<TallyTable> TallyTables => [PoolTally, HolderTally, SpreadTally, DayTally, OutcomeTally];
 
     /// <summary>
     /// Writes a transaction's change to the tallies, inside that transaction (before its commit), one statement per
@@ -159,7 +165,7 @@ internal sealed class TallyWriter(Func<TallyTable, string> upsertSql, int stripe
             .Select(d => new object[] { d.Key.Account, d.Key.Quarter, stripe, d.Value.Received, d.Value.Expired }), cancellationToken);
     }
 
-    private async Task UpsertAsync(DbConnection connection, DbTransaction? transaction, TallyTable table, IEnumerable<object[]> rows, CancellationToken cancellationToken)
+    internal async Task UpsertAsync(DbConnection connection, DbTransaction? transaction, TallyTable table, IEnumerable<object[]> rows, CancellationToken cancellationToken)
     {
         var list = rows.ToList();
         if (list.Count == 0)
@@ -196,6 +202,8 @@ internal sealed class TallyWriter(Func<TallyTable, string> upsertSql, int stripe
                     switch (value)
                     {
                         case string text: json.WriteStringValue(text); break;
+                        // ISO dates: SQLite stores DateOnly as this text, PostgreSQL and SQL Server convert it to date.
+                        case DateOnly date: json.WriteStringValue(date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)); break;
                         case int number: json.WriteNumberValue(number); break;
                         case long number: json.WriteNumberValue(number); break;
                         default: throw new ArgumentException($"A tally value of type {value.GetType()}", nameof(rows));
@@ -210,7 +218,7 @@ internal sealed class TallyWriter(Func<TallyTable, string> upsertSql, int stripe
 
 }
 
-internal enum TallyType { Int, Long, Text }
+internal enum TallyType { Int, Long, Text, Date }
 
 internal sealed record TallyColumn(string Name, TallyType Type);
 

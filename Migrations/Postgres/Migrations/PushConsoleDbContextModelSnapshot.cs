@@ -1000,6 +1000,40 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.ToTable("MiniProgramUsers", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Outcomes.OutcomeTally", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateOnly>("LocalDay")
+                        .HasColumnType("date");
+
+                    b.Property<int>("RunKind")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("SkipReason")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ErrCode")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("AccountId", "LocalDay", "RunKind", "Status", "SkipReason", "ErrCode", "Stripe");
+
+                    b.HasIndex("LocalDay")
+                        .HasDatabaseName("IX_OutcomeTallies_Day");
+
+                    b.ToTable("OutcomeTallies", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Templates.MessageTemplate", b =>
                 {
                     b.Property<int>("Id")

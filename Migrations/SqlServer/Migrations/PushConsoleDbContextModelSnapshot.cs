@@ -1003,6 +1003,40 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                     b.ToTable("MiniProgramUsers", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Outcomes.OutcomeTally", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("int");
+
+                    b.Property<DateOnly>("LocalDay")
+                        .HasColumnType("date");
+
+                    b.Property<int>("RunKind")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("int");
+
+                    b.Property<int>("SkipReason")
+                        .HasColumnType("int");
+
+                    b.Property<int>("ErrCode")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("int");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("AccountId", "LocalDay", "RunKind", "Status", "SkipReason", "ErrCode", "Stripe");
+
+                    b.HasIndex("LocalDay")
+                        .HasDatabaseName("IX_OutcomeTallies_Day");
+
+                    b.ToTable("OutcomeTallies", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Templates.MessageTemplate", b =>
                 {
                     b.Property<int>("Id")

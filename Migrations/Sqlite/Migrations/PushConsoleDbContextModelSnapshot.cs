@@ -967,6 +967,40 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.ToTable("MiniProgramUsers", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Outcomes.OutcomeTally", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("LocalDay")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RunKind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SkipReason")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ErrCode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AccountId", "LocalDay", "RunKind", "Status", "SkipReason", "ErrCode", "Stripe");
+
+                    b.HasIndex("LocalDay")
+                        .HasDatabaseName("IX_OutcomeTallies_Day");
+
+                    b.ToTable("OutcomeTallies", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Templates.MessageTemplate", b =>
                 {
                     b.Property<int>("Id")

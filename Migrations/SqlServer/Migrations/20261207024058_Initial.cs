@@ -166,6 +166,24 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "OutcomeTallies",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    LocalDay = table.Column<DateOnly>(type: "date", nullable: false),
+                    RunKind = table.Column<int>(type: "int", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    SkipReason = table.Column<int>(type: "int", nullable: false),
+                    ErrCode = table.Column<int>(type: "int", nullable: false),
+                    Stripe = table.Column<int>(type: "int", nullable: false),
+                    Count = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutcomeTallies", x => new { x.AccountId, x.LocalDay, x.RunKind, x.Status, x.SkipReason, x.ErrCode, x.Stripe });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "TransactionalMessages",
                 columns: table => new
                 {
@@ -917,6 +935,11 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_OutcomeTallies_Day",
+                table: "OutcomeTallies",
+                column: "LocalDay");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Templates_AccountId_WeChatTemplateId",
                 table: "Templates",
                 columns: new[] { "AccountId", "WeChatTemplateId" },
@@ -1010,6 +1033,9 @@ namespace PushConsole.Migrations.SqlServer.Migrations
 
             migrationBuilder.DropTable(
                 name: "MiniProgramUsers");
+
+            migrationBuilder.DropTable(
+                name: "OutcomeTallies");
 
             migrationBuilder.DropTable(
                 name: "RunTallies");
