@@ -1,3 +1,5 @@
+using PushConsole.Campaigns;
+
 namespace PushConsole.Messages;
 
 public static class MessageServiceCollectionExtensions
@@ -21,6 +23,8 @@ public static class MessageServiceCollectionExtensions
         // Webhook receivers are the operator's own services: no redirects followed (the allow-list names the host).
         services.AddHttpClient(MessageOutcomes.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.AddSingleton<MessageRunOwner>();
+        services.AddSingleton<IRunOwner>(sp => sp.GetRequiredService<MessageRunOwner>());
         services.AddSingleton<TransactionalMessages>();
         services.AddSingleton<MessageRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<MessageRecovery>());

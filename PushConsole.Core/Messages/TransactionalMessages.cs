@@ -266,50 +266,35 @@ public sealed class TransactionalMessages(
     internal bool IsSending(long messageId) => sending.ContainsKey(messageId);
 
     /// <summary>
-    /// One execution of the message's run through the engine, again while the engine asks to go on at once; then, once
-    /// the outcome is final, its callback. A run held for longer (WeChat's quota) is left to recovery.
+    /// Executes the message's run through the engine (<see cref="MessageRunOwner"/> gives it the message and its
+    /// rules, and records the callback when it ends), again while the engine asks to go on at once. A run held for
+    /// longer (WeChat's quota) is left to recovery.
     /// </summary>
     internal async Task SendAsync(long messageId, CancellationToken cancellationToken)
     {
         TransactionalMessage? message;
         Accounts.WeChatAccount? account;
-        MessageTemplate? template;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
             message = await db.Set<TransactionalMessage>().AsNoTracking().SingleOrDefaultAsync(m => m.Id == messageId, cancellationToken);
             account = message is null ? null : await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == message.AccountId, cancellationToken);
-            template = message is null ? null : await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == message.TemplateId, cancellationToken);
         }
         if (message is null || account is null)
         {
             return;
         }
         var runId = message.RunId ?? await OpenRunAsync(message, account, cancellationToken);
-        if (template is not null)
+        for (var round = 0; round < 10; round++)
         {
-            var payload = new TransactionalRunMessage(template, MessagePayload.FromJson(message.Payload));
-            // Transactional sends go ahead of bulk runs on the account's shared rate (the engine's senders inherit this).
-            using (SendPriority.Urgent())
+            var execution = await executor.ExecuteAsync(runId, cancellationToken);
+            if (execution.Status != RunStatus.Running || execution.WakeAt is not { } wake || wake - time.GetUtcNow() > TimeSpan.FromSeconds(5))
             {
-                for (var round = 0; round < 10; round++)
-                {
-                    var execution = await executor.ExecuteMessageAsync(runId, payload, cancellationToken);
-                    if (execution.Status != RunStatus.Running || execution.WakeAt is not { } wake || wake - time.GetUtcNow() > TimeSpan.FromSeconds(5))
-                    {
-                        break;
-                    }
-                    if (wake > time.GetUtcNow())
-                    {
-                        await Task.Delay(wake - time.GetUtcNow(), time, cancellationToken);
-                    }
-                }
+                break;
+            }
+            if (wake > time.GetUtcNow())
+            {
+                await Task.Delay(wake - time.GetUtcNow(), time, cancellationToken);
             }
         }
-        else
-        {
-            // The template was deleted after the message was accepted: the engine fails the run and says why.
-            await executor.ExecuteAsync(runId, cancellationToken);
-        }
-        await FinishedAsync(messageId);
     }
 }
