@@ -27,6 +27,7 @@ public static class MessagesBench
         var warmup = args.Number("warmup", 500);
         var database = await BenchDatabase.CreateAsync(args);
         Console.WriteLine($"messages: {Environment.ProcessorCount} cores, {database.Provider}, {callers} callers, {messages:N0} messages (+{warmup:N0} warm-up)");
+        Console.WriteLine($"  load average before the run: {IntakeBench.LoadAverage()}");
         await using var simulator = await StandaloneSimulator.StartAsync(args.Text("simulator", "") is { Length: > 0 } url ? url : null);
         await using var host = new BenchHost(database, new Dictionary<string, string?>
         {
@@ -58,13 +59,18 @@ public static class MessagesBench
 
         var latencies = new Latencies();
         GC.Collect();
+        using var statements = StatementCounter.Start();
         var clock = Stopwatch.StartNew();
         var (sent, other) = await SendAllAsync(http, account.Id, template.Id, users[warmup..], callers, latencies);
         var elapsed = clock.Elapsed;
+        var (statementCount, commitCount) = (statements.Statements, statements.Commits);
         var (p50, p99, count) = latencies.Summary();
         var delivered = (await simulator.GetAsync($"control/apps/{appId}/deliveries/count")).GetProperty("total").GetInt64();
         Console.WriteLine($"  transactional sends: {sent:N0} sent, {other:N0} other answers, in {elapsed.TotalSeconds:N1} s = {sent / elapsed.TotalSeconds:N0} sends/s");
         Console.WriteLine($"  latency from request to WeChat's outcome ({count:N0} requests): p50 {p50:N1} ms, p99 {p99:N1} ms");
+        Console.WriteLine($"  SQL statements while measuring: {statementCount:N0} = {statementCount / (double)Math.Max(1, messages):N1} per message "
+            + $"({commitCount / (double)Math.Max(1, messages):N1} explicit transactions per message)");
+        Console.WriteLine($"  load average at the end: {IntakeBench.LoadAverage()}");
         Console.WriteLine($"  delivered by the simulator: {delivered:N0} (warm-up included: {warmup:N0})");
         return sent == messages && delivered == messages + warmup ? 0 : 1;
     }

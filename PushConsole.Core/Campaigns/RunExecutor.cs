@@ -118,8 +118,12 @@ public sealed class RunExecutor(
             }
         }
 
-        // Rows a dead sender left in Sending go out again, with the credential and client_msg_id they hold.
-        await ledger.RequeueAbandonedAsync(runId, settings.AbandonedAfter, cancellationToken);
+        // Rows a dead sender left in Sending go out again, with the credential and client_msg_id they hold. A run never
+        // executed before (still Pending when read) has none: rows are taken only after the move to Running.
+        if (run.Status != RunStatus.Pending)
+        {
+            await ledger.RequeueAbandonedAsync(runId, settings.AbandonedAfter, cancellationToken);
+        }
 
         if (calendar.QuietUntilAfter(now) is { } quietEnd && SkipsQuietHours(campaign, run, calendar, quietEnd))
         {
@@ -132,7 +136,9 @@ public sealed class RunExecutor(
         using var stop = new StopSignal();
         var feed = run.AudienceComplete || owner is null ? AudienceFeed.Whole : followers.Start(run, client, calendar.DayOf(now), stop);
         var pipeline = new SendPipeline(ledger, credentials, settings, time, runId, account, calendar, message,
-            client, need, dailyCap, pauses, feed);
+            client, need, dailyCap, pauses, feed,
+            // Every row of a run opened today was written today, stamped with today.
+            rowsStampedOn: calendar.DayOf(run.CreatedAt) == calendar.DayOf(now) ? calendar.DayOf(now) : null);
         using var monitorEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var monitor = MonitorAsync(runId, stop, monitorEnd.Token);
         var what = run.Kind == RunKind.Message ? $"message run {runId}"

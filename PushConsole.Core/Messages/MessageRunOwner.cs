@@ -16,6 +16,7 @@ namespace PushConsole.Messages;
 public sealed class MessageRunOwner(
     IDbContextFactory<PushConsoleDbContext> contexts,
     MessageQueries queries,
+    MessageWebhooks webhooks,
     MessageOutcomes outcomes) : IRunOwner
 {
     public RunKind Kind => RunKind.Message;
@@ -36,7 +37,9 @@ public sealed class MessageRunOwner(
     /// <summary>The outcome is final: its callback is recorded (once per message, whichever node gets here).</summary>
     public async Task EndedAsync(DeliveryRun run, RunStatus status, string? reason, CancellationToken cancellationToken)
     {
-        if (await queries.FindByRunAsync(run.Id, cancellationToken) is { Final: true } message)
+        // Most accounts have no webhook: one cheap read instead of reading the message's outcome for nothing.
+        if (await webhooks.ExistsAsync(run.AccountId, cancellationToken)
+            && await queries.FindByRunAsync(run.Id, cancellationToken) is { Final: true } message)
         {
             await outcomes.FinishedAsync(message, cancellationToken);
         }

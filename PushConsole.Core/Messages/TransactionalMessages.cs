@@ -77,12 +77,12 @@ public sealed class TransactionalMessages(
         {
             await RecordNoCredentialAsync(runId, CancellationToken.None);
             await FinishedAsync(messageId);
+            return new MessageAcceptance(await StatusAsync(messageId, CancellationToken.None), errors);
         }
-        else
-        {
-            Start(messageId);
-        }
-        return new MessageAcceptance(await StatusAsync(messageId, CancellationToken.None), errors);
+        Start(message, draft.Account);
+        // Just recorded and handed to its sender: accepted, as a read would say (the caller may wait for the outcome).
+        return new MessageAcceptance(new MessageStatus(messageId, message.AccountId, message.TemplateId, message.OpenId, MessageState.Accepted,
+            null, null, null, MessageStatus.MeaningOf(MessageState.Accepted, null), message.IdempotencyKey, message.CreatedAt, null, runId), errors);
     }
 
     /// <summary>The message and its outcome; null when there is none with this id.</summary>
@@ -92,6 +92,12 @@ public sealed class TransactionalMessages(
     public async Task<MessageStatus?> WaitAsync(long id, TimeSpan wait, CancellationToken cancellationToken)
     {
         var until = time.GetUtcNow() + wait;
+        if (sending.TryGetValue(id, out var local))
+        {
+            // Sent from this node: its end is the moment to read the outcome, not before.
+            await Task.WhenAny(local, Task.Delay(wait, time, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+        }
         while (true)
         {
             var status = await StatusAsync(id, cancellationToken);
@@ -219,8 +225,13 @@ public sealed class TransactionalMessages(
                 .SetProperty(r => r.StatusReason, "No usable credential.").SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
     }
 
-    /// <summary>Sends the message in the background of this node (the caller's request may end first).</summary>
-    internal void Start(long messageId)
+    /// <summary>Sends the message in the background of this node (recovery: read from the database first).</summary>
+    internal void Start(long messageId) => Start(messageId, null, null);
+
+    /// <summary>Sends the message just recorded, in the background of this node (the caller's request may end first).</summary>
+    private void Start(TransactionalMessage message, Accounts.WeChatAccount account) => Start(message.Id, message, account);
+
+    private void Start(long messageId, TransactionalMessage? known, Accounts.WeChatAccount? account)
     {
         var started = new TaskCompletionSource();
         var task = Task.Run(async () =>
@@ -228,7 +239,7 @@ public sealed class TransactionalMessages(
             await started.Task;
             try
             {
-                await SendAsync(messageId, lifetime.ApplicationStopping);
+                await SendAsync(messageId, known, account, lifetime.ApplicationStopping);
             }
             catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
             {
@@ -270,12 +281,11 @@ public sealed class TransactionalMessages(
     /// rules, and records the callback when it ends), again while the engine asks to go on at once. A run held for
     /// longer (WeChat's quota) is left to recovery.
     /// </summary>
-    internal async Task SendAsync(long messageId, CancellationToken cancellationToken)
+    internal async Task SendAsync(long messageId, TransactionalMessage? message, Accounts.WeChatAccount? account, CancellationToken cancellationToken)
     {
-        TransactionalMessage? message;
-        Accounts.WeChatAccount? account;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        if (message is null || account is null)
         {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             message = await db.Set<TransactionalMessage>().AsNoTracking().SingleOrDefaultAsync(m => m.Id == messageId, cancellationToken);
             account = message is null ? null : await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == message.AccountId, cancellationToken);
         }
