@@ -9,22 +9,28 @@ namespace PushConsole.Bench;
 public sealed class StatementCounter : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
 {
     private readonly List<IDisposable> subscriptions = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string>? texts;
     private long statements;
     private long commits;
 
-    private StatementCounter()
+    private StatementCounter(bool keepTexts)
     {
+        texts = keepTexts ? new() : null;
     }
 
-    public static StatementCounter Start()
+    /// <param name="keepTexts">Keep each statement's first line too (for a profile of one operation, not of a load).</param>
+    public static StatementCounter Start(bool keepTexts = false)
     {
-        var counter = new StatementCounter();
+        var counter = new StatementCounter(keepTexts);
         counter.subscriptions.Add(DiagnosticListener.AllListeners.Subscribe(counter));
         return counter;
     }
 
     public long Statements => Interlocked.Read(ref statements);
     public long Commits => Interlocked.Read(ref commits);
+
+    /// <summary>The statements seen, in order, each cut to its first line (when kept).</summary>
+    public IReadOnlyList<string> Texts => texts?.ToList() ?? [];
 
     void IObserver<DiagnosticListener>.OnNext(DiagnosticListener listener)
     {
@@ -43,6 +49,11 @@ public sealed class StatementCounter : IObserver<DiagnosticListener>, IObserver<
         if (value.Key.EndsWith("CommandExecuted", StringComparison.Ordinal))
         {
             Interlocked.Increment(ref statements);
+            if (texts is not null && value.Value is Microsoft.EntityFrameworkCore.Diagnostics.CommandEventData data)
+            {
+                var text = data.Command.CommandText.ReplaceLineEndings(" ").Trim();
+                texts.Enqueue(text.Length > 110 ? text[..110] + "…" : text);
+            }
         }
         else
         {

@@ -29,6 +29,7 @@ public sealed class TransactionalMessages(
     IDbContextFactory<PushConsoleDbContext> contexts,
     MessageRequestValidator validator,
     DeliveryLedger ledger,
+    WriteGate writes,
     RunExecutor executor,
     MessageQueries queries,
     MessageOutcomes outcomes,
@@ -70,7 +71,7 @@ public sealed class TransactionalMessages(
                 ? new MessageAcceptance(await StatusAsync(existing.Id, cancellationToken), errors, Replayed: true)
                 : new MessageAcceptance(await StatusAsync(existing.Id, cancellationToken), errors, KeyReusedForAnotherRequest: true);
         }
-        var runId = await OpenRunAsync(message!, draft.Account, CancellationToken.None);
+        var runId = message!.RunId!.Value;
         var messageId = message!.Id;
         var need = CredentialNeed.Of(draft.Template);
         if (need.Required && (await HoldingsAsync(draft.Account.Id, draft.OpenId, draft.Template, CancellationToken.None)).Usable == 0)
@@ -153,8 +154,9 @@ public sealed class TransactionalMessages(
     }
 
     /// <summary>
-    /// Inserts the message, or returns the one its key already names. A key older than the window is taken off its
-    /// message first (only by whoever still finds it there), so the insert that follows is the key's new first message.
+    /// Inserts the message with its run and ledger row in one transaction (one commit), or returns the message its key
+    /// already names. A key older than the window is taken off its message first (only by whoever still finds it
+    /// there), so the insert that follows is the key's new first message.
     /// </summary>
     private async Task<(TransactionalMessage? Created, TransactionalMessage? Existing)> RecordAsync(MessageDraft draft, string? key,
         string requestedBy, CancellationToken cancellationToken)
@@ -162,7 +164,9 @@ public sealed class TransactionalMessages(
         for (var attempt = 0; ; attempt++)
         {
             var now = time.GetUtcNow();
+            using var turn = await writes.EnterAsync(cancellationToken);
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             if (key is not null)
             {
                 var existing = await db.Set<TransactionalMessage>().AsNoTracking()
@@ -186,6 +190,10 @@ public sealed class TransactionalMessages(
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+                var run = await ledger.OpenRunInAsync(db, RunOf(message), message.OpenId, DayOf(draft.Account), cancellationToken);
+                message.RunId = run.Id;
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
                 return (message, null);
             }
             catch (DbUpdateException) when (key is not null && attempt < 3)
@@ -195,18 +203,26 @@ public sealed class TransactionalMessages(
         }
     }
 
-    /// <summary>Creates the message's run and ledger row once; a second call (recovery) finds them.</summary>
+    private static DeliveryRun RunOf(TransactionalMessage message) => new()
+    {
+        Kind = RunKind.Message, FireKey = TransactionalMessage.FireKeyOf(message.Id), Name = $"Message {message.Id}",
+        AccountId = message.AccountId, TemplateId = message.TemplateId, Status = RunStatus.Pending, ExpectedTotal = 1,
+        AudienceComplete = true,
+    };
+
+    /// <summary>The account's local day (its row counts toward it); UTC's when the account's zone is unknown (the run then fails and says why).</summary>
+    private DateOnly DayOf(Accounts.WeChatAccount account) =>
+        AccountCalendar.Resolve(account.TimeZone) is null ? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime)
+            : AccountCalendar.Of(account).DayOf(time.GetUtcNow());
+
+    /// <summary>
+    /// Creates the run and ledger row of a message recorded without them (before they were written in the message's
+    /// own transaction); a second call (recovery) finds them.
+    /// </summary>
     private async Task<long> OpenRunAsync(TransactionalMessage message, Accounts.WeChatAccount account, CancellationToken cancellationToken)
     {
-        var run = await ledger.OpenRunAsync(new DeliveryRun
-        {
-            Kind = RunKind.Message, FireKey = TransactionalMessage.FireKeyOf(message.Id), Name = $"Message {message.Id}",
-            AccountId = message.AccountId, TemplateId = message.TemplateId, Status = RunStatus.Pending, ExpectedTotal = 1,
-            AudienceComplete = true,
-        }, cancellationToken);
-        var day = AccountCalendar.Resolve(account.TimeZone) is null ? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime)
-            : AccountCalendar.Of(account).DayOf(time.GetUtcNow());
-        await ledger.AddRecipientsAsync(run, [message.OpenId], day, cancellationToken);
+        var run = await ledger.OpenRunAsync(RunOf(message), cancellationToken);
+        await ledger.AddRecipientsAsync(run, [message.OpenId], DayOf(account), cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Set<TransactionalMessage>().Where(m => m.Id == message.Id && m.RunId == null)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.RunId, run.Id), cancellationToken);
