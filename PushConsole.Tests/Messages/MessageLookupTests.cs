@@ -75,7 +75,9 @@ public sealed class MessageLookupTests(MessageWorldHost world) : ConsoleUiTest(w
         var account = await world.AccountAsync();
         var template = await world.TemplateAsync(account);
         var user = CampaignHarness.NewOpenId();
-        // A formId WeChat never issued: the simulator refuses it (41028) and the user has no other.
+        // The user is known to WeChat (it issued them a formId), but the one reported is a formId WeChat never issued: the
+        // simulator refuses it (41028) and the user has no other.
+        world.Sim.MintFormIds(account.AppId, user, 1);
         Assert.Equal(1, (await Service<CredentialIntake>().ReportAsync(account.Id, user, [new ReportedCredential("formid-never-issued-by-wechat")])).Accepted);
         var refused = await SendAsync(account.Id, user, template.Id);
         Assert.Equal((MessageState.Failed, 41028), (refused.State, refused.ErrCode));
