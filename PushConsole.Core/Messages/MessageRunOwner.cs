@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Accounts;
-using PushConsole.Campaigns;
+using PushConsole.Sending;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Templates;

@@ -1,4 +1,4 @@
-using PushConsole.Campaigns;
+using PushConsole.Sending;
 
 namespace PushConsole.Messages;
 
@@ -6,7 +6,7 @@ public static class MessageServiceCollectionExtensions
 {
     /// <summary>
     /// Transactional messages (POST /api/v1/messages): validation, the idempotent intake, sending through the campaign
-    /// engine (AddCampaigns), outcome callbacks to the accounts' webhooks, and recovery of messages whose sender stopped.
+    /// engine (AddSendEngine), outcome callbacks to the accounts' webhooks, and recovery of messages whose sender stopped.
     /// </summary>
     public static IServiceCollection AddTransactionalMessages(this IServiceCollection services, IConfiguration configuration)
     {
