@@ -4,6 +4,7 @@ using PushConsole.Campaigns;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Templates;
+using PushConsole.WeChat;
 
 namespace PushConsole.Channels;
 
@@ -17,6 +18,8 @@ public sealed class ChannelService(
     ReminderSchedule schedule,
     ReminderTransitions transitions,
     RunControl runs,
+    ReminderFiring firing,
+    IWeChatClientFactory weChat,
     TemplateRenderer renderer,
     Audit.AuditLog audit,
     TimeProvider time,
@@ -148,6 +151,95 @@ public sealed class ChannelService(
         await CancelRunAsync(runId, text, cancellationToken);
         logger.LogInformation("Reminder of channel {ChannelId} occurrence {Occurrence} canceled", id, channel.Occurrence);
         return new(await FindAsync(id, cancellationToken), []);
+    }
+
+    /// <summary>
+    /// Starts the reminder broadcast now instead of at its reminder time: the same fire the trigger makes (so a trigger
+    /// firing later finds it notifying and does nothing), then the trigger goes. Only before the live has begun.
+    /// </summary>
+    public async Task<Result> SendNowAsync(int id, string? by, CancellationToken cancellationToken = default)
+    {
+        var channel = await FindAsync(id, cancellationToken);
+        if (channel is null)
+        {
+            return new(null, [ServiceText.Get("Channel.Missing")], NotFound: true);
+        }
+        if (!channel.ReminderEnabled)
+        {
+            return new(null, [ServiceText.Get("Channel.ReminderOff")], Conflict: true);
+        }
+        if (channel.ReminderStatus != ReminderStatus.NotNotified)
+        {
+            return new(null, [ServiceText.Get("Channel.NothingToSendNow", ReminderLabels.Of(channel.ReminderStatus).ToLowerInvariant())], Conflict: true);
+        }
+        if (time.GetUtcNow() >= channel.StartsAt)
+        {
+            return new(null, [ServiceText.Get("Channel.LiveBegun", ChannelTime.Describe(channel.StartsAt, channel.TimeZone))], Conflict: true);
+        }
+        var fired = await firing.FireAsync(id, channel.Occurrence, cancellationToken);
+        var after = await FindAsync(id, cancellationToken);
+        switch (fired)
+        {
+            case FireResult.Started:
+                await schedule.UnscheduleAsync(id, cancellationToken);
+                logger.LogInformation("Reminder of channel {ChannelId} occurrence {Occurrence} sent now by {User}", id, channel.Occurrence, by);
+                await audit.RecordAsync(Audit.AuditSubject.Channel, Audit.AuditAction.Updated, id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ServiceText.Get("Channel.SentNowAudit", channel.Name), channel.AccountId);
+                return new(after, []);
+            case FireResult.Failed:
+                return new(after, [after?.ReminderReason ?? ServiceText.Get("Channel.Changed")], Conflict: true);
+            default:
+                return new(after, [ServiceText.Get("Channel.Changed")], Conflict: true);
+        }
+    }
+
+    /// <summary>Pauses the broadcast under way (its run, through the one run control campaigns use).</summary>
+    public Task<Result> PauseBroadcastAsync(int id, string? by, CancellationToken cancellationToken = default) =>
+        BroadcastCommandAsync(id, RunCommand.Pause, by, cancellationToken);
+
+    /// <summary>Resumes a paused (or held) broadcast: it goes on with the followers not yet sent to.</summary>
+    public Task<Result> ResumeBroadcastAsync(int id, string? by, CancellationToken cancellationToken = default) =>
+        BroadcastCommandAsync(id, RunCommand.Resume, by, cancellationToken);
+
+    private async Task<Result> BroadcastCommandAsync(int id, RunCommand command, string? by, CancellationToken cancellationToken)
+    {
+        var channel = await FindAsync(id, cancellationToken);
+        if (channel is null)
+        {
+            return new(null, [ServiceText.Get("Channel.Missing")], NotFound: true);
+        }
+        if (channel.ReminderStatus != ReminderStatus.Notifying || channel.CurrentRunId is not long runId)
+        {
+            return new(channel, [ServiceText.Get("Channel.NoBroadcastUnderWay")], Conflict: true);
+        }
+        var result = await runs.ExecuteAsync(runId, command, by, cancellationToken);
+        return result.Succeeded
+            ? new(await FindAsync(id, cancellationToken), [])
+            : new(channel, [result.Error ?? ServiceText.Get("Channel.Changed")], Conflict: true);
+    }
+
+    /// <summary>
+    /// How many followers the account has now (user/get's total), which is how many a reminder sent now would reach;
+    /// null when WeChat cannot be asked (the confirmation then says so instead of a number).
+    /// </summary>
+    public async Task<long?> FollowerCountAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var account = await db.Channels.AsNoTracking().Where(c => c.Id == id).Select(c => c.Account).SingleOrDefaultAsync(cancellationToken);
+        if (account is null)
+        {
+            return null;
+        }
+        try
+        {
+            var page = await weChat.For(account).GetFollowersAsync(null, cancellationToken);
+            return page.Succeeded ? page.Value!.Total : null;
+        }
+        catch (HttpRequestException e)
+        {
+            logger.LogWarning(e, "Counting the followers of account {AccountId} failed", account.Id);
+            return null;
+        }
     }
 
     private async Task CancelRunAsync(long? runId, string reason, CancellationToken cancellationToken)
