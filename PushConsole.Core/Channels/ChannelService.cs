@@ -33,28 +33,44 @@ public sealed class ChannelService(
     public async Task<IReadOnlyList<Channel>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Channels.AsNoTracking().Include(c => c.Account)
+        var channels = await db.Channels.AsNoTracking().Include(c => c.Account)
             .OrderBy(c => c.StartsAt).ThenBy(c => c.Id).ToListAsync(cancellationToken);
+        foreach (var channel in channels)
+        {
+            ShowReason(channel);
+        }
+        return channels;
     }
 
     public async Task<Channel?> FindAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Channels.AsNoTracking().Include(c => c.Account).SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        return ShowReason(await db.Channels.AsNoTracking().Include(c => c.Account).SingleOrDefaultAsync(c => c.Id == id, cancellationToken));
+    }
+
+    /// <summary>The reminder's reason as the reader reads it (it is stored as text in no language; see <see cref="ServiceText.Stored"/>).</summary>
+    private static Channel? ShowReason(Channel? channel)
+    {
+        if (channel is not null)
+        {
+            channel.ReminderReason = ServiceText.Show(channel.ReminderReason);
+        }
+        return channel;
     }
 
     /// <summary>The channel whose public page has this id (the anonymous /live/{publicId} page).</summary>
     public async Task<Channel?> FindByPublicIdAsync(string publicId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Channels.AsNoTracking().Include(c => c.Account).SingleOrDefaultAsync(c => c.PublicId == publicId, cancellationToken);
+        return ShowReason(await db.Channels.AsNoTracking().Include(c => c.Account).SingleOrDefaultAsync(c => c.PublicId == publicId, cancellationToken));
     }
 
     /// <summary>The templates a channel of this account may remind with, or why the reminder is unavailable.</summary>
     public async Task<ReminderChoices> ReminderChoicesAsync(int accountId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await ReminderGate.ChoicesAsync(db, accountId, cancellationToken);
+        var choices = await ReminderGate.ChoicesAsync(db, accountId, cancellationToken);
+        return choices with { Unavailable = ServiceText.Show(choices.Unavailable) };
     }
 
     public async Task<Result> CreateAsync(ChannelInput input, CancellationToken cancellationToken = default)
@@ -102,7 +118,7 @@ public sealed class ChannelService(
         }
         if (wasNotifying && !channel.ReminderEnabled)
         {
-            await CancelRunAsync(channel.CurrentRunId, "The reminder was turned off during the broadcast.", cancellationToken);
+            await CancelRunAsync(channel.CurrentRunId, ServiceText.Stored("Reminder.TurnedOff"), cancellationToken);
         }
         await SyncTriggerAsync(channel, cancellationToken);
         await RecordAsync(channel, Audit.AuditAction.Updated);
@@ -124,7 +140,7 @@ public sealed class ChannelService(
         await RecordAsync(channel, Audit.AuditAction.Deleted);
         await schedule.UnscheduleAsync(id, cancellationToken);
         // A running broadcast notices the channel is gone; its run ends canceled and keeps its ledger rows.
-        await CancelRunAsync(runId, "The channel was deleted during the broadcast.", cancellationToken);
+        await CancelRunAsync(runId, ServiceText.Stored("Reminder.ChannelDeletedDuring"), cancellationToken);
         return true;
     }
 
@@ -137,8 +153,14 @@ public sealed class ChannelService(
         {
             return new(null, [ServiceText.Get("Channel.Missing")], NotFound: true);
         }
-        var text = $"Canceled{(string.IsNullOrWhiteSpace(by) ? "" : $" by {by}")}" +
-                   $"{(string.IsNullOrWhiteSpace(reason) ? "." : $": {reason.Trim()}")}";
+        // The person's own words stay as written; the frame around them is shown in the reader's language.
+        var text = (string.IsNullOrWhiteSpace(by), string.IsNullOrWhiteSpace(reason)) switch
+        {
+            (true, true) => ServiceText.Stored("Reminder.Canceled"),
+            (true, false) => ServiceText.Stored("Reminder.CanceledBecause", reason!.Trim()),
+            (false, true) => ServiceText.Stored("Reminder.CanceledBy", by),
+            (false, false) => ServiceText.Stored("Reminder.CanceledByBecause", by, reason!.Trim()),
+        };
         var canceled = channel.ReminderStatus is ReminderStatus.NotNotified or ReminderStatus.Notifying
             && await transitions.MoveAsync(id, channel.Occurrence, channel.ReminderStatus, ReminderStatus.Canceled, text, cancellationToken);
         if (!canceled)
@@ -301,7 +323,7 @@ public sealed class ChannelService(
 
         if (input.ReminderEnabled && await ReminderGate.CheckAsync(db, account.Id, input.TemplateId, cancellationToken) is { } unavailable)
         {
-            errors.Add(unavailable);
+            errors.Add(ServiceText.Show(unavailable)!);
         }
         else if (input.TemplateId is { } templateId && !input.ReminderEnabled)
         {
@@ -323,7 +345,7 @@ public sealed class ChannelService(
             };
             if (ReminderMessage.Prepare(renderer, preview, template).Problem is { } problem)
             {
-                errors.Add(problem);
+                errors.Add(ServiceText.Show(problem)!);
             }
         }
         if (!isNew && channel.ReminderStatus == ReminderStatus.Notifying && startMoved && input.ReminderEnabled)
@@ -352,7 +374,7 @@ public sealed class ChannelService(
         else if (!isNew && !input.ReminderEnabled && status == ReminderStatus.Notifying)
         {
             status = ReminderStatus.Canceled;
-            reason = "The reminder was turned off during the broadcast.";
+            reason = ServiceText.Stored("Reminder.TurnedOff");
         }
         if (input.ReminderEnabled && status == ReminderStatus.NotNotified && (startMoved || minutesChanged || turnedOn) && startsAt <= now)
         {
