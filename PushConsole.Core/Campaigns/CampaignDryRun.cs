@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using PushConsole.Accounts;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 
 namespace PushConsole.Campaigns;
 
@@ -16,7 +18,7 @@ public sealed record DryRunResult(bool Succeeded, IReadOnlyList<string> Errors, 
 }
 
 /// <summary>The dry run shown before a campaign is saved: audience, usable credentials, caps, expected sends.</summary>
-public sealed class CampaignDryRun(IDbContextFactory<PushConsoleDbContext> contexts, CampaignAudience audience, IAudienceDirectory directory,
+public sealed class CampaignDryRun(IDbContextFactory<PushConsoleDbContext> contexts, UserAudience audience, IAudienceDirectory directory,
     DeliveryLedger ledger, TimeProvider time)
 {
     /// <param name="campaignId">The campaign being edited, whose stored list stands in when no new list comes with the input.</param>

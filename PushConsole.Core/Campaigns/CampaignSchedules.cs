@@ -1,4 +1,5 @@
 using Quartz;
+using PushConsole.Accounts;
 
 namespace PushConsole.Campaigns;
 

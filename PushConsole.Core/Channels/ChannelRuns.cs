@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Accounts;
-using PushConsole.Campaigns;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 using PushConsole.Templates;
 using PushConsole.WeChat;
 
@@ -21,7 +21,7 @@ public sealed class ChannelRuns(
     DeliveryLedger ledger,
     ReminderTransitions transitions,
     BroadcastProgress progress,
-    CampaignScheduler scheduler,
+    RunScheduler scheduler,
     TemplateRenderer renderer,
     ILogger<ChannelRuns> logger) : IRunOwner
 {

@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
-using PushConsole.Campaigns;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 using PushConsole.Templates;
 using PushConsole.WeChat;
 

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
-using PushConsole.Campaigns;
+using PushConsole.Accounts;
 using PushConsole.Credentials;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 using PushConsole.Templates;
 using PushConsole.WeChat;
 

@@ -128,7 +128,7 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
         var totals = new Dictionary<OutcomeCategory, int>();
         foreach (var account in accounts)
         {
-            var zone = Campaigns.AccountCalendar.Resolve(account.TimeZone) ?? TimeZoneInfo.Utc;
+            var zone = Accounts.AccountCalendar.Resolve(account.TimeZone) ?? TimeZoneInfo.Utc;
             var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
             var rows = await Finished(db, account.Id).Where(d => d.LocalDay == today)
                 .GroupBy(d => new { d.Status, d.SkipReason })

@@ -3,6 +3,7 @@ using PushConsole.Credentials;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using RunStatus = PushConsole.Ledger.RunStatus;
+using PushConsole.Sending;
 using PushConsole.Tests.Infrastructure;
 
 namespace PushConsole.Tests.Campaigns;

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>
 /// Same-node wake-ups for running executions: a pause or cancel made on this node is seen at once instead of at the
-/// next status poll. Other nodes rely on the poll (<see cref="CampaignOptions.StatusPollInterval"/>).
+/// next status poll. Other nodes rely on the poll (<see cref="SendingOptions.StatusPollInterval"/>).
 /// </summary>
 public sealed class RunSignals
 {

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<RunCommand>))]
 public enum RunCommand { Pause, Resume, Cancel }
@@ -15,7 +15,7 @@ public sealed record RunCommandResult(bool Succeeded, RunStatus? Status, string?
 /// Resume starts the run again: it continues with the rows still Pending, so nothing is sent twice.
 /// </summary>
 public sealed class RunControl(IDbContextFactory<PushConsoleDbContext> contexts, DeliveryLedger ledger, ICredentialSource credentials,
-    CampaignScheduler scheduler, RunSignals signals, TimeProvider time)
+    RunScheduler scheduler, RunSignals signals, TimeProvider time)
 {
     private static readonly RunStatus[] Pausable = [RunStatus.Pending, RunStatus.Running, RunStatus.Held];
     private static readonly RunStatus[] Resumable = [RunStatus.Paused, RunStatus.Held, RunStatus.Failed];

@@ -2,7 +2,7 @@ using PushConsole.Accounts;
 using PushConsole.Ledger;
 using PushConsole.Templates;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>
 /// What a kind of run other than a campaign's brings to the one engine (<see cref="RunExecutor"/>): the message it

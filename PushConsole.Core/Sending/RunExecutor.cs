@@ -1,12 +1,13 @@
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Accounts;
+using PushConsole.Campaigns;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Sending;
 using PushConsole.Templates;
 using PushConsole.WeChat;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>What one execution of a run ended with, and when the run wants to be executed again.</summary>
 public sealed record RunExecution(RunStatus Status, DateTimeOffset? WakeAt, int Sent, int Failed, int Skipped, string? Reason = null)
@@ -25,7 +26,7 @@ public sealed record RunExecution(RunStatus Status, DateTimeOffset? WakeAt, int 
 public sealed class RunExecutor(
     IDbContextFactory<PushConsoleDbContext> contexts,
     DeliveryLedger ledger,
-    CampaignAudience audience,
+    UserAudience audience,
     FollowerAudience followers,
     IEnumerable<IRunOwner> owners,
     ICredentialSource credentials,
@@ -34,12 +35,12 @@ public sealed class RunExecutor(
     RunSignals signals,
     RunGate gate,
     AccountPauses pauses,
-    IOptions<CampaignOptions> options,
+    IOptions<SendingOptions> options,
     IOptions<Scheduling.SchedulerOptions> scheduler,
     TimeProvider time,
     ILogger<RunExecutor> logger)
 {
-    private readonly CampaignOptions settings = options.Value;
+    private readonly SendingOptions settings = options.Value;
     private readonly string node = Scheduling.ClusterNode.NameOf(scheduler.Value);
     private readonly IReadOnlyDictionary<RunKind, IRunOwner> ownerOf = owners.ToDictionary(o => o.Kind);
 
