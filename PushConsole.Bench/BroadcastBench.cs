@@ -56,8 +56,8 @@ public static class BroadcastBench
             ["Accounts__AllowedApiBaseUrls__0"] = simUrl.GetLeftPart(UriPartial.Authority),
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__PushConsole.Channels"] = "Information",
-            ["Campaigns__MaxConcurrency"] = args.Number("concurrency", 128).ToString(CultureInfo.InvariantCulture),
-            ["Campaigns__BatchSize"] = args.Number("batch", 1000).ToString(CultureInfo.InvariantCulture),
+            ["Sending__MaxConcurrency"] = args.Number("concurrency", 128).ToString(CultureInfo.InvariantCulture),
+            ["Sending__BatchSize"] = args.Number("batch", 1000).ToString(CultureInfo.InvariantCulture),
         }.Concat(ConsoleRuntime(args)).ToDictionary());
         var consoleUrl = new Uri($"http://127.0.0.1:{consolePort}/");
         await console.WaitReadyAsync(consoleUrl, "healthz");

@@ -7,6 +7,7 @@ using PushConsole.Credentials;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Scheduling;
+using PushConsole.Sending;
 using PushConsole.Templates;
 
 namespace PushConsole.Bench;
@@ -47,7 +48,7 @@ internal sealed class CampaignBench : IAsyncDisposable
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Campaigns:MaxConcurrency"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Sending:MaxConcurrency"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build();
         var collection = new ServiceCollection();
         collection.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
@@ -56,7 +57,7 @@ internal sealed class CampaignBench : IAsyncDisposable
         collection.AddDeliveryLedger();
         collection.AddPushScheduler(configuration, database);
         collection.AddCredentialPool(configuration, database);
-        collection.AddCampaigns(configuration);
+        collection.AddSendEngine(configuration).AddCampaigns();
         collection.AddSingleton<SendClock>();
         collection.AddHttpClient(WeChat.WeChatServiceCollectionExtensions.HttpClientName)
             .AddHttpMessageHandler(sp => new SendClock.Handler(sp.GetRequiredService<SendClock>()));

@@ -81,9 +81,9 @@ public static class ClusterBench
                     ["Accounts__AllowedApiBaseUrls__0"] = simUrl.GetLeftPart(UriPartial.Authority),
                     ["Logging__LogLevel__Default"] = "Warning",
                     ["Logging__LogLevel__PushConsole.Campaigns"] = "Information",
-                    ["Campaigns__MaxConcurrency"] = args.Number("concurrency", 128).ToString(CultureInfo.InvariantCulture),
-                    ["Campaigns__BatchSize"] = args.Number("batch", 1000).ToString(CultureInfo.InvariantCulture),
-                    ["Campaigns__HelperPollInterval"] = "00:00:00.200",
+                    ["Sending__MaxConcurrency"] = args.Number("concurrency", 128).ToString(CultureInfo.InvariantCulture),
+                    ["Sending__BatchSize"] = args.Number("batch", 1000).ToString(CultureInfo.InvariantCulture),
+                    ["Sending__HelperPollInterval"] = "00:00:00.200",
                 });
                 nodes.Add(node);
                 var url = new Uri($"http://127.0.0.1:{port}/");

@@ -64,7 +64,7 @@ for i in $(seq 1 "$nodes"); do
   ASPNETCORE_ENVIRONMENT=Production \
   Database__Provider=Postgres ConnectionStrings__PushConsole="$PUSHCONSOLE_PG" \
   Scheduler__Clustered=true Scheduler__InstanceId="node$i" Scheduler__IdleWaitTime=00:00:05 \
-  Campaigns__HelperPollInterval=00:00:01 \
+  Sending__HelperPollInterval=00:00:01 \
   WeChat__Simulator__Enabled=false Demo__Enabled=false Accounts__AllowedApiBaseUrls__0="http://127.0.0.1:$sim_port" \
   Bootstrap__AdminPassword="$password" Bootstrap__ApiToken="$token" \
   Logging__Console__FormatterName=simple Logging__Console__FormatterOptions__SingleLine=true \

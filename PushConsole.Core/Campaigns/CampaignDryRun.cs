@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using PushConsole.Accounts;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 
 namespace PushConsole.Campaigns;
 
@@ -16,7 +18,7 @@ public sealed record DryRunResult(bool Succeeded, IReadOnlyList<string> Errors, 
 }
 
 /// <summary>The dry run shown before a campaign is saved: audience, usable credentials, caps, expected sends.</summary>
-public sealed class CampaignDryRun(IDbContextFactory<PushConsoleDbContext> contexts, CampaignAudience audience, IAudienceDirectory directory,
+public sealed class CampaignDryRun(IDbContextFactory<PushConsoleDbContext> contexts, UserAudience audience, IAudienceDirectory directory,
     DeliveryLedger ledger, TimeProvider time)
 {
     /// <param name="campaignId">The campaign being edited, whose stored list stands in when no new list comes with the input.</param>
@@ -46,7 +48,7 @@ public sealed class CampaignDryRun(IDbContextFactory<PushConsoleDbContext> conte
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return DryRunResult.Invalid([$"The audience cannot be resolved: {e.Message}"]);
+            return DryRunResult.Invalid([ServiceText.Get("DryRun.AudienceUnresolved", e.Message)]);
         }
         var need = CredentialNeed.Of(template);
         List<string> reachable;
@@ -58,8 +60,7 @@ public sealed class CampaignDryRun(IDbContextFactory<PushConsoleDbContext> conte
         else
         {
             reachable = [.. recipients];
-            notes.Add("Official account messages need no credential; recipients who do not follow the account fail with 43004, " +
-                "openids that are not the account's with 40003.");
+            notes.Add(ServiceText.Get("DryRun.OfficialAccount"));
         }
         var capped = 0;
         if (input.DailyCapPerUser > 0 && reachable.Count > 0)
@@ -69,11 +70,11 @@ public sealed class CampaignDryRun(IDbContextFactory<PushConsoleDbContext> conte
         }
         if (calendar.QuietUntilAfter(now) is { } until)
         {
-            notes.Add($"The account is in quiet hours: a run starting now waits until {calendar.Describe(until)}.");
+            notes.Add(ServiceText.Get("DryRun.QuietHours", calendar.Describe(until)));
         }
         if (input.Schedule == ScheduleKind.Recurring)
         {
-            notes.Add("Figures are for a run now; each occurrence resolves the audience again when it fires.");
+            notes.Add(ServiceText.Get("DryRun.Recurring"));
         }
         return new DryRunResult(true, [], recipients.Count, reachable.Count, capped, reachable.Count - capped, notes);
     }

@@ -1,12 +1,14 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using PushConsole.Accounts;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 
 namespace PushConsole.Campaigns;
 
 /// <summary>Turns a fire of a campaign's trigger into its run.</summary>
-public sealed class CampaignFiring(IDbContextFactory<PushConsoleDbContext> contexts, DeliveryLedger ledger, CampaignScheduler scheduler,
+public sealed class CampaignFiring(IDbContextFactory<PushConsoleDbContext> contexts, DeliveryLedger ledger, RunScheduler scheduler,
     ILogger<CampaignFiring> logger)
 {
     /// <summary>The run's key: the campaign and the time the fire was scheduled for, so a repeated fire finds the same run.</summary>

@@ -1,21 +1,19 @@
 using System.Globalization;
 using Quartz;
+using PushConsole.Accounts;
 
 namespace PushConsole.Campaigns;
 
 /// <summary>
 /// The campaigns' side of Quartz: a job per campaign whose trigger follows its schedule (fires go through
-/// <see cref="CampaignFireJob"/>), and a job per run (<see cref="CampaignRunJob"/>) started, woken and resumed by
-/// triggers. Everything lives in Quartz's persistent store, so schedules and held runs survive restarts.
+/// <see cref="CampaignFireJob"/>, which opens a run and starts it with <see cref="Sending.RunScheduler"/>). Everything
+/// lives in Quartz's persistent store, so schedules survive restarts.
 /// </summary>
 public sealed class CampaignScheduler(ISchedulerFactory schedulers, TimeProvider time)
 {
     public const string CampaignGroup = "campaigns";
-    public const string RunGroup = "campaign-runs";
 
     public static JobKey CampaignJob(int campaignId) => new($"campaign-{campaignId}", CampaignGroup);
-
-    public static JobKey RunJob(long runId) => new($"run-{runId}", RunGroup);
 
     /// <summary>
     /// Puts the campaign's schedule in place of whatever was there. <paramref name="fireNow"/> fires a "now" campaign
@@ -86,30 +84,6 @@ public sealed class CampaignScheduler(ISchedulerFactory schedulers, TimeProvider
                 .StoreDurably().RequestRecovery().Build(), AddJobOptions.Replacing, cancellationToken);
         }
         await scheduler.TriggerJob(key, cancellationToken);
-    }
-
-    /// <summary>
-    /// Makes sure the run executes at <paramref name="at"/> (now when null), or earlier if a start is already due
-    /// sooner. While the run executes, the new start waits for it to end (the job is not concurrent).
-    /// </summary>
-    public async Task StartRunAsync(long runId, DateTimeOffset? at = null, CancellationToken cancellationToken = default)
-    {
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        var key = RunJob(runId);
-        var job = JobBuilder.Create<CampaignRunJob>()
-            .WithIdentity(key)
-            .UsingJobData(CampaignRunJob.RunIdKey, runId.ToString(CultureInfo.InvariantCulture))
-            .StoreDurably()
-            .RequestRecovery()
-            .Build();
-        await scheduler.AddJob(job, AddJobOptions.Replacing, cancellationToken);
-        var trigger = TriggerBuilder.Create()
-            .WithIdentity($"run-{runId}-start", RunGroup)
-            .ForJob(key)
-            .StartAt(at ?? time.GetUtcNow())
-            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
-            .Build();
-        await scheduler.ScheduleTrigger(trigger, TriggerConflict.KeepEarlier, cancellationToken);
     }
 
     /// <summary>When the campaign's trigger fires next, as Quartz has it.</summary>

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using PushConsole.Accounts;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 
 namespace PushConsole.Campaigns;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using PushConsole.Campaigns;
+using PushConsole.Sending;
 using PushConsole.Templates;
 using Quartz;
 

@@ -24,10 +24,10 @@ public sealed record MessagePayload(
 }
 
 /// <summary>
-/// The engine's view of a transactional message (<see cref="Campaigns.IRunMessage"/>): the caller's data, sent
+/// The engine's view of a transactional message (<see cref="Sending.IRunMessage"/>): the caller's data, sent
 /// through the endpoint of the template's kind with the credential the engine claimed.
 /// </summary>
-internal sealed class TransactionalRunMessage(MessageTemplate template, MessagePayload payload) : Campaigns.IRunMessage
+internal sealed class TransactionalRunMessage(MessageTemplate template, MessagePayload payload) : Sending.IRunMessage
 {
     public TemplateKind Kind => template.Kind;
 

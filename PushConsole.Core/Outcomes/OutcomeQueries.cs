@@ -148,7 +148,7 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
         var totals = new Dictionary<OutcomeCategory, int>();
         foreach (var account in accounts)
         {
-            var zone = Campaigns.AccountCalendar.Resolve(account.TimeZone) ?? TimeZoneInfo.Utc;
+            var zone = Accounts.AccountCalendar.Resolve(account.TimeZone) ?? TimeZoneInfo.Utc;
             var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
             var rows = await Tallies(db, account.Id).Where(t => t.LocalDay == today)
                 .GroupBy(t => new { t.Status, t.SkipReason })
@@ -326,5 +326,5 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
     }
 
     private static RunSummary Summarize(DeliveryRun r, RunCounts counts) => new(r.Id, r.Name, r.Kind, r.CampaignId, r.AccountId, r.Status,
-        r.StatusReason, r.HeldUntil, r.ExpectedTotal, r.CreatedAt, r.StartedAt, r.FinishedAt, counts);
+        ServiceText.Show(r.StatusReason), r.HeldUntil, r.ExpectedTotal, r.CreatedAt, r.StartedAt, r.FinishedAt, counts);
 }

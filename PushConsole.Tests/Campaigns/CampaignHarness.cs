@@ -7,6 +7,7 @@ using RunStatus = PushConsole.Ledger.RunStatus;
 using PushConsole.MiniProgram;
 using PushConsole.Persistence;
 using PushConsole.Scheduling;
+using PushConsole.Sending;
 using PushConsole.Simulator;
 using PushConsole.Templates;
 using PushConsole.Tests.Infrastructure;
@@ -60,8 +61,8 @@ public sealed class CampaignHarness : IAsyncDisposable
             // Retries quick enough for tests; the behaviour (backoff, bounded attempts) is the same.
             ["WeChat:RetryBaseDelay"] = "00:00:00.005",
             ["WeChat:RetryMaxDelay"] = "00:00:00.020",
-            ["Campaigns:StatusPollInterval"] = "00:00:00.050",
-            ["Campaigns:FlushInterval"] = "00:00:00.020",
+            ["Sending:StatusPollInterval"] = "00:00:00.050",
+            ["Sending:FlushInterval"] = "00:00:00.020",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -76,7 +77,7 @@ public sealed class CampaignHarness : IAsyncDisposable
         collection.AddDeliveryLedger();
         collection.AddPushScheduler(configuration, database);
         collection.AddCredentialPool(configuration, database);
-        collection.AddCampaigns(configuration);
+        collection.AddSendEngine(configuration).AddCampaigns();
         configure?.Invoke(collection, configuration);
         var provider_ = collection.BuildServiceProvider();
         await provider_.GetRequiredService<DatabaseMigrator>().MigrateAsync();

@@ -1,6 +1,7 @@
 using PushConsole.Campaigns;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 using PushConsole.Tests.Infrastructure;
 
 namespace PushConsole.Tests.Campaigns;

@@ -67,7 +67,7 @@ public class FailureClassTests
     [Fact]
     public async Task Refused_formIds_are_tried_a_bounded_number_of_times_before_the_row_fails_with_the_errcode()
     {
-        await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?> { ["Campaigns:MaxCredentialTries"] = "3" });
+        await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?> { ["Sending:MaxCredentialTries"] = "3" });
         var account = await h.AccountAsync();
         var template = await h.TemplateAsync(account);
         var user = CampaignHarness.NewOpenId();
@@ -133,7 +133,7 @@ public class FailureClassTests
     {
         await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
         {
-            ["Campaigns:MaxAttempts"] = "2", ["WeChat:MaxRetries"] = "1",
+            ["Sending:MaxAttempts"] = "2", ["WeChat:MaxRetries"] = "1",
         });
         var account = await h.AccountAsync();
         var template = await h.TemplateAsync(account);
@@ -189,7 +189,7 @@ public class FailureClassTests
     {
         await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
         {
-            ["Campaigns:MinuteLimitBackoff"] = "00:00:00.100",
+            ["Sending:MinuteLimitBackoff"] = "00:00:00.100",
         });
         var account = await h.AccountAsync(ratePerSecond: 20);
         var template = await h.TemplateAsync(account);

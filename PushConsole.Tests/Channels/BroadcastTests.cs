@@ -188,7 +188,7 @@ public class BroadcastTests(SimulatorServer sim) : IClassFixture<SimulatorServer
         {
             var run = await db.DeliveryRuns.SingleAsync(r => r.Id == counts.RunId);
             Assert.Equal(RunStatus.Held, run.Status);
-            Assert.Equal(PushConsole.Campaigns.AccountCalendar.Of(account).NextMidnight(DateTimeOffset.UtcNow), run.HeldUntil);
+            Assert.Equal(PushConsole.Accounts.AccountCalendar.Of(account).NextMidnight(DateTimeOffset.UtcNow), run.HeldUntil);
             Assert.Contains("45009", run.StatusReason);
         }
         // Still held: nothing more goes out.

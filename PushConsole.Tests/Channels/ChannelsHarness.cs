@@ -1,14 +1,15 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using PushConsole.Accounts;
+using PushConsole.Campaigns;
 using PushConsole.Channels;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 using PushConsole.Templates;
 using PushConsole.WeChat;
 using PushConsole.Tests.Infrastructure;
 using PushConsole.Tests.Simulator;
-using PushConsole.Campaigns;
 using PushConsole.Credentials;
 using PushConsole.Scheduling;
 
@@ -46,9 +47,9 @@ public sealed class ChannelsHarness : IAsyncDisposable
         var database = await TestDatabases.NewAsync(provider);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Campaigns:PageRetryDelay"] = "00:00:00.200",
-            ["Campaigns:MinuteLimitBackoff"] = "00:00:01",
-            ["Campaigns:StatusPollInterval"] = "00:00:00.200",
+            ["Sending:PageRetryDelay"] = "00:00:00.200",
+            ["Sending:MinuteLimitBackoff"] = "00:00:01",
+            ["Sending:StatusPollInterval"] = "00:00:00.200",
             ["WeChat:RetryBaseDelay"] = "00:00:00.020",
             ["WeChat:RetryMaxDelay"] = "00:00:00.200",
         }.Concat(settings ?? new Dictionary<string, string?>())).Build();
@@ -67,7 +68,7 @@ public sealed class ChannelsHarness : IAsyncDisposable
         collection.AddWeChatClient(configuration);
         collection.AddPushScheduler(configuration, database);
         collection.AddCredentialPool(configuration, database);
-        collection.AddCampaigns(configuration);
+        collection.AddSendEngine(configuration).AddCampaigns();
         collection.AddChannelReminders();
         var built = collection.BuildServiceProvider();
         await built.GetRequiredService<DatabaseMigrator>().MigrateAsync();

@@ -2,6 +2,7 @@ using PushConsole.Campaigns;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Scheduling;
+using PushConsole.Sending;
 using PushConsole.Tests.Campaigns;
 using PushConsole.Tests.Channels;
 
@@ -22,7 +23,7 @@ public class ClusterCampaignTests
         // The other node: its own same-node gate, executor and helper on the shared database.
         var otherGate = new RunGate();
         var otherExecutor = ActivatorUtilities.CreateInstance<RunExecutor>(h.Services, otherGate);
-        var helper = ActivatorUtilities.CreateInstance<CampaignRunHelper>(h.Services, otherExecutor, otherGate,
+        var helper = ActivatorUtilities.CreateInstance<RunJoiner>(h.Services, otherExecutor, otherGate,
             Microsoft.Extensions.Options.Options.Create(new SchedulerOptions { Clustered = true, InstanceId = "node2" }));
         Assert.Empty(await helper.RunsToHelpAsync(CancellationToken.None));
 

@@ -6,6 +6,7 @@ using PushConsole.Campaigns;
 using PushConsole.Channels;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 using PushConsole.Simulator;
 using PushConsole.Templates;
 using PushConsole.Tests.Campaigns;

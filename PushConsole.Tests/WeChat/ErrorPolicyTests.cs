@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using PushConsole.Accounts;
 using PushConsole.Campaigns;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
@@ -32,7 +33,7 @@ public partial class ErrorPolicyTests
     {
         await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
         {
-            ["Campaigns:MinuteLimitBackoff"] = "00:00:00.100",
+            ["Sending:MinuteLimitBackoff"] = "00:00:00.100",
         });
         var account = await h.AccountAsync(ratePerSecond: 1);
         var template = await h.TemplateAsync(account);

@@ -2,6 +2,7 @@ using PushConsole.Api;
 using System.Security.Claims;
 using PushConsole.Ledger;
 using PushConsole.Outcomes;
+using PushConsole.Sending;
 
 namespace PushConsole.Campaigns;
 

@@ -40,6 +40,7 @@ public static class ConsoleComposition
         builder.AddCredentialPool();
         builder.AddMiniProgramEndpoints();
         builder.AddDemoData();
+        builder.AddSendEngine();
         builder.AddCampaigns();
         builder.AddChannels();
         builder.AddMessages();

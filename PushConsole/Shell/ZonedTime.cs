@@ -1,5 +1,5 @@
 using System.Globalization;
-using PushConsole.Campaigns;
+using PushConsole.Accounts;
 using PushConsole.Channels;
 
 namespace PushConsole.Shell;

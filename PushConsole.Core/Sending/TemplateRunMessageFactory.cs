@@ -2,7 +2,7 @@ using PushConsole.Accounts;
 using PushConsole.Templates;
 using PushConsole.WeChat;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>
 /// A run's message from the template renderer: compiled once per run, rendered per recipient (placeholders such as

@@ -6,7 +6,7 @@ using PushConsole.Persistence;
 using PushConsole.Sending;
 using PushConsole.WeChat;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>One ledger row on its way out: who, with which credential, and how often it has been tried.</summary>
 internal sealed class WorkItem(long id, string recipient, int attempts)
@@ -39,7 +39,7 @@ internal sealed class SendPipeline
 {
     private readonly DeliveryLedger ledger;
     private readonly ICredentialSource credentials;
-    private readonly CampaignOptions options;
+    private readonly SendingOptions options;
     private readonly TimeProvider time;
     private readonly long runId;
     private readonly WeChatAccount account;
@@ -64,10 +64,12 @@ internal sealed class SendPipeline
     private int failed;
     private int skipped;
 
-    public SendPipeline(DeliveryLedger ledger, ICredentialSource credentials, CampaignOptions options, TimeProvider time,
+    public SendPipeline(DeliveryLedger ledger, ICredentialSource credentials, SendingOptions options, TimeProvider time,
         long runId, WeChatAccount account, AccountCalendar calendar, IRunMessage message, WeChatClient client,
-        CredentialNeed need, int? dailyCap, AccountPauses pauses, AudienceFeed audience)
+        CredentialNeed need, int? dailyCap, AccountPauses pauses, AudienceFeed audience, DateOnly? rowsStampedOn = null)
     {
+        // Rows known to carry this day already need no restamp before the first batch (a run opened today).
+        stampedDay = rowsStampedOn;
         this.pauses = pauses;
         this.audience = audience;
         this.ledger = ledger;

@@ -5,7 +5,7 @@ using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Scheduling;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>
 /// Spreads a run's batches over the nodes of a cluster (campaign runs and channel reminders alike). A run's Quartz job executes it on one node; every
@@ -14,14 +14,14 @@ namespace PushConsole.Campaigns;
 /// credentials atomically, and changes the run's status only from the expected one. Each node sends at its share of
 /// the account's rate (<see cref="PushConsole.WeChat.SendRateShare"/>). Single nodes do nothing here.
 /// </summary>
-public sealed class CampaignRunHelper(
+public sealed class RunJoiner(
     IDbContextFactory<PushConsoleDbContext> contexts,
     RunExecutor executor,
     RunGate gate,
-    CampaignScheduler scheduler,
-    IOptions<CampaignOptions> options,
+    RunScheduler scheduler,
+    IOptions<SendingOptions> options,
     IOptions<SchedulerOptions> schedulerOptions,
-    ILogger<CampaignRunHelper> logger) : BackgroundService
+    ILogger<RunJoiner> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<long, Task> helping = new();
     private readonly string node = ClusterNode.NameOf(schedulerOptions.Value);

@@ -1,7 +1,8 @@
+using PushConsole.Accounts;
 using PushConsole.Sending;
 using PushConsole.WeChat;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 internal enum VerdictKind
 {
@@ -32,7 +33,7 @@ internal readonly record struct SendVerdict(
 /// Turns WeChat's answer into the ledger row's fate by the one error policy (<see cref="WeChatErrorPolicy"/>); what is
 /// particular to credentials (which verdict settles the credential) is decided here.
 /// </summary>
-internal sealed class SendVerdicts(CampaignOptions options, AccountCalendar calendar, TimeProvider time)
+internal sealed class SendVerdicts(SendingOptions options, AccountCalendar calendar, TimeProvider time)
 {
     public SendVerdict Judge(SendOutcome outcome, WorkItem item)
     {

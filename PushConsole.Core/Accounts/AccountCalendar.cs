@@ -1,6 +1,6 @@
 using PushConsole.Accounts;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Accounts;
 
 /// <summary>
 /// An account's local calendar: its day (for the per-user daily cap and the "active today" audience), its midnight

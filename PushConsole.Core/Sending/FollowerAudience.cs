@@ -4,7 +4,7 @@ using PushConsole.Persistence;
 using PushConsole.Sending;
 using PushConsole.WeChat;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>
 /// How a run's audience reaches its ledger while the run sends. A campaign's audience is resolved whole before the
@@ -38,11 +38,11 @@ public sealed class FollowerAudience(
     DeliveryLedger ledger,
     WriteGate writes,
     RunStore runs,
-    IOptions<CampaignOptions> options,
+    IOptions<SendingOptions> options,
     TimeProvider time,
     ILogger<FollowerAudience> logger)
 {
-    private readonly CampaignOptions settings = options.Value;
+    private readonly SendingOptions settings = options.Value;
 
     /// <summary>Starts reading the run's followers from its checkpoint; a failure to list them stops the run.</summary>
     internal AudienceFeed Start(DeliveryRun run, WeChatClient client, DateOnly localDay, StopSignal stop)

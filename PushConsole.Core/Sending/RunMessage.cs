@@ -2,7 +2,7 @@ using PushConsole.Accounts;
 using PushConsole.Templates;
 using PushConsole.WeChat;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>The message of a run, ready to be sent to each recipient.</summary>
 public interface IRunMessage

@@ -3,7 +3,7 @@ using PushConsole.Credentials;
 using PushConsole.MiniProgram;
 using PushConsole.Persistence;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>
 /// The credential pool and the mini program's users as campaigns see them: batch claims through the pool's claim

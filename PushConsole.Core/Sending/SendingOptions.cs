@@ -1,9 +1,9 @@
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
-/// <summary>The <c>Campaigns</c> section: how runs are executed (campaign runs and channel reminders alike).</summary>
-public sealed class CampaignOptions
+/// <summary>The <c>Sending</c> section: how runs are executed (every kind of run alike).</summary>
+public sealed class SendingOptions
 {
-    public const string Section = "Campaigns";
+    public const string Section = "Sending";
 
     /// <summary>Most ledger rows taken, claimed and written per statement.</summary>
     public int BatchSize { get; set; } = 500;
@@ -53,36 +53,34 @@ public sealed class CampaignOptions
 
     /// <summary>Wait before the next attempt of a user/get page, times the attempt.</summary>
     public TimeSpan PageRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+}
 
-    public void Validate()
+/// <summary>Checks the <c>Sending</c> section at start-up; each failure names its key.</summary>
+internal sealed class SendingOptionsValidator : IValidateOptions<SendingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SendingOptions o)
     {
-        if (BatchSize is < 1 or > 5000)
+        var failures = new List<string>();
+        void Between<T>(string key, T value, T min, T max, string? why = null) where T : IComparable<T>
         {
-            throw new ConfigurationException("Campaigns:BatchSize must be between 1 and 5000.");
+            if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
+            {
+                failures.Add($"{SendingOptions.Section}:{key} is {value}; it must be between {min} and {max}{why}.");
+            }
         }
-        if (MaxConcurrency is < 1 or > 4096)
-        {
-            throw new ConfigurationException("Campaigns:MaxConcurrency must be between 1 and 4096.");
-        }
-        if (StatusPollInterval < TimeSpan.FromMilliseconds(10) || StatusPollInterval > TimeSpan.FromSeconds(1))
-        {
-            throw new ConfigurationException("Campaigns:StatusPollInterval must be between 10 ms and 1 s (pause takes effect within a second).");
-        }
-        if (FlushInterval < TimeSpan.FromMilliseconds(1) || FlushInterval > TimeSpan.FromSeconds(5))
-        {
-            throw new ConfigurationException("Campaigns:FlushInterval must be between 1 ms and 5 s.");
-        }
-        if (AbandonedAfter < TimeSpan.FromSeconds(1))
-        {
-            throw new ConfigurationException("Campaigns:AbandonedAfter must be at least one second.");
-        }
-        if (MaxPageAttempts < 1 || PageRetryDelay < TimeSpan.Zero)
-        {
-            throw new ConfigurationException("Campaigns:MaxPageAttempts must be at least 1 and Campaigns:PageRetryDelay not negative.");
-        }
-        if (MaxAttempts < 1 || MaxCredentialTries < 1)
-        {
-            throw new ConfigurationException("Campaigns:MaxAttempts and Campaigns:MaxCredentialTries must be at least 1.");
-        }
+
+        Between(nameof(o.BatchSize), o.BatchSize, 1, 5000);
+        Between(nameof(o.MaxConcurrency), o.MaxConcurrency, 1, 4096);
+        Between(nameof(o.StatusPollInterval), o.StatusPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1),
+            " (pause takes effect within a second)");
+        Between(nameof(o.FlushInterval), o.FlushInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(5));
+        Between(nameof(o.AbandonedAfter), o.AbandonedAfter, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        Between(nameof(o.MaxAttempts), o.MaxAttempts, 1, 100);
+        Between(nameof(o.MaxCredentialTries), o.MaxCredentialTries, 1, 100);
+        Between(nameof(o.MinuteLimitBackoff), o.MinuteLimitBackoff, TimeSpan.Zero, TimeSpan.FromHours(1));
+        Between(nameof(o.HelperPollInterval), o.HelperPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
+        Between(nameof(o.MaxPageAttempts), o.MaxPageAttempts, 1, 100);
+        Between(nameof(o.PageRetryDelay), o.PageRetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(10));
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

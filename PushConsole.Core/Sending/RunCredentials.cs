@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 internal static class RunCredentials
 {

@@ -1,4 +1,4 @@
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>Why a run's execution stops before its audience is done. Higher values win when several happen at once.</summary>
 public enum RunStopKind

@@ -1,6 +1,6 @@
 using PushConsole.Templates;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>What a message of a template needs from the recipient before it may be sent.</summary>
 public readonly record struct CredentialNeed

@@ -1,12 +1,13 @@
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Accounts;
+using PushConsole.Campaigns;
 using PushConsole.Persistence;
 using PushConsole.Templates;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>Resolves who a campaign sends to at the moment it runs (or is dry-run).</summary>
-public sealed class CampaignAudience(IDbContextFactory<PushConsoleDbContext> contexts, IAudienceDirectory directory)
+public sealed class UserAudience(IDbContextFactory<PushConsoleDbContext> contexts, IAudienceDirectory directory)
 {
     /// <summary>
     /// The openids of the audience, distinct and in a stable order. <paramref name="uploaded"/> stands in for the stored

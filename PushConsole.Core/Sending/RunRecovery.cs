@@ -3,16 +3,16 @@ using Microsoft.Extensions.Hosting;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 
-namespace PushConsole.Campaigns;
+namespace PushConsole.Sending;
 
 /// <summary>
 /// At start-up, starts runs that were executing when the console stopped (a graceful stop ends the Quartz job, so
 /// nothing else would). Quartz's own recovery covers a crash; the start trigger is idempotent, so both are harmless.
 /// Held runs keep their wake-up trigger in Quartz's store. A single node that just started is sending nothing, so
 /// rows left in Sending are the dead process's: they go out again at once (same credential and client_msg_id) rather
-/// than after <see cref="CampaignOptions.AbandonedAfter"/>; in a cluster they may be a live node's, so they wait.
+/// than after <see cref="SendingOptions.AbandonedAfter"/>; in a cluster they may be a live node's, so they wait.
 /// </summary>
-internal sealed class RunRecovery(IDbContextFactory<PushConsoleDbContext> contexts, DeliveryLedger ledger, CampaignScheduler scheduler,
+internal sealed class RunRecovery(IDbContextFactory<PushConsoleDbContext> contexts, DeliveryLedger ledger, RunScheduler scheduler,
     IOptions<Scheduling.SchedulerOptions> schedulerOptions, ILogger<RunRecovery> logger)
     : IHostedService
 {
