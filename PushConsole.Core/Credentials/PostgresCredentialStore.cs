@@ -45,20 +45,10 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         command.Transaction = transaction;
         await command.PrepareAsync(cancellationToken);
-        var tally = new TallyDelta();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (index.TryGetValue((reader.GetInt32(0), reader.GetString(1)), out var i))
-                {
-                    inserted[i] = true;
-                    var row = rows[i];
-                    tally.Inserted(row.AccountId, row.OpenId, row.Kind, null, row.Uses, row.ReceivedAt, row.ExpiresAt);
-                }
-            }
+            await TallyInsertedAsync(reader, rows, index, inserted, connection, transaction, cancellationToken);
         }
-        await ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
         // The reply comes after the commit.
         await transaction.CommitAsync(cancellationToken);
         return inserted;

@@ -44,20 +44,10 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
         await using var transaction = (SqlTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using var command = new SqlCommand(InsertSql, connection, transaction);
         command.Parameters.Add(new SqlParameter("@rows", SqlDbType.NVarChar, -1) { Value = RowsJson(rows) });
-        var tally = new TallyDelta();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (index.TryGetValue((reader.GetInt32(0), reader.GetString(1)), out var i))
-                {
-                    inserted[i] = true;
-                    var row = rows[i];
-                    tally.Inserted(row.AccountId, row.OpenId, row.Kind, null, row.Uses, row.ReceivedAt, row.ExpiresAt);
-                }
-            }
+            await TallyInsertedAsync(reader, rows, index, inserted, connection, transaction, cancellationToken);
         }
-        await ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
         // The reply comes after the commit.
         await transaction.CommitAsync(cancellationToken);
         return inserted;

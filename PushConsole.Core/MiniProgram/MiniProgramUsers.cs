@@ -31,7 +31,9 @@ public sealed class MiniProgramUsers(IDbContextFactory<PushConsoleDbContext> con
         }
         catch (DbUpdateException)
         {
-            // Two logins of a new user at once: the other one inserted the row, which is all that was needed.
+            // Two logins of a new user at once: the other one inserted the row (and its mark), which is all that was
+            // needed. The failed transaction is rolled back first: PostgreSQL refuses any statement in it.
+            await transaction.RollbackAsync(cancellationToken);
             if (!await db.MiniProgramUsers.AnyAsync(u => u.AccountId == accountId && u.OpenId == openId, cancellationToken))
             {
                 throw;
