@@ -55,7 +55,8 @@ internal sealed class SendPipeline
     private readonly int senders;
     /// <summary>
     /// Rows ready to send. Unbounded, so a sender taking a row never wakes the producer; the producer instead waits
-    /// until less than half a batch is queued (<see cref="queued"/>, <see cref="room"/>) and then adds a whole batch.
+    /// until no more than a batch is queued (<see cref="queued"/>, <see cref="room"/>) and then takes and adds the next
+    /// whole batch, so the senders have a batch to work on while it does.
     /// </summary>
     private readonly Channel<WorkItem> toSend;
     private int queued;
@@ -405,8 +406,8 @@ internal sealed class SendPipeline
         {
             toSend.Writer.TryWrite(item);
         }
-        // Wait until the senders are through most of what is queued; after a stop they put the rest back.
-        while (Volatile.Read(ref queued) > batchSize / 2 && !stop.IsStopped)
+        // Wait until no more than a batch is queued; after a stop the senders put the rest back.
+        while (Volatile.Read(ref queued) > batchSize && !stop.IsStopped)
         {
             try
             {
@@ -454,7 +455,7 @@ internal sealed class SendPipeline
     {
         await foreach (var item in toSend.Reader.ReadAllAsync(CancellationToken.None))
         {
-            if (Interlocked.Decrement(ref queued) == batchSize / 2 && room.CurrentCount == 0)
+            if (Interlocked.Decrement(ref queued) == batchSize && room.CurrentCount == 0)
             {
                 try { room.Release(); } catch (SemaphoreFullException) { }
             }
