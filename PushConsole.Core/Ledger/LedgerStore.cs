@@ -48,6 +48,47 @@ internal abstract class LedgerStore
         IReadOnlyList<DeliveryUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Error messages are kept to the column's size.</summary>
+    /// <summary>
+    /// Runs <paramref name="sql"/> once per chunk of <paramref name="rows"/> (a provider's limit on one statement's
+    /// payload), with the chunk's parameters added by <paramref name="bind"/>.
+    /// </summary>
+    protected static async Task ExecuteInChunksAsync<TRow>(DbConnection connection, DbTransaction transaction, string sql,
+        IReadOnlyList<TRow> rows, int chunkSize, Action<DbCommand, TRow[]> bind, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in rows.Chunk(chunkSize))
+        {
+            await using var command = CommandFor(connection, transaction, sql, chunk, bind);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The outcome write of <see cref="RecordAsync"/> in chunks: <paramref name="sql"/> returns (RunId, Status, ErrCode)
+    /// of every row it changed.
+    /// </summary>
+    protected static async Task<IReadOnlyList<RecordedDelivery>> RecordInChunksAsync(DbConnection connection, DbTransaction transaction,
+        string sql, IReadOnlyList<DeliveryUpdate> updates, int chunkSize, Action<DbCommand, DeliveryUpdate[]> bind,
+        CancellationToken cancellationToken)
+    {
+        var recorded = new List<RecordedDelivery>(updates.Count);
+        foreach (var chunk in updates.Chunk(chunkSize))
+        {
+            await using var command = CommandFor(connection, transaction, sql, chunk, bind);
+            await ReadRecordedAsync(command, recorded, cancellationToken);
+        }
+        return recorded;
+    }
+
+    private static DbCommand CommandFor<TRow>(DbConnection connection, DbTransaction transaction, string sql, TRow[] chunk,
+        Action<DbCommand, TRow[]> bind)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        bind(command, chunk);
+        return command;
+    }
+
     protected static string? Clip(string? message) => message is { Length: > 500 } ? message[..500] : message;
 
     protected static void Add(DbCommand command, string name, object? value)

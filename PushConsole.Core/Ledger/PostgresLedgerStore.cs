@@ -150,25 +150,18 @@ internal sealed class PostgresLedgerStore : LedgerStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public override async Task AttachCredentialsAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<(long DeliveryId, long CredentialId)> rows, CancellationToken cancellationToken)
-    {
-        foreach (var chunk in rows.Chunk(Chunk))
+    public override Task AttachCredentialsAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(long DeliveryId, long CredentialId)> rows, CancellationToken cancellationToken) =>
+        ExecuteInChunksAsync(connection, transaction, AttachSql, rows, Chunk, (command, chunk) =>
         {
-            await using var command = Command(connection, transaction, AttachSql);
             command.Parameters.Add(new NpgsqlParameter<long[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = chunk.Select(r => r.DeliveryId).ToArray() });
             command.Parameters.Add(new NpgsqlParameter<long[]>("credentials", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = chunk.Select(r => r.CredentialId).ToArray() });
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-    }
+        }, cancellationToken);
 
-    public override async Task<IReadOnlyList<RecordedDelivery>> RecordAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<DeliveryUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var recorded = new List<RecordedDelivery>(updates.Count);
-        foreach (var chunk in updates.Chunk(Chunk))
+    public override Task<IReadOnlyList<RecordedDelivery>> RecordAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<DeliveryUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RecordInChunksAsync(connection, transaction, RecordSql, updates, Chunk, (command, chunk) =>
         {
-            await using var command = Command(connection, transaction, RecordSql);
             command.Parameters.Add(new NpgsqlParameter<long[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = chunk.Select(u => u.Id).ToArray() });
             command.Parameters.Add(new NpgsqlParameter<int[]>("statuses", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = chunk.Select(u => (int)u.Status).ToArray() });
             command.Parameters.Add(new NpgsqlParameter<int[]>("reasons", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = chunk.Select(u => (int)u.SkipReason).ToArray() });
@@ -180,10 +173,7 @@ internal sealed class PostgresLedgerStore : LedgerStore
             command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
             command.Parameters.Add(new NpgsqlParameter<int>("pending", (int)DeliveryStatus.Pending));
             command.Parameters.Add(new NpgsqlParameter<int>("sending", (int)DeliveryStatus.Sending));
-            await ReadRecordedAsync(command, recorded, cancellationToken);
-        }
-        return recorded;
-    }
+        }, cancellationToken);
 
     private static NpgsqlCommand Command(DbConnection connection, DbTransaction? transaction, string sql) =>
         new(sql, (NpgsqlConnection)connection, (NpgsqlTransaction?)transaction);

@@ -12,6 +12,53 @@ public abstract class RunStore
     /// <summary>The lock, or null when another node holds it.</summary>
     public abstract Task<AudienceLock?> TryLockAudienceAsync(IDbContextFactory<PushConsoleDbContext> contexts, long runId,
         CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A session lock (PostgreSQL, SQL Server) on a connection of its own, so the server drops it with the connection
+    /// when the node holding it is killed. Null when <paramref name="take"/> did not get it.
+    /// </summary>
+    protected static async Task<AudienceLock?> TrySessionLockAsync(IDbContextFactory<PushConsoleDbContext> contexts,
+        Func<PushConsoleDbContext, CancellationToken, Task<bool>> take, Func<PushConsoleDbContext, Task> release,
+        CancellationToken cancellationToken)
+    {
+        var db = await contexts.CreateDbContextAsync(cancellationToken);
+        try
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            if (await take(db, cancellationToken))
+            {
+                return new SessionLock(db, release);
+            }
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+        await db.DisposeAsync();
+        return null;
+    }
+
+    private sealed class SessionLock(PushConsoleDbContext db, Func<PushConsoleDbContext, Task> release) : AudienceLock
+    {
+        public override bool Shared => true;
+
+        public override async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await release(db);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+            {
+                // The connection is gone, and the lock with it.
+            }
+            finally
+            {
+                await db.DisposeAsync();
+            }
+        }
+    }
 }
 
 /// <summary>The right to read a run's next audience page; disposing gives it up.</summary>
@@ -47,49 +94,14 @@ internal sealed class PostgresRunStore : RunStore
 {
     private const int LockClass = 0x50436267; // "PCbg": audience pages
 
-    public override async Task<AudienceLock?> TryLockAudienceAsync(IDbContextFactory<PushConsoleDbContext> contexts, long runId,
+    public override Task<AudienceLock?> TryLockAudienceAsync(IDbContextFactory<PushConsoleDbContext> contexts, long runId,
         CancellationToken cancellationToken)
     {
-        var db = await contexts.CreateDbContextAsync(cancellationToken);
         var key = unchecked((int)runId);
-        try
-        {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            var taken = await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({LockClass}, {key}) AS \"Value\"")
-                .SingleAsync(cancellationToken);
-            if (taken)
-            {
-                return new SessionLock(db, key);
-            }
-        }
-        catch
-        {
-            await db.DisposeAsync();
-            throw;
-        }
-        await db.DisposeAsync();
-        return null;
-    }
-
-    private sealed class SessionLock(PushConsoleDbContext db, int key) : AudienceLock
-    {
-        public override bool Shared => true;
-
-        public override async ValueTask DisposeAsync()
-        {
-            try
-            {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({LockClass}, {key})");
-            }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
-            {
-                // The connection is gone, and the lock with it.
-            }
-            finally
-            {
-                await db.DisposeAsync();
-            }
-        }
+        return TrySessionLockAsync(contexts,
+            (db, ct) => db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({LockClass}, {key}) AS \"Value\"").SingleAsync(ct),
+            db => db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({LockClass}, {key})"),
+            cancellationToken);
     }
 }
 
@@ -101,51 +113,17 @@ internal sealed class SqlServerRunStore : RunStore
 {
     private static string ResourceOf(int key) => $"PushConsole.BroadcastPage.{key}";
 
-    public override async Task<AudienceLock?> TryLockAudienceAsync(IDbContextFactory<PushConsoleDbContext> contexts, long runId,
+    public override Task<AudienceLock?> TryLockAudienceAsync(IDbContextFactory<PushConsoleDbContext> contexts, long runId,
         CancellationToken cancellationToken)
     {
-        var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var key = unchecked((int)runId);
-        try
-        {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            var taken = await SqlServerDatabase.TakeAppLockAsync(db.Database.GetDbConnection(), null, ResourceOf(key),
-                transactionScoped: false, timeout: TimeSpan.Zero, cancellationToken);
-            if (taken)
-            {
-                return new SessionLock(db, key);
-            }
-        }
-        catch
-        {
-            await db.DisposeAsync();
-            throw;
-        }
-        await db.DisposeAsync();
-        return null;
+        var resource = ResourceOf(unchecked((int)runId));
+        return TrySessionLockAsync(contexts,
+            (db, ct) => SqlServerDatabase.TakeAppLockAsync(db.Database.GetDbConnection(), null, resource,
+                transactionScoped: false, timeout: TimeSpan.Zero, ct),
+            db => SqlServerDatabase.ReleaseAppLockAsync(db.Database.GetDbConnection(), resource, CancellationToken.None),
+            cancellationToken);
     }
 
     [TransactSql]
     private static IEnumerable<string> Statements => [SqlServerDatabase.TakeAppLockSql, SqlServerDatabase.ReleaseAppLockSql];
-
-    private sealed class SessionLock(PushConsoleDbContext db, int key) : AudienceLock
-    {
-        public override bool Shared => true;
-
-        public override async ValueTask DisposeAsync()
-        {
-            try
-            {
-                await SqlServerDatabase.ReleaseAppLockAsync(db.Database.GetDbConnection(), ResourceOf(key), CancellationToken.None);
-            }
-            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
-            {
-                // The connection is gone, and the lock with it.
-            }
-            finally
-            {
-                await db.DisposeAsync();
-            }
-        }
-    }
 }

@@ -152,32 +152,22 @@ internal sealed class SqlServerLedgerStore : LedgerStore
         SqlServerDatabase.TakeAppLockAsync(connection, transaction, $"PushConsole.DailyCap.{accountId}", transactionScoped: true, timeout: null,
             cancellationToken);
 
-    public override async Task AttachCredentialsAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<(long DeliveryId, long CredentialId)> rows, CancellationToken cancellationToken)
-    {
-        foreach (var chunk in rows.Chunk(Chunk))
+    public override Task AttachCredentialsAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(long DeliveryId, long CredentialId)> rows, CancellationToken cancellationToken) =>
+        ExecuteInChunksAsync(connection, transaction, AttachSql, rows, Chunk, (command, chunk) =>
         {
-            await using var command = Command(connection, transaction, AttachSql);
             command.Parameters.Add(Json("@rows", JsonSerializer.Serialize(chunk.Select(r => new[] { r.DeliveryId, r.CredentialId }))));
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-    }
+        }, cancellationToken);
 
-    public override async Task<IReadOnlyList<RecordedDelivery>> RecordAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<DeliveryUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var recorded = new List<RecordedDelivery>(updates.Count);
-        foreach (var chunk in updates.Chunk(Chunk))
+    public override Task<IReadOnlyList<RecordedDelivery>> RecordAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<DeliveryUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RecordInChunksAsync(connection, transaction, RecordSql, updates, Chunk, (command, chunk) =>
         {
-            await using var command = Command(connection, transaction, RecordSql);
             command.Parameters.Add(Json("@rows", SqliteLedgerStore.RowsJson(chunk)));
             command.Parameters.Add(new SqlParameter("@now", SqlDbType.DateTimeOffset) { Value = now });
             command.Parameters.Add(Int("@pending", (int)DeliveryStatus.Pending));
             command.Parameters.Add(Int("@sending", (int)DeliveryStatus.Sending));
-            await ReadRecordedAsync(command, recorded, cancellationToken);
-        }
-        return recorded;
-    }
+        }, cancellationToken);
 
     private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {

@@ -153,36 +153,22 @@ internal sealed class SqliteLedgerStore : LedgerStore
     public override Task LockAccountAsync(DbConnection connection, DbTransaction transaction, int accountId, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 
-    public override async Task AttachCredentialsAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<(long DeliveryId, long CredentialId)> rows, CancellationToken cancellationToken)
-    {
-        foreach (var chunk in rows.Chunk(Chunk))
+    public override Task AttachCredentialsAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(long DeliveryId, long CredentialId)> rows, CancellationToken cancellationToken) =>
+        ExecuteInChunksAsync(connection, transaction, AttachSql, rows, Chunk, (command, chunk) =>
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = AttachSql;
             Add(command, "@rows", JsonSerializer.Serialize(chunk.Select(r => new[] { r.DeliveryId, r.CredentialId })));
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-    }
+        }, cancellationToken);
 
-    public override async Task<IReadOnlyList<RecordedDelivery>> RecordAsync(DbConnection connection, DbTransaction transaction,
-        IReadOnlyList<DeliveryUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var recorded = new List<RecordedDelivery>(updates.Count);
-        foreach (var chunk in updates.Chunk(Chunk))
+    public override Task<IReadOnlyList<RecordedDelivery>> RecordAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<DeliveryUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RecordInChunksAsync(connection, transaction, RecordSql, updates, Chunk, (command, chunk) =>
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = RecordSql;
             Add(command, "@rows", RowsJson(chunk));
             Add(command, "@now", now.UtcTicks);
             Add(command, "@pending", (int)DeliveryStatus.Pending);
             Add(command, "@sending", (int)DeliveryStatus.Sending);
-            await ReadRecordedAsync(command, recorded, cancellationToken);
-        }
-        return recorded;
-    }
+        }, cancellationToken);
 
     /// <summary>Outcomes as one JSON array of [id, status, skip, errcode, errmsg, msgid, credential, detach] (SQL Server reads the same with OPENJSON).</summary>
     internal static string RowsJson(DeliveryUpdate[] chunk)

@@ -30,7 +30,7 @@ public class DailyReminderTests
         }
         await h.CheckInAsync(account, users[0]);
         await h.CheckInAsync(account, users[1]);
-        h.Clock.Advance(TimeSpan.FromDays(-1));
+        h.Clock.AdjustTime(h.Clock.GetUtcNow().AddDays(-1));
         await h.CheckInAsync(account, users[2]); // yesterday: not active today
         h.Clock.Advance(TimeSpan.FromDays(1));
         var campaign = await h.CampaignAsync(account, template, AudienceKind.NotActiveToday, schedule: ScheduleKind.Recurring, cron: "0 10 * * *");

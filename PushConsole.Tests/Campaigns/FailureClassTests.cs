@@ -176,7 +176,7 @@ public class FailureClassTests
 
         // Too early: still held, nothing sent.
         Assert.Equal(RunStatus.Held, (await h.ExecuteAsync(run)).Status);
-        h.Clock.Set(held.HeldUntil!.Value.AddMinutes(1));
+        h.Clock.AdjustTime(held.HeldUntil!.Value.AddMinutes(1));
         h.Sim.RemoveFault(quota.Id);
         var resumed = await h.ExecuteAsync(run);
 

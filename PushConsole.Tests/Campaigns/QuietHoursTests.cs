@@ -18,7 +18,7 @@ public class QuietHoursTests
         var account = await h.AccountAsync(quietFrom: new TimeOnly(22, 0), quietUntil: new TimeOnly(8, 0));
         var template = await h.TemplateAsync(account);
         var users = await h.UsersWithFormIdsAsync(account, 3);
-        h.Clock.Set(LateEvening);
+        h.Clock.AdjustTime(LateEvening);
         var campaign = await h.CampaignAsync(account, template, AudienceKind.UsableCredential);
 
         var (run, execution) = await h.SendAsync(campaign);
@@ -30,7 +30,7 @@ public class QuietHoursTests
         Assert.Equal(3, (await h.Ledger.CountAsync(run.Id)).Pending);
         Assert.All(users, u => Assert.Equal(0, h.InboxCount(account, u)));
 
-        h.Clock.Set(morning);
+        h.Clock.AdjustTime(morning);
         CampaignHarness.AssertCompleted(await h.ExecuteAsync(run));
         Assert.All(users, u => Assert.Equal(1, h.InboxCount(account, u)));
     }
@@ -42,7 +42,7 @@ public class QuietHoursTests
         var account = await h.AccountAsync(quietFrom: new TimeOnly(22, 0), quietUntil: new TimeOnly(8, 0));
         var template = await h.TemplateAsync(account);
         var users = await h.UsersWithFormIdsAsync(account, 2);
-        h.Clock.Set(LateEvening);
+        h.Clock.AdjustTime(LateEvening);
         var campaign = await h.CampaignAsync(account, template, AudienceKind.UsableCredential, schedule: ScheduleKind.Recurring, cron: "0 0 23 * * ?");
 
         var (run, execution) = await h.SendAsync(campaign);

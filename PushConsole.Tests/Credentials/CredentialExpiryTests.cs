@@ -19,11 +19,11 @@ public class CredentialExpiryTests
         Assert.Equal(received + TimeSpan.FromDays(7), row.ExpiresAt);
 
         // Ticks are the storage unit on SQLite; PostgreSQL keeps microseconds, so step by one microsecond.
-        pool.Clock.Set(row.ExpiresAt!.Value - TimeSpan.FromMicroseconds(1));
+        pool.Clock.AdjustTime(row.ExpiresAt!.Value - TimeSpan.FromMicroseconds(1));
         var before = await pool.Pool.ClaimAsync(pool.AccountId, "user", CredentialDemand.TemplateMessage);
         Assert.NotNull(before);
         await pool.Pool.ReleaseAsync(before.CredentialId);
-        pool.Clock.Set(row.ExpiresAt.Value);
+        pool.Clock.AdjustTime(row.ExpiresAt.Value);
         var at = await pool.Pool.ClaimAsync(pool.AccountId, "user", CredentialDemand.TemplateMessage);
 
         Assert.Null(at);

@@ -51,7 +51,7 @@ public class CredentialSweepTests
         await activity.RecordAsync(pool.AccountId, "user", "checkin");
 
         // Day 12: "expires-day-1" closed on day 0, past 10 days; "used-late" closed on day 5, kept.
-        pool.Clock.Set(start.AddDays(12));
+        pool.Clock.AdjustTime(start.AddDays(12));
         var result = await pool.Sweep.RunAsync();
 
         Assert.Equal(1, result.DeletedCredentials);
@@ -63,7 +63,7 @@ public class CredentialSweepTests
         Assert.Equal(1, await db.ActivityEvents.CountAsync());
 
         // Day 18: everything closed is past retention (expiries on day 7 for the last two).
-        pool.Clock.Set(start.AddDays(18));
+        pool.Clock.AdjustTime(start.AddDays(18));
         await pool.Sweep.RunAsync();
         Assert.Empty(await pool.RowsAsync());
     }

@@ -23,16 +23,16 @@ public static class InventorySeed
         var template = await TestAccounts.CreateSubscribeTemplateAsync(contexts, accountId, "TPL_SHIPPED", "Shipping notice");
 
         // Five days ago (2026-11-15 local): three ids that expire on the 16th (two) and the 17th (one).
-        clock.Set(Now.AddDays(-5));
+        clock.AdjustTime(Now.AddDays(-5));
         await intake.ReportAsync(accountId, "old", [
             new ReportedCredential("old-a", ClientExpiry: Now.AddDays(-4)),
             new ReportedCredential("old-b", ClientExpiry: Now.AddDays(-4)),
             new ReportedCredential("old-c", ClientExpiry: Now.AddDays(-3))]);
         // The sweep runs in between: old-a and old-b are marked expired, old-c is past expiry but not yet swept.
-        clock.Set(Now.AddDays(-3.5));
+        clock.AdjustTime(Now.AddDays(-3.5));
         await services.GetRequiredService<CredentialSweep>().RunAsync();
 
-        clock.Set(Now);
+        clock.AdjustTime(Now);
         foreach (var known in (string[])["nobody", "one", "few", "spent", "old", "granted"])
         {
             await users.RecordLoginAsync(accountId, known, null);
