@@ -48,7 +48,7 @@ public sealed class CampaignDryRun(IDbContextFactory<PushConsoleDbContext> conte
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return DryRunResult.Invalid([$"The audience cannot be resolved: {e.Message}"]);
+            return DryRunResult.Invalid([ServiceText.Get("DryRun.AudienceUnresolved", e.Message)]);
         }
         var need = CredentialNeed.Of(template);
         List<string> reachable;
@@ -60,8 +60,7 @@ public sealed class CampaignDryRun(IDbContextFactory<PushConsoleDbContext> conte
         else
         {
             reachable = [.. recipients];
-            notes.Add("Official account messages need no credential; recipients who do not follow the account fail with 43004, " +
-                "openids that are not the account's with 40003.");
+            notes.Add(ServiceText.Get("DryRun.OfficialAccount"));
         }
         var capped = 0;
         if (input.DailyCapPerUser > 0 && reachable.Count > 0)
@@ -71,11 +70,11 @@ public sealed class CampaignDryRun(IDbContextFactory<PushConsoleDbContext> conte
         }
         if (calendar.QuietUntilAfter(now) is { } until)
         {
-            notes.Add($"The account is in quiet hours: a run starting now waits until {calendar.Describe(until)}.");
+            notes.Add(ServiceText.Get("DryRun.QuietHours", calendar.Describe(until)));
         }
         if (input.Schedule == ScheduleKind.Recurring)
         {
-            notes.Add("Figures are for a run now; each occurrence resolves the audience again when it fires.");
+            notes.Add(ServiceText.Get("DryRun.Recurring"));
         }
         return new DryRunResult(true, [], recipients.Count, reachable.Count, capped, reachable.Count - capped, notes);
     }

@@ -61,11 +61,12 @@ public static class CampaignSchedules
 
     public static string Describe(Campaign campaign, string accountTimeZone) => campaign.Schedule switch
     {
-        ScheduleKind.Now => "Once, when created",
+        ScheduleKind.Now => ServiceText.Get("Schedule.Now"),
         ScheduleKind.Once => campaign.StartAt is { } at
-            ? $"Once at {TimeZoneInfo.ConvertTime(at, AccountCalendar.Resolve(campaign.TimeZone) ?? AccountCalendar.Resolve(accountTimeZone) ?? TimeZoneInfo.Utc):yyyy-MM-dd HH:mm}"
-            : "Once",
-        ScheduleKind.Recurring => $"Cron {campaign.Cron} ({(string.IsNullOrWhiteSpace(campaign.TimeZone) ? accountTimeZone : campaign.TimeZone)})",
+            ? ServiceText.Get("Schedule.OnceAt", TimeZoneInfo.ConvertTime(at, AccountCalendar.Resolve(campaign.TimeZone) ?? AccountCalendar.Resolve(accountTimeZone)
+                ?? TimeZoneInfo.Utc).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture))
+            : ServiceText.Get("Schedule.Once"),
+        ScheduleKind.Recurring => ServiceText.Get("Schedule.Cron", campaign.Cron, string.IsNullOrWhiteSpace(campaign.TimeZone) ? accountTimeZone : campaign.TimeZone),
         _ => campaign.Schedule.ToString(),
     };
 }

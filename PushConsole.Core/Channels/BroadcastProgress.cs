@@ -19,9 +19,11 @@ public sealed record BroadcastCounts(long RunId, int Sent, int Failed, int Unfol
     public int Total => Finished ? Rows : Math.Max(ExpectedTotal ?? 0, Rows);
     public double Percent => Total == 0 ? (AudienceComplete ? 100 : 0) : Math.Min(100, 100.0 * Done / Total);
 
-    public string Summary =>
-        $"Sent to {Sent:N0} of {Total:N0} followers; {Unfollowed:N0} had unfollowed (43004), {Failed - Unfollowed:N0} other failures" +
-        (Skipped > 0 ? $", {Skipped:N0} not sent." : ".");
+    /// <summary>The broadcast's end in words, as stored text (<see cref="ServiceText.Stored"/>).</summary>
+    public string Summary => ServiceText.Stored(Skipped > 0 ? "Broadcast.SummaryNotSent" : "Broadcast.Summary",
+        N(Sent), N(Total), N(Unfollowed), N(Failed - Unfollowed), N(Skipped));
+
+    private static string N(int value) => value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>Reads broadcast progress and ledger rows for the screens and the API.</summary>

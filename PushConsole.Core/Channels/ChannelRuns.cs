@@ -68,7 +68,7 @@ public sealed class ChannelRuns(
         var channel = await db.Channels.AsNoTracking().SingleOrDefaultAsync(c => c.Id == run.ChannelId, cancellationToken);
         if (channel is null)
         {
-            return RunPreparation.Unsendable("The channel was deleted.");
+            return RunPreparation.Unsendable(ServiceText.Stored("Reminder.ChannelDeleted"));
         }
         if (await ReminderGate.CheckAsync(db, channel.AccountId, channel.TemplateId, cancellationToken) is { } problem)
         {
@@ -96,21 +96,21 @@ public sealed class ChannelRuns(
                 await transitions.SetRunReasonAsync(run.Id, summary, cancellationToken);
                 await transitions.MoveAsync(channel.Id, channel.Occurrence, ReminderStatus.Notifying, ReminderStatus.Notified, summary, cancellationToken);
                 logger.LogInformation("Reminder broadcast of channel {ChannelId} occurrence {Occurrence} completed: {Summary}",
-                    channel.Id, channel.Occurrence, summary);
+                    channel.Id, channel.Occurrence, ServiceText.Show(summary));
                 break;
             case RunStatus.Canceled:
                 await transitions.MoveAsync(channel.Id, channel.Occurrence, ReminderStatus.Notifying, ReminderStatus.Canceled, reason, cancellationToken);
-                logger.LogInformation("Reminder broadcast of channel {ChannelId} stopped: {Reason}", channel.Id, reason);
+                logger.LogInformation("Reminder broadcast of channel {ChannelId} stopped: {Reason}", channel.Id, ServiceText.Show(reason));
                 break;
             case RunStatus.Failed:
                 // A channel's reminder is not resumed: the rest is recorded as not sent.
                 await ledger.SkipPendingAsync(run.Id, SkipReason.Canceled, cancellationToken);
                 await ledger.RecountAsync(run.Id, cancellationToken);
                 var sent = (await progress.CountsAsync(run.Id, cancellationToken))?.Sent ?? 0;
-                var failed = $"{reason} Stopped after {sent:N0} sent.";
+                var failed = ServiceText.Stored("Reminder.StoppedAfter", reason, sent.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
                 await transitions.SetRunReasonAsync(run.Id, failed, cancellationToken);
                 await transitions.MoveAsync(channel.Id, channel.Occurrence, ReminderStatus.Notifying, ReminderStatus.Failed, failed, cancellationToken);
-                logger.LogWarning("Reminder broadcast of channel {ChannelId} failed: {Reason}", channel.Id, failed);
+                logger.LogWarning("Reminder broadcast of channel {ChannelId} failed: {Reason}", channel.Id, ServiceText.Show(failed));
                 break;
         }
     }

@@ -4,6 +4,7 @@ using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Sending;
 using PushConsole.Templates;
+using PushConsole.WeChat;
 
 namespace PushConsole.Channels;
 
@@ -17,6 +18,8 @@ public sealed class ChannelService(
     ReminderSchedule schedule,
     ReminderTransitions transitions,
     RunControl runs,
+    ReminderFiring firing,
+    IWeChatClientFactory weChat,
     TemplateRenderer renderer,
     Audit.AuditLog audit,
     TimeProvider time,
@@ -30,28 +33,44 @@ public sealed class ChannelService(
     public async Task<IReadOnlyList<Channel>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Channels.AsNoTracking().Include(c => c.Account)
+        var channels = await db.Channels.AsNoTracking().Include(c => c.Account)
             .OrderBy(c => c.StartsAt).ThenBy(c => c.Id).ToListAsync(cancellationToken);
+        foreach (var channel in channels)
+        {
+            ShowReason(channel);
+        }
+        return channels;
     }
 
     public async Task<Channel?> FindAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Channels.AsNoTracking().Include(c => c.Account).SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        return ShowReason(await db.Channels.AsNoTracking().Include(c => c.Account).SingleOrDefaultAsync(c => c.Id == id, cancellationToken));
+    }
+
+    /// <summary>The reminder's reason as the reader reads it (it is stored as text in no language; see <see cref="ServiceText.Stored"/>).</summary>
+    private static Channel? ShowReason(Channel? channel)
+    {
+        if (channel is not null)
+        {
+            channel.ReminderReason = ServiceText.Show(channel.ReminderReason);
+        }
+        return channel;
     }
 
     /// <summary>The channel whose public page has this id (the anonymous /live/{publicId} page).</summary>
     public async Task<Channel?> FindByPublicIdAsync(string publicId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Channels.AsNoTracking().Include(c => c.Account).SingleOrDefaultAsync(c => c.PublicId == publicId, cancellationToken);
+        return ShowReason(await db.Channels.AsNoTracking().Include(c => c.Account).SingleOrDefaultAsync(c => c.PublicId == publicId, cancellationToken));
     }
 
     /// <summary>The templates a channel of this account may remind with, or why the reminder is unavailable.</summary>
     public async Task<ReminderChoices> ReminderChoicesAsync(int accountId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await ReminderGate.ChoicesAsync(db, accountId, cancellationToken);
+        var choices = await ReminderGate.ChoicesAsync(db, accountId, cancellationToken);
+        return choices with { Unavailable = ServiceText.Show(choices.Unavailable) };
     }
 
     public async Task<Result> CreateAsync(ChannelInput input, CancellationToken cancellationToken = default)
@@ -99,7 +118,7 @@ public sealed class ChannelService(
         }
         if (wasNotifying && !channel.ReminderEnabled)
         {
-            await CancelRunAsync(channel.CurrentRunId, "The reminder was turned off during the broadcast.", cancellationToken);
+            await CancelRunAsync(channel.CurrentRunId, ServiceText.Stored("Reminder.TurnedOff"), cancellationToken);
         }
         await SyncTriggerAsync(channel, cancellationToken);
         await RecordAsync(channel, Audit.AuditAction.Updated);
@@ -121,7 +140,7 @@ public sealed class ChannelService(
         await RecordAsync(channel, Audit.AuditAction.Deleted);
         await schedule.UnscheduleAsync(id, cancellationToken);
         // A running broadcast notices the channel is gone; its run ends canceled and keeps its ledger rows.
-        await CancelRunAsync(runId, "The channel was deleted during the broadcast.", cancellationToken);
+        await CancelRunAsync(runId, ServiceText.Stored("Reminder.ChannelDeletedDuring"), cancellationToken);
         return true;
     }
 
@@ -134,8 +153,14 @@ public sealed class ChannelService(
         {
             return new(null, [ServiceText.Get("Channel.Missing")], NotFound: true);
         }
-        var text = $"Canceled{(string.IsNullOrWhiteSpace(by) ? "" : $" by {by}")}" +
-                   $"{(string.IsNullOrWhiteSpace(reason) ? "." : $": {reason.Trim()}")}";
+        // The person's own words stay as written; the frame around them is shown in the reader's language.
+        var text = (string.IsNullOrWhiteSpace(by), string.IsNullOrWhiteSpace(reason)) switch
+        {
+            (true, true) => ServiceText.Stored("Reminder.Canceled"),
+            (true, false) => ServiceText.Stored("Reminder.CanceledBecause", reason!.Trim()),
+            (false, true) => ServiceText.Stored("Reminder.CanceledBy", by),
+            (false, false) => ServiceText.Stored("Reminder.CanceledByBecause", by, reason!.Trim()),
+        };
         var canceled = channel.ReminderStatus is ReminderStatus.NotNotified or ReminderStatus.Notifying
             && await transitions.MoveAsync(id, channel.Occurrence, channel.ReminderStatus, ReminderStatus.Canceled, text, cancellationToken);
         if (!canceled)
@@ -148,6 +173,95 @@ public sealed class ChannelService(
         await CancelRunAsync(runId, text, cancellationToken);
         logger.LogInformation("Reminder of channel {ChannelId} occurrence {Occurrence} canceled", id, channel.Occurrence);
         return new(await FindAsync(id, cancellationToken), []);
+    }
+
+    /// <summary>
+    /// Starts the reminder broadcast now instead of at its reminder time: the same fire the trigger makes (so a trigger
+    /// firing later finds it notifying and does nothing), then the trigger goes. Only before the live has begun.
+    /// </summary>
+    public async Task<Result> SendNowAsync(int id, string? by, CancellationToken cancellationToken = default)
+    {
+        var channel = await FindAsync(id, cancellationToken);
+        if (channel is null)
+        {
+            return new(null, [ServiceText.Get("Channel.Missing")], NotFound: true);
+        }
+        if (!channel.ReminderEnabled)
+        {
+            return new(null, [ServiceText.Get("Channel.ReminderOff")], Conflict: true);
+        }
+        if (channel.ReminderStatus != ReminderStatus.NotNotified)
+        {
+            return new(null, [ServiceText.Get("Channel.NothingToSendNow", ReminderLabels.Of(channel.ReminderStatus).ToLowerInvariant())], Conflict: true);
+        }
+        if (time.GetUtcNow() >= channel.StartsAt)
+        {
+            return new(null, [ServiceText.Get("Channel.LiveBegun", ChannelTime.Describe(channel.StartsAt, channel.TimeZone))], Conflict: true);
+        }
+        var fired = await firing.FireAsync(id, channel.Occurrence, cancellationToken);
+        var after = await FindAsync(id, cancellationToken);
+        switch (fired)
+        {
+            case FireResult.Started:
+                await schedule.UnscheduleAsync(id, cancellationToken);
+                logger.LogInformation("Reminder of channel {ChannelId} occurrence {Occurrence} sent now by {User}", id, channel.Occurrence, by);
+                await audit.RecordAsync(Audit.AuditSubject.Channel, Audit.AuditAction.Updated, id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ServiceText.Get("Channel.SentNowAudit", channel.Name), channel.AccountId);
+                return new(after, []);
+            case FireResult.Failed:
+                return new(after, [after?.ReminderReason ?? ServiceText.Get("Channel.Changed")], Conflict: true);
+            default:
+                return new(after, [ServiceText.Get("Channel.Changed")], Conflict: true);
+        }
+    }
+
+    /// <summary>Pauses the broadcast under way (its run, through the one run control campaigns use).</summary>
+    public Task<Result> PauseBroadcastAsync(int id, string? by, CancellationToken cancellationToken = default) =>
+        BroadcastCommandAsync(id, RunCommand.Pause, by, cancellationToken);
+
+    /// <summary>Resumes a paused (or held) broadcast: it goes on with the followers not yet sent to.</summary>
+    public Task<Result> ResumeBroadcastAsync(int id, string? by, CancellationToken cancellationToken = default) =>
+        BroadcastCommandAsync(id, RunCommand.Resume, by, cancellationToken);
+
+    private async Task<Result> BroadcastCommandAsync(int id, RunCommand command, string? by, CancellationToken cancellationToken)
+    {
+        var channel = await FindAsync(id, cancellationToken);
+        if (channel is null)
+        {
+            return new(null, [ServiceText.Get("Channel.Missing")], NotFound: true);
+        }
+        if (channel.ReminderStatus != ReminderStatus.Notifying || channel.CurrentRunId is not long runId)
+        {
+            return new(channel, [ServiceText.Get("Channel.NoBroadcastUnderWay")], Conflict: true);
+        }
+        var result = await runs.ExecuteAsync(runId, command, by, cancellationToken);
+        return result.Succeeded
+            ? new(await FindAsync(id, cancellationToken), [])
+            : new(channel, [result.Error ?? ServiceText.Get("Channel.Changed")], Conflict: true);
+    }
+
+    /// <summary>
+    /// How many followers the account has now (user/get's total), which is how many a reminder sent now would reach;
+    /// null when WeChat cannot be asked (the confirmation then says so instead of a number).
+    /// </summary>
+    public async Task<long?> FollowerCountAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var account = await db.Channels.AsNoTracking().Where(c => c.Id == id).Select(c => c.Account).SingleOrDefaultAsync(cancellationToken);
+        if (account is null)
+        {
+            return null;
+        }
+        try
+        {
+            var page = await weChat.For(account).GetFollowersAsync(null, cancellationToken);
+            return page.Succeeded ? page.Value!.Total : null;
+        }
+        catch (HttpRequestException e)
+        {
+            logger.LogWarning(e, "Counting the followers of account {AccountId} failed", account.Id);
+            return null;
+        }
     }
 
     private async Task CancelRunAsync(long? runId, string reason, CancellationToken cancellationToken)
@@ -209,7 +323,7 @@ public sealed class ChannelService(
 
         if (input.ReminderEnabled && await ReminderGate.CheckAsync(db, account.Id, input.TemplateId, cancellationToken) is { } unavailable)
         {
-            errors.Add(unavailable);
+            errors.Add(ServiceText.Show(unavailable)!);
         }
         else if (input.TemplateId is { } templateId && !input.ReminderEnabled)
         {
@@ -231,7 +345,7 @@ public sealed class ChannelService(
             };
             if (ReminderMessage.Prepare(renderer, preview, template).Problem is { } problem)
             {
-                errors.Add(problem);
+                errors.Add(ServiceText.Show(problem)!);
             }
         }
         if (!isNew && channel.ReminderStatus == ReminderStatus.Notifying && startMoved && input.ReminderEnabled)
@@ -260,7 +374,7 @@ public sealed class ChannelService(
         else if (!isNew && !input.ReminderEnabled && status == ReminderStatus.Notifying)
         {
             status = ReminderStatus.Canceled;
-            reason = "The reminder was turned off during the broadcast.";
+            reason = ServiceText.Stored("Reminder.TurnedOff");
         }
         if (input.ReminderEnabled && status == ReminderStatus.NotNotified && (startMoved || minutesChanged || turnedOn) && startsAt <= now)
         {

@@ -42,8 +42,8 @@ public sealed class ReminderFiring(
         var now = time.GetUtcNow();
         if (now >= channel.StartsAt)
         {
-            var reason = $"Missed: the console was not running at reminder time ({ChannelTime.Describe(channel.RemindAt, channel.TimeZone)}) " +
-                         $"and the live had begun ({ChannelTime.Describe(channel.StartsAt, channel.TimeZone)}) when it came back.";
+            var reason = ServiceText.Stored("Reminder.Missed", ChannelTime.Describe(channel.RemindAt, channel.TimeZone),
+                ChannelTime.Describe(channel.StartsAt, channel.TimeZone));
             var missed = await transitions.MoveAsync(channelId, occurrence, ReminderStatus.NotNotified, ReminderStatus.Missed, reason, cancellationToken);
             if (missed)
             {

@@ -22,21 +22,21 @@ public static class ReminderGate
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == accountId, cancellationToken);
         if (account is null)
         {
-            return new([], "Choose an official account first.");
+            return new([], ServiceText.Stored("Reminder.ChooseAccount"));
         }
         if (account.Kind != AccountKind.OfficialAccount)
         {
-            return new([], $"{account.Name} is a mini program; reminders go to the followers of an official account.");
+            return new([], ServiceText.Stored("Reminder.MiniProgram", account.Name));
         }
         var templates = await db.Templates.AsNoTracking()
             .Where(t => t.AccountId == accountId && t.Kind == TemplateKind.OfficialAccountTemplate && t.Enabled)
             .OrderBy(t => t.Title).ToListAsync(cancellationToken);
         return templates.Count == 0
-            ? new([], $"{account.Name} has no enabled official account template; add or enable one under Templates to turn the reminder on.")
+            ? new([], ServiceText.Stored("Reminder.NoTemplate", account.Name))
             : new(templates, null);
     }
 
-    /// <summary>Null when a reminder of this account with this template may be sent; otherwise why not.</summary>
+    /// <summary>Null when a reminder of this account with this template may be sent; otherwise why not (stored text: <see cref="ServiceText.Show"/>).</summary>
     public static async Task<string?> CheckAsync(PushConsoleDbContext db, int accountId, int? templateId, CancellationToken cancellationToken = default)
     {
         var choices = await ChoicesAsync(db, accountId, cancellationToken);
@@ -46,7 +46,7 @@ public static class ReminderGate
         }
         if (templateId is null)
         {
-            return "Choose the template the reminder sends.";
+            return ServiceText.Stored("Reminder.ChooseTemplate");
         }
         if (choices.Templates.Any(t => t.Id == templateId))
         {
@@ -55,10 +55,10 @@ public static class ReminderGate
         var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == templateId, cancellationToken);
         return template switch
         {
-            null => "The reminder's template no longer exists.",
-            { AccountId: var owner } when owner != accountId => $"The template \"{template.Title}\" belongs to another account.",
-            { Kind: not TemplateKind.OfficialAccountTemplate } => $"The template \"{template.Title}\" is not an official account template.",
-            _ => $"The template \"{template.Title}\" is disabled.",
+            null => ServiceText.Stored("Reminder.TemplateGone"),
+            { AccountId: var owner } when owner != accountId => ServiceText.Stored("Reminder.TemplateOtherAccount", template.Title),
+            { Kind: not TemplateKind.OfficialAccountTemplate } => ServiceText.Stored("Reminder.TemplateNotOfficial", template.Title),
+            _ => ServiceText.Stored("Reminder.TemplateDisabled", template.Title),
         };
     }
 }

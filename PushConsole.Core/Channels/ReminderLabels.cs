@@ -1,15 +1,7 @@
 namespace PushConsole.Channels;
 
+/// <summary>A reminder's status in words, in the reader's language (the API's StatusLabel, the services' refusals).</summary>
 public static class ReminderLabels
 {
-    public static string Of(ReminderStatus status) => status switch
-    {
-        ReminderStatus.NotNotified => "Not notified",
-        ReminderStatus.Notifying => "Notifying",
-        ReminderStatus.Notified => "Notified",
-        ReminderStatus.Failed => "Failed",
-        ReminderStatus.Missed => "Missed",
-        ReminderStatus.Canceled => "Canceled",
-        _ => status.ToString(),
-    };
+    public static string Of(ReminderStatus status) => ServiceText.Get($"ReminderStatus.{status}");
 }

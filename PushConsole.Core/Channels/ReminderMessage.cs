@@ -30,7 +30,7 @@ public sealed class ReminderMessage
         var message = new ReminderMessage(renderer.Compile(WithChannelValues(template, channel), zone),
             new RenderContext(ChannelName: channel.Name, ChannelStartsAt: channel.StartsAt));
         var errors = message.Sample.Issues.Where(i => i.IsError).Select(i => i.Message).Distinct().ToList();
-        return errors.Count == 0 ? (message, null) : (null, $"The reminder cannot be sent as written: {string.Join("; ", errors)}.");
+        return errors.Count == 0 ? (message, null) : (null, ServiceText.Stored("Reminder.Unsendable", string.Join("; ", errors)));
     }
 
     public OfficialTemplateMessage For(string openId) => compiled.Render(context.For(openId)).ToOfficialTemplateMessage();

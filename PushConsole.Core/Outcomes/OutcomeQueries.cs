@@ -298,5 +298,5 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
     }
 
     private static RunSummary Summarize(DeliveryRun r, RunCounts counts) => new(r.Id, r.Name, r.Kind, r.CampaignId, r.AccountId, r.Status,
-        r.StatusReason, r.HeldUntil, r.ExpectedTotal, r.CreatedAt, r.StartedAt, r.FinishedAt, counts);
+        ServiceText.Show(r.StatusReason), r.HeldUntil, r.ExpectedTotal, r.CreatedAt, r.StartedAt, r.FinishedAt, counts);
 }

@@ -31,7 +31,8 @@ public sealed class RunControl(IDbContextFactory<PushConsoleDbContext> contexts,
 
     public async Task<RunCommandResult> PauseAsync(long runId, string? by, CancellationToken cancellationToken = default)
     {
-        var changed = await MoveAsync(runId, Pausable, RunStatus.Paused, $"Paused{By(by)}.", cancellationToken);
+        var changed = await MoveAsync(runId, Pausable, RunStatus.Paused,
+            string.IsNullOrEmpty(by) ? ServiceText.Stored("Run.Paused") : ServiceText.Stored("Run.PausedBy", by), cancellationToken);
         signals.Notify(runId);
         return await ResultAsync(runId, changed, "pause", cancellationToken);
     }
@@ -47,7 +48,7 @@ public sealed class RunControl(IDbContextFactory<PushConsoleDbContext> contexts,
     }
 
     public Task<RunCommandResult> CancelAsync(long runId, string? by, CancellationToken cancellationToken = default) =>
-        CancelBecauseAsync(runId, $"Canceled{By(by)}.", cancellationToken);
+        CancelBecauseAsync(runId, string.IsNullOrEmpty(by) ? ServiceText.Stored("Run.Canceled") : ServiceText.Stored("Run.CanceledBy", by), cancellationToken);
 
     /// <summary>Cancels with the reason in words (a channel's reminder canceled, turned off or deleted).</summary>
     public async Task<RunCommandResult> CancelBecauseAsync(long runId, string reason, CancellationToken cancellationToken = default)
@@ -63,8 +64,6 @@ public sealed class RunControl(IDbContextFactory<PushConsoleDbContext> contexts,
         }
         return await ResultAsync(runId, changed, "cancel", cancellationToken);
     }
-
-    private static string By(string? by) => string.IsNullOrEmpty(by) ? "" : $" by {by}";
 
     private async Task<bool> MoveAsync(long runId, RunStatus[] from, RunStatus to, string? reason, CancellationToken cancellationToken)
     {
@@ -85,7 +84,7 @@ public sealed class RunControl(IDbContextFactory<PushConsoleDbContext> contexts,
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var status = await db.DeliveryRuns.Where(r => r.Id == runId).Select(r => (RunStatus?)r.Status).SingleOrDefaultAsync(cancellationToken);
         return status is null
-            ? new RunCommandResult(false, null, "No such run.")
-            : new RunCommandResult(changed, status, changed ? null : $"A {status.Value.ToString().ToLowerInvariant()} run cannot {verb}.");
+            ? new RunCommandResult(false, null, ServiceText.Get("Run.Missing"))
+            : new RunCommandResult(changed, status, changed ? null : ServiceText.Get($"Run.Cannot{verb}", ServiceText.Get($"RunStatus.{status.Value}")));
     }
 }

@@ -49,7 +49,7 @@ public class RunControlTests
         var counts = await h.Ledger.CountAsync(run.Id);
         Assert.True(delivered < Users, "the run finished before the pause; nothing was tested");
         Assert.Equal((delivered, Users - (int)delivered, 0), (counts.Sent, counts.Pending, counts.Sending));
-        Assert.Equal("Paused by editor@test.local.", (await h.RunAsync(run.Id)).StatusReason);
+        Assert.Equal("Paused by editor@test.local.", ServiceText.Show((await h.RunAsync(run.Id)).StatusReason));
 
         Assert.True((await h.Control.ResumeAsync(run.Id)).Succeeded);
         CampaignHarness.AssertCompleted(await h.ExecuteAsync(run));

@@ -13,8 +13,82 @@ using PushConsole.Users;
 namespace PushConsole.Tests.Channels;
 
 /// <summary>The channel list, editor, detail and public page over the real channel service (no broadcast is sent).</summary>
-public sealed class ChannelPagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFixture<UiHost>
+public sealed class ChannelPagesTests(UiHost ui, PushConsole.Tests.Simulator.SimulatorServer sim) : ConsoleUiTest(ui), IClassFixture<UiHost>,
+    IClassFixture<PushConsole.Tests.Simulator.SimulatorServer>
 {
+    /// <summary>A channel of an official account on the simulator with <paramref name="followers"/> followers and its reminder on.</summary>
+    private async Task<Channel> ReminderChannelAsync(int followers, string name)
+    {
+        var app = await sim.NewAppAsync("officialaccount", quotas: new Dictionary<string, long?> { ["template_send"] = null, ["user_get"] = null });
+        await app.GenerateFollowersAsync(followers);
+        var defined = await app.DefineTemplateAsync(new { title = "开播提醒", content = ChannelsHarness.TemplateContent });
+        var account = await Service<AccountService>().CreateAsync(new AccountInput
+        {
+            Name = $"Live {app.AppId[^4..]}", Kind = AccountKind.OfficialAccount, AppId = app.AppId, Secret = app.Secret,
+            ApiBaseUrl = sim.BaseAddress.ToString(), TimeZone = "Asia/Shanghai",
+        });
+        Assert.True(account.Succeeded, string.Join(" ", account.Errors));
+        var template = ChannelsHarness.ReminderTemplate(account.Account!.Id, defined.GetProperty("template_id").GetString()!);
+        await using (var db = await Host.Contexts().CreateDbContextAsync())
+        {
+            db.Templates.Add(template);
+            await db.SaveChangesAsync();
+        }
+        var input = ChannelsHarness.Input(account.Account.Id, template.Id, DateTimeOffset.UtcNow.AddHours(2), minutesAhead: 30, name: name);
+        input.StartsAt = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow.AddHours(2), Shanghai).DateTime;
+        var created = await Service<ChannelService>().CreateAsync(input);
+        Assert.True(created.Succeeded, string.Join(" ", created.Errors));
+        return (await Service<ChannelService>().FindAsync(created.Channel!.Id))!;
+    }
+
+    [Fact]
+    public async Task Send_now_asks_first_naming_how_many_followers_get_it_and_the_broadcast_then_reaches_Notified()
+    {
+        var channel = await ReminderChannelAsync(3, "Early bird");
+        SignInAs(Roles.Editor, "editor@test.local");
+        var cut = RenderWithProviders<ChannelDetailPage>(("Id", channel.Id));
+
+        cut.WaitForElement("#send-now").Click();
+        cut.WaitForAssertion(() => Assert.Contains($"3 followers of {channel.Account!.Name} get the reminder now instead of at", cut.Markup));
+        ClickButton(cut, "Keep it");
+        cut.WaitForAssertion(() => Assert.DoesNotContain("get the reminder now instead of", cut.Markup));
+        Assert.Equal(ReminderStatus.NotNotified, (await Service<ChannelService>().FindAsync(channel.Id))!.ReminderStatus);
+
+        cut.Find("#send-now").Click();
+        cut.WaitForAssertion(() => Assert.Contains("get the reminder now instead of", cut.Markup));
+        cut.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Send reminder now").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("Notified", cut.Find("#status-" + channel.Id).TextContent.Trim()), TimeSpan.FromSeconds(30));
+        cut.WaitForAssertion(() => Assert.Equal("3", cut.Find("#outcome-sent").TextContent.Trim()));
+        Assert.Empty(cut.FindAll("#send-now"));
+        Assert.NotNull(cut.Find("#broadcast-csv"));
+    }
+
+    [Fact]
+    public async Task A_broadcast_under_way_can_be_paused_from_its_page_and_then_offers_resume()
+    {
+        var channel = await ReminderChannelAsync(1, "Paused live");
+        // A broadcast caught mid-way: the channel notifying with its run running (no execution here to race the click).
+        await Service<ReminderTransitions>().MoveAsync(channel.Id, channel.Occurrence, ReminderStatus.NotNotified, ReminderStatus.Notifying, null);
+        var run = await Service<PushConsole.Ledger.DeliveryLedger>().OpenRunAsync(new PushConsole.Ledger.DeliveryRun
+        {
+            Kind = PushConsole.Ledger.RunKind.Broadcast, FireKey = Channel.FireKeyOf(channel.Id, channel.Occurrence), Name = "Paused live · reminder #1",
+            AccountId = channel.AccountId, TemplateId = channel.TemplateId!.Value, ChannelId = channel.Id, Status = PushConsole.Ledger.RunStatus.Running,
+        });
+        await Service<ReminderTransitions>().AttachRunAsync(channel.Id, channel.Occurrence, run.Id);
+        var cut = RenderWithProviders<ChannelDetailPage>(("Id", channel.Id));
+
+        cut.WaitForElement("#pause-broadcast").Click();
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("#resume-broadcast")));
+        Assert.Contains("Run paused.", cut.Markup);
+        Assert.Equal("Paused", cut.Find("#broadcast-status").TextContent.Trim());
+        Assert.Empty(cut.FindAll("#pause-broadcast"));
+        await using var db = await Host.Contexts().CreateDbContextAsync();
+        Assert.Equal(PushConsole.Ledger.RunStatus.Paused, (await db.DeliveryRuns.FindAsync(run.Id))!.Status);
+    }
+
+
     private static readonly TimeZoneInfo Shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
     private async Task<Channel> ChannelAsync(string appId, string name, TimeSpan startsIn)

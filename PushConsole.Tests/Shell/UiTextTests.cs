@@ -21,9 +21,66 @@ public sealed class UiTextTests
         return directory?.FullName ?? throw new InvalidOperationException("PushConsole.sln not found above the test output.");
     }
 
-    private static Dictionary<string, string> Resource(string file) =>
-        XDocument.Load(Path.Combine(Root, "PushConsole", "Shell", file)).Root!.Elements("data")
+    private static Dictionary<string, string> Resource(string file) => ResourceAt(Path.Combine(Root, "PushConsole", "Shell", file));
+
+    private static Dictionary<string, string> ResourceAt(string path) =>
+        XDocument.Load(path).Root!.Elements("data")
             .ToDictionary(d => (string)d.Attribute("name")!, d => (string?)d.Element("value") ?? "");
+
+    /// <summary>What the services say (validation errors, refusals, the reasons runs and reminders keep).</summary>
+    private static Dictionary<string, string> ServiceResource(string file) => ResourceAt(Path.Combine(Root, "PushConsole.Core", file));
+
+    [Fact]
+    public void Every_English_service_text_has_a_Chinese_text()
+    {
+        var english = ServiceResource("ServiceText.resx");
+        var chinese = ServiceResource("ServiceText.zh-CN.resx");
+
+        Assert.Empty(english.Keys.Except(chinese.Keys).Order());
+        Assert.Empty(chinese.Keys.Except(english.Keys).Order());
+        Assert.Empty(chinese.Where(p => string.IsNullOrWhiteSpace(p.Value)).Select(p => p.Key));
+    }
+
+    [Fact]
+    public void Every_service_text_the_code_names_is_in_the_resources()
+    {
+        var english = ServiceResource("ServiceText.resx");
+        var used = new[] { "PushConsole.Core", "PushConsole" }
+            .SelectMany(project => Directory.EnumerateFiles(Path.Combine(Root, project), "*.*", SearchOption.AllDirectories))
+            .Where(f => (f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".razor", StringComparison.Ordinal))
+                && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .SelectMany(f => Regex.Matches(File.ReadAllText(f), @"ServiceText\.(?:Get|Stored)\(""([A-Za-z]+\.[A-Za-z0-9.]+)""")
+                .Select(m => (File: Path.GetFileName(f), Key: m.Groups[1].Value)))
+            .ToList();
+
+        Assert.NotEmpty(used);
+        Assert.Empty(used.Where(u => !english.ContainsKey(u.Key)).Select(u => $"{u.File}: {u.Key}").Distinct());
+        // Keys made from a value: each value has its text.
+        var made = Enum.GetNames<PushConsole.Channels.ReminderStatus>().Select(n => $"ReminderStatus.{n}")
+            .Concat(Enum.GetNames<PushConsole.Ledger.RunStatus>().Select(n => $"RunStatus.{n}"))
+            .Concat(Enum.GetNames<PushConsole.Sending.RunCommand>().Select(n => $"Run.Cannot{n.ToLowerInvariant()}"));
+        Assert.DoesNotContain(made, k => !english.ContainsKey(k));
+    }
+
+    [Fact]
+    public void A_stored_reason_reads_in_the_readers_language_and_plain_words_stay_as_they_are()
+    {
+        var stored = PushConsole.ServiceText.Stored("Reminder.StoppedAfter", PushConsole.ServiceText.Stored("Reminder.ChannelDeleted"), "1,200");
+        var before = System.Globalization.CultureInfo.CurrentUICulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("en");
+            Assert.Equal("The channel was deleted. Stopped after 1,200 sent.", PushConsole.ServiceText.Show(stored));
+            System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("zh-CN");
+            Assert.Equal("频道已被删除。 已发送 1,200 条后停止。", PushConsole.ServiceText.Show(stored));
+            Assert.Equal("the live was called off", PushConsole.ServiceText.Show("the live was called off"));
+            Assert.Null(PushConsole.ServiceText.Show(null));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = before;
+        }
+    }
 
     [Fact]
     public void Every_English_text_has_a_Chinese_text()

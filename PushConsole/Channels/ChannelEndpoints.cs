@@ -86,6 +86,22 @@ public static class ChannelEndpoints
                 ? Ok(ChannelView.Of(result.Channel!, await progress.CountsAsync(result.Channel!.CurrentRunId)))
                 : Problem(result);
         });
+        // The broadcast's controls are the run's (RunControl), reached through the channel so a caller needs no run id.
+        channels.MapPost("/{id:int}/reminder/send-now", (int id, ChannelService service, ClaimsPrincipal user, BroadcastProgress progress) =>
+            ReminderActionAsync(service.SendNowAsync(id, user.Identity?.Name), progress))
+            .WithSummary("Starts the reminder broadcast now instead of at its reminder time (only before the live begins).");
+        channels.MapPost("/{id:int}/reminder/pause", (int id, ChannelService service, ClaimsPrincipal user, BroadcastProgress progress) =>
+            ReminderActionAsync(service.PauseBroadcastAsync(id, user.Identity?.Name), progress))
+            .WithSummary("Pauses the reminder broadcast under way.");
+        channels.MapPost("/{id:int}/reminder/resume", (int id, ChannelService service, ClaimsPrincipal user, BroadcastProgress progress) =>
+            ReminderActionAsync(service.ResumeBroadcastAsync(id, user.Identity?.Name), progress))
+            .WithSummary("Resumes a paused reminder broadcast with the followers not yet sent to.");
+        channels.MapGet("/{id:int}/deliveries.csv", async (int id, ChannelService service, PushConsole.Outcomes.OutcomeQueries outcomes, DeliveryStatus? status,
+            int? errcode, HttpContext http) =>
+            await service.FindAsync(id) is not { } c ? NotFound()
+                : c.CurrentRunId is long run ? await PushConsole.Campaigns.DeliveryCsv.WriteAsync(http, outcomes, run, new PushConsole.Outcomes.DeliveryFilter(status, errcode))
+                : Results.Problem(statusCode: 404, title: "The channel has no broadcast yet"))
+            .WithSummary("The current broadcast's sends as CSV, the same file as the run's deliveries.csv.");
         channels.MapGet("/{id:int}/outcomes", async (int id, ChannelService service, BroadcastProgress progress) =>
             await service.FindAsync(id) is { } c
                 ? Ok(c.CurrentRunId is long run ? await progress.OutcomesAsync(run) : Array.Empty<OutcomeCount>())
@@ -113,6 +129,14 @@ public static class ChannelEndpoints
             });
         });
         return api;
+    }
+
+    private static async Task<IResult> ReminderActionAsync(Task<ChannelService.Result> action, BroadcastProgress progress)
+    {
+        var result = await action;
+        return result.Succeeded
+            ? Ok(ChannelView.Of(result.Channel!, await progress.CountsAsync(result.Channel!.CurrentRunId)))
+            : Problem(result);
     }
 
     private static IResult NotFound() => Results.Problem(statusCode: 404, title: "No such channel");
