@@ -14,6 +14,9 @@ public sealed class CredentialOptions
     /// </summary>
     public int RetentionDays { get; set; } = 30;
 
+    /// <summary>How often the credential tallies are recounted from the rows and any drift is reported and repaired.</summary>
+    public TimeSpan TallyReconcileInterval { get; set; } = TimeSpan.FromHours(6);
+
     /// <summary>How often the Credentials dashboard re-reads the inventory while open.</summary>
     public TimeSpan DashboardRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -28,6 +31,10 @@ public sealed class CredentialOptions
         if (SweepInterval < TimeSpan.FromSeconds(1))
         {
             throw new ConfigurationException("Credentials:SweepInterval must be at least one second.");
+        }
+        if (TallyReconcileInterval < TimeSpan.FromSeconds(1))
+        {
+            throw new ConfigurationException("Credentials:TallyReconcileInterval must be at least one second.");
         }
         if (RetentionDays < 1)
         {

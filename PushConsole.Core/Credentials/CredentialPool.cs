@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Persistence;
 
@@ -93,21 +94,31 @@ public sealed class CredentialPool
     public async Task<bool> ReleaseAsync(long credentialId, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await GiveUsesBackAsync(db.Credentials.Where(c => c.Id == credentialId), cancellationToken) == 1;
+        return await GiveUsesBackAsync(db, c => c.Id == credentialId, cancellationToken) == 1;
     }
 
     /// <summary>
-    /// The release rule in one statement: a use back only to a credential still open or used up by a claim, and never
-    /// beyond the uses it came with. Returns how many credentials got one.
+    /// The release rule: a use back only to a credential still open or used up by a claim, and never beyond the uses
+    /// it came with, with the tallies in the same transaction. Returns how many credentials got one.
     /// </summary>
-    internal static Task<int> GiveUsesBackAsync(IQueryable<Credential> credentials, CancellationToken cancellationToken) =>
-        credentials
+    internal static Task<int> GiveUsesBackAsync(PushConsoleDbContext db, Expression<Func<Credential, bool>> which, CancellationToken cancellationToken) =>
+        TallyWriter.ChangeAsync(db, which, rows => rows
             .Where(c => (c.Status == CredentialStatus.Available || c.Status == CredentialStatus.Used)
                 && c.UsesLeft < (c.Kind == CredentialKind.PrepayId ? 3 : 1))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(c => c.UsesLeft, c => c.UsesLeft + 1)
                 .SetProperty(c => c.Status, CredentialStatus.Available)
-                .SetProperty(c => c.ClosedAt, (DateTimeOffset?)null), cancellationToken);
+                .SetProperty(c => c.ClosedAt, (DateTimeOffset?)null), cancellationToken), cancellationToken);
+
+    /// <summary>Closes the open or used-up credentials among <paramref name="which"/> with <paramref name="status"/>, tallies included.</summary>
+    internal static Task<int> CloseAsync(PushConsoleDbContext db, Expression<Func<Credential, bool>> which, CredentialStatus status, DateTimeOffset now,
+        CancellationToken cancellationToken) =>
+        TallyWriter.ChangeAsync(db, which, rows => rows
+            .Where(c => c.Status == CredentialStatus.Available || c.Status == CredentialStatus.Used)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Status, status)
+                .SetProperty(c => c.UsesLeft, 0)
+                .SetProperty(c => c.ClosedAt, now), cancellationToken), cancellationToken);
 
     /// <summary>41028: WeChat refuses the id (invalid, expired, another user's). Its remaining uses are dropped.</summary>
     public Task<bool> MarkInvalidAsync(long credentialId, CancellationToken cancellationToken = default) =>
@@ -122,12 +133,12 @@ public sealed class CredentialPool
     {
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Credentials
-            .Where(c => c.AccountId == accountId && c.OpenId == openId && c.TemplateId == templateId && c.Status == CredentialStatus.Available)
-            .ExecuteUpdateAsync(s => s
+        return await TallyWriter.ChangeAsync(db,
+            c => c.AccountId == accountId && c.OpenId == openId && c.TemplateId == templateId && c.Status == CredentialStatus.Available,
+            rows => rows.ExecuteUpdateAsync(s => s
                 .SetProperty(c => c.Status, CredentialStatus.Invalid)
                 .SetProperty(c => c.UsesLeft, 0)
-                .SetProperty(c => c.ClosedAt, now), cancellationToken);
+                .SetProperty(c => c.ClosedAt, now), cancellationToken), cancellationToken);
     }
 
     /// <summary>Adds one subscribe grant per template id (a template accepted twice gives two grants).</summary>
@@ -141,21 +152,17 @@ public sealed class CredentialPool
             UsesLeft = CredentialRules.UsesOf(CredentialKind.SubscribeGrant), Status = CredentialStatus.Available,
             ReceivedAt = now,
         }).ToList();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Credentials.AddRange(grants);
         await db.SaveChangesAsync(cancellationToken);
+        await TallyWriter.AddedAsync(db, grants, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return grants.Count;
     }
 
     private async Task<bool> CloseAsync(long credentialId, CredentialStatus status, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var changed = await db.Credentials
-            .Where(c => c.Id == credentialId && (c.Status == CredentialStatus.Available || c.Status == CredentialStatus.Used))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.Status, status)
-                .SetProperty(c => c.UsesLeft, 0)
-                .SetProperty(c => c.ClosedAt, now), cancellationToken);
-        return changed == 1;
+        return await CloseAsync(db, c => c.Id == credentialId, status, time.GetUtcNow(), cancellationToken) == 1;
     }
 }

@@ -30,6 +30,8 @@ public static class CredentialServiceCollectionExtensions
             sp.GetRequiredService<IDbContextFactory<PushConsoleDbContext>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SubscriptionIntake>();
         services.AddSingleton<CredentialSweep>();
+        services.AddSingleton(sp => new TallyReconciliation(sp.GetRequiredService<CredentialStore>(),
+            sp.GetRequiredService<IDbContextFactory<PushConsoleDbContext>>(), sp.GetRequiredService<ILogger<TallyReconciliation>>()));
         services.AddSingleton<MiniProgramSessionTokens>();
         services.AddSingleton<MiniProgramDirectory>();
         services.AddSingleton<MiniProgramUsers>();
@@ -42,6 +44,11 @@ public static class CredentialServiceCollectionExtensions
             q.AddTrigger(t => t.ForJob(CredentialSweepJob.Key).WithIdentity("credential-sweep", "credentials")
                 .StartAt(DateTimeOffset.UtcNow + options.SweepInterval)
                 .WithSimpleSchedule(s => s.WithInterval(options.SweepInterval).RepeatForever()));
+            q.AddJob<TallyReconciliationJob>(j => j.WithIdentity(TallyReconciliationJob.Key).StoreDurably()
+                .WithDescription("Recounts the credential tallies behind the inventory from the rows and repairs any drift"));
+            q.AddTrigger(t => t.ForJob(TallyReconciliationJob.Key).WithIdentity("credential-tally-reconciliation", "credentials")
+                .StartAt(DateTimeOffset.UtcNow + options.TallyReconcileInterval)
+                .WithSimpleSchedule(s => s.WithInterval(options.TallyReconcileInterval).RepeatForever()));
         });
         return services;
     }

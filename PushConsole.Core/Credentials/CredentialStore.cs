@@ -58,6 +58,38 @@ internal abstract class CredentialStore : IAsyncDisposable
         ? $"c.\"TemplateId\" = {parameterPrefix}template AND (c.\"ExpiresAt\" IS NULL OR c.\"ExpiresAt\" > {parameterPrefix}now)"
         : $"c.\"TemplateId\" IS NULL AND c.\"ExpiresAt\" > {parameterPrefix}now";
 
+    /// <summary>
+    /// Reads the (AccountId, Value) rows an intake insert returned, marks them inserted and writes their tallies in the
+    /// insert's transaction.
+    /// </summary>
+    protected async Task TallyInsertedAsync(DbDataReader reader, IReadOnlyList<NewFormId> rows, Dictionary<(int, string), int> index, bool[] inserted,
+        DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        var tally = new TallyDelta();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (index.TryGetValue((reader.GetInt32(0), reader.GetString(1)), out var i))
+            {
+                inserted[i] = true;
+                var row = rows[i];
+                tally.Inserted(row.AccountId, row.OpenId, row.Kind, null, row.Uses, row.ReceivedAt, row.ExpiresAt);
+            }
+        }
+        await reader.DisposeAsync();
+        await ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
+    }
+
+    /// <summary>Writes tally changes in this database's SQL.</summary>
+    public abstract TallyWriter Tallies { get; }
+
+    /// <summary>Writes a transaction's change to the tallies, inside that transaction (before its commit).</summary>
+    public Task ApplyTalliesAsync(DbConnection connection, DbTransaction? transaction, TallyDelta delta, CancellationToken cancellationToken) =>
+        Tallies.ApplyAsync(connection, transaction, delta, cancellationToken);
+
+    /// <summary>The quarter-hour (<see cref="Quarters"/>) of a stored instant column, in this database's SQL.</summary>
+    public abstract string QuarterOf(string column);
+
     protected const int Available = (int)CredentialStatus.Available;
     protected const int Used = (int)CredentialStatus.Used;
 }
+

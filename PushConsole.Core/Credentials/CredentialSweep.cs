@@ -25,20 +25,19 @@ public sealed class CredentialSweep(IDbContextFactory<PushConsoleDbContext> cont
         foreach (var accountId in accounts)
         {
             // Per account, so each statement walks the (AccountId, ExpiresAt) and (AccountId, Status, ClosedAt) indexes.
-            expired += await RepeatAsync(() => db.Credentials
-                .Where(c => c.AccountId == accountId && c.Status == CredentialStatus.Available && c.ExpiresAt != null && c.ExpiresAt <= now)
-                .OrderBy(c => c.Id).Take(Chunk)
-                .ExecuteUpdateAsync(s => s
+            // Each chunk changes the rows and the tallies in one transaction (TallyWriter.ChangeAsync).
+            expired += await RepeatAsync(() => TallyWriter.ChangeAsync(db,
+                c => c.AccountId == accountId && c.Status == CredentialStatus.Available && c.ExpiresAt != null && c.ExpiresAt <= now,
+                rows => rows.ExecuteUpdateAsync(s => s
                     .SetProperty(c => c.Status, CredentialStatus.Expired)
                     // Closed at the moment it expired, so the daily-expiry chart and retention count from then.
-                    .SetProperty(c => c.ClosedAt, c => c.ExpiresAt), cancellationToken));
+                    .SetProperty(c => c.ClosedAt, c => c.ExpiresAt), cancellationToken), cancellationToken, Chunk));
             foreach (var status in (CredentialStatus[])[CredentialStatus.Used, CredentialStatus.Expired, CredentialStatus.Invalid])
             {
-                deleted += await RepeatAsync(() => db.Credentials
-                                        // "<> Available" repeats the partial index's filter so SQLite sees it applies.
-                    .Where(c => c.AccountId == accountId && c.Status != CredentialStatus.Available && c.Status == status && c.ClosedAt < cutoff)
-                    .OrderBy(c => c.Id).Take(Chunk)
-                    .ExecuteDeleteAsync(cancellationToken));
+                deleted += await RepeatAsync(() => TallyWriter.ChangeAsync(db,
+                    // "<> Available" repeats the partial index's filter so SQLite sees it applies.
+                    c => c.AccountId == accountId && c.Status != CredentialStatus.Available && c.Status == status && c.ClosedAt < cutoff,
+                    rows => rows.ExecuteDeleteAsync(cancellationToken), cancellationToken, Chunk));
             }
         }
         events = await RepeatAsync(() => db.ActivityEvents

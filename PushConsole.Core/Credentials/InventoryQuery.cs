@@ -5,15 +5,17 @@ using PushConsole.Persistence;
 namespace PushConsole.Credentials;
 
 /// <summary>
-/// Computes <see cref="Inventory"/> from the rows: nothing is a stored counter, so nothing drifts. All figures are
-/// read in one snapshot transaction, so they agree with each other even while intake and claims run.
+/// Computes <see cref="Inventory"/> from the credential tallies (<see cref="CredentialTally"/>, <see cref="CredentialHolder"/>,
+/// <see cref="HolderSpread"/>, <see cref="CredentialQuarter"/>), which every write keeps in step with the rows in its
+/// own transaction, so a call reads a few thousand tally rows instead of the credential rows. "Usable" also depends on
+/// the clock: the tallies count open rows, and the rows past their expiry that the sweep has not closed yet (a range of
+/// the expiry index, short when the sweep runs on time) are read and taken off, so the figures stay exact. All figures
+/// are read in one snapshot transaction, so they agree with each other even while intake and claims run.
 /// </summary>
 public sealed class InventoryQuery
 {
     public const int DailyDays = 14;
     public const int TopUserCount = 10;
-
-    private const string Usable = "\"Status\" = 1 AND (\"ExpiresAt\" IS NULL OR \"ExpiresAt\" > @now)";
 
     private readonly CredentialStore store;
     private readonly IDbContextFactory<PushConsoleDbContext> contexts;
@@ -52,126 +54,195 @@ public sealed class InventoryQuery
         await using var __ = snapshot;
         var sql = new Sql(connection, snapshot, store, accountId, now);
 
-        var available = new List<KindInventory>();
-        await sql.ReadAsync(AvailableSql, r => available.Add(new KindInventory((CredentialKind)r.GetInt32(0), Convert.ToInt32(r.GetValue(1)), Convert.ToInt32(r.GetValue(2)))), cancellationToken);
+        // Open credentials by kind, template and expiry quarter.
+        var pool = new Dictionary<(CredentialKind Kind, int Template, long Quarter), (long Credentials, long Uses)>();
+        await sql.ReadAsync(PoolSql, r => pool[((CredentialKind)r.GetInt32(0), r.GetInt32(1), r.GetInt64(2))] = (r.GetInt64(3), r.GetInt64(4)), cancellationToken);
 
-        var grants = new List<TemplateGrants>();
-        await sql.ReadAsync(GrantsSql, r =>
+        // Open rows already past their expiry: not usable, so taken off every figure, and counted as expired on their day.
+        var lapsedPerUser = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lapsedAt = new List<DateTimeOffset>();
+        await sql.ReadAsync(LapsedSql, r =>
             {
-                var id = r.GetInt32(0);
-                var (weChatId, title) = templates.GetValueOrDefault(id, ("", ""));
-                grants.Add(new TemplateGrants(id, weChatId, title, Convert.ToInt32(r.GetValue(1))));
+                var openId = r.GetString(0);
+                var kind = (CredentialKind)r.GetInt32(1);
+                var template = r.IsDBNull(2) ? 0 : r.GetInt32(2);
+                var expiresAt = store.ReadInstant(r, 3);
+                var key = (kind, template, Quarters.Of(expiresAt));
+                var (c, u) = pool.GetValueOrDefault(key);
+                pool[key] = (c - 1, u - r.GetInt32(4));
+                lapsedPerUser[openId] = lapsedPerUser.GetValueOrDefault(openId) + 1;
+                lapsedAt.Add(expiresAt);
             }, cancellationToken);
+
+        var available = pool.GroupBy(p => p.Key.Kind)
+            .Select(g => new KindInventory(g.Key, (int)g.Sum(p => p.Value.Credentials), (int)g.Sum(p => p.Value.Uses)))
+            .Where(k => k.Credentials > 0).OrderBy(k => k.Kind).ToList();
+        var grants = pool.Where(p => p.Key.Kind == CredentialKind.SubscribeGrant).GroupBy(p => p.Key.Template)
+            .Select(g =>
+            {
+                var (weChatId, title) = templates.GetValueOrDefault(g.Key, ("", ""));
+                return new TemplateGrants(g.Key, weChatId, title, (int)g.Sum(p => p.Value.Credentials));
+            })
+            .Where(t => t.Grants > 0).ToList();
         grants.Sort((a, b) => b.Grants != a.Grants ? b.Grants.CompareTo(a.Grants) : a.TemplateId.CompareTo(b.TemplateId));
 
-        int within24 = 0, within48 = 0;
-        sql.Add("h24", store.Instant(now.AddHours(24)));
-        sql.Add("h48", store.Instant(now.AddHours(48)));
-        await sql.ReadAsync(ExpiringSql, r => { within24 = Convert.ToInt32(r.GetValue(0)); within48 = Convert.ToInt32(r.GetValue(1)); }, cancellationToken);
+        var within24 = await ExpiringWithinAsync(sql, pool, now, now.AddHours(24), cancellationToken);
+        var within48 = await ExpiringWithinAsync(sql, pool, now, now.AddHours(48), cancellationToken);
 
-        int one = 0, twoToFive = 0, sixToTen = 0, moreThanTen = 0;
-        await sql.ReadAsync(SpreadSql, r =>
-            {
-                var n = Convert.ToInt64(r.GetValue(0));
-                var users = Convert.ToInt32(r.GetValue(1));
-                switch (n)
+        // Users by their count of open credentials, corrected for the users holding lapsed ones.
+        var spread = new Dictionary<(int Held, int Known), long>();
+        await sql.ReadAsync(SpreadSql, r => spread[(r.GetInt32(0), r.GetInt32(1))] = r.GetInt64(2), cancellationToken);
+        if (lapsedPerUser.Count > 0)
+        {
+            await sql.ReadAsync(LapsedHoldersSql, r =>
                 {
-                    case 1: one += users; break;
-                    case <= 5: twoToFive += users; break;
-                    case <= 10: sixToTen += users; break;
-                    default: moreThanTen += users; break;
+                    var (n, isKnown) = (r.GetInt32(1), r.GetInt32(2));
+                    var usable = n - lapsedPerUser.GetValueOrDefault(r.GetString(0));
+                    spread[(n, isKnown)] = spread.GetValueOrDefault((n, isKnown)) - 1;
+                    if (usable > 0)
+                    {
+                        spread[(usable, isKnown)] = spread.GetValueOrDefault((usable, isKnown)) + 1;
+                    }
+                }, cancellationToken);
+        }
+        int one = 0, twoToFive = 0, sixToTen = 0, moreThanTen = 0, knownReachable = 0;
+        foreach (var ((n, isKnown), count) in spread)
+        {
+            var users = (int)count;
+            if (n > 0 && isKnown > 0)
+            {
+                knownReachable += users;
+            }
+            switch (n)
+            {
+                case <= 0: break;
+                case 1: one += users; break;
+                case <= 5: twoToFive += users; break;
+                case <= 10: sixToTen += users; break;
+                default: moreThanTen += users; break;
+            }
+        }
+        var reachable = one + twoToFive + sixToTen + moreThanTen;
+        var known = Convert.ToInt32(await sql.ScalarAsync(KnownUsersSql, cancellationToken));
+        var none = known - knownReachable;
+
+        // The stored top list, long enough that users losing lapsed credentials cannot push a true top user out of it.
+        var top = new List<UserCredentials>();
+        await sql.ReadAsync(TopUsersSql(store.FirstRows(TopUserCount + lapsedPerUser.Count)),
+            r => top.Add(new UserCredentials(r.GetString(0), r.GetInt32(1) - lapsedPerUser.GetValueOrDefault(r.GetString(0)))), cancellationToken);
+        top = top.Select((u, i) => (u, i)).Where(x => x.u.Credentials > 0)
+            .OrderByDescending(x => x.u.Credentials).ThenBy(x => x.i).Select(x => x.u).Take(TopUserCount).ToList();
+
+        // Days are cut in the account's time zone, whose offsets are whole quarter-hours.
+        var inflow = new int[DailyDays];
+        var expired = new int[DailyDays];
+        sql.Add("q0", Quarters.Of(days[0]));
+        sql.Add("qEnd", Quarters.Of(days[DailyDays]));
+        await sql.ReadAsync(DaysSql, r =>
+            {
+                var day = DayOf(days, Quarters.Start(r.GetInt64(0)));
+                if (day >= 0)
+                {
+                    inflow[day] += (int)r.GetInt64(1);
+                    expired[day] += (int)r.GetInt64(2);
                 }
             }, cancellationToken);
-
-        var known = Convert.ToInt32(await sql.ScalarAsync(KnownUsersSql, cancellationToken));
-        var none = Convert.ToInt32(await sql.ScalarAsync(UsersWithoutCredentialsSql, cancellationToken));
-
-        var top = new List<UserCredentials>();
-        await sql.ReadAsync(TopUsersSql(store.FirstRows(TopUserCount)), r => top.Add(new UserCredentials(r.GetString(0), Convert.ToInt32(r.GetValue(1)))), cancellationToken);
-
-        // Days are cut in the account's time zone; CASE over the boundaries works the same on both databases.
-        for (var i = 0; i < days.Length; i++)
+        foreach (var at in lapsedAt)
         {
-            sql.Add($"d{i}", store.Instant(days[i]));
+            if (DayOf(days, at) is var day and >= 0)
+            {
+                expired[day]++;
+            }
         }
-        var inflow = new int[DailyDays];
-        await sql.ReadAsync(InflowSql, r => inflow[Convert.ToInt32(r.GetValue(0))] = Convert.ToInt32(r.GetValue(1)), cancellationToken);
-        var expired = new int[DailyDays];
-        await sql.ReadAsync(ExpiredSql, r => expired[Convert.ToInt32(r.GetValue(0))] = Convert.ToInt32(r.GetValue(1)), cancellationToken);
         await snapshot.CommitAsync(cancellationToken);
 
         var daily = Enumerable.Range(0, DailyDays)
             .Select(i => new DailyFlow(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(days[i], zone).DateTime), inflow[i], expired[i]))
             .ToList();
-        var reachable = one + twoToFive + sixToTen + moreThanTen;
         return new Inventory(accountId, now, zone.Id, known, reachable, available, grants, within24, within48,
             new UserDistribution(none, one, twoToFive, sixToTen, moreThanTen), daily, top);
     }
 
-    private static readonly string AvailableSql = $"""
-        SELECT "Kind", COUNT(*), SUM("UsesLeft") FROM "Credentials"
-        WHERE "AccountId" = @account AND {Usable} GROUP BY "Kind" ORDER BY "Kind"
+    /// <summary>
+    /// Usable credentials expiring in (now, until]: whole quarters from the tallies, and the two partial quarters at the
+    /// ends counted from the expiry index (a quarter-hour of expiries each).
+    /// </summary>
+    private static async Task<int> ExpiringWithinAsync(Sql sql, Dictionary<(CredentialKind Kind, int Template, long Quarter), (long Credentials, long Uses)> pool,
+        DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var first = Quarters.Of(now) + 1;
+        var last = Quarters.Of(until);
+        var whole = pool.Where(p => p.Key.Quarter >= first && p.Key.Quarter < last).Sum(p => p.Value.Credentials);
+        sql.Add("from", sql.Instant(now));
+        sql.Add("to", sql.Instant(Quarters.Start(first)));
+        var head = Convert.ToInt64(await sql.ScalarAsync(ExpiringBeforeSql, cancellationToken));
+        sql.Add("from", sql.Instant(Quarters.Start(last)));
+        sql.Add("to", sql.Instant(until));
+        var tail = Convert.ToInt64(await sql.ScalarAsync(ExpiringFromSql, cancellationToken));
+        return (int)(whole + head + tail);
+    }
+
+    private static int DayOf(DateTimeOffset[] days, DateTimeOffset at)
+    {
+        if (at < days[0] || at >= days[DailyDays])
+        {
+            return -1;
+        }
+        var day = 0;
+        while (at >= days[day + 1])
+        {
+            day++;
+        }
+        return day;
+    }
+
+    private const string PoolSql = """
+        SELECT "Kind", "TemplateId", "ExpiryQuarter", SUM("Credentials"), SUM("Uses") FROM "CredentialTallies"
+        WHERE "AccountId" = @account GROUP BY "Kind", "TemplateId", "ExpiryQuarter"
         """;
 
-    private static readonly string GrantsSql = $"""
-        SELECT "TemplateId", COUNT(*) FROM "Credentials"
-        WHERE "AccountId" = @account AND {Usable} AND "TemplateId" IS NOT NULL GROUP BY "TemplateId"
+    /// <summary>Open rows past their expiry, from the expiry index (the sweep closes them).</summary>
+    private const string LapsedSql = """
+        SELECT "OpenId", "Kind", "TemplateId", "ExpiresAt", "UsesLeft" FROM "Credentials"
+        WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" <= @now
         """;
 
-    private static readonly string ExpiringSql = """
-        SELECT COUNT(CASE WHEN "ExpiresAt" <= @h24 THEN 1 END), COUNT(*) FROM "Credentials"
-        WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" > @now AND "ExpiresAt" <= @h48
+    private const string LapsedHoldersSql = """
+        SELECT h."OpenId", h."Credentials", h."Known" FROM (
+            SELECT DISTINCT "OpenId" FROM "Credentials" WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" <= @now) AS l
+        INNER JOIN "CredentialHolders" AS h ON h."AccountId" = @account AND h."OpenId" = l."OpenId"
         """;
 
-    private static readonly string SpreadSql = $"""
-        SELECT n, COUNT(*) FROM (
-            SELECT COUNT(*) AS n FROM "Credentials" WHERE "AccountId" = @account AND {Usable} GROUP BY "OpenId") AS per_user
-        GROUP BY n
+    private const string ExpiringBeforeSql = """
+        SELECT COUNT(*) FROM "Credentials" WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" > @from AND "ExpiresAt" < @to
+        """;
+
+    private const string ExpiringFromSql = """
+        SELECT COUNT(*) FROM "Credentials" WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" >= @from AND "ExpiresAt" <= @to
+        """;
+
+    private const string SpreadSql = """
+        SELECT "Held", "Known", SUM("Users") FROM "HolderSpreads" WHERE "AccountId" = @account GROUP BY "Held", "Known"
         """;
 
     private const string KnownUsersSql = """SELECT COUNT(*) FROM "MiniProgramUsers" WHERE "AccountId" = @account""";
 
-    private const string UsersWithoutCredentialsSql = """
-        SELECT COUNT(*) FROM "MiniProgramUsers" AS u WHERE u."AccountId" = @account AND NOT EXISTS (
-            SELECT 1 FROM "Credentials" AS c
-            WHERE c."AccountId" = @account AND c."OpenId" = u."OpenId" AND c."Status" = 1
-              AND (c."ExpiresAt" IS NULL OR c."ExpiresAt" > @now))
-        """;
-
     private static string TopUsersSql(string firstRows) => $"""
-        SELECT "OpenId", COUNT(*) AS n FROM "Credentials" WHERE "AccountId" = @account AND {Usable}
-        GROUP BY "OpenId" ORDER BY n DESC, "OpenId" {firstRows}
+        SELECT "OpenId", "Credentials" FROM "CredentialHolders" WHERE "AccountId" = @account AND "Credentials" > 0
+        ORDER BY "Credentials" DESC, "OpenId" {firstRows}
         """;
 
-    // The day is computed in a derived table and grouped outside it: SQL Server cannot GROUP BY a select-list alias.
-    private static readonly string DayBucket =
-        $"CASE {string.Join(" ", Enumerable.Range(1, DailyDays - 1).Select(i => $"WHEN t < @d{i} THEN {i - 1}"))} ELSE {DailyDays - 1} END";
-
-    private static readonly string InflowSql = $"""
-        SELECT day, COUNT(*) FROM (
-            SELECT {DayBucket} AS day FROM (
-                SELECT "ReceivedAt" AS t FROM "Credentials"
-                WHERE "AccountId" = @account AND "ReceivedAt" >= @d0 AND "ReceivedAt" < @d{DailyDays}) AS received) AS days
-        GROUP BY day
-        """;
-
-    private static readonly string ExpiredSql = $"""
-        SELECT day, COUNT(*) FROM (
-            SELECT {DayBucket} AS day FROM (
-                SELECT "ClosedAt" AS t FROM "Credentials"
-                WHERE "AccountId" = @account AND "Status" <> 1 AND "Status" = 3 AND "ClosedAt" >= @d0 AND "ClosedAt" < @d{DailyDays}
-                UNION ALL
-                SELECT "ExpiresAt" AS t FROM "Credentials"
-                WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" >= @d0 AND "ExpiresAt" < @d{DailyDays} AND "ExpiresAt" <= @now) AS lapsed) AS days
-        GROUP BY day
+    private const string DaysSql = """
+        SELECT "Quarter", SUM("Received"), SUM("Expired") FROM "CredentialQuarters"
+        WHERE "AccountId" = @account AND "Quarter" >= @q0 AND "Quarter" < @qEnd GROUP BY "Quarter"
         """;
 
     /// <summary>Every statement of the inventory as SQL Server receives it (they are shared by the three databases).</summary>
     [TransactSql]
     private static IEnumerable<string> SqlServerStatements =>
     [
-        AvailableSql, GrantsSql, ExpiringSql, SpreadSql, KnownUsersSql, UsersWithoutCredentialsSql,
-        TopUsersSql(SqlServerDatabase.FirstRows(TopUserCount)), InflowSql, ExpiredSql,
+        PoolSql, LapsedSql, LapsedHoldersSql, ExpiringBeforeSql, ExpiringFromSql, SpreadSql, KnownUsersSql,
+        TopUsersSql(SqlServerDatabase.FirstRows(TopUserCount)), DaysSql,
     ];
 
     /// <summary>Local midnights: the start of each of the last 14 days and the end of today (15 instants).</summary>
@@ -206,6 +277,8 @@ public sealed class InventoryQuery
         };
 
         public void Add(string name, object value) => parameters[name] = value;
+
+        public object Instant(DateTimeOffset instant) => store.Instant(instant);
 
         public async Task ReadAsync(string text, Action<DbDataReader> row, CancellationToken cancellationToken)
         {

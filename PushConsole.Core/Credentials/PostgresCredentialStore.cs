@@ -42,16 +42,15 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
         command.Parameters.Add(new NpgsqlParameter<DateTime[]>("expires", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = rows.Select(r => r.ExpiresAt.UtcDateTime).ToArray() });
         // Prepared once per physical connection (Npgsql keeps it across pool rentals): the batch statement is then
         // bound and executed without being parsed and planned again each time.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        command.Transaction = transaction;
         await command.PrepareAsync(cancellationToken);
-        // A single statement outside an explicit transaction commits on its own: the reply comes after the commit.
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            if (index.TryGetValue((reader.GetInt32(0), reader.GetString(1)), out var i))
-            {
-                inserted[i] = true;
-            }
+            await TallyInsertedAsync(reader, rows, index, inserted, connection, transaction, cancellationToken);
         }
+        // The reply comes after the commit.
+        await transaction.CommitAsync(cancellationToken);
         return inserted;
     }
 
@@ -78,7 +77,8 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
             RETURNING c."Id", c."OpenId", c."Kind", c."Value", c."TemplateId", c."ExpiresAt", c."UsesLeft"
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string[]>("openIds", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = openIds as string[] ?? openIds.ToArray() });
         command.Parameters.Add(new NpgsqlParameter<int>("account", NpgsqlDbType.Integer) { TypedValue = accountId });
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now.UtcDateTime });
@@ -86,8 +86,16 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
         {
             command.Parameters.Add(new NpgsqlParameter<int>("template", NpgsqlDbType.Integer) { TypedValue = templateId });
         }
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await ReadClaimsAsync(reader, accountId, openIds.Count, cancellationToken);
+        List<CredentialClaim> claims;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            claims = await ReadClaimsAsync(reader, accountId, openIds.Count, cancellationToken);
+        }
+        var tally = new TallyDelta();
+        claims.ForEach(tally.Claimed);
+        await ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return claims;
     }
 
     public override async Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken)
@@ -98,6 +106,36 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
     }
 
     public override object Instant(DateTimeOffset instant) => instant.UtcDateTime;
+
+    /// <summary>Seconds since 1970 in quarters, moved to count from 0001-01-01 like <see cref="Quarters"/>.</summary>
+    public override string QuarterOf(string column) =>
+        $"(floor(extract(epoch from {column}) / 900)::bigint + {DateTimeOffset.UnixEpoch.UtcTicks / Quarters.Ticks})";
+
+    /// <summary>Concurrent claimers and intake writers each pick one of 8 rows per tally key, so they rarely wait on each other.</summary>
+    internal static readonly TallyWriter Writer = new(UpsertSql, 8);
+
+    public override TallyWriter Tallies => Writer;
+
+    private static string UpsertSql(TallyTable table)
+    {
+        var columns = table.Columns.ToList();
+        var returning = table.Returning is { } r ? "RETURNING " + string.Join(", ", r.Select(c => $"t.\"{c}\"")) : "";
+        return $"""
+            INSERT INTO "{table.Name}" AS t ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))})
+            SELECT {string.Join(", ", columns.Select((c, i) => $"(j.v ->> {i})::{TypeOf(c.Type)}"))} FROM json_array_elements(@rows::json) AS j(v)
+            ON CONFLICT ({string.Join(", ", table.Keys.Select(c => $"\"{c.Name}\""))}) DO UPDATE SET
+                {string.Join(", ", table.Values.Select(c => $"\"{c.Name}\" = t.\"{c.Name}\" + EXCLUDED.\"{c.Name}\""))}
+            {returning}
+            """;
+    }
+
+    private static string TypeOf(TallyType type) => type switch
+    {
+        TallyType.Int => "integer",
+        TallyType.Long => "bigint",
+        TallyType.Date => "date",
+        _ => "text",
+    };
 
     public override DateTimeOffset ReadInstant(DbDataReader reader, int ordinal) => new(reader.GetFieldValue<DateTime>(ordinal), TimeSpan.Zero);
 

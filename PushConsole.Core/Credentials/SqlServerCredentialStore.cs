@@ -41,17 +41,15 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
         }
         var inserted = new bool[rows.Count];
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = new SqlCommand(InsertSql, connection);
+        await using var transaction = (SqlTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new SqlCommand(InsertSql, connection, transaction);
         command.Parameters.Add(new SqlParameter("@rows", SqlDbType.NVarChar, -1) { Value = RowsJson(rows) });
-        // One statement outside an explicit transaction commits on its own: the reply comes after the commit.
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            if (index.TryGetValue((reader.GetInt32(0), reader.GetString(1)), out var i))
-            {
-                inserted[i] = true;
-            }
+            await TallyInsertedAsync(reader, rows, index, inserted, connection, transaction, cancellationToken);
         }
+        // The reply comes after the commit.
+        await transaction.CommitAsync(cancellationToken);
         return inserted;
     }
 
@@ -110,7 +108,8 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
         int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = new SqlCommand(demand.IsGrant ? ClaimSql(demand) : ClaimTemplateMessageSql, connection);
+        await using var transaction = (SqlTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new SqlCommand(demand.IsGrant ? ClaimSql(demand) : ClaimTemplateMessageSql, connection, transaction);
         command.Parameters.Add(new SqlParameter("@openIds", SqlDbType.NVarChar, -1) { Value = JsonSerializer.Serialize(openIds) });
         command.Parameters.Add(new SqlParameter("@account", SqlDbType.Int) { Value = accountId });
         command.Parameters.Add(new SqlParameter("@now", SqlDbType.DateTimeOffset) { Value = now });
@@ -119,8 +118,16 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
         {
             command.Parameters.Add(new SqlParameter("@template", SqlDbType.Int) { Value = templateId });
         }
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await ReadClaimsAsync(reader, accountId, openIds.Count, cancellationToken);
+        List<CredentialClaim> claims;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            claims = await ReadClaimsAsync(reader, accountId, openIds.Count, cancellationToken);
+        }
+        var tally = new TallyDelta();
+        claims.ForEach(tally.Claimed);
+        await ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return claims;
     }
 
     /// <summary>
@@ -136,6 +143,40 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
 
     public override object Instant(DateTimeOffset instant) => instant;
 
+    /// <summary>Minutes since 0001-01-01 of the UTC instant, in quarters.</summary>
+    public override string QuarterOf(string column) => Quarter(column);
+
+    internal static string Quarter(string column) =>
+        $"(DATEDIFF_BIG(minute, CAST('0001-01-01' AS datetime2), CAST(SWITCHOFFSET({column}, 0) AS datetime2)) / 15)";
+
+    /// <summary>Concurrent claimers and intake writers each pick one of 8 rows per tally key, so they rarely wait on each other.</summary>
+    internal static readonly TallyWriter Writer = new(UpsertStatement, 8);
+
+    public override TallyWriter Tallies => Writer;
+
+    private static string UpsertStatement(TallyTable table)
+    {
+        var columns = table.Columns.ToList();
+        var output = table.Returning is { } r ? "OUTPUT " + string.Join(", ", r.Select(c => $"inserted.\"{c}\"")) : "";
+        return $"""
+            MERGE "{table.Name}" WITH (HOLDLOCK) AS t
+            USING (SELECT * FROM OPENJSON(@rows) WITH ({string.Join(", ", columns.Select((c, i) => $"\"{c.Name}\" {TypeOf(c.Type)} '$[{i}]'"))})) AS s
+            ON {string.Join(" AND ", table.Keys.Select(c => $"t.\"{c.Name}\" = s.\"{c.Name}\""))}
+            WHEN MATCHED THEN UPDATE SET {string.Join(", ", table.Values.Select(c => $"\"{c.Name}\" = t.\"{c.Name}\" + s.\"{c.Name}\""))}
+            WHEN NOT MATCHED THEN INSERT ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))})
+                VALUES ({string.Join(", ", columns.Select(c => $"s.\"{c.Name}\""))})
+            {output};
+            """;
+    }
+
+    private static string TypeOf(TallyType type) => type switch
+    {
+        TallyType.Int => "int",
+        TallyType.Long => "bigint",
+        TallyType.Date => "date",
+        _ => "nvarchar(64)",
+    };
+
     public override DateTimeOffset ReadInstant(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
 
     public override string FirstRows(int count) => SqlServerDatabase.FirstRows(count);
@@ -149,5 +190,5 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
 
     [TransactSql]
     private static IEnumerable<string> Statements =>
-        [InsertSql, ClaimTemplateMessageSql, ClaimSql(CredentialDemand.SubscribeGrant(1))];
+        [InsertSql, ClaimTemplateMessageSql, ClaimSql(CredentialDemand.SubscribeGrant(1)), .. TallyWriter.TallyTables.Select(UpsertStatement)];
 }

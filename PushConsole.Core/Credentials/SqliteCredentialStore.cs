@@ -27,11 +27,11 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
 
     public override async Task<bool[]> InsertFormIdsAsync(IReadOnlyList<NewFormId> rows, CancellationToken cancellationToken)
     {
-        var writer = Interlocked.Exchange(ref idleWriter, null) ?? new IntakeWriter(await OpenIntakeAsync(cancellationToken));
+        var writer = Interlocked.Exchange(ref idleWriter, null) ?? new IntakeWriter(this, await OpenIntakeAsync(cancellationToken));
         bool[] inserted;
         try
         {
-            inserted = writer.Insert(rows);
+            inserted = await writer.InsertAsync(rows, cancellationToken);
         }
         catch
         {
@@ -59,12 +59,14 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
 
     private sealed class IntakeWriter : IDisposable
     {
+        private readonly SqliteCredentialStore store;
         private readonly SqliteConnection connection;
         private readonly SqliteCommand command;
         private readonly SqliteParameter account, openId, kind, value, uses, received, expires;
 
-        public IntakeWriter(SqliteConnection connection)
+        public IntakeWriter(SqliteCredentialStore store, SqliteConnection connection)
         {
+            this.store = store;
             this.connection = connection;
             command = connection.CreateCommand();
             command.CommandText = InsertSql;
@@ -79,9 +81,10 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
         }
 
         /// <summary>One transaction (BEGIN IMMEDIATE); returns after the commit.</summary>
-        public bool[] Insert(IReadOnlyList<NewFormId> rows)
+        public async Task<bool[]> InsertAsync(IReadOnlyList<NewFormId> rows, CancellationToken cancellationToken)
         {
             var inserted = new bool[rows.Count];
+            var tally = new TallyDelta();
             using var transaction = connection.BeginTransaction(deferred: false);
             command.Transaction = transaction;
             for (var i = 0; i < rows.Count; i++)
@@ -96,7 +99,12 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
                 expires.Value = row.ExpiresAt.UtcTicks;
                 // ON CONFLICT DO NOTHING: 0 rows changed means the id was already stored for this app.
                 inserted[i] = command.ExecuteNonQuery() == 1;
+                if (inserted[i])
+                {
+                    tally.Inserted(row.AccountId, row.OpenId, row.Kind, null, row.Uses, row.ReceivedAt, row.ExpiresAt);
+                }
             }
+            await store.ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
             transaction.Commit();
             command.Transaction = null;
             return inserted;
@@ -152,6 +160,9 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
                     reader.GetInt32(6)));
             }
         }
+        var tally = new TallyDelta();
+        claims.ForEach(tally.Claimed);
+        await ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return claims;
     }
@@ -178,6 +189,28 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
     }
 
     public override object Instant(DateTimeOffset instant) => instant.UtcTicks;
+
+    /// <summary>Instants are UTC ticks since 0001-01-01, so the quarter is a division.</summary>
+    public override string QuarterOf(string column) => $"({column} / {Quarters.Ticks})";
+
+    /// <summary>One writer at a time: no stripes.</summary>
+    internal static readonly TallyWriter Writer = new(UpsertSql, 1);
+
+    public override TallyWriter Tallies => Writer;
+
+    private static string UpsertSql(TallyTable table)
+    {
+        var columns = table.Columns.ToList();
+        var returning = table.Returning is { } r ? "RETURNING " + string.Join(", ", r.Select(c => $"\"{c}\"")) : "";
+        // WHERE true: SQLite needs it to tell the SELECT's end from the ON CONFLICT clause.
+        return $"""
+            INSERT INTO "{table.Name}" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))})
+            SELECT {string.Join(", ", columns.Select((c, i) => $"j.value ->> {i}"))} FROM json_each(@rows) AS j WHERE true
+            ON CONFLICT ({string.Join(", ", table.Keys.Select(c => $"\"{c.Name}\""))}) DO UPDATE SET
+                {string.Join(", ", table.Values.Select(c => $"\"{c.Name}\" = \"{table.Name}\".\"{c.Name}\" + excluded.\"{c.Name}\""))}
+            {returning}
+            """;
+    }
 
     public override async ValueTask DisposeAsync()
     {

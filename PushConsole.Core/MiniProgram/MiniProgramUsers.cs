@@ -17,6 +17,8 @@ public sealed class MiniProgramUsers(IDbContextFactory<PushConsoleDbContext> con
         {
             return;
         }
+        // The login row and the holder tally's "known" mark (the inventory's "0 credentials" figure) in one transaction.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.MiniProgramUsers.Add(new MiniProgramUser
         {
             AccountId = accountId, OpenId = openId, UnionId = unionId, FirstSeenAt = now, LastLoginAt = now,
@@ -24,10 +26,14 @@ public sealed class MiniProgramUsers(IDbContextFactory<PushConsoleDbContext> con
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            await Credentials.TallyWriter.KnownAsync(db, accountId, openId, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException)
         {
-            // Two logins of a new user at once: the other one inserted the row, which is all that was needed.
+            // Two logins of a new user at once: the other one inserted the row (and its mark), which is all that was
+            // needed. The failed transaction is rolled back first: PostgreSQL refuses any statement in it.
+            await transaction.RollbackAsync(cancellationToken);
             if (!await db.MiniProgramUsers.AnyAsync(u => u.AccountId == accountId && u.OpenId == openId, cancellationToken))
             {
                 throw;

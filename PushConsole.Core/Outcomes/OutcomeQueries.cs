@@ -36,7 +36,10 @@ public sealed record RunPage(IReadOnlyList<RunSummary> Runs, int Total);
 
 public sealed record DeliveryFilter(DeliveryStatus? Status = null, int? ErrCode = null, string? Recipient = null);
 
-/// <summary>Reads outcomes straight from the delivery ledger: the same rows that decided the sends.</summary>
+/// <summary>
+/// Reads outcomes from the delivery ledger: the charts over days from the outcome tallies its triggers keep in the same
+/// transaction as each ledger write (<see cref="OutcomeTally"/>), a run's figures and rows straight from its rows.
+/// </summary>
 public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time)
 {
     public static OutcomeCategory CategoryOf(DeliveryStatus status, SkipReason reason) => status switch
@@ -71,9 +74,10 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
     public async Task<IReadOnlyList<DailyOutcome>> DailyAsync(OutcomePeriod period, int? accountId = null, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var rows = await Finished(db, accountId).Where(d => d.LocalDay >= period.From && d.LocalDay <= period.To)
-            .GroupBy(d => new { d.LocalDay, d.Status, d.SkipReason })
-            .Select(g => new { g.Key.LocalDay, g.Key.Status, g.Key.SkipReason, Count = g.Count() })
+        var rows = await Tallies(db, accountId).Where(t => t.LocalDay >= period.From && t.LocalDay <= period.To)
+            .GroupBy(t => new { t.LocalDay, t.Status, t.SkipReason })
+            .Where(g => g.Sum(t => t.Count) != 0)
+            .Select(g => new { g.Key.LocalDay, g.Key.Status, g.Key.SkipReason, Count = (int)g.Sum(t => t.Count) })
             .ToListAsync(cancellationToken);
         return rows.GroupBy(r => (r.LocalDay, Category: CategoryOf(r.Status, r.SkipReason)))
             .Select(g => new DailyOutcome(g.Key.LocalDay, g.Key.Category, g.Sum(r => r.Count)))
@@ -91,10 +95,11 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
     public async Task<IReadOnlyList<KindOutcome>> ByKindAsync(OutcomePeriod period, int? accountId = null, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var rows = await (from d in Finished(db, accountId).Where(d => d.LocalDay >= period.From && d.LocalDay <= period.To)
-                          join r in db.DeliveryRuns on d.RunId equals r.Id
-                          group d by new { r.Kind, d.Status, d.SkipReason } into g
-                          select new { g.Key.Kind, g.Key.Status, g.Key.SkipReason, Count = g.Count() }).ToListAsync(cancellationToken);
+        var rows = await Tallies(db, accountId).Where(t => t.LocalDay >= period.From && t.LocalDay <= period.To)
+            .GroupBy(t => new { t.RunKind, t.Status, t.SkipReason })
+            .Where(g => g.Sum(t => t.Count) != 0)
+            .Select(g => new { Kind = g.Key.RunKind, g.Key.Status, g.Key.SkipReason, Count = (int)g.Sum(t => t.Count) })
+            .ToListAsync(cancellationToken);
         return rows.GroupBy(r => (r.Kind, Category: CategoryOf(r.Status, r.SkipReason)))
             .Select(g => new KindOutcome(g.Key.Kind, g.Key.Category, g.Sum(r => r.Count)))
             .OrderBy(o => o.Kind).ThenBy(o => o.Category).ToList();
@@ -110,9 +115,24 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
         CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var failed = Finished(db, accountId).Where(d => d.Status == DeliveryStatus.Failed);
-        failed = runId is { } id ? failed.Where(d => d.RunId == id) : failed.Where(d => d.LocalDay >= period.From && d.LocalDay <= period.To);
-        var rows = await failed.GroupBy(d => d.ErrCode)
+        if (runId is null)
+        {
+            var tallied = await Tallies(db, accountId)
+                .Where(t => t.Status == DeliveryStatus.Failed && t.LocalDay >= period.From && t.LocalDay <= period.To)
+                .GroupBy(t => t.ErrCode)
+                .Select(g => new { ErrCode = g.Key, Count = g.Sum(t => t.Count) })
+                .Where(g => g.Count > 0)
+                .OrderByDescending(g => g.Count).ThenBy(g => g.ErrCode).Take(top)
+                .ToListAsync(cancellationToken);
+            return tallied.Select(r =>
+                {
+                    int? code = r.ErrCode == OutcomeTally.NoErrCode ? null : r.ErrCode;
+                    return new ErrorCount(code, (int)r.Count, ErrorCodeMeanings.Of(code));
+                }).ToList();
+        }
+        // One run's errcodes: the ledger's (run, status, id) index keeps this to the run's failed rows.
+        var rows = await Finished(db, accountId).Where(d => d.Status == DeliveryStatus.Failed && d.RunId == runId)
+            .GroupBy(d => d.ErrCode)
             .Select(g => new { ErrCode = g.Key, Count = g.Count() })
             .OrderByDescending(g => g.Count).Take(top)
             .ToListAsync(cancellationToken);
@@ -130,9 +150,10 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
         {
             var zone = Accounts.AccountCalendar.Resolve(account.TimeZone) ?? TimeZoneInfo.Utc;
             var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
-            var rows = await Finished(db, account.Id).Where(d => d.LocalDay == today)
-                .GroupBy(d => new { d.Status, d.SkipReason })
-                .Select(g => new { g.Key.Status, g.Key.SkipReason, Count = g.Count() })
+            var rows = await Tallies(db, account.Id).Where(t => t.LocalDay == today)
+                .GroupBy(t => new { t.Status, t.SkipReason })
+                .Where(g => g.Sum(t => t.Count) != 0)
+                .Select(g => new { g.Key.Status, g.Key.SkipReason, Count = (int)g.Sum(t => t.Count) })
                 .ToListAsync(cancellationToken);
             foreach (var row in rows)
             {
@@ -257,6 +278,13 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
     // "The last n days": the rows of the n local days up to today (UTC's today; zones ahead of UTC may already be a day on).
     private OutcomePeriod LastDays(int days) =>
         new(DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).AddDays(1 - days), DateOnly.MaxValue);
+
+    /// <summary>The outcome tallies (kept by the ledger's triggers, see <see cref="OutcomeTally"/>) of one account or all.</summary>
+    private static IQueryable<OutcomeTally> Tallies(PushConsoleDbContext db, int? accountId)
+    {
+        var query = db.Set<OutcomeTally>().AsNoTracking();
+        return accountId is { } id ? query.Where(t => t.AccountId == id) : query;
+    }
 
     private static IQueryable<Delivery> Finished(PushConsoleDbContext db, int? accountId)
     {

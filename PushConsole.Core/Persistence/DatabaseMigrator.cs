@@ -61,6 +61,11 @@ public sealed class DatabaseMigrator(IDbContextFactory<PushConsoleDbContext> con
         {
             await db.Database.ExecuteSqlRawAsync(SqlServerDatabase.AllowSnapshotSql, cancellationToken);
         }
+        // The outcome charts' tallies are kept by triggers, which EF migrations do not describe: (re)installed here.
+        foreach (var statement in Outcomes.OutcomeTallyTriggers.For(database.Provider))
+        {
+            await db.Database.ExecuteSqlRawAsync(statement, cancellationToken);
+        }
     }
 
     // WAL lets the scheduler, the intake endpoint and the dashboards read while a send batch writes.

@@ -80,7 +80,7 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             foreach (var chunk in round.Distinct().Chunk(1000))
             {
-                await CredentialPool.GiveUsesBackAsync(db.Credentials.Where(c => chunk.Contains(c.Id)), cancellationToken);
+                await CredentialPool.GiveUsesBackAsync(db, c => chunk.Contains(c.Id), cancellationToken);
             }
         }
     }
@@ -95,12 +95,7 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         foreach (var chunk in ids.Chunk(1000))
         {
-            await db.Credentials
-                .Where(c => chunk.Contains(c.Id) && (c.Status == CredentialStatus.Available || c.Status == CredentialStatus.Used))
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(c => c.Status, status)
-                    .SetProperty(c => c.UsesLeft, 0)
-                    .SetProperty(c => c.ClosedAt, now), cancellationToken);
+            await CredentialPool.CloseAsync(db, c => chunk.Contains(c.Id), status, now, cancellationToken);
         }
     }
 

@@ -120,7 +120,7 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
         // CredentialConfiguration and ChannelConfiguration for why the database does not do this).
         var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Credentials.Where(c => c.TemplateId == id).ExecuteDeleteAsync(cancellationToken);
+        await Credentials.TallyWriter.ChangeAsync(db, c => c.TemplateId == id, rows => rows.ExecuteDeleteAsync(cancellationToken), cancellationToken);
         await db.Channels.Where(c => c.TemplateId == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.TemplateId, (int?)null), cancellationToken);
         var deleted = await db.Templates.Where(t => t.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
         await transaction.CommitAsync(cancellationToken);

@@ -530,6 +530,102 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                     b.ToTable("Credentials", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Credentials.CredentialHolder", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("OpenId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int>("Credentials")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Known")
+                        .HasColumnType("int");
+
+                    b.HasKey("AccountId", "OpenId");
+
+                    b.HasIndex("AccountId", "Credentials", "OpenId")
+                        .IsDescending(false, true, false)
+                        .HasDatabaseName("IX_CredentialHolders_Top");
+
+                    b.ToTable("CredentialHolders", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialQuarter", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("int");
+
+                    b.Property<long>("Quarter")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("int");
+
+                    b.Property<long>("Expired")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Received")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("AccountId", "Quarter", "Stripe");
+
+                    b.ToTable("CredentialQuarters", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialTally", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("int");
+
+                    b.Property<int>("TemplateId")
+                        .HasColumnType("int");
+
+                    b.Property<long>("ExpiryQuarter")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("int");
+
+                    b.Property<long>("Credentials")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Uses")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("AccountId", "Kind", "TemplateId", "ExpiryQuarter", "Stripe");
+
+                    b.ToTable("CredentialTallies", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.HolderSpread", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Held")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Known")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("int");
+
+                    b.Property<long>("Users")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("AccountId", "Held", "Known", "Stripe");
+
+                    b.ToTable("HolderSpreads", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>
                 {
                     b.Property<long>("Id")
@@ -907,6 +1003,40 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                     b.ToTable("MiniProgramUsers", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Outcomes.OutcomeTally", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("int");
+
+                    b.Property<DateOnly>("LocalDay")
+                        .HasColumnType("date");
+
+                    b.Property<int>("RunKind")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("int");
+
+                    b.Property<int>("SkipReason")
+                        .HasColumnType("int");
+
+                    b.Property<int>("ErrCode")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("int");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("AccountId", "LocalDay", "RunKind", "Status", "SkipReason", "ErrCode", "Stripe");
+
+                    b.HasIndex("LocalDay")
+                        .HasDatabaseName("IX_OutcomeTallies_Day");
+
+                    b.ToTable("OutcomeTallies", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Templates.MessageTemplate", b =>
                 {
                     b.Property<int>("Id")
@@ -1271,6 +1401,42 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                     b.Navigation("Account");
 
                     b.Navigation("Template");
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialHolder", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialQuarter", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialTally", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.HolderSpread", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>

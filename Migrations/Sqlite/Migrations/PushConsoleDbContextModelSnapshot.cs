@@ -507,6 +507,102 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.ToTable("Credentials", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Credentials.CredentialHolder", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OpenId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Credentials")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Known")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AccountId", "OpenId");
+
+                    b.HasIndex("AccountId", "Credentials", "OpenId")
+                        .IsDescending(false, true, false)
+                        .HasDatabaseName("IX_CredentialHolders_Top");
+
+                    b.ToTable("CredentialHolders", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialQuarter", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Quarter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Expired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Received")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AccountId", "Quarter", "Stripe");
+
+                    b.ToTable("CredentialQuarters", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialTally", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TemplateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiryQuarter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Credentials")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Uses")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AccountId", "Kind", "TemplateId", "ExpiryQuarter", "Stripe");
+
+                    b.ToTable("CredentialTallies", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.HolderSpread", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Held")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Known")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Users")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AccountId", "Held", "Known", "Stripe");
+
+                    b.ToTable("HolderSpreads", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>
                 {
                     b.Property<long>("Id")
@@ -871,6 +967,40 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.ToTable("MiniProgramUsers", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Outcomes.OutcomeTally", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("LocalDay")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RunKind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SkipReason")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ErrCode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("AccountId", "LocalDay", "RunKind", "Status", "SkipReason", "ErrCode", "Stripe");
+
+                    b.HasIndex("LocalDay")
+                        .HasDatabaseName("IX_OutcomeTallies_Day");
+
+                    b.ToTable("OutcomeTallies", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Templates.MessageTemplate", b =>
                 {
                     b.Property<int>("Id")
@@ -1230,6 +1360,42 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.Navigation("Account");
 
                     b.Navigation("Template");
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialHolder", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialQuarter", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialTally", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.HolderSpread", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>

@@ -166,6 +166,24 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "OutcomeTallies",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    LocalDay = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    RunKind = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    SkipReason = table.Column<int>(type: "INTEGER", nullable: false),
+                    ErrCode = table.Column<int>(type: "INTEGER", nullable: false),
+                    Stripe = table.Column<int>(type: "INTEGER", nullable: false),
+                    Count = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutcomeTallies", x => new { x.AccountId, x.LocalDay, x.RunKind, x.Status, x.SkipReason, x.ErrCode, x.Stripe });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "TransactionalMessages",
                 columns: table => new
                 {
@@ -202,6 +220,91 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     table.PrimaryKey("PK_ActivityEvents", x => x.Id);
                     table.ForeignKey(
                         name: "FK_ActivityEvents_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CredentialHolders",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Credentials = table.Column<int>(type: "INTEGER", nullable: false),
+                    Known = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CredentialHolders", x => new { x.AccountId, x.OpenId });
+                    table.ForeignKey(
+                        name: "FK_CredentialHolders_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CredentialQuarters",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Quarter = table.Column<long>(type: "INTEGER", nullable: false),
+                    Stripe = table.Column<int>(type: "INTEGER", nullable: false),
+                    Received = table.Column<long>(type: "INTEGER", nullable: false),
+                    Expired = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CredentialQuarters", x => new { x.AccountId, x.Quarter, x.Stripe });
+                    table.ForeignKey(
+                        name: "FK_CredentialQuarters_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CredentialTallies",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ExpiryQuarter = table.Column<long>(type: "INTEGER", nullable: false),
+                    Stripe = table.Column<int>(type: "INTEGER", nullable: false),
+                    Credentials = table.Column<long>(type: "INTEGER", nullable: false),
+                    Uses = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CredentialTallies", x => new { x.AccountId, x.Kind, x.TemplateId, x.ExpiryQuarter, x.Stripe });
+                    table.ForeignKey(
+                        name: "FK_CredentialTallies_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "HolderSpreads",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Held = table.Column<int>(type: "INTEGER", nullable: false),
+                    Known = table.Column<int>(type: "INTEGER", nullable: false),
+                    Stripe = table.Column<int>(type: "INTEGER", nullable: false),
+                    Users = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_HolderSpreads", x => new { x.AccountId, x.Held, x.Known, x.Stripe });
+                    table.ForeignKey(
+                        name: "FK_HolderSpreads_Accounts_AccountId",
                         column: x => x.AccountId,
                         principalTable: "Accounts",
                         principalColumn: "Id",
@@ -723,6 +826,12 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 column: "TemplateId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_CredentialHolders_Top",
+                table: "CredentialHolders",
+                columns: new[] { "AccountId", "Credentials", "OpenId" },
+                descending: new[] { false, true, false });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Credentials_Claim",
                 table: "Credentials",
                 columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id" },
@@ -823,6 +932,11 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_OutcomeTallies_Day",
+                table: "OutcomeTallies",
+                column: "LocalDay");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Templates_AccountId_WeChatTemplateId",
                 table: "Templates",
                 columns: new[] { "AccountId", "WeChatTemplateId" },
@@ -887,13 +1001,25 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "Channels");
 
             migrationBuilder.DropTable(
+                name: "CredentialHolders");
+
+            migrationBuilder.DropTable(
+                name: "CredentialQuarters");
+
+            migrationBuilder.DropTable(
                 name: "Credentials");
+
+            migrationBuilder.DropTable(
+                name: "CredentialTallies");
 
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "Deliveries");
+
+            migrationBuilder.DropTable(
+                name: "HolderSpreads");
 
             migrationBuilder.DropTable(
                 name: "MessageCallbacks");
@@ -903,6 +1029,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "MiniProgramUsers");
+
+            migrationBuilder.DropTable(
+                name: "OutcomeTallies");
 
             migrationBuilder.DropTable(
                 name: "RunTallies");

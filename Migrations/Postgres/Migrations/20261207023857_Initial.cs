@@ -167,6 +167,24 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "OutcomeTallies",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    LocalDay = table.Column<DateOnly>(type: "date", nullable: false),
+                    RunKind = table.Column<int>(type: "integer", nullable: false),
+                    Status = table.Column<int>(type: "integer", nullable: false),
+                    SkipReason = table.Column<int>(type: "integer", nullable: false),
+                    ErrCode = table.Column<int>(type: "integer", nullable: false),
+                    Stripe = table.Column<int>(type: "integer", nullable: false),
+                    Count = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutcomeTallies", x => new { x.AccountId, x.LocalDay, x.RunKind, x.Status, x.SkipReason, x.ErrCode, x.Stripe });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "TransactionalMessages",
                 columns: table => new
                 {
@@ -203,6 +221,91 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     table.PrimaryKey("PK_ActivityEvents", x => x.Id);
                     table.ForeignKey(
                         name: "FK_ActivityEvents_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CredentialHolders",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Credentials = table.Column<int>(type: "integer", nullable: false),
+                    Known = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CredentialHolders", x => new { x.AccountId, x.OpenId });
+                    table.ForeignKey(
+                        name: "FK_CredentialHolders_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CredentialQuarters",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    Quarter = table.Column<long>(type: "bigint", nullable: false),
+                    Stripe = table.Column<int>(type: "integer", nullable: false),
+                    Received = table.Column<long>(type: "bigint", nullable: false),
+                    Expired = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CredentialQuarters", x => new { x.AccountId, x.Quarter, x.Stripe });
+                    table.ForeignKey(
+                        name: "FK_CredentialQuarters_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CredentialTallies",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    TemplateId = table.Column<int>(type: "integer", nullable: false),
+                    ExpiryQuarter = table.Column<long>(type: "bigint", nullable: false),
+                    Stripe = table.Column<int>(type: "integer", nullable: false),
+                    Credentials = table.Column<long>(type: "bigint", nullable: false),
+                    Uses = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CredentialTallies", x => new { x.AccountId, x.Kind, x.TemplateId, x.ExpiryQuarter, x.Stripe });
+                    table.ForeignKey(
+                        name: "FK_CredentialTallies_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "HolderSpreads",
+                columns: table => new
+                {
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    Held = table.Column<int>(type: "integer", nullable: false),
+                    Known = table.Column<int>(type: "integer", nullable: false),
+                    Stripe = table.Column<int>(type: "integer", nullable: false),
+                    Users = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_HolderSpreads", x => new { x.AccountId, x.Held, x.Known, x.Stripe });
+                    table.ForeignKey(
+                        name: "FK_HolderSpreads_Accounts_AccountId",
                         column: x => x.AccountId,
                         principalTable: "Accounts",
                         principalColumn: "Id",
@@ -724,6 +827,12 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 column: "TemplateId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_CredentialHolders_Top",
+                table: "CredentialHolders",
+                columns: new[] { "AccountId", "Credentials", "OpenId" },
+                descending: new[] { false, true, false });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Credentials_Claim",
                 table: "Credentials",
                 columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id" },
@@ -824,6 +933,11 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_OutcomeTallies_Day",
+                table: "OutcomeTallies",
+                column: "LocalDay");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Templates_AccountId_WeChatTemplateId",
                 table: "Templates",
                 columns: new[] { "AccountId", "WeChatTemplateId" },
@@ -888,13 +1002,25 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 name: "Channels");
 
             migrationBuilder.DropTable(
+                name: "CredentialHolders");
+
+            migrationBuilder.DropTable(
+                name: "CredentialQuarters");
+
+            migrationBuilder.DropTable(
                 name: "Credentials");
+
+            migrationBuilder.DropTable(
+                name: "CredentialTallies");
 
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "Deliveries");
+
+            migrationBuilder.DropTable(
+                name: "HolderSpreads");
 
             migrationBuilder.DropTable(
                 name: "MessageCallbacks");
@@ -904,6 +1030,9 @@ namespace PushConsole.Migrations.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "MiniProgramUsers");
+
+            migrationBuilder.DropTable(
+                name: "OutcomeTallies");
 
             migrationBuilder.DropTable(
                 name: "RunTallies");

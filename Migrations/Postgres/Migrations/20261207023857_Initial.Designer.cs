@@ -12,7 +12,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261207010520_Initial")]
+    [Migration("20261207023857_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -531,6 +531,102 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.ToTable("Credentials", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Credentials.CredentialHolder", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("OpenId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Credentials")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Known")
+                        .HasColumnType("integer");
+
+                    b.HasKey("AccountId", "OpenId");
+
+                    b.HasIndex("AccountId", "Credentials", "OpenId")
+                        .IsDescending(false, true, false)
+                        .HasDatabaseName("IX_CredentialHolders_Top");
+
+                    b.ToTable("CredentialHolders", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialQuarter", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Quarter")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Expired")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Received")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("AccountId", "Quarter", "Stripe");
+
+                    b.ToTable("CredentialQuarters", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialTally", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TemplateId")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("ExpiryQuarter")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Credentials")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Uses")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("AccountId", "Kind", "TemplateId", "ExpiryQuarter", "Stripe");
+
+                    b.ToTable("CredentialTallies", (string)null);
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.HolderSpread", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Held")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Known")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Users")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("AccountId", "Held", "Known", "Stripe");
+
+                    b.ToTable("HolderSpreads", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>
                 {
                     b.Property<long>("Id")
@@ -907,6 +1003,40 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.ToTable("MiniProgramUsers", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Outcomes.OutcomeTally", b =>
+                {
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateOnly>("LocalDay")
+                        .HasColumnType("date");
+
+                    b.Property<int>("RunKind")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("SkipReason")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ErrCode")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Stripe")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("AccountId", "LocalDay", "RunKind", "Status", "SkipReason", "ErrCode", "Stripe");
+
+                    b.HasIndex("LocalDay")
+                        .HasDatabaseName("IX_OutcomeTallies_Day");
+
+                    b.ToTable("OutcomeTallies", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Templates.MessageTemplate", b =>
                 {
                     b.Property<int>("Id")
@@ -1270,6 +1400,42 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.Navigation("Account");
 
                     b.Navigation("Template");
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialHolder", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialQuarter", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.CredentialTally", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PushConsole.Credentials.HolderSpread", b =>
+                {
+                    b.HasOne("PushConsole.Accounts.WeChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("PushConsole.Ledger.Delivery", b =>
