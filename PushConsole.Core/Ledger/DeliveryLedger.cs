@@ -95,6 +95,9 @@ public sealed class DeliveryLedger
         proposed.CreatedAt = time.GetUtcNow();
         db.Add(proposed);
         await db.SaveChangesAsync(cancellationToken);
+        // Its tally too, so its end finds one to make exact rather than creating it in a commit of its own.
+        db.Add(new RunTally { RunId = proposed.Id });
+        await db.SaveChangesAsync(cancellationToken);
         await store.AddRecipientsAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), proposed.Id, proposed.AccountId, [recipient],
             localDay, time.GetUtcNow(), cancellationToken);
         return proposed;

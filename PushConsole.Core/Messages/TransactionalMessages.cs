@@ -240,6 +240,8 @@ public sealed class TransactionalMessages(
         await db.DeliveryRuns.Where(r => r.Id == runId && r.Status == RunStatus.Pending)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.FinishedAt, now)
                 .SetProperty(r => r.StatusReason, "No usable credential.").SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+        // As the engine ends a run: its tally made exact from its rows.
+        await ledger.RecountAsync(runId, cancellationToken);
     }
 
     /// <summary>Sends the message in the background of this node (recovery: read from the database first).</summary>

@@ -72,8 +72,12 @@ public sealed class RunExecutor(
         var campaign = run.CampaignId is { } campaignId
             ? await db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == campaignId, cancellationToken)
             : null;
-        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == run.AccountId, cancellationToken);
-        var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == run.TemplateId, cancellationToken);
+        // Account and template in one statement: a one-recipient run (a transactional message) pays this per message.
+        var loaded = await (from a in db.Accounts.AsNoTracking().Where(a => a.Id == run.AccountId)
+                            from t in db.Templates.AsNoTracking().Where(t => t.Id == run.TemplateId).DefaultIfEmpty()
+                            select new { Account = a, Template = t }).SingleOrDefaultAsync(cancellationToken);
+        var account = loaded?.Account;
+        var template = loaded?.Template;
         if (account is null || template is null)
         {
             return await FailAsync(run, account is null ? "The run's account no longer exists." : "The run's template no longer exists.", cancellationToken);
