@@ -58,7 +58,7 @@ public sealed class UiTextTests
         // Keys made from a value: each value has its text.
         var made = Enum.GetNames<PushConsole.Channels.ReminderStatus>().Select(n => $"ReminderStatus.{n}")
             .Concat(Enum.GetNames<PushConsole.Ledger.RunStatus>().Select(n => $"RunStatus.{n}"))
-            .Concat(Enum.GetNames<PushConsole.Campaigns.RunCommand>().Select(n => $"Run.Cannot{n.ToLowerInvariant()}"));
+            .Concat(Enum.GetNames<PushConsole.Sending.RunCommand>().Select(n => $"Run.Cannot{n.ToLowerInvariant()}"));
         Assert.DoesNotContain(made, k => !english.ContainsKey(k));
     }
 
