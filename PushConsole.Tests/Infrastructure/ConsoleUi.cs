@@ -51,6 +51,7 @@ public abstract class ConsoleUiTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<IStringLocalizer<UiText>>(Texts);
         Services.AddTransient<MudLocalizer, ConsoleMudLocalizer>();
         Services.AddScoped<AccountSelection>();
+        Services.AddScoped<UserZone>();
         services?.Invoke(Services);
         Services.AddFallbackServiceProvider(ui.Host.Services);
         authorization = AddAuthorization();

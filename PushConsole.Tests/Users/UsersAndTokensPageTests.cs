@@ -8,6 +8,7 @@ using PushConsole.ApiTokens;
 using PushConsole.Shell;
 using PushConsole.Tests.Infrastructure;
 using PushConsole.Users;
+using MudBlazor;
 
 namespace PushConsole.Tests.UserTests;
 
@@ -190,6 +191,48 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
 
         cut.WaitForAssertion(() => Assert.Contains("Revoked", cut.Find("#tokens-grid").TextContent));
         Assert.NotNull(Assert.Single(await Service<ApiTokenService>().ListAsync(userId)).RevokedAt);
+    }
+
+    [Fact]
+    public async Task A_users_own_zone_is_refused_when_unknown_and_cleared_with_nothing()
+    {
+        var userId = await TestUsers.CreateAsync(Host, "zone-rules@test.local", Roles.Editor);
+        var users = Service<UserAdministration>();
+
+        var unknown = await users.SetTimeZoneAsync(userId, "Mars/Olympus");
+        Assert.False(unknown.Succeeded);
+        Assert.Equal("Unknown time zone 'Mars/Olympus'.", unknown.Error);
+        Assert.True((await users.SetTimeZoneAsync(userId, " Asia/Shanghai ")).Succeeded);
+        Assert.Equal("Asia/Shanghai", await users.TimeZoneOfAsync(userId));
+        Assert.True((await users.SetTimeZoneAsync(userId, "  ")).Succeeded);
+        Assert.Null(await users.TimeZoneOfAsync(userId));
+        Assert.True((await users.SetTimeZoneAsync("no-such-user", "UTC")).NotFound);
+    }
+
+    [Fact]
+    public async Task A_user_picks_their_zone_in_the_dialog_and_reads_their_tokens_and_the_audit_log_in_it()
+    {
+        var userId = await TestUsers.CreateAsync(Host, "zone@test.local", Roles.Admin);
+        SignInAs(Roles.Admin, "zone@test.local", userId);
+        await Service<ApiTokenService>().CreateAsync(userId, "nightly export");
+        var cut = RenderWithProviders<UserMenu>();
+        var dialogs = Services.GetRequiredService<IDialogService>();
+
+        await cut.InvokeAsync(() => dialogs.ShowAsync<UserTimeZoneDialog>("My time zone"));
+        cut.WaitForElement("#user-zone").Input("Mars/Olympus");
+        cut.Find("#save-user-zone").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Unknown time zone 'Mars/Olympus'.", ValidationMessages(cut)));
+        Assert.Null(await Service<UserAdministration>().TimeZoneOfAsync(userId));
+        cut.Find("#user-zone").Input("Asia/Shanghai");
+        cut.Find("#save-user-zone").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Times are now shown in Asia/Shanghai.", cut.Markup));
+        Assert.Equal("Asia/Shanghai", await Service<UserAdministration>().TimeZoneOfAsync(userId));
+
+        var tokens = RenderWithProviders<ApiTokensPage>();
+        tokens.WaitForAssertion(() => Assert.Contains("(Asia/Shanghai)", tokens.Find("#tokens-grid").TextContent));
+        var audit = RenderWithProviders<PushConsole.Audit.AuditPage>();
+        audit.WaitForAssertion(() => Assert.Contains("(Asia/Shanghai)", audit.Find("#audit-grid tbody tr").TextContent));
+        Assert.DoesNotContain("(UTC)", audit.Find("#audit-grid").TextContent);
     }
 
     [Fact]
