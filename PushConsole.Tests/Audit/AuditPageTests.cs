@@ -17,7 +17,7 @@ public sealed class AuditPageTests(UiHost ui) : ConsoleUiTest(ui), IClassFixture
 {
     [Fact]
     public void Only_admins_may_read_the_audit_log() =>
-        Assert.Equal(Roles.Admin, typeof(AuditPage).GetCustomAttribute<AuthorizeAttribute>()!.Roles);
+        AssertOnlyAdmins<AuditPage>();
 
     [Fact]
     public async Task Changes_made_on_the_console_pages_are_listed_with_who_made_them_newest_first()

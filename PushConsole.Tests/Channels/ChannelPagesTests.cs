@@ -106,16 +106,15 @@ public sealed class ChannelPagesTests(UiHost ui, PushConsole.Tests.Simulator.Sim
     [Fact]
     public void Editors_may_use_the_channel_pages_and_anyone_the_public_page()
     {
-        Assert.Equal(Policies.Editor, typeof(ChannelsPage).GetCustomAttribute<AuthorizeAttribute>()!.Policy);
-        Assert.Equal(Policies.Editor, typeof(ChannelDetailPage).GetCustomAttribute<AuthorizeAttribute>()!.Policy);
+        AssertEditors<ChannelsPage>();
+        AssertEditors<ChannelDetailPage>();
         Assert.NotNull(typeof(PublicChannelPage).GetCustomAttribute<AllowAnonymousAttribute>());
     }
 
     [Fact]
     public async Task A_new_channel_starts_in_the_future_in_its_zone_and_refuses_negative_minutes()
     {
-        var account = await TemplateTestData.AccountAsync(Host, AccountKind.OfficialAccount, "wxchannel01");
-        Services.GetRequiredService<AccountSelection>().Select(account.Id);
+        var account = await SelectedAccountAsync(AccountKind.OfficialAccount, "wxchannel01");
         SignInAs(Roles.Editor, "editor@test.local");
         var cut = RenderWithProviders<ChannelsPage>();
 
@@ -171,6 +170,15 @@ public sealed class ChannelPagesTests(UiHost ui, PushConsole.Tests.Simulator.Sim
         }
         var started = Render<PublicChannelPage>(p => p.Add(c => c.PublicId, upcoming.PublicId));
         Assert.StartsWith("Live started", started.Find("#public-start").TextContent.Trim());
+    }
+
+    [Fact]
+    public void The_public_layout_shows_the_page_alone_without_the_consoles_menus()
+    {
+        var layout = Render<PublicLayout>(p => p.Add(l => l.Body, (Microsoft.AspNetCore.Components.RenderFragment)(b => b.AddContent(0, "live page"))));
+
+        Assert.Equal("live page", layout.Find(".public-page").TextContent);
+        Assert.Empty(layout.FindAll("#nav-menu, #user-menu"));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
     [Fact]
     public void Only_admins_may_manage_users_and_every_signed_in_user_has_tokens()
     {
-        Assert.Equal(Roles.Admin, typeof(UsersPage).GetCustomAttribute<AuthorizeAttribute>()!.Roles);
+        AssertOnlyAdmins<UsersPage>();
         Assert.Null(typeof(ApiTokensPage).GetCustomAttribute<AuthorizeAttribute>()!.Roles);
     }
 
@@ -174,8 +174,7 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
     [Fact]
     public async Task A_token_is_shown_once_listed_with_its_zone_and_revoked_only_after_confirming()
     {
-        var userId = await TestUsers.CreateAsync(Host, "tokens@test.local", Roles.Editor);
-        SignInAs(Roles.Editor, "tokens@test.local", userId);
+        var userId = await SignInAsNewUserAsync("tokens@test.local", Roles.Editor);
         var cut = RenderWithProviders<ApiTokensPage>();
 
         cut.Find("#create-token").Click();
@@ -212,8 +211,7 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
     [Fact]
     public async Task A_user_picks_their_zone_in_the_dialog_and_reads_their_tokens_and_the_audit_log_in_it()
     {
-        var userId = await TestUsers.CreateAsync(Host, "zone@test.local", Roles.Admin);
-        SignInAs(Roles.Admin, "zone@test.local", userId);
+        var userId = await SignInAsNewUserAsync("zone@test.local", Roles.Admin);
         await Service<ApiTokenService>().CreateAsync(userId, "nightly export");
         var cut = RenderWithProviders<UserMenu>();
         var dialogs = Services.GetRequiredService<IDialogService>();
