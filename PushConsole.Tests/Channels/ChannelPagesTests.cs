@@ -203,6 +203,21 @@ public sealed class ChannelPagesTests(UiHost ui, PushConsole.Tests.Simulator.Sim
     }
 
     [Fact]
+    public async Task A_Chinese_speaking_operator_reads_why_a_reminder_was_canceled_in_Chinese()
+    {
+        var channel = await ReminderChannelAsync(1, "取消的直播");
+        var canceled = await Service<ChannelService>().CancelReminderAsync(channel.Id, "嘉宾临时有事", "editor@test.local");
+        Assert.True(canceled.Succeeded, string.Join(" ", canceled.Errors));
+        UseCulture(ConsoleCultures.Chinese);
+
+        var cut = RenderWithProviders<ChannelDetailPage>(("Id", channel.Id));
+
+        cut.WaitForAssertion(() => Assert.Equal("已由 editor@test.local 取消：嘉宾临时有事", cut.Find("#reminder-reason").TextContent.Trim()));
+        Assert.Equal("已取消", cut.Find("#status-" + channel.Id).TextContent.Trim());
+        Assert.Empty(Texts.Missing);
+    }
+
+    [Fact]
     public async Task The_channel_pages_render_in_Chinese_without_a_missing_text()
     {
         UseCulture(ConsoleCultures.Chinese);
