@@ -27,6 +27,7 @@ public static class MessagesBench
         var warmup = args.Number("warmup", 500);
         var database = await BenchDatabase.CreateAsync(args);
         Console.WriteLine($"messages: {Environment.ProcessorCount} cores, {database.Provider}, {callers} callers, {messages:N0} messages (+{warmup:N0} warm-up)");
+        Console.WriteLine($"  load average before the run: {IntakeBench.LoadAverage()}");
         await using var simulator = await StandaloneSimulator.StartAsync(args.Text("simulator", "") is { Length: > 0 } url ? url : null);
         await using var host = new BenchHost(database, new Dictionary<string, string?>
         {
@@ -45,8 +46,9 @@ public static class MessagesBench
             title = "入群审核", content = "审核结果:{{keyword1.DATA}}\n群名:{{keyword2.DATA}}\n", kind = "legacy",
         });
         var (account, template) = await AccountAsync(host, simulator, appId, simTemplate.GetProperty("template_id").GetString()!);
-        Console.WriteLine($"  minting {messages + warmup:N0} formIds in the simulator and reporting them to the pool…");
-        var minted = await SimulatorCeiling.MintAsync(simulator, appId, messages + warmup, 64);
+        // One more than measured: the message profiled alone.
+        Console.WriteLine($"  minting {messages + warmup + 1:N0} formIds in the simulator and reporting them to the pool…");
+        var minted = await SimulatorCeiling.MintAsync(simulator, appId, messages + warmup + 1, 64);
         var intake = host.Services.GetRequiredService<CredentialIntake>();
         await Parallel.ForEachAsync(minted, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (m, ct) =>
             await intake.ReportAsync(account.Id, m.OpenId, [new ReportedCredential(m.FormId)], ct));
@@ -56,17 +58,33 @@ public static class MessagesBench
         var users = minted.Select(m => m.OpenId).ToArray();
         await SendAllAsync(http, account.Id, template.Id, users[..warmup], callers, new Latencies());
 
+        // The profile of one message alone: every statement it costs, from the request to the answer with WeChat's outcome.
+        using (var one = StatementCounter.Start(keepTexts: true))
+        {
+            await SendAllAsync(http, account.Id, template.Id, users[warmup..(warmup + 1)], 1, new Latencies());
+            Console.WriteLine($"  one message alone: {one.Statements} SQL statements, {one.Commits} explicit transactions:");
+            foreach (var text in one.Texts)
+            {
+                Console.WriteLine($"    {text}");
+            }
+        }
+
         var latencies = new Latencies();
         GC.Collect();
+        using var statements = StatementCounter.Start();
         var clock = Stopwatch.StartNew();
-        var (sent, other) = await SendAllAsync(http, account.Id, template.Id, users[warmup..], callers, latencies);
+        var (sent, other) = await SendAllAsync(http, account.Id, template.Id, users[(warmup + 1)..], callers, latencies);
         var elapsed = clock.Elapsed;
+        var (statementCount, commitCount) = (statements.Statements, statements.Commits);
         var (p50, p99, count) = latencies.Summary();
         var delivered = (await simulator.GetAsync($"control/apps/{appId}/deliveries/count")).GetProperty("total").GetInt64();
         Console.WriteLine($"  transactional sends: {sent:N0} sent, {other:N0} other answers, in {elapsed.TotalSeconds:N1} s = {sent / elapsed.TotalSeconds:N0} sends/s");
         Console.WriteLine($"  latency from request to WeChat's outcome ({count:N0} requests): p50 {p50:N1} ms, p99 {p99:N1} ms");
-        Console.WriteLine($"  delivered by the simulator: {delivered:N0} (warm-up included: {warmup:N0})");
-        return sent == messages && delivered == messages + warmup ? 0 : 1;
+        Console.WriteLine($"  SQL statements while measuring: {statementCount:N0} = {statementCount / (double)Math.Max(1, messages):N1} per message "
+            + $"({commitCount / (double)Math.Max(1, messages):N1} explicit transactions per message)");
+        Console.WriteLine($"  load average at the end: {IntakeBench.LoadAverage()}");
+        Console.WriteLine($"  delivered by the simulator: {delivered:N0} (warm-up and the profiled one included: {warmup + 1:N0})");
+        return sent == messages && delivered == messages + warmup + 1 ? 0 : 1;
     }
 
     private static async Task<(int Sent, int Other)> SendAllAsync(HttpClient http, int accountId, int templateId, string[] users, int callers,

@@ -60,21 +60,22 @@ public sealed class ChannelRuns(
         }
     }
 
-    public async Task<(IRunMessage? Message, string? Problem)> PrepareAsync(DeliveryRun run, WeChatAccount account, MessageTemplate template,
+    /// <summary>The reminder goes out before the live whatever the hour: no quiet hours, no daily cap.</summary>
+    public async Task<RunPreparation> PrepareAsync(DeliveryRun run, WeChatAccount account, MessageTemplate template,
         CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var channel = await db.Channels.AsNoTracking().SingleOrDefaultAsync(c => c.Id == run.ChannelId, cancellationToken);
         if (channel is null)
         {
-            return (null, ServiceText.Stored("Reminder.ChannelDeleted"));
+            return RunPreparation.Unsendable(ServiceText.Stored("Reminder.ChannelDeleted"));
         }
         if (await ReminderGate.CheckAsync(db, channel.AccountId, channel.TemplateId, cancellationToken) is { } problem)
         {
-            return (null, problem);
+            return RunPreparation.Unsendable(problem);
         }
         var (message, unsendable) = ReminderMessage.Prepare(renderer, channel, template);
-        return message is null ? (null, unsendable) : (new Reminder(message), null);
+        return message is null ? RunPreparation.Unsendable(unsendable ?? "The reminder cannot be sent.") : new RunPreparation(new Reminder(message));
     }
 
     public async Task EndedAsync(DeliveryRun run, RunStatus status, string? reason, CancellationToken cancellationToken)

@@ -82,6 +82,24 @@ public sealed class DeliveryLedger
         }
     }
 
+    /// <summary>
+    /// Opens a new one-recipient run and writes its Pending row inside the caller's open transaction, after the
+    /// caller's own writes in it: a transactional message records itself, its run and its row in one commit. The caller
+    /// holds its write turn (<see cref="WriteGate"/>) for the whole transaction.
+    /// </summary>
+    public async Task<DeliveryRun> OpenRunInAsync(PushConsoleDbContext db, DeliveryRun proposed, string recipient, DateOnly localDay,
+        CancellationToken cancellationToken = default)
+    {
+        var transaction = db.Database.CurrentTransaction
+            ?? throw new InvalidOperationException("A run opened with the caller's writes needs the caller's transaction.");
+        proposed.CreatedAt = time.GetUtcNow();
+        db.Add(proposed);
+        await db.SaveChangesAsync(cancellationToken);
+        await store.AddRecipientsAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), proposed.Id, proposed.AccountId, [recipient],
+            localDay, time.GetUtcNow(), cancellationToken);
+        return proposed;
+    }
+
     /// <summary>Adds Pending rows for recipients not yet in the run; returns how many were new.</summary>
     public async Task<int> AddRecipientsAsync(DeliveryRun run, IReadOnlyList<string> recipients, DateOnly localDay, CancellationToken cancellationToken = default)
     {

@@ -20,6 +20,14 @@ public sealed class MessageQueries(IDbContextFactory<PushConsoleDbContext> conte
         return row is null ? null : StatusOf(row);
     }
 
+    /// <summary>The message a run sends; null when the run is not a message's.</summary>
+    public async Task<MessageStatus?> FindByRunAsync(long runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await Joined(db).Where(j => j.Message.RunId == runId).SingleOrDefaultAsync(cancellationToken);
+        return row is null ? null : StatusOf(row);
+    }
+
     /// <summary>A page of messages, newest first.</summary>
     public async Task<MessagePage> ListAsync(MessageFilter filter, int skip, int take, CancellationToken cancellationToken = default)
     {

@@ -1,10 +1,12 @@
+using PushConsole.Sending;
+
 namespace PushConsole.Messages;
 
 public static class MessageServiceCollectionExtensions
 {
     /// <summary>
     /// Transactional messages (POST /api/v1/messages): validation, the idempotent intake, sending through the campaign
-    /// engine (AddCampaigns), outcome callbacks to the accounts' webhooks, and recovery of messages whose sender stopped.
+    /// engine (AddSendEngine), outcome callbacks to the accounts' webhooks, and recovery of messages whose sender stopped.
     /// </summary>
     public static IServiceCollection AddTransactionalMessages(this IServiceCollection services, IConfiguration configuration)
     {
@@ -21,6 +23,8 @@ public static class MessageServiceCollectionExtensions
         // Webhook receivers are the operator's own services: no redirects followed (the allow-list names the host).
         services.AddHttpClient(MessageOutcomes.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.AddSingleton<MessageRunOwner>();
+        services.AddSingleton<IRunOwner>(sp => sp.GetRequiredService<MessageRunOwner>());
         services.AddSingleton<TransactionalMessages>();
         services.AddSingleton<MessageRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<MessageRecovery>());

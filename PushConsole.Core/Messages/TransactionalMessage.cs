@@ -20,7 +20,7 @@ public sealed class TransactionalMessage
     public string RequestHash { get; set; } = "";
     /// <summary>The data and jump targets to send (<see cref="MessagePayload"/> as JSON).</summary>
     public string Payload { get; set; } = "";
-    /// <summary>The run that sends it; null only between the message's insert and the run's creation.</summary>
+    /// <summary>The run that sends it, written in the message's own transaction (null only for a message recorded before that).</summary>
     public long? RunId { get; set; }
     /// <summary>Who asked: the API token's user.</summary>
     public string RequestedBy { get; set; } = "";

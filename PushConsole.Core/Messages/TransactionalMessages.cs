@@ -30,6 +30,7 @@ public sealed class TransactionalMessages(
     IDbContextFactory<PushConsoleDbContext> contexts,
     MessageRequestValidator validator,
     DeliveryLedger ledger,
+    WriteGate writes,
     RunExecutor executor,
     MessageQueries queries,
     MessageOutcomes outcomes,
@@ -71,19 +72,19 @@ public sealed class TransactionalMessages(
                 ? new MessageAcceptance(await StatusAsync(existing.Id, cancellationToken), errors, Replayed: true)
                 : new MessageAcceptance(await StatusAsync(existing.Id, cancellationToken), errors, KeyReusedForAnotherRequest: true);
         }
-        var runId = await OpenRunAsync(message!, draft.Account, CancellationToken.None);
+        var runId = message!.RunId!.Value;
         var messageId = message!.Id;
         var need = CredentialNeed.Of(draft.Template);
         if (need.Required && (await HoldingsAsync(draft.Account.Id, draft.OpenId, draft.Template, CancellationToken.None)).Usable == 0)
         {
             await RecordNoCredentialAsync(runId, CancellationToken.None);
             await FinishedAsync(messageId);
+            return new MessageAcceptance(await StatusAsync(messageId, CancellationToken.None), errors);
         }
-        else
-        {
-            Start(messageId);
-        }
-        return new MessageAcceptance(await StatusAsync(messageId, CancellationToken.None), errors);
+        Start(message, draft.Account);
+        // Just recorded and handed to its sender: accepted, as a read would say (the caller may wait for the outcome).
+        return new MessageAcceptance(new MessageStatus(messageId, message.AccountId, message.TemplateId, message.OpenId, MessageState.Accepted,
+            null, null, null, MessageStatus.MeaningOf(MessageState.Accepted, null), message.IdempotencyKey, message.CreatedAt, null, runId), errors);
     }
 
     /// <summary>The message and its outcome; null when there is none with this id.</summary>
@@ -93,6 +94,12 @@ public sealed class TransactionalMessages(
     public async Task<MessageStatus?> WaitAsync(long id, TimeSpan wait, CancellationToken cancellationToken)
     {
         var until = time.GetUtcNow() + wait;
+        if (sending.TryGetValue(id, out var local))
+        {
+            // Sent from this node: its end is the moment to read the outcome, not before.
+            await Task.WhenAny(local, Task.Delay(wait, time, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+        }
         while (true)
         {
             var status = await StatusAsync(id, cancellationToken);
@@ -148,8 +155,9 @@ public sealed class TransactionalMessages(
     }
 
     /// <summary>
-    /// Inserts the message, or returns the one its key already names. A key older than the window is taken off its
-    /// message first (only by whoever still finds it there), so the insert that follows is the key's new first message.
+    /// Inserts the message with its run and ledger row in one transaction (one commit), or returns the message its key
+    /// already names. A key older than the window is taken off its message first (only by whoever still finds it
+    /// there), so the insert that follows is the key's new first message.
     /// </summary>
     private async Task<(TransactionalMessage? Created, TransactionalMessage? Existing)> RecordAsync(MessageDraft draft, string? key,
         string requestedBy, CancellationToken cancellationToken)
@@ -157,7 +165,9 @@ public sealed class TransactionalMessages(
         for (var attempt = 0; ; attempt++)
         {
             var now = time.GetUtcNow();
+            using var turn = await writes.EnterAsync(cancellationToken);
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             if (key is not null)
             {
                 var existing = await db.Set<TransactionalMessage>().AsNoTracking()
@@ -181,6 +191,10 @@ public sealed class TransactionalMessages(
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+                var run = await ledger.OpenRunInAsync(db, RunOf(message), message.OpenId, DayOf(draft.Account), cancellationToken);
+                message.RunId = run.Id;
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
                 return (message, null);
             }
             catch (DbUpdateException) when (key is not null && attempt < 3)
@@ -190,18 +204,26 @@ public sealed class TransactionalMessages(
         }
     }
 
-    /// <summary>Creates the message's run and ledger row once; a second call (recovery) finds them.</summary>
+    private static DeliveryRun RunOf(TransactionalMessage message) => new()
+    {
+        Kind = RunKind.Message, FireKey = TransactionalMessage.FireKeyOf(message.Id), Name = $"Message {message.Id}",
+        AccountId = message.AccountId, TemplateId = message.TemplateId, Status = RunStatus.Pending, ExpectedTotal = 1,
+        AudienceComplete = true,
+    };
+
+    /// <summary>The account's local day (its row counts toward it); UTC's when the account's zone is unknown (the run then fails and says why).</summary>
+    private DateOnly DayOf(Accounts.WeChatAccount account) =>
+        AccountCalendar.Resolve(account.TimeZone) is null ? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime)
+            : AccountCalendar.Of(account).DayOf(time.GetUtcNow());
+
+    /// <summary>
+    /// Creates the run and ledger row of a message recorded without them (before they were written in the message's
+    /// own transaction); a second call (recovery) finds them.
+    /// </summary>
     private async Task<long> OpenRunAsync(TransactionalMessage message, Accounts.WeChatAccount account, CancellationToken cancellationToken)
     {
-        var run = await ledger.OpenRunAsync(new DeliveryRun
-        {
-            Kind = RunKind.Message, FireKey = TransactionalMessage.FireKeyOf(message.Id), Name = $"Message {message.Id}",
-            AccountId = message.AccountId, TemplateId = message.TemplateId, Status = RunStatus.Pending, ExpectedTotal = 1,
-            AudienceComplete = true,
-        }, cancellationToken);
-        var day = AccountCalendar.Resolve(account.TimeZone) is null ? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime)
-            : AccountCalendar.Of(account).DayOf(time.GetUtcNow());
-        await ledger.AddRecipientsAsync(run, [message.OpenId], day, cancellationToken);
+        var run = await ledger.OpenRunAsync(RunOf(message), cancellationToken);
+        await ledger.AddRecipientsAsync(run, [message.OpenId], DayOf(account), cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Set<TransactionalMessage>().Where(m => m.Id == message.Id && m.RunId == null)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.RunId, run.Id), cancellationToken);
@@ -220,8 +242,13 @@ public sealed class TransactionalMessages(
                 .SetProperty(r => r.StatusReason, "No usable credential.").SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
     }
 
-    /// <summary>Sends the message in the background of this node (the caller's request may end first).</summary>
-    internal void Start(long messageId)
+    /// <summary>Sends the message in the background of this node (recovery: read from the database first).</summary>
+    internal void Start(long messageId) => Start(messageId, null, null);
+
+    /// <summary>Sends the message just recorded, in the background of this node (the caller's request may end first).</summary>
+    private void Start(TransactionalMessage message, Accounts.WeChatAccount account) => Start(message.Id, message, account);
+
+    private void Start(long messageId, TransactionalMessage? known, Accounts.WeChatAccount? account)
     {
         var started = new TaskCompletionSource();
         var task = Task.Run(async () =>
@@ -229,7 +256,7 @@ public sealed class TransactionalMessages(
             await started.Task;
             try
             {
-                await SendAsync(messageId, lifetime.ApplicationStopping);
+                await SendAsync(messageId, known, account, lifetime.ApplicationStopping);
             }
             catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
             {
@@ -267,50 +294,34 @@ public sealed class TransactionalMessages(
     internal bool IsSending(long messageId) => sending.ContainsKey(messageId);
 
     /// <summary>
-    /// One execution of the message's run through the engine, again while the engine asks to go on at once; then, once
-    /// the outcome is final, its callback. A run held for longer (WeChat's quota) is left to recovery.
+    /// Executes the message's run through the engine (<see cref="MessageRunOwner"/> gives it the message and its
+    /// rules, and records the callback when it ends), again while the engine asks to go on at once. A run held for
+    /// longer (WeChat's quota) is left to recovery.
     /// </summary>
-    internal async Task SendAsync(long messageId, CancellationToken cancellationToken)
+    internal async Task SendAsync(long messageId, TransactionalMessage? message, Accounts.WeChatAccount? account, CancellationToken cancellationToken)
     {
-        TransactionalMessage? message;
-        Accounts.WeChatAccount? account;
-        MessageTemplate? template;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        if (message is null || account is null)
         {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             message = await db.Set<TransactionalMessage>().AsNoTracking().SingleOrDefaultAsync(m => m.Id == messageId, cancellationToken);
             account = message is null ? null : await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == message.AccountId, cancellationToken);
-            template = message is null ? null : await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == message.TemplateId, cancellationToken);
         }
         if (message is null || account is null)
         {
             return;
         }
         var runId = message.RunId ?? await OpenRunAsync(message, account, cancellationToken);
-        if (template is not null)
+        for (var round = 0; round < 10; round++)
         {
-            var payload = new TransactionalRunMessage(template, MessagePayload.FromJson(message.Payload));
-            // Transactional sends go ahead of bulk runs on the account's shared rate (the engine's senders inherit this).
-            using (SendPriority.Urgent())
+            var execution = await executor.ExecuteAsync(runId, cancellationToken);
+            if (execution.Status != RunStatus.Running || execution.WakeAt is not { } wake || wake - time.GetUtcNow() > TimeSpan.FromSeconds(5))
             {
-                for (var round = 0; round < 10; round++)
-                {
-                    var execution = await executor.ExecuteMessageAsync(runId, payload, cancellationToken);
-                    if (execution.Status != RunStatus.Running || execution.WakeAt is not { } wake || wake - time.GetUtcNow() > TimeSpan.FromSeconds(5))
-                    {
-                        break;
-                    }
-                    if (wake > time.GetUtcNow())
-                    {
-                        await Task.Delay(wake - time.GetUtcNow(), time, cancellationToken);
-                    }
-                }
+                break;
+            }
+            if (wake > time.GetUtcNow())
+            {
+                await Task.Delay(wake - time.GetUtcNow(), time, cancellationToken);
             }
         }
-        else
-        {
-            // The template was deleted after the message was accepted: the engine fails the run and says why.
-            await executor.ExecuteAsync(runId, cancellationToken);
-        }
-        await FinishedAsync(messageId);
     }
 }

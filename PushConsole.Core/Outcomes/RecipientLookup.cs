@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Credentials;
 using PushConsole.Ledger;
+using PushConsole.Messages;
 using PushConsole.Persistence;
 
 namespace PushConsole.Outcomes;
@@ -9,9 +10,12 @@ namespace PushConsole.Outcomes;
 public sealed record RecipientCredential(long Id, CredentialKind Kind, CredentialStatus Status, string? TemplateTitle, int UsesLeft,
     DateTimeOffset ReceivedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? ClosedAt, bool Usable);
 
-/// <summary>One ledger row of one user: which run, when, and how it ended.</summary>
+/// <summary>
+/// One ledger row of one user: which run, when, and how it ended. A transactional message's row names the message
+/// (<see cref="MessageId"/>) and its outcome as the message API reports it (<see cref="MessageState"/>).
+/// </summary>
 public sealed record RecipientDelivery(long Id, long RunId, string RunName, DeliveryStatus Status, SkipReason SkipReason, int? ErrCode, string? ErrMsg,
-    DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, long? CredentialId);
+    DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, long? CredentialId, long? MessageId = null, MessageState? MessageState = null);
 
 /// <summary>Everything the console knows about pushing to one openid of one account.</summary>
 public sealed record RecipientHistory(int AccountId, string OpenId, DateTimeOffset AsOf, IReadOnlyList<RecipientCredential> Credentials,
@@ -37,11 +41,22 @@ public sealed class RecipientLookup(IDbContextFactory<PushConsoleDbContext> cont
             .OrderByDescending(c => c.Id).Take(Limit)
             .Select(c => new { c.Id, c.Kind, c.Status, Template = c.Template == null ? null : c.Template.Title, c.UsesLeft, c.ReceivedAt, c.ExpiresAt, c.ClosedAt })
             .ToListAsync(cancellationToken);
-        var deliveries = await db.Deliveries.AsNoTracking().Where(d => d.AccountId == accountId && d.Recipient == openId)
-            .OrderByDescending(d => d.Id).Take(Limit)
-            .Join(db.DeliveryRuns, d => d.RunId, r => r.Id, (d, r) => new RecipientDelivery(d.Id, d.RunId, r.Name, d.Status, d.SkipReason, d.ErrCode,
-                d.ErrMsg, d.CreatedAt, d.FinishedAt, d.CredentialId))
+        var latest = db.Deliveries.AsNoTracking().Where(d => d.AccountId == accountId && d.Recipient == openId).OrderByDescending(d => d.Id).Take(Limit);
+        var rows = await (from d in latest
+                          join r in db.DeliveryRuns on d.RunId equals r.Id
+                          // Transactional messages: the message each of their runs sends.
+                          from m in db.Set<TransactionalMessage>().Where(m => m.RunId == d.RunId).DefaultIfEmpty()
+                          select new { Delivery = d, r.Name, r.Kind, RunStatus = r.Status, r.StatusReason, MessageId = (long?)m.Id })
             .ToListAsync(cancellationToken);
+        var deliveries = rows.Select(x =>
+        {
+            var d = x.Delivery;
+            var state = x.Kind == RunKind.Message
+                ? MessageStatus.Of(d.Status, d.SkipReason, d.ErrCode, d.ErrMsg, x.RunStatus, x.StatusReason).State
+                : (MessageState?)null;
+            return new RecipientDelivery(d.Id, d.RunId, x.Name, d.Status, d.SkipReason, d.ErrCode, d.ErrMsg, d.CreatedAt, d.FinishedAt, d.CredentialId,
+                x.MessageId, state);
+        }).ToList();
         return new RecipientHistory(accountId, openId, now,
             credentials.Select(c => new RecipientCredential(c.Id, c.Kind, c.Status, c.Template, c.UsesLeft, c.ReceivedAt, c.ExpiresAt, c.ClosedAt,
                 // Past expiry counts as expired even before the sweep marks it (as the claim path does).

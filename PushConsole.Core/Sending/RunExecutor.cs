@@ -21,7 +21,7 @@ public sealed record RunExecution(RunStatus Status, DateTimeOffset? WakeAt, int 
 /// (<see cref="FollowerAudience"/>) — and sends every Pending row through the <see cref="SendPipeline"/>, watching the
 /// run's row for pause and cancel. Safe to call twice for one run (a duplicate fire, another node): rows are taken
 /// atomically, so each is sent by one caller only. A run opened by something other than a campaign (a channel's
-/// reminder) gets its message from, and reports its end to, its <see cref="IRunOwner"/>.
+/// reminder, a transactional message) gets its message and rules from, and reports its end to, its <see cref="IRunOwner"/>.
 /// </summary>
 public sealed class RunExecutor(
     IDbContextFactory<PushConsoleDbContext> contexts,
@@ -47,20 +47,6 @@ public sealed class RunExecutor(
     public async Task<RunExecution> ExecuteAsync(long runId, CancellationToken cancellationToken)
     {
         using var entered = await gate.EnterAsync(runId, cancellationToken);
-        return await ExecuteAsync(runId, supplied: null, cancellationToken);
-    }
-
-    /// <summary>
-    /// Executes a one-recipient run whose message the caller supplies (a transactional message: its data comes with
-    /// the request, not from the template's expressions). It answers an action of the user, so quiet hours and the
-    /// campaigns' daily cap do not hold it. It takes no node gate: the gates are kept per run id for the node's
-    /// lifetime, one per message would grow without end, and the ledger's take already lets one caller send the row.
-    /// </summary>
-    public Task<RunExecution> ExecuteMessageAsync(long runId, IRunMessage message, CancellationToken cancellationToken) =>
-        ExecuteAsync(runId, message, cancellationToken);
-
-    private async Task<RunExecution> ExecuteAsync(long runId, IRunMessage? supplied, CancellationToken cancellationToken)
-    {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var run = await db.DeliveryRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null)
@@ -96,20 +82,16 @@ public sealed class RunExecutor(
         {
             return await FailAsync(run, $"The account's time zone '{account.TimeZone}' is unknown.", cancellationToken);
         }
-        var owner = supplied is null ? ownerOf.GetValueOrDefault(run.Kind) : null;
-        // Quiet hours are the campaigns' rule: a reminder goes out before its live whatever the hour, and a transactional
-        // message answers what the user just did.
-        var calendar = supplied is not null ? AccountCalendar.Of(account).WithoutQuietHours()
-            : AccountCalendar.Of(owner is null ? account : new WeChatAccount { Name = account.Name, TimeZone = account.TimeZone });
-        var (message, problem) = supplied is not null
-            ? (supplied, null)
-            : owner is null
-                ? messages.Prepare(template, account, campaign?.Name ?? run.Name)
-                : await owner.PrepareAsync(run, account, template, cancellationToken);
-        if (message is null)
+        var owner = ownerOf.GetValueOrDefault(run.Kind);
+        var prepared = owner is null
+            ? PrepareCampaign(campaign, run, account, template)
+            : await owner.PrepareAsync(run, account, template, cancellationToken);
+        if (prepared.Message is not { } message)
         {
-            return await FailAsync(run, problem ?? "The template cannot be sent.", cancellationToken);
+            return await FailAsync(run, prepared.Problem ?? "The template cannot be sent.", cancellationToken);
         }
+        // Whether the account's quiet hours hold is the run's rule (its owner's), applied in this one place.
+        var calendar = prepared.QuietHours ? AccountCalendar.Of(account) : AccountCalendar.Of(account).WithoutQuietHours();
 
         if (!await MoveAsync(runId, [RunStatus.Pending, RunStatus.Running, RunStatus.Held], s => s
                 .SetProperty(r => r.Status, RunStatus.Running)
@@ -137,8 +119,12 @@ public sealed class RunExecutor(
             }
         }
 
-        // Rows a dead sender left in Sending go out again, with the credential and client_msg_id they hold.
-        await ledger.RequeueAbandonedAsync(runId, settings.AbandonedAfter, cancellationToken);
+        // Rows a dead sender left in Sending go out again, with the credential and client_msg_id they hold. A run never
+        // executed before (still Pending when read) has none: rows are taken only after the move to Running.
+        if (run.Status != RunStatus.Pending)
+        {
+            await ledger.RequeueAbandonedAsync(runId, settings.AbandonedAfter, cancellationToken);
+        }
 
         if (calendar.QuietUntilAfter(now) is { } quietEnd && SkipsQuietHours(campaign, run, calendar, quietEnd))
         {
@@ -146,20 +132,30 @@ public sealed class RunExecutor(
         }
 
         var need = CredentialNeed.Of(template);
-        var dailyCap = supplied is null && campaign is { DailyCapPerUser: > 0 } ? campaign.DailyCapPerUser : (int?)null;
+        var dailyCap = prepared.DailyCapPerUser is > 0 ? prepared.DailyCapPerUser : null;
         var client = clients.For(account);
         using var stop = new StopSignal();
         var feed = run.AudienceComplete || owner is null ? AudienceFeed.Whole : followers.Start(run, client, calendar.DayOf(now), stop);
         var pipeline = new SendPipeline(ledger, credentials, settings, time, runId, account, calendar, message,
-            client, need, dailyCap, pauses, feed);
+            client, need, dailyCap, pauses, feed,
+            // Every row of a run opened today was written today, stamped with today.
+            rowsStampedOn: calendar.DayOf(run.CreatedAt) == calendar.DayOf(now) ? calendar.DayOf(now) : null);
         using var monitorEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var monitor = MonitorAsync(runId, stop, monitorEnd.Token);
-        var what = run.ChannelId is { } channelId ? $"the reminder broadcast of channel {channelId} (run {runId})" : $"campaign run {runId}";
-        logger.LogInformation("Node {Node} joins {Run}", node, what);
+        var what = run.Kind == RunKind.Message ? $"message run {runId}"
+            : run.ChannelId is { } channelId ? $"the reminder broadcast of channel {channelId} (run {runId})" : $"campaign run {runId}";
+        // A transactional message is one send: two lines per message would cost more than the send (the leave line at
+        // Information is for sharing a bulk run between nodes).
+        var joinLeave = run.Kind == RunKind.Message ? LogLevel.Debug : LogLevel.Information;
+        logger.Log(joinLeave, "Node {Node} joins {Run}", node, what);
         PipelineEnd end;
         try
         {
-            end = await pipeline.RunAsync(stop, cancellationToken);
+            // An urgent run's sends take the account's next permits ahead of bulk ones (the pipeline's senders inherit it).
+            using (prepared.Urgent ? SendPriority.Urgent() : null)
+            {
+                end = await pipeline.RunAsync(stop, cancellationToken);
+            }
         }
         finally
         {
@@ -180,9 +176,16 @@ public sealed class RunExecutor(
             result = await FinishAsync(run, end, CancellationToken.None);
         }
         // Each node says what it did itself, so the share of a run between the nodes of a cluster shows in the logs.
-        logger.LogInformation("Node {Node} left {Run} ({Status}): this node sent {Sent}, failed {Failed}, skipped {Skipped}",
+        logger.Log(joinLeave, "Node {Node} left {Run} ({Status}): this node sent {Sent}, failed {Failed}, skipped {Skipped}",
             node, run.ChannelId is null ? what : $"the broadcast of run {runId}", result.Status, end.Sent, end.Failed, end.Skipped);
         return result;
+    }
+
+    /// <summary>A campaign's run: the template's expressions, the account's quiet hours and the campaign's daily cap.</summary>
+    private RunPreparation PrepareCampaign(Campaign? campaign, DeliveryRun run, WeChatAccount account, MessageTemplate template)
+    {
+        var (message, problem) = messages.Prepare(template, account, campaign?.Name ?? run.Name);
+        return new RunPreparation(message, problem, QuietHours: true, DailyCapPerUser: campaign?.DailyCapPerUser);
     }
 
     private async Task FillAudienceAsync(DeliveryRun run, Campaign campaign, WeChatAccount account, MessageTemplate template,

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace PushConsole.Sending;
 
 /// <summary>
@@ -8,24 +6,46 @@ namespace PushConsole.Sending;
 /// </summary>
 public sealed class RunSignals
 {
-    private readonly ConcurrentDictionary<long, ConcurrentDictionary<Watch, byte>> watches = new();
+    // A run's watches, kept only while one exists (a run per transactional message must not leave an entry behind).
+    private readonly Dictionary<long, HashSet<Watch>> watches = [];
+    private readonly Lock guard = new();
 
     public void Notify(long runId)
     {
-        if (watches.TryGetValue(runId, out var set))
+        Watch[] woken;
+        lock (guard)
         {
-            foreach (var watch in set.Keys)
-            {
-                watch.Wake();
-            }
+            woken = watches.TryGetValue(runId, out var set) ? [.. set] : [];
+        }
+        foreach (var watch in woken)
+        {
+            watch.Wake();
         }
     }
 
     internal Watch WatchRun(long runId)
     {
         var watch = new Watch(this, runId);
-        watches.GetOrAdd(runId, _ => new()).TryAdd(watch, 0);
+        lock (guard)
+        {
+            if (!watches.TryGetValue(runId, out var set))
+            {
+                watches[runId] = set = [];
+            }
+            set.Add(watch);
+        }
         return watch;
+    }
+
+    private void Forget(long runId, Watch watch)
+    {
+        lock (guard)
+        {
+            if (watches.TryGetValue(runId, out var set) && set.Remove(watch) && set.Count == 0)
+            {
+                watches.Remove(runId);
+            }
+        }
     }
 
     internal sealed class Watch(RunSignals owner, long runId) : IDisposable
@@ -52,31 +72,73 @@ public sealed class RunSignals
 
         public void Dispose()
         {
-            if (owner.watches.TryGetValue(runId, out var set))
-            {
-                set.TryRemove(this, out _);
-            }
+            owner.Forget(runId, this);
             woken.Dispose();
         }
     }
 }
 
-/// <summary>One execution per run on this node; across nodes Quartz's DisallowConcurrentExecution does the same.</summary>
+/// <summary>
+/// One execution per run on this node; across nodes Quartz's DisallowConcurrentExecution does the same. A run's gate
+/// lives only while someone holds or waits for it, so a node executing a one-recipient run per transactional message
+/// does not keep a gate per message for its lifetime.
+/// </summary>
 public sealed class RunGate
 {
-    private readonly ConcurrentDictionary<long, SemaphoreSlim> gates = new();
+    private readonly Dictionary<long, Gate> gates = [];
+    private readonly Lock guard = new();
 
     /// <summary>Whether this node is executing the run right now.</summary>
-    public bool IsBusy(long runId) => gates.TryGetValue(runId, out var gate) && gate.CurrentCount == 0;
+    public bool IsBusy(long runId)
+    {
+        lock (guard)
+        {
+            return gates.ContainsKey(runId);
+        }
+    }
 
     public async Task<IDisposable> EnterAsync(long runId, CancellationToken cancellationToken)
     {
-        var gate = gates.GetOrAdd(runId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        return new Exit(gate);
+        Gate gate;
+        lock (guard)
+        {
+            if (!gates.TryGetValue(runId, out gate!))
+            {
+                gates[runId] = gate = new Gate();
+            }
+            gate.Users++;
+        }
+        try
+        {
+            await gate.Semaphore.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            Leave(runId, gate);
+            throw;
+        }
+        return new Exit(this, runId, gate);
     }
 
-    private sealed class Exit(SemaphoreSlim gate) : IDisposable
+    private void Leave(long runId, Gate gate)
+    {
+        lock (guard)
+        {
+            if (--gate.Users == 0)
+            {
+                gates.Remove(runId);
+            }
+        }
+    }
+
+    private sealed class Gate
+    {
+        public SemaphoreSlim Semaphore { get; } = new(1, 1);
+        // Holders and waiters; the gate is dropped when none is left.
+        public int Users { get; set; }
+    }
+
+    private sealed class Exit(RunGate owner, long runId, Gate gate) : IDisposable
     {
         private int done;
 
@@ -84,7 +146,8 @@ public sealed class RunGate
         {
             if (Interlocked.Exchange(ref done, 1) == 0)
             {
-                gate.Release();
+                gate.Semaphore.Release();
+                owner.Leave(runId, gate);
             }
         }
     }

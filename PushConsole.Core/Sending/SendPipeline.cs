@@ -66,8 +66,10 @@ internal sealed class SendPipeline
 
     public SendPipeline(DeliveryLedger ledger, ICredentialSource credentials, SendingOptions options, TimeProvider time,
         long runId, WeChatAccount account, AccountCalendar calendar, IRunMessage message, WeChatClient client,
-        CredentialNeed need, int? dailyCap, AccountPauses pauses, AudienceFeed audience)
+        CredentialNeed need, int? dailyCap, AccountPauses pauses, AudienceFeed audience, DateOnly? rowsStampedOn = null)
     {
+        // Rows known to carry this day already need no restamp before the first batch (a run opened today).
+        stampedDay = rowsStampedOn;
         this.pauses = pauses;
         this.audience = audience;
         this.ledger = ledger;

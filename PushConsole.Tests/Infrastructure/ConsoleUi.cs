@@ -26,7 +26,7 @@ public class UiHost : IAsyncLifetime
     /// <summary>Starts the console; a fixture that needs settings or a clock of its own overrides this.</summary>
     protected virtual Task<ConsoleHost> StartAsync() => ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
 
-    public async Task DisposeAsync() => await Host.DisposeAsync();
+    public virtual async Task DisposeAsync() => await Host.DisposeAsync();
 }
 
 /// <summary>
