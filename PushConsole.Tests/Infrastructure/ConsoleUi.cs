@@ -51,7 +51,9 @@ public abstract class ConsoleUiTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<IStringLocalizer<UiText>>(Texts);
         Services.AddTransient<MudLocalizer, ConsoleMudLocalizer>();
         Services.AddScoped<AccountSelection>();
-        Services.AddScoped<UserZone>();
+        // The console's user store behind it, as the pages reach it (the bUnit provider does not hand its fallback to constructors).
+        Services.AddScoped(sp => new UserZone(sp.GetRequiredService<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider>(),
+            ui.Host.Services.GetRequiredService<UserAdministration>()));
         services?.Invoke(Services);
         Services.AddFallbackServiceProvider(ui.Host.Services);
         authorization = AddAuthorization();
