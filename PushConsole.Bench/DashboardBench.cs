@@ -112,7 +112,7 @@ public static class DashboardBench
         Console.WriteLine($"| {figure,-52} | {first,6:F0} ms | {times[times.Count / 2],6:F0} ms | {times[^1],6:F0} ms |");
     }
 
-    private static async Task<WeChatAccount> CreateAccountAsync(IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time)
+    internal static async Task<WeChatAccount> CreateAccountAsync(IDbContextFactory<PushConsoleDbContext> contexts, TimeProvider time)
     {
         await using var db = await contexts.CreateDbContextAsync();
         var account = new WeChatAccount
@@ -127,7 +127,7 @@ public static class DashboardBench
 
     private static string OpenIdOf(int user) => $"odash{user:D8}";
 
-    private static async Task SeedUsersAsync(IDbContextFactory<PushConsoleDbContext> contexts, int accountId, int users, TimeProvider time)
+    internal static async Task SeedUsersAsync(IDbContextFactory<PushConsoleDbContext> contexts, int accountId, int users, TimeProvider time)
     {
         var now = time.GetUtcNow();
         for (var start = 0; start < users; start += 20_000)
@@ -146,7 +146,7 @@ public static class DashboardBench
     /// Credentials through the real intake, as mini programs report them: uneven per user (a tenth of the users hold
     /// most), expiries spread over the coming week, a tenth of the users with none (known users who cannot be reached).
     /// </summary>
-    private static async Task SeedCredentialsAsync(CredentialIntake intake, int accountId, int credentials, int users, TimeProvider time)
+    internal static async Task SeedCredentialsAsync(CredentialIntake intake, int accountId, int credentials, int users, TimeProvider time)
     {
         var now = time.GetUtcNow();
         var holders = Math.Max(1, users - users / 10);
@@ -169,7 +169,7 @@ public static class DashboardBench
     }
 
     /// <summary>Finished ledger rows over ten runs and the last 14 days: mostly sent, some failed, some skipped.</summary>
-    private static async Task<long> SeedLedgerAsync(IDbContextFactory<PushConsoleDbContext> contexts, int accountId, int rows, int bigRun,
+    internal static async Task<long> SeedLedgerAsync(IDbContextFactory<PushConsoleDbContext> contexts, int accountId, int rows, int bigRun,
         int users, TimeProvider time)
     {
         var now = time.GetUtcNow();

@@ -29,7 +29,7 @@ public sealed class TemplateImporter(IDbContextFactory<PushConsoleDbContext> con
         }
         if (account is null)
         {
-            return new ImportResult(0, 0, 0, [], new WeChatError(WeChatErrorKind.Configuration, 0, "No such account."));
+            return new ImportResult(0, 0, 0, [], new WeChatError(WeChatErrorKind.Configuration, 0, ServiceText.Get("Account.Missing")));
         }
         var listed = await clients.For(account).ListTemplatesAsync(cancellationToken);
         if (!listed.Succeeded)

@@ -16,7 +16,7 @@ public sealed class TemplateRenderer(TimeProvider time)
         {
             return Compile(template, zone);
         }
-        var issue = new FieldIssue(null, IssueSeverity.Error, null, $"The account's time zone '{account.TimeZone}' is unknown.");
+        var issue = new FieldIssue(null, IssueSeverity.Error, null, ServiceText.Get("Account.UnknownZone", account.TimeZone));
         return new CompiledTemplate(template, TimeZoneInfo.Utc, time, [issue]);
     }
 

@@ -38,7 +38,7 @@ public sealed class TemplateTestSender(IDbContextFactory<PushConsoleDbContext> c
     {
         if (string.IsNullOrWhiteSpace(request.OpenId))
         {
-            return TestSendResult.NotSent("Give the openid to send to.");
+            return TestSendResult.NotSent(ServiceText.Get("Template.TestOpenIdRequired"));
         }
         MessageTemplate? template;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
@@ -47,7 +47,7 @@ public sealed class TemplateTestSender(IDbContextFactory<PushConsoleDbContext> c
         }
         if (template?.Account is null)
         {
-            return TestSendResult.NotSent("No such template.");
+            return TestSendResult.NotSent(ServiceText.Get("Template.Missing"));
         }
         if (template.Kind == TemplateKind.MiniProgramTemplate && string.IsNullOrWhiteSpace(request.FormId))
         {

@@ -93,7 +93,7 @@ public sealed class ValueExpression
             var format = colon < 0 ? null : inner[(colon + 1)..].ToString();
             if (!ByName.TryGetValue(name, out var placeholder))
             {
-                errors.Add($"Unknown placeholder {{{name}}}; known: {string.Join(", ", Known.Select(k => "{" + k.Name + "}"))}.");
+                errors.Add(ServiceText.Get("Template.UnknownPlaceholder", $"{{{name}}}", string.Join(", ", Known.Select(k => "{" + k.Name + "}"))));
                 literal.Append(text, i, close - i + 1);
             }
             else if (format is not null && placeholder is not (Placeholder.Date or Placeholder.Time or Placeholder.ChannelStartsAt))

@@ -6,6 +6,16 @@ namespace PushConsole.Users;
 public sealed class ConsoleUser : IdentityUser
 {
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// The IANA zone the user reads user-level times in (the audit log, API tokens, users' sign-ins); null: the
+    /// browser's zone, else UTC. Account things stay in the account's zone.
+    /// </summary>
+    public string? TimeZone { get; set; }
+
+    public DateTimeOffset? LastSignInAt { get; set; }
+
+    public const int MaxTimeZoneLength = 64;
 }
 
 /// <summary>
@@ -25,4 +35,10 @@ public static class Policies
 {
     public const string AdminOnly = "AdminOnly";
     public const string Editor = "Editor";
+}
+
+internal sealed class ConsoleUserConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<ConsoleUser>
+{
+    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<ConsoleUser> entity) =>
+        entity.Property(u => u.TimeZone).HasMaxLength(ConsoleUser.MaxTimeZoneLength);
 }

@@ -6,7 +6,8 @@ namespace PushConsole.Users;
 /// <summary>What an admin does to users: create, set role, lock/unlock, reset password, delete.</summary>
 public sealed class UserAdministration(UserManager<ConsoleUser> users, Audit.AuditLog audit, TimeProvider time)
 {
-    public sealed record UserRow(string Id, string Email, string Role, bool LockedOut, DateTimeOffset? LockoutEnd, int FailedAttempts);
+    public sealed record UserRow(string Id, string Email, string Role, bool LockedOut, DateTimeOffset? LockoutEnd, int FailedAttempts,
+        DateTimeOffset CreatedAt = default, DateTimeOffset? LastSignInAt = null);
 
     public sealed record Outcome(bool Succeeded, string? Error)
     {
@@ -32,7 +33,35 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, Audit.Aud
         var now = time.GetUtcNow();
         return all.Select(u => new UserRow(u.Id, u.Email ?? u.UserName ?? "",
             admins.Contains(u.Id) ? Roles.Admin : senders.Contains(u.Id) ? Roles.Sender : Roles.Editor,
-            u.LockoutEnd > now, u.LockoutEnd, u.AccessFailedCount)).ToList();
+            u.LockoutEnd > now, u.LockoutEnd, u.AccessFailedCount, u.CreatedAt, u.LastSignInAt)).ToList();
+    }
+
+    /// <summary>The zone the user chose for user-level times; null when none (the browser's, else UTC).</summary>
+    public async Task<string?> TimeZoneOfAsync(string userId) =>
+        await users.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.TimeZone).SingleOrDefaultAsync();
+
+    /// <summary>Sets (or, with null or blank, clears) the user's own zone: an IANA id such as Asia/Shanghai.</summary>
+    public async Task<Outcome> SetTimeZoneAsync(string userId, string? zone)
+    {
+        var trimmed = string.IsNullOrWhiteSpace(zone) ? null : zone.Trim();
+        if (trimmed is not null && (trimmed.Length > ConsoleUser.MaxTimeZoneLength || Accounts.AccountCalendar.Resolve(trimmed) is null))
+        {
+            return new(false, ServiceText.Get("Common.UnknownZone", trimmed));
+        }
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return Outcome.NoSuchUser;
+        }
+        user.TimeZone = trimmed;
+        return Outcome.From(await users.UpdateAsync(user));
+    }
+
+    /// <summary>Notes a successful sign-in (shown on the users page).</summary>
+    public async Task SignedInAsync(ConsoleUser user)
+    {
+        user.LastSignInAt = time.GetUtcNow();
+        await users.UpdateAsync(user);
     }
 
     public async Task<Outcome> CreateAsync(string email, string password, string role)

@@ -15,7 +15,7 @@ public sealed class AccountsPageTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
     [Fact]
     public void Only_admins_may_open_the_accounts_page()
     {
-        Assert.Equal(Roles.Admin, typeof(AccountsPage).GetCustomAttribute<AuthorizeAttribute>()!.Roles);
+        AssertOnlyAdmins<AccountsPage>();
     }
 
     [Fact]

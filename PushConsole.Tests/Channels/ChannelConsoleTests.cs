@@ -18,6 +18,38 @@ public class ChannelConsoleTests(SimulatorServer sim) : IClassFixture<SimulatorS
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     [Fact]
+    public async Task The_api_sends_a_reminder_now_refuses_pausing_what_is_not_sending_and_exports_the_broadcasts_CSV()
+    {
+        using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        var (account, template, _) = await AddOfficialAccountAsync(host, followers: 5);
+        var channel = await host.Services.GetRequiredService<ChannelService>().CreateAsync(
+            ChannelsHarness.Input(account.Id, template.Id, DateTimeOffset.UtcNow.AddHours(3), minutesAhead: 30));
+        Assert.True(channel.Succeeded, string.Join(" ", channel.Errors));
+        var id = channel.Channel!.Id;
+        var editor = await TestUsers.CreateWithTokenAsync(host, "editor@test.local", Roles.Editor);
+        using var api = host.CreateHttpClient(editor);
+
+        using var notSending = await api.PostAsync($"api/v1/channels/{id}/reminder/pause", null);
+        Assert.Equal(HttpStatusCode.Conflict, notSending.StatusCode);
+        Assert.Contains("No reminder broadcast is under way.", await notSending.Content.ReadAsStringAsync());
+        using var noCsvYet = await api.GetAsync($"api/v1/channels/{id}/deliveries.csv");
+        Assert.Equal(HttpStatusCode.NotFound, noCsvYet.StatusCode);
+
+        using var sent = await api.PostAsync($"api/v1/channels/{id}/reminder/send-now", null);
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        Assert.Equal("Notifying", (await sent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reminder").GetProperty("status").GetString());
+        await BroadcastTests.WaitUntilAsync(async () =>
+            (await api.GetFromJsonAsync<JsonElement>($"api/v1/channels/{id}")).GetProperty("reminder").GetProperty("status").GetString() == "Notified");
+
+        var csv = await api.GetStringAsync($"api/v1/channels/{id}/deliveries.csv");
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("id,openid,status", lines[0]);
+        Assert.Equal(5, lines.Skip(1).Count(l => l.Contains(",Sent,", StringComparison.Ordinal)));
+        using var again = await api.PostAsync($"api/v1/channels/{id}/reminder/send-now", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+    }
+
+    [Fact]
     public async Task Editors_create_edit_and_delete_channels_through_the_api_and_the_trigger_follows()
     {
         using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);

@@ -106,16 +106,15 @@ public sealed class ChannelPagesTests(UiHost ui, PushConsole.Tests.Simulator.Sim
     [Fact]
     public void Editors_may_use_the_channel_pages_and_anyone_the_public_page()
     {
-        Assert.Equal(Policies.Editor, typeof(ChannelsPage).GetCustomAttribute<AuthorizeAttribute>()!.Policy);
-        Assert.Equal(Policies.Editor, typeof(ChannelDetailPage).GetCustomAttribute<AuthorizeAttribute>()!.Policy);
+        AssertEditors<ChannelsPage>();
+        AssertEditors<ChannelDetailPage>();
         Assert.NotNull(typeof(PublicChannelPage).GetCustomAttribute<AllowAnonymousAttribute>());
     }
 
     [Fact]
     public async Task A_new_channel_starts_in_the_future_in_its_zone_and_refuses_negative_minutes()
     {
-        var account = await TemplateTestData.AccountAsync(Host, AccountKind.OfficialAccount, "wxchannel01");
-        Services.GetRequiredService<AccountSelection>().Select(account.Id);
+        var account = await SelectedAccountAsync(AccountKind.OfficialAccount, "wxchannel01");
         SignInAs(Roles.Editor, "editor@test.local");
         var cut = RenderWithProviders<ChannelsPage>();
 
@@ -174,6 +173,15 @@ public sealed class ChannelPagesTests(UiHost ui, PushConsole.Tests.Simulator.Sim
     }
 
     [Fact]
+    public void The_public_layout_shows_the_page_alone_without_the_consoles_menus()
+    {
+        var layout = Render<PublicLayout>(p => p.Add(l => l.Body, (Microsoft.AspNetCore.Components.RenderFragment)(b => b.AddContent(0, "live page"))));
+
+        Assert.Equal("live page", layout.Find(".public-page").TextContent);
+        Assert.Empty(layout.FindAll("#nav-menu, #user-menu"));
+    }
+
+    [Fact]
     public void The_broadcast_bar_shows_the_counts_and_a_dash_before_any_broadcast()
     {
         var bar = Render<BroadcastBar>(p => p.Add(b => b.ChannelId, 7).Add(b => b.Counts, new BroadcastCounts(1, 250, 10, 4, 40, 0, 300, 300, true)));
@@ -192,6 +200,21 @@ public sealed class ChannelPagesTests(UiHost ui, PushConsole.Tests.Simulator.Sim
 
         var failed = Render<ReminderBadge>(p => p.Add(b => b.Channel, new Channel { Id = 4, ReminderEnabled = true, ReminderStatus = ReminderStatus.Failed }));
         Assert.Contains("mud-chip-color-error", failed.Markup);
+    }
+
+    [Fact]
+    public async Task A_Chinese_speaking_operator_reads_why_a_reminder_was_canceled_in_Chinese()
+    {
+        var channel = await ReminderChannelAsync(1, "取消的直播");
+        var canceled = await Service<ChannelService>().CancelReminderAsync(channel.Id, "嘉宾临时有事", "editor@test.local");
+        Assert.True(canceled.Succeeded, string.Join(" ", canceled.Errors));
+        UseCulture(ConsoleCultures.Chinese);
+
+        var cut = RenderWithProviders<ChannelDetailPage>(("Id", channel.Id));
+
+        cut.WaitForAssertion(() => Assert.Equal("已由 editor@test.local 取消：嘉宾临时有事", cut.Find("#reminder-reason").TextContent.Trim()));
+        Assert.Equal("已取消", cut.Find("#status-" + channel.Id).TextContent.Trim());
+        Assert.Empty(Texts.Missing);
     }
 
     [Fact]

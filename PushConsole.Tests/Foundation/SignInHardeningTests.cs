@@ -90,6 +90,8 @@ public class SignInHardeningTests
 
         using (var scope = host.Services.CreateScope())
         {
+            // The sign-in is noted for the users page.
+            Assert.NotNull((await scope.ServiceProvider.GetRequiredService<UserAdministration>().ListAsync()).Single(u => u.Id == editorId).LastSignInAt);
             Assert.True((await scope.ServiceProvider.GetRequiredService<UserAdministration>().SetRoleAsync(editorId, Roles.Editor)).Succeeded);
         }
         var pageAfterDemotion = await browser.GetAsync("users");

@@ -51,6 +51,9 @@ public abstract class ConsoleUiTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<IStringLocalizer<UiText>>(Texts);
         Services.AddTransient<MudLocalizer, ConsoleMudLocalizer>();
         Services.AddScoped<AccountSelection>();
+        // The console's user store behind it, as the pages reach it (the bUnit provider does not hand its fallback to constructors).
+        Services.AddScoped(sp => new UserZone(sp.GetRequiredService<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider>(),
+            ui.Host.Services.GetRequiredService<UserAdministration>()));
         services?.Invoke(Services);
         Services.AddFallbackServiceProvider(ui.Host.Services);
         authorization = AddAuthorization();
@@ -70,6 +73,34 @@ public abstract class ConsoleUiTest : BunitContext, IAsyncLifetime
     protected RecordingTexts Texts { get; } = new();
 
     protected T Service<T>() where T : notnull => Host.Services.GetRequiredService<T>();
+
+    /// <summary>The page is for admins only.</summary>
+    protected static void AssertOnlyAdmins<TPage>() where TPage : IComponent =>
+        Assert.Equal(Roles.Admin, AuthorizeOf<TPage>().Roles);
+
+    /// <summary>The page is for admins and editors (the Editor policy).</summary>
+    protected static void AssertEditors<TPage>() where TPage : IComponent =>
+        Assert.Equal(Policies.Editor, AuthorizeOf<TPage>().Policy);
+
+    private static Microsoft.AspNetCore.Authorization.AuthorizeAttribute AuthorizeOf<TPage>() =>
+        System.Reflection.CustomAttributeExtensions.GetCustomAttribute<Microsoft.AspNetCore.Authorization.AuthorizeAttribute>(typeof(TPage))
+        ?? throw new Xunit.Sdk.XunitException($"{typeof(TPage).Name} has no [Authorize]");
+
+    /// <summary>Creates a real user of the console with <paramref name="role"/> and signs in as them; their id.</summary>
+    protected async Task<string> SignInAsNewUserAsync(string email, string role)
+    {
+        var userId = await TestUsers.CreateAsync(Host, email, role);
+        SignInAs(role, email, userId);
+        return userId;
+    }
+
+    /// <summary>A new account of the console (talking to no WeChat), chosen in the app bar's account switcher.</summary>
+    protected async Task<Accounts.WeChatAccount> SelectedAccountAsync(Accounts.AccountKind kind, string appId)
+    {
+        var account = await Templates.TemplateTestData.AccountAsync(Host, kind, appId);
+        Services.GetRequiredService<AccountSelection>().Select(account.Id);
+        return account;
+    }
 
     protected void SignInAs(string role, string email = "admin@test.local", string userId = "test-user")
     {

@@ -16,7 +16,7 @@ public sealed class TemplatePagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFix
     [Fact]
     public void Only_admins_may_manage_templates()
     {
-        Assert.Equal(Roles.Admin, typeof(TemplatesPage).GetCustomAttribute<AuthorizeAttribute>()!.Roles);
+        AssertOnlyAdmins<TemplatesPage>();
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using PushConsole.ApiTokens;
 using PushConsole.Shell;
 using PushConsole.Tests.Infrastructure;
 using PushConsole.Users;
+using MudBlazor;
 
 namespace PushConsole.Tests.UserTests;
 
@@ -17,7 +18,7 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
     [Fact]
     public void Only_admins_may_manage_users_and_every_signed_in_user_has_tokens()
     {
-        Assert.Equal(Roles.Admin, typeof(UsersPage).GetCustomAttribute<AuthorizeAttribute>()!.Roles);
+        AssertOnlyAdmins<UsersPage>();
         Assert.Null(typeof(ApiTokensPage).GetCustomAttribute<AuthorizeAttribute>()!.Roles);
     }
 
@@ -173,8 +174,7 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
     [Fact]
     public async Task A_token_is_shown_once_listed_with_its_zone_and_revoked_only_after_confirming()
     {
-        var userId = await TestUsers.CreateAsync(Host, "tokens@test.local", Roles.Editor);
-        SignInAs(Roles.Editor, "tokens@test.local", userId);
+        var userId = await SignInAsNewUserAsync("tokens@test.local", Roles.Editor);
         var cut = RenderWithProviders<ApiTokensPage>();
 
         cut.Find("#create-token").Click();
@@ -190,6 +190,48 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
 
         cut.WaitForAssertion(() => Assert.Contains("Revoked", cut.Find("#tokens-grid").TextContent));
         Assert.NotNull(Assert.Single(await Service<ApiTokenService>().ListAsync(userId)).RevokedAt);
+    }
+
+    [Fact]
+    public async Task A_users_own_zone_is_refused_when_unknown_and_cleared_with_nothing()
+    {
+        var userId = await TestUsers.CreateAsync(Host, "zone-rules@test.local", Roles.Editor);
+        var users = Service<UserAdministration>();
+
+        var unknown = await users.SetTimeZoneAsync(userId, "Mars/Olympus");
+        Assert.False(unknown.Succeeded);
+        Assert.Equal("Unknown time zone 'Mars/Olympus'.", unknown.Error);
+        Assert.True((await users.SetTimeZoneAsync(userId, " Asia/Shanghai ")).Succeeded);
+        Assert.Equal("Asia/Shanghai", await users.TimeZoneOfAsync(userId));
+        Assert.True((await users.SetTimeZoneAsync(userId, "  ")).Succeeded);
+        Assert.Null(await users.TimeZoneOfAsync(userId));
+        Assert.True((await users.SetTimeZoneAsync("no-such-user", "UTC")).NotFound);
+    }
+
+    [Fact]
+    public async Task A_user_picks_their_zone_in_the_dialog_and_reads_their_tokens_and_the_audit_log_in_it()
+    {
+        // An editor: a second admin in the shared console would let the last-admin test delete the first.
+        var userId = await SignInAsNewUserAsync("zone@test.local", Roles.Editor);
+        await Service<ApiTokenService>().CreateAsync(userId, "nightly export");
+        var cut = RenderWithProviders<UserMenu>();
+        var dialogs = Services.GetRequiredService<IDialogService>();
+
+        await cut.InvokeAsync(() => dialogs.ShowAsync<UserTimeZoneDialog>("My time zone"));
+        cut.WaitForElement("#user-zone").Input("Mars/Olympus");
+        cut.Find("#save-user-zone").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Unknown time zone 'Mars/Olympus'.", ValidationMessages(cut)));
+        Assert.Null(await Service<UserAdministration>().TimeZoneOfAsync(userId));
+        cut.Find("#user-zone").Input("Asia/Shanghai");
+        cut.Find("#save-user-zone").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Times are now shown in Asia/Shanghai.", cut.Markup));
+        Assert.Equal("Asia/Shanghai", await Service<UserAdministration>().TimeZoneOfAsync(userId));
+
+        var tokens = RenderWithProviders<ApiTokensPage>();
+        tokens.WaitForAssertion(() => Assert.Contains("(Asia/Shanghai)", tokens.Find("#tokens-grid").TextContent));
+        var audit = RenderWithProviders<PushConsole.Audit.AuditPage>();
+        audit.WaitForAssertion(() => Assert.Contains("(Asia/Shanghai)", audit.Find("#audit-grid tbody tr").TextContent));
+        Assert.DoesNotContain("(UTC)", audit.Find("#audit-grid").TextContent);
     }
 
     [Fact]

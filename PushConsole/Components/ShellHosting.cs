@@ -20,6 +20,7 @@ public static class ShellHosting
         });
         builder.Services.AddTransient<MudLocalizer, ConsoleMudLocalizer>();
         builder.Services.AddScoped<AccountSelection>();
+        builder.Services.AddScoped<UserZone>();
         builder.AddConsoleCultures();
         return builder;
     }

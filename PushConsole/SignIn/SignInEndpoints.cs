@@ -16,7 +16,7 @@ public static class SignInEndpoints
     public static WebApplication MapSignIn(this WebApplication app)
     {
         // A plain form post: antiforgery is validated by UseAntiforgery for form-bound endpoints.
-        app.MapPost("/account/login", async ([FromForm] LoginForm form, SignInManager<ConsoleUser> signIn, IPasswordHasher<ConsoleUser> hasher) =>
+        app.MapPost("/account/login", async ([FromForm] LoginForm form, SignInManager<ConsoleUser> signIn, IPasswordHasher<ConsoleUser> hasher, UserAdministration users) =>
         {
             var returnUrl = SafeReturnUrl(form.ReturnUrl);
             var email = form.Email?.Trim() ?? "";
@@ -37,6 +37,7 @@ public static class SignInEndpoints
             var result = await signIn.PasswordSignInAsync(user, form.Password, isPersistent: false, lockoutOnFailure: true);
             if (result.Succeeded)
             {
+                await users.SignedInAsync(user);
                 return Results.LocalRedirect(returnUrl);
             }
             return Results.LocalRedirect(Back(result.IsLockedOut ? "locked" : "invalid"));

@@ -11,7 +11,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261207023721_Initial")]
+    [Migration("20261207040437_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1149,6 +1149,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("LastSignInAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("INTEGER");
 
@@ -1173,6 +1176,10 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("SecurityStamp")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("TwoFactorEnabled")

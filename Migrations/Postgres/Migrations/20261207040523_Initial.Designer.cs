@@ -12,7 +12,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261207023857_Initial")]
+    [Migration("20261207040523_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1186,6 +1186,9 @@ namespace PushConsole.Migrations.Postgres.Migrations
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("boolean");
 
+                    b.Property<DateTimeOffset?>("LastSignInAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("boolean");
 
@@ -1211,6 +1214,10 @@ namespace PushConsole.Migrations.Postgres.Migrations
 
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("text");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("boolean");

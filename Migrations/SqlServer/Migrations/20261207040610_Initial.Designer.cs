@@ -12,7 +12,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.SqlServer.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261207024058_Initial")]
+    [Migration("20261207040610_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1189,6 +1189,9 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("bit");
 
+                    b.Property<DateTimeOffset?>("LastSignInAt")
+                        .HasColumnType("datetimeoffset");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("bit");
 
@@ -1214,6 +1217,10 @@ namespace PushConsole.Migrations.SqlServer.Migrations
 
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
 
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("bit");

@@ -1,0 +1,54 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
+using PushConsole.Accounts;
+using PushConsole.Users;
+
+namespace PushConsole.Shell;
+
+/// <summary>
+/// The zone user-level times are shown in (the audit log, API tokens, users' sign-ins): the signed-in user's own
+/// choice, else the browser's zone, else UTC. Account things stay in the account's zone. One per circuit.
+/// </summary>
+public sealed class UserZone(AuthenticationStateProvider authentication, UserAdministration users)
+{
+    private string? own;
+    private bool read;
+
+    /// <summary>The browser's zone, once the layout has asked it (null before, or when it is not a zone this server knows).</summary>
+    public string? BrowserZone { get; private set; }
+
+    public async Task<string> ZoneAsync()
+    {
+        if (!read)
+        {
+            var id = (await authentication.GetAuthenticationStateAsync()).User.FindFirstValue(ClaimTypes.NameIdentifier);
+            own = id is null ? null : await users.TimeZoneOfAsync(id);
+            read = true;
+        }
+        return own ?? BrowserZone ?? ZonedTime.Utc;
+    }
+
+    /// <summary>The user's own choice, as just saved (null: none).</summary>
+    public void Chose(string? zone)
+    {
+        own = string.IsNullOrWhiteSpace(zone) ? null : zone.Trim();
+        read = true;
+    }
+
+    /// <summary>Asks the browser for its zone (once interactive); false when it gave none this server knows.</summary>
+    public async Task<bool> ReadBrowserZoneAsync(IJSRuntime js)
+    {
+        try
+        {
+            await using var module = await js.InvokeAsync<IJSObjectReference>("import", "./js/browser-zone.js");
+            var zone = module is null ? null : await module.InvokeAsync<string?>("browserZone");
+            BrowserZone = zone is not null && AccountCalendar.Resolve(zone) is not null ? zone : null;
+        }
+        catch (JSException)
+        {
+            BrowserZone = null;
+        }
+        return BrowserZone is not null;
+    }
+}
