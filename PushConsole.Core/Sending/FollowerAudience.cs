@@ -115,8 +115,8 @@ public sealed class FollowerAudience(
         {
             logger.LogWarning(e, "Reading the followers of run {RunId} failed", run.Id);
             stop.Request(DatabaseErrors.IsUnreachable(e)
-                ? new RunStop(RunStopKind.Interrupted, $"The database could not be reached: {e.Message}")
-                : new RunStop(RunStopKind.Fail, $"The followers could not be recorded: {e.Message}"));
+                ? new RunStop(RunStopKind.Interrupted, ServiceText.Stored("Run.DatabaseUnreachable", RunStop.Brief(e)))
+                : new RunStop(RunStopKind.Fail, ServiceText.Stored("Run.FollowersNotRecorded", RunStop.Brief(e))));
         }
     }
 

@@ -15,7 +15,15 @@ public enum RunStopKind
     Cancel = 6,
 }
 
-public sealed record RunStop(RunStopKind Kind, string Reason, DateTimeOffset? Until = null);
+public sealed record RunStop(RunStopKind Kind, string Reason, DateTimeOffset? Until = null)
+{
+    /// <summary>
+    /// An error's message as an argument of a stored reason: bounded, because the reason column holds 1,000 characters
+    /// and a stored text cut short could no longer be shown in the reader's language.
+    /// </summary>
+    internal static string Brief(Exception error) =>
+        error.Message.Length <= 300 ? error.Message : string.Concat(error.Message.AsSpan(0, 300), "…");
+}
 
 /// <summary>
 /// The stop of one execution: set once by whoever sees a reason first (a worker meeting 45009, the status monitor

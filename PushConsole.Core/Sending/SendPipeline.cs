@@ -117,15 +117,15 @@ internal sealed class SendPipeline
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
-            stop.Request(new RunStop(RunStopKind.Shutdown, "The console is shutting down; the run continues when it starts again."));
+            stop.Request(new RunStop(RunStopKind.Shutdown, ServiceText.Stored("Run.ShuttingDown")));
             await DrainAsync();
         }
         catch (Exception e)
         {
             // Every taken row has been reported or queued (see ProduceAsync), so draining cannot wait forever.
             stop.Request(DatabaseErrors.IsUnreachable(e)
-                ? new RunStop(RunStopKind.Interrupted, $"The database could not be reached: {e.Message}")
-                : new RunStop(RunStopKind.Fail, $"The run stopped on an error: {e.Message}"));
+                ? new RunStop(RunStopKind.Interrupted, ServiceText.Stored("Run.DatabaseUnreachable", RunStop.Brief(e)))
+                : new RunStop(RunStopKind.Fail, ServiceText.Stored("Run.StoppedOnError", RunStop.Brief(e))));
             await DrainAsync();
             throw;
         }
@@ -151,7 +151,7 @@ internal sealed class SendPipeline
             var now = time.GetUtcNow();
             if (calendar.QuietUntilAfter(now) is { } until)
             {
-                stop.Request(new RunStop(RunStopKind.Hold, $"Quiet hours of the account; held until {calendar.Describe(until)}.", until));
+                stop.Request(new RunStop(RunStopKind.Hold, ServiceText.Stored("Run.QuietHoursHeld", calendar.Describe(until)), until));
                 continue;
             }
             if (!needNextCredential.IsEmpty)
@@ -592,8 +592,8 @@ internal sealed class SendPipeline
         {
             // An unreachable database interrupts the execution (the run goes on when it is back); anything else fails it.
             stop.Request(DatabaseErrors.IsUnreachable(e)
-                ? new RunStop(RunStopKind.Interrupted, $"The database could not be reached: {e.Message}")
-                : new RunStop(RunStopKind.Fail, $"Writing outcomes failed: {e.Message}"));
+                ? new RunStop(RunStopKind.Interrupted, ServiceText.Stored("Run.DatabaseUnreachable", RunStop.Brief(e)))
+                : new RunStop(RunStopKind.Fail, ServiceText.Stored("Run.OutcomeWriteFailed", RunStop.Brief(e))));
             // Rows stay in Sending; after AbandonedAfter they are requeued and resent with their credential.
         }
         // Only now, with the old credential settled, may the user's next one be claimed.

@@ -26,7 +26,7 @@ public class QuietHoursTests
         Assert.Equal(RunStatus.Held, execution.Status);
         var morning = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero); // 08:00 in Shanghai
         Assert.Equal(morning, execution.WakeAt);
-        Assert.Contains("Quiet hours", (await h.RunAsync(run.Id)).StatusReason);
+        Assert.Contains("Quiet hours", ServiceText.Show((await h.RunAsync(run.Id)).StatusReason));
         Assert.Equal(3, (await h.Ledger.CountAsync(run.Id)).Pending);
         Assert.All(users, u => Assert.Equal(0, h.InboxCount(account, u)));
 
