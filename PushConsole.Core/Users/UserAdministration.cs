@@ -7,7 +7,7 @@ namespace PushConsole.Users;
 public sealed class UserAdministration(UserManager<ConsoleUser> users, Audit.AuditLog audit, TimeProvider time)
 {
     public sealed record UserRow(string Id, string Email, string Role, bool LockedOut, DateTimeOffset? LockoutEnd, int FailedAttempts,
-        DateTimeOffset CreatedAt = default, DateTimeOffset? LastSignInAt = null);
+        DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt);
 
     public sealed record Outcome(bool Succeeded, string? Error)
     {
