@@ -47,8 +47,8 @@ public sealed record MessageStatus(
         DeliveryStatus.Failed => (MessageState.Failed, errCode, errMsg),
         DeliveryStatus.Skipped when skip == SkipReason.NoCredential => (MessageState.NoCredential, null, "No usable credential."),
         DeliveryStatus.Skipped => (MessageState.Canceled, null, skip.ToString()),
-        _ when run is RunStatus.Failed => (MessageState.Failed, errCode, runReason ?? errMsg),
-        _ when run is RunStatus.Canceled => (MessageState.Canceled, null, runReason),
+        _ when run is RunStatus.Failed => (MessageState.Failed, errCode, ServiceText.Show(runReason) ?? errMsg),
+        _ when run is RunStatus.Canceled => (MessageState.Canceled, null, ServiceText.Show(runReason)),
         DeliveryStatus.Sending => (MessageState.Sending, null, null),
         _ => (MessageState.Accepted, errCode, errMsg),
     };

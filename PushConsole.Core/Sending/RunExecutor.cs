@@ -168,8 +168,8 @@ public sealed class RunExecutor(
             await monitor;
         }
         RunExecution result;
-        if (end.Stop is { Kind: RunStopKind.Hold, Until: { } until } hold && SkipsQuietHours(campaign, run, calendar, until)
-            && hold.Reason.StartsWith("Quiet", StringComparison.Ordinal))
+        if (end.Stop is { Kind: RunStopKind.Hold, Until: { } until } hold && hold.QuietHours
+            && SkipsQuietHours(campaign, run, calendar, until))
         {
             // A recurring run does not spill into the next day: tomorrow's run covers tomorrow.
             await ledger.SkipPendingAsync(runId, SkipReason.QuietHours, CancellationToken.None);

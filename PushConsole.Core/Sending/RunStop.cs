@@ -15,7 +15,9 @@ public enum RunStopKind
     Cancel = 6,
 }
 
-public sealed record RunStop(RunStopKind Kind, string Reason, DateTimeOffset? Until = null)
+/// <param name="QuietHours">A hold for the account's quiet hours (a recurring run skips them instead of spilling into
+/// the next day), told by this flag and not by the reason's words, which are stored for the reader's language.</param>
+public sealed record RunStop(RunStopKind Kind, string Reason, DateTimeOffset? Until = null, bool QuietHours = false)
 {
     /// <summary>
     /// An error's message as an argument of a stored reason: bounded, because the reason column holds 1,000 characters

@@ -151,7 +151,7 @@ internal sealed class SendPipeline
             var now = time.GetUtcNow();
             if (calendar.QuietUntilAfter(now) is { } until)
             {
-                stop.Request(new RunStop(RunStopKind.Hold, ServiceText.Stored("Run.QuietHoursHeld", calendar.Describe(until)), until));
+                stop.Request(new RunStop(RunStopKind.Hold, ServiceText.Stored("Run.QuietHoursHeld", calendar.Describe(until)), until, QuietHours: true));
                 continue;
             }
             if (!needNextCredential.IsEmpty)
