@@ -228,11 +228,11 @@ public sealed class RunExecutor(
                 var status = await StatusOfAsync(runId, cancellationToken);
                 if (status is null or RunStatus.Canceled)
                 {
-                    stop.Request(new RunStop(RunStopKind.Cancel, "Canceled."));
+                    stop.Request(new RunStop(RunStopKind.Cancel, ServiceText.Stored("Run.Canceled")));
                 }
                 else if (status == RunStatus.Paused)
                 {
-                    stop.Request(new RunStop(RunStopKind.Pause, "Paused."));
+                    stop.Request(new RunStop(RunStopKind.Pause, ServiceText.Stored("Run.Paused")));
                 }
             }
         }
@@ -266,21 +266,21 @@ public sealed class RunExecutor(
                 return Result(RunStatus.Running, reason: stop.Reason);
             case RunStopKind.Interrupted:
                 // Rows whose outcome could not be written stay in Sending and go out again once abandoned.
-                logger.LogWarning("Run {RunId} interrupted: {Reason}; it goes on shortly", run.Id, stop.Reason);
+                logger.LogWarning("Run {RunId} interrupted: {Reason}; it goes on shortly", run.Id, ServiceText.Show(stop.Reason));
                 return Result(RunStatus.Running, now + settings.HelperPollInterval, stop.Reason);
             case RunStopKind.Hold:
                 await MoveAsync(run.Id, [RunStatus.Running], s => s
                     .SetProperty(r => r.Status, RunStatus.Held)
                     .SetProperty(r => r.HeldUntil, stop.Until)
                     .SetProperty(r => r.StatusReason, stop.Reason), cancellationToken);
-                logger.LogInformation("Run {RunId} held until {Until}: {Reason}", run.Id, stop.Until, stop.Reason);
+                logger.LogInformation("Run {RunId} held until {Until}: {Reason}", run.Id, stop.Until, ServiceText.Show(stop.Reason));
                 return Result(RunStatus.Held, stop.Until, stop.Reason);
             case RunStopKind.Fail:
                 if (await MoveAsync(run.Id, [RunStatus.Running], s => s
                         .SetProperty(r => r.Status, RunStatus.Failed)
                         .SetProperty(r => r.StatusReason, stop.Reason), cancellationToken))
                 {
-                    logger.LogWarning("Run {RunId} failed: {Reason}", run.Id, stop.Reason);
+                    logger.LogWarning("Run {RunId} failed: {Reason}", run.Id, ServiceText.Show(stop.Reason));
                     await TellOwnerAsync(run, RunStatus.Failed, stop.Reason);
                 }
                 return Result(RunStatus.Failed, reason: stop.Reason);
