@@ -298,20 +298,7 @@ public static class BroadcastBench
         }
 
         /// <summary>User + system CPU time the process has used (from /proc/PID/stat, in clock ticks of 10 ms).</summary>
-        public TimeSpan CpuTime()
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{process.Id}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-                return TimeSpan.FromMilliseconds(ticks * 10);
-            }
-            catch (IOException)
-            {
-                return TimeSpan.Zero;
-            }
-        }
+        public TimeSpan CpuTime() => ServerCpu.OfProcess(process.Id);
 
         public long ResidentBytes() => StatusKilobytes("VmRSS:") * 1024;
 

@@ -178,13 +178,11 @@ public static class ClusterBench
         {
             try
             {
-                if (!int.TryParse(Path.GetFileName(dir), out _) || File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "postgres")
+                if (!int.TryParse(Path.GetFileName(dir), out var pid) || File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "postgres")
                 {
                     continue;
                 }
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                total += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                total += ServerCpu.OfProcess(pid).Ticks;
             }
             catch (IOException)
             {
@@ -195,6 +193,6 @@ public static class ClusterBench
                 // Not ours to read.
             }
         }
-        return TimeSpan.FromMilliseconds(total * 10);
+        return TimeSpan.FromTicks(total);
     }
 }

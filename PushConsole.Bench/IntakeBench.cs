@@ -58,8 +58,8 @@ public static class IntakeBench
             AutomaticDecompression = DecompressionMethods.None,
         }) { BaseAddress = host.BaseAddress };
 
-        var intake = await DriveAsync(http, $"api/miniprogram/{appId}/formids", tokens, connections, warmup, seconds, "intake");
-        var noOp = await DriveAsync(http, BenchHost.NoOpPath, tokens, connections, warmup, seconds, "noop");
+        var intake = await DriveAsync(http, $"api/miniprogram/{appId}/formids", tokens, connections, warmup, seconds, "intake", database);
+        var noOp = await DriveAsync(http, BenchHost.NoOpPath, tokens, connections, warmup, seconds, "noop", database);
 
         long stored;
         await using (var db = await host.Services.GetRequiredService<IDbContextFactory<PushConsoleDbContext>>().CreateDbContextAsync())
@@ -68,8 +68,13 @@ public static class IntakeBench
         }
         Print("intake", intake);
         Print("no-op", noOp);
-        Console.WriteLine($"  formIds acknowledged after commit: {intake.FormIdsPerSecond:N0}/s (target 50,000/s)");
+        Console.WriteLine($"  formIds acknowledged after commit: {intake.FormIdsPerSecond:N0}/s (target 60,000/s)");
         Console.WriteLine($"  intake / no-op requests per second: {intake.RequestsPerSecond / noOp.RequestsPerSecond:P0}");
+        var perFormId = intake.CpuMicrosecondsPerRequest / BatchSize;
+        Console.WriteLine(database.Provider == DatabaseProvider.Postgres
+            ? $"  CPU per formId: {perFormId + intake.DatabaseCpuMicrosecondsPerFormId:N1} us = console and client {perFormId:N1} + PostgreSQL {intake.DatabaseCpuMicrosecondsPerFormId:N1} " +
+              $"(free-core bound {Environment.ProcessorCount * 1_000_000 / (perFormId + intake.DatabaseCpuMicrosecondsPerFormId):N0} formIds/s)"
+            : $"  CPU per formId: {perFormId:N1} us, console, client and SQLite (free-core bound {Environment.ProcessorCount * 1_000_000 / perFormId:N0} formIds/s)");
         Console.WriteLine($"  rows in the database: {stored:N0}; acknowledged in total (warm-up included): {intake.TotalAcknowledged:N0}");
         if (stored < intake.TotalAcknowledged)
         {
@@ -83,13 +88,14 @@ public static class IntakeBench
         $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
 
     private sealed record Run(double RequestsPerSecond, double FormIdsPerSecond, double P50, double P99, long Errors, long TotalAcknowledged,
-        double CpuMicrosecondsPerRequest);
+        double CpuMicrosecondsPerRequest, double DatabaseCpuMicrosecondsPerFormId);
 
     private static void Print(string name, Run run) =>
         Console.WriteLine($"  {name,-7} {run.RequestsPerSecond,10:N0} requests/s  {run.FormIdsPerSecond,10:N0} formIds/s  p50 {run.P50,7:N2} ms  p99 {run.P99,7:N2} ms  " +
             $"errors {run.Errors}  CPU {run.CpuMicrosecondsPerRequest:N0} us/request (client + server)");
 
-    private static async Task<Run> DriveAsync(HttpClient http, string path, string[] tokens, int connections, int warmup, int seconds, string tag)
+    private static async Task<Run> DriveAsync(HttpClient http, string path, string[] tokens, int connections, int warmup, int seconds, string tag,
+        DatabaseOptions database)
     {
         var measuring = 0;
         var stop = 0;
@@ -164,15 +170,17 @@ public static class IntakeBench
         Volatile.Write(ref measuring, 1);
         var clock = Stopwatch.StartNew();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var serverBefore = database.Provider == DatabaseProvider.Postgres ? await ServerCpu.PostgresAsync(database.ConnectionString) : null;
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         Volatile.Write(ref measuring, 0);
         var elapsedSeconds = clock.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds;
+        var serverCpu = serverBefore is null ? TimeSpan.Zero : ServerCpu.Between(serverBefore, await ServerCpu.PostgresAsync(database.ConnectionString));
         Volatile.Write(ref stop, 1);
         await Task.WhenAll(workers);
         var (p50, p99, _) = latencies.Summary();
         return new Run(requests / elapsedSeconds, acknowledged / elapsedSeconds, p50, p99, errors, totalAcknowledged,
-            requests == 0 ? double.NaN : cpu / requests);
+            requests == 0 ? double.NaN : cpu / requests, acknowledged == 0 ? 0 : serverCpu.TotalMicroseconds / acknowledged);
     }
 
     /// <summary>Other processes on the machine take CPU from the run; the figures mean little without this.</summary>

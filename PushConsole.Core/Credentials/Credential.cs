@@ -59,15 +59,32 @@ public sealed class Credential
     public const int MaxOpenIdLength = 64;
 }
 
+/// <summary>
+/// The pool proper: one row per credential that still has a use and is not closed, keyed by the credential. Claims
+/// pick from here (its claim index holds only usable rows, so it stays small and earliest-first is its order) and a
+/// credential whose last use is taken leaves it. The <see cref="Credential"/> row is the record (history, uses,
+/// status); a claim changes only its unindexed columns (UsesLeft, Status, ClosedAt), so on PostgreSQL the update is
+/// HOT and no index of either table is rewritten by a claim: the record keeps its index entries, and the available
+/// row is deleted (PostgreSQL leaves deleted entries to vacuum).
+/// </summary>
+public sealed class AvailableCredential
+{
+    public long CredentialId { get; set; }
+    public int AccountId { get; set; }
+    public string OpenId { get; set; } = "";
+    /// <summary>The subscribe template of a grant; null for formIds and prepay_ids.</summary>
+    public int? TemplateId { get; set; }
+    /// <summary>Null for grants (no time limit).</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+}
+
 internal sealed class CredentialConfiguration : IEntityTypeConfiguration<Credential>
 {
-    // Partial-index filters name columns in double quotes, which SQLite and PostgreSQL both read.
-    private const string IsAvailable = "\"Status\" = 1";
-    private const string IsClosed = "\"Status\" <> 1";
-
     public void Configure(EntityTypeBuilder<Credential> entity)
     {
         entity.ToTable("Credentials");
+        // PostgreSQL: room on each page for the claim's new row version, which a HOT update must place on the same page.
+        entity.HasStorageParameter("fillfactor", 85);
         entity.Property(c => c.OpenId).HasMaxLength(Credential.MaxOpenIdLength);
         entity.Property(c => c.Value).HasMaxLength(Credential.MaxValueLength);
         entity.HasOne(c => c.Account).WithMany().HasForeignKey(c => c.AccountId).OnDelete(DeleteBehavior.Cascade);
@@ -75,19 +92,31 @@ internal sealed class CredentialConfiguration : IEntityTypeConfiguration<Credent
         // cascading path from an account (account → credential, account → template → credential).
         entity.HasOne(c => c.Template).WithMany().HasForeignKey(c => c.TemplateId).OnDelete(DeleteBehavior.NoAction);
 
-        // A formId is stored once per app, whoever reports it again. Grants have no value (NULLs never collide).
+        // No index names UsesLeft, Status or ClosedAt, the columns a claim changes: a claim then rewrites no index entry
+        // (on PostgreSQL the update is HOT). What is usable is in AvailableCredentials.
+        // A formId is stored once per app, whoever reports it again, also after it was used. Grants have no value (NULLs never collide).
         entity.HasIndex(c => new { c.AccountId, c.Value }).IsUnique().HasDatabaseName("UX_Credentials_Account_Value");
-        // The claim path: a user's usable credentials of one kind (TemplateId null = formId/prepay), earliest expiry
-        // first; Id last so "ORDER BY ExpiresAt, Id" comes straight from the index on PostgreSQL too.
-        entity.HasIndex(c => new { c.AccountId, c.OpenId, c.TemplateId, c.ExpiresAt, c.Id })
-            .HasFilter(IsAvailable).HasDatabaseName("IX_Credentials_Claim");
-        // The sweep and the "expiring within" figures.
-        entity.HasIndex(c => new { c.AccountId, c.ExpiresAt }).HasFilter(IsAvailable).HasDatabaseName("IX_Credentials_Expiry");
-        // Retention and the daily-expiry chart read closed rows only.
-        entity.HasIndex(c => new { c.AccountId, c.Status, c.ClosedAt }).HasFilter(IsClosed).HasDatabaseName("IX_Credentials_Closed");
-        // The daily-inflow chart.
+        // Retention: a credential closes after it arrives, so the rows closed before a cutoff arrived before it too.
         entity.HasIndex(c => new { c.AccountId, c.ReceivedAt }).HasDatabaseName("IX_Credentials_Received");
         // Deleting a template's grants; formIds (null) stay out of this index.
         entity.HasIndex(c => c.TemplateId).HasFilter("\"TemplateId\" IS NOT NULL").HasDatabaseName("IX_Credentials_Template");
+    }
+}
+
+internal sealed class AvailableCredentialConfiguration : IEntityTypeConfiguration<AvailableCredential>
+{
+    public void Configure(EntityTypeBuilder<AvailableCredential> entity)
+    {
+        entity.ToTable("AvailableCredentials");
+        entity.HasKey(a => a.CredentialId);
+        entity.Property(a => a.CredentialId).ValueGeneratedNever();
+        entity.Property(a => a.OpenId).HasMaxLength(Credential.MaxOpenIdLength);
+        // No foreign keys: each would be a lookup per intake row. The rows follow their credential in the same
+        // transaction (intake, claim, TallyWriter.ChangeAsync); an account's are deleted with it (AccountService).
+        // The claim path: a user's usable credentials of one kind (TemplateId null = formId/prepay), earliest expiry
+        // first; CredentialId last so "ORDER BY ExpiresAt, CredentialId" comes straight from the index.
+        entity.HasIndex(a => new { a.AccountId, a.OpenId, a.TemplateId, a.ExpiresAt, a.CredentialId }).HasDatabaseName("IX_AvailableCredentials_Claim");
+        // The sweep and the "expiring within" figures.
+        entity.HasIndex(a => new { a.AccountId, a.ExpiresAt }).HasDatabaseName("IX_AvailableCredentials_Expiry");
     }
 }

@@ -155,6 +155,7 @@ public sealed class CredentialPool
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Credentials.AddRange(grants);
         await db.SaveChangesAsync(cancellationToken);
+        await TallyWriter.AddedToPoolAsync(db, grants, cancellationToken);
         await TallyWriter.AddedAsync(db, grants, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return grants.Count;

@@ -51,12 +51,12 @@ internal abstract class CredentialStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// Which of the user's rows a demand may take. formIds and prepay_ids always expire, so their filter is a plain
-    /// range on the claim index's last key; grants (no expiry today) keep the NULL case.
+    /// Which of the user's pool rows (alias <paramref name="alias"/>) a demand may take. formIds and prepay_ids always
+    /// expire, so their filter is a plain range on the claim index's last key; grants (no expiry today) keep the NULL case.
     /// </summary>
-    protected static string KindFilter(CredentialDemand demand, string parameterPrefix) => demand.IsGrant
-        ? $"c.\"TemplateId\" = {parameterPrefix}template AND (c.\"ExpiresAt\" IS NULL OR c.\"ExpiresAt\" > {parameterPrefix}now)"
-        : $"c.\"TemplateId\" IS NULL AND c.\"ExpiresAt\" > {parameterPrefix}now";
+    protected static string KindFilter(CredentialDemand demand, string parameterPrefix, string alias) => demand.IsGrant
+        ? $"{alias}.\"TemplateId\" = {parameterPrefix}template AND ({alias}.\"ExpiresAt\" IS NULL OR {alias}.\"ExpiresAt\" > {parameterPrefix}now)"
+        : $"{alias}.\"TemplateId\" IS NULL AND {alias}.\"ExpiresAt\" > {parameterPrefix}now";
 
     /// <summary>
     /// Reads the (AccountId, Value) rows an intake insert returned, marks them inserted and writes their tallies in the

@@ -24,21 +24,23 @@ public sealed class CredentialSweep(IDbContextFactory<PushConsoleDbContext> cont
         int expired = 0, deleted = 0, events = 0;
         foreach (var accountId in accounts)
         {
-            // Per account, so each statement walks the (AccountId, ExpiresAt) and (AccountId, Status, ClosedAt) indexes.
-            // Each chunk changes the rows and the tallies in one transaction (TallyWriter.ChangeAsync).
-            expired += await RepeatAsync(() => TallyWriter.ChangeAsync(db,
-                c => c.AccountId == accountId && c.Status == CredentialStatus.Available && c.ExpiresAt != null && c.ExpiresAt <= now,
-                rows => rows.ExecuteUpdateAsync(s => s
-                    .SetProperty(c => c.Status, CredentialStatus.Expired)
-                    // Closed at the moment it expired, so the daily-expiry chart and retention count from then.
-                    .SetProperty(c => c.ClosedAt, c => c.ExpiresAt), cancellationToken), cancellationToken, Chunk));
-            foreach (var status in (CredentialStatus[])[CredentialStatus.Used, CredentialStatus.Expired, CredentialStatus.Invalid])
+            // Per account, so each statement walks the pool's (AccountId, ExpiresAt) index and the record's (AccountId, ReceivedAt).
+            // Each chunk changes the rows, their pool rows and the tallies in one transaction (TallyWriter.ChangeAsync).
+            expired += await RepeatAsync(async () =>
             {
-                deleted += await RepeatAsync(() => TallyWriter.ChangeAsync(db,
-                    // "<> Available" repeats the partial index's filter so SQLite sees it applies.
-                    c => c.AccountId == accountId && c.Status != CredentialStatus.Available && c.Status == status && c.ClosedAt < cutoff,
-                    rows => rows.ExecuteDeleteAsync(cancellationToken), cancellationToken, Chunk));
-            }
+                var lapsed = await db.AvailableCredentials.Where(a => a.AccountId == accountId && a.ExpiresAt != null && a.ExpiresAt <= now)
+                    .OrderBy(a => a.CredentialId).Select(a => a.CredentialId).Take(Chunk).ToListAsync(cancellationToken);
+                return lapsed.Count == 0 ? 0 : await TallyWriter.ChangeAsync(db,
+                    c => lapsed.Contains(c.Id) && c.Status == CredentialStatus.Available && c.ExpiresAt != null && c.ExpiresAt <= now,
+                    rows => rows.ExecuteUpdateAsync(s => s
+                        .SetProperty(c => c.Status, CredentialStatus.Expired)
+                        // Closed at the moment it expired, so the daily-expiry chart and retention count from then.
+                        .SetProperty(c => c.ClosedAt, c => c.ExpiresAt), cancellationToken), cancellationToken);
+            });
+            deleted += await RepeatAsync(() => TallyWriter.ChangeAsync(db,
+                // A credential closes after it arrives: "ReceivedAt < cutoff" lets the received index find the candidates.
+                c => c.AccountId == accountId && c.ReceivedAt < cutoff && c.Status != CredentialStatus.Available && c.ClosedAt < cutoff,
+                rows => rows.ExecuteDeleteAsync(cancellationToken), cancellationToken, Chunk));
         }
         events = await RepeatAsync(() => db.ActivityEvents
             .Where(e => e.OccurredAt < cutoff)

@@ -201,24 +201,25 @@ public sealed class InventoryQuery
         WHERE "AccountId" = @account GROUP BY "Kind", "TemplateId", "ExpiryQuarter"
         """;
 
-    /// <summary>Open rows past their expiry, from the expiry index (the sweep closes them).</summary>
+    /// <summary>Pool rows past their expiry, from the pool's expiry index (the sweep closes them).</summary>
     private const string LapsedSql = """
-        SELECT "OpenId", "Kind", "TemplateId", "ExpiresAt", "UsesLeft" FROM "Credentials"
-        WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" <= @now
+        SELECT a."OpenId", c."Kind", a."TemplateId", a."ExpiresAt", c."UsesLeft"
+        FROM "AvailableCredentials" AS a INNER JOIN "Credentials" AS c ON c."Id" = a."CredentialId"
+        WHERE a."AccountId" = @account AND a."ExpiresAt" <= @now
         """;
 
     private const string LapsedHoldersSql = """
         SELECT h."OpenId", h."Credentials", h."Known" FROM (
-            SELECT DISTINCT "OpenId" FROM "Credentials" WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" <= @now) AS l
+            SELECT DISTINCT "OpenId" FROM "AvailableCredentials" WHERE "AccountId" = @account AND "ExpiresAt" <= @now) AS l
         INNER JOIN "CredentialHolders" AS h ON h."AccountId" = @account AND h."OpenId" = l."OpenId"
         """;
 
     private const string ExpiringBeforeSql = """
-        SELECT COUNT(*) FROM "Credentials" WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" > @from AND "ExpiresAt" < @to
+        SELECT COUNT(*) FROM "AvailableCredentials" WHERE "AccountId" = @account AND "ExpiresAt" > @from AND "ExpiresAt" < @to
         """;
 
     private const string ExpiringFromSql = """
-        SELECT COUNT(*) FROM "Credentials" WHERE "AccountId" = @account AND "Status" = 1 AND "ExpiresAt" >= @from AND "ExpiresAt" <= @to
+        SELECT COUNT(*) FROM "AvailableCredentials" WHERE "AccountId" = @account AND "ExpiresAt" >= @from AND "ExpiresAt" <= @to
         """;
 
     private const string SpreadSql = """

@@ -13,13 +13,19 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
 {
     private readonly NpgsqlDataSource dataSource = NpgsqlDataSource.Create(connectionString);
 
+    /// <summary>The record and its pool row in one statement; a stored (app, value) inserts neither.</summary>
     private const string InsertSql = """
-        INSERT INTO "Credentials" ("AccountId", "OpenId", "Kind", "Value", "UsesLeft", "Status", "ReceivedAt", "ExpiresAt")
-        SELECT r.account, r.open_id, r.kind, r.value, r.uses, 1, r.received, r.expires
-        FROM unnest(@account, @openId, @kind, @value, @uses, @received, @expires)
-             AS r(account, open_id, kind, value, uses, received, expires)
-        ON CONFLICT DO NOTHING
-        RETURNING "AccountId", "Value"
+        WITH stored AS (
+            INSERT INTO "Credentials" ("AccountId", "OpenId", "Kind", "Value", "UsesLeft", "Status", "ReceivedAt", "ExpiresAt")
+            SELECT r.account, r.open_id, r.kind, r.value, r.uses, 1, r.received, r.expires
+            FROM unnest(@account, @openId, @kind, @value, @uses, @received, @expires)
+                 AS r(account, open_id, kind, value, uses, received, expires)
+            ON CONFLICT DO NOTHING
+            RETURNING "Id", "AccountId", "OpenId", "Value", "ExpiresAt"),
+        pooled AS (
+            INSERT INTO "AvailableCredentials" ("CredentialId", "AccountId", "OpenId", "TemplateId", "ExpiresAt")
+            SELECT "Id", "AccountId", "OpenId", NULL, "ExpiresAt" FROM stored)
+        SELECT "AccountId", "Value" FROM stored
         """;
 
     public override async Task<bool[]> InsertFormIdsAsync(IReadOnlyList<NewFormId> rows, CancellationToken cancellationToken)
@@ -57,24 +63,30 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
     public override async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(
         int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // The pool row is locked (SKIP LOCKED: another claimer's pick is passed over, not waited for), one use is taken
+        // from the record (no indexed column changes: a HOT update), and a credential left without uses leaves the pool.
         var sql = $"""
             WITH picked AS (
-                SELECT p."Id"
+                SELECT p."CredentialId"
                 FROM unnest(@openIds) AS w(open_id)
                 CROSS JOIN LATERAL (
-                    SELECT c."Id" FROM "Credentials" AS c
-                    WHERE c."AccountId" = @account AND c."OpenId" = w.open_id AND c."Status" = {Available}
-                      AND {KindFilter(demand, "@")}
-                    ORDER BY c."ExpiresAt", c."Id"
+                    SELECT a."CredentialId" FROM "AvailableCredentials" AS a
+                    WHERE a."AccountId" = @account AND a."OpenId" = w.open_id AND {KindFilter(demand, "@", "a")}
+                    ORDER BY a."ExpiresAt", a."CredentialId"
                     LIMIT 1
-                    FOR UPDATE SKIP LOCKED) AS p)
-            UPDATE "Credentials" AS c
-            SET "UsesLeft" = c."UsesLeft" - 1,
-                "Status" = CASE WHEN c."UsesLeft" <= 1 THEN {Used} ELSE {Available} END,
-                "ClosedAt" = CASE WHEN c."UsesLeft" <= 1 THEN @now ELSE NULL END
-            FROM picked
-            WHERE c."Id" = picked."Id" AND c."Status" = {Available} AND c."UsesLeft" > 0
-            RETURNING c."Id", c."OpenId", c."Kind", c."Value", c."TemplateId", c."ExpiresAt", c."UsesLeft"
+                    FOR UPDATE SKIP LOCKED) AS p),
+            taken AS (
+                UPDATE "Credentials" AS c
+                SET "UsesLeft" = c."UsesLeft" - 1,
+                    "Status" = CASE WHEN c."UsesLeft" <= 1 THEN {Used} ELSE {Available} END,
+                    "ClosedAt" = CASE WHEN c."UsesLeft" <= 1 THEN @now ELSE NULL END
+                FROM picked
+                WHERE c."Id" = picked."CredentialId" AND c."Status" = {Available} AND c."UsesLeft" > 0
+                RETURNING c."Id", c."OpenId", c."Kind", c."Value", c."TemplateId", c."ExpiresAt", c."UsesLeft"),
+            spent AS (
+                DELETE FROM "AvailableCredentials" AS a USING taken
+                WHERE a."CredentialId" = taken."Id" AND taken."UsesLeft" = 0)
+            SELECT * FROM taken
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

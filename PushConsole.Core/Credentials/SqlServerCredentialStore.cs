@@ -20,8 +20,9 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
     /// would then fail the whole batch); the ROW_NUMBER keeps the first of a value repeated within the batch.
     /// </summary>
     private const string InsertSql = """
+        DECLARE @stored TABLE ("Id" bigint, "AccountId" int, "OpenId" nvarchar(64), "Value" nvarchar(128), "ExpiresAt" datetimeoffset);
         INSERT INTO "Credentials" ("AccountId", "OpenId", "Kind", "Value", "UsesLeft", "Status", "ReceivedAt", "ExpiresAt")
-        OUTPUT inserted."AccountId", inserted."Value"
+        OUTPUT inserted."Id", inserted."AccountId", inserted."OpenId", inserted."Value", inserted."ExpiresAt" INTO @stored
         SELECT r.account, r.open_id, r.kind, r.value, r.uses, 1, r.received, r.expires
         FROM (SELECT j.*, ROW_NUMBER() OVER (PARTITION BY j.account, j.value ORDER BY j.ordinal) AS nth
               FROM OPENJSON(@rows) WITH (
@@ -30,6 +31,9 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
         WHERE r.nth = 1 AND NOT EXISTS (
             SELECT 1 FROM "Credentials" AS c WITH (UPDLOCK, HOLDLOCK)
             WHERE c."AccountId" = r.account AND c."Value" = r.value);
+        INSERT INTO "AvailableCredentials" ("CredentialId", "AccountId", "OpenId", "TemplateId", "ExpiresAt")
+        SELECT "Id", "AccountId", "OpenId", NULL, "ExpiresAt" FROM @stored;
+        SELECT "AccountId", "Value" FROM @stored;
         """;
 
     public override async Task<bool[]> InsertFormIdsAsync(IReadOnlyList<NewFormId> rows, CancellationToken cancellationToken)
@@ -80,26 +84,29 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
     }
 
     /// <summary>
-    /// For each openid the earliest-expiring usable row (the claim index serves it) is picked under UPDLOCK, READPAST,
-    /// ROWLOCK, and one use is taken from each picked row. UPDATE TOP bounds the statement to one row per openid.
+    /// For each openid the earliest-expiring pool row (the pool's claim index serves it) is picked under UPDLOCK, READPAST,
+    /// ROWLOCK, one use is taken from each picked credential (no indexed column changes), and the credentials left
+    /// without uses leave the pool. UPDATE TOP bounds the statement to one row per openid.
     /// </summary>
     internal static string ClaimSql(CredentialDemand demand) => $"""
+        DECLARE @taken TABLE ("Id" bigint, "OpenId" nvarchar(64), "Kind" int, "Value" nvarchar(128), "TemplateId" int, "ExpiresAt" datetimeoffset, "UsesLeft" int);
         WITH picked AS (
-            SELECT p."Id"
+            SELECT p."CredentialId"
             FROM OPENJSON(@openIds) WITH (open_id nvarchar(64) '$') AS w
             CROSS APPLY (
-                SELECT TOP (1) c."Id" FROM "Credentials" AS c WITH (UPDLOCK, READPAST, ROWLOCK)
-                WHERE c."AccountId" = @account AND c."OpenId" = w.open_id AND c."Status" = {Available}
-                  AND {KindFilter(demand, "@")}
-                ORDER BY c."ExpiresAt", c."Id") AS p)
+                SELECT TOP (1) a."CredentialId" FROM "AvailableCredentials" AS a WITH (UPDLOCK, READPAST, ROWLOCK)
+                WHERE a."AccountId" = @account AND a."OpenId" = w.open_id AND {KindFilter(demand, "@", "a")}
+                ORDER BY a."ExpiresAt", a."CredentialId") AS p)
         UPDATE TOP (@max) c
         SET "UsesLeft" = c."UsesLeft" - 1,
             "Status" = CASE WHEN c."UsesLeft" <= 1 THEN {Used} ELSE {Available} END,
             "ClosedAt" = CASE WHEN c."UsesLeft" <= 1 THEN @now ELSE NULL END
-        OUTPUT inserted."Id", inserted."OpenId", inserted."Kind", inserted."Value", inserted."TemplateId", inserted."ExpiresAt", inserted."UsesLeft"
-        FROM "Credentials" AS c WITH (UPDLOCK, READPAST, ROWLOCK)
-        INNER JOIN picked ON c."Id" = picked."Id"
+        OUTPUT inserted."Id", inserted."OpenId", inserted."Kind", inserted."Value", inserted."TemplateId", inserted."ExpiresAt", inserted."UsesLeft" INTO @taken
+        FROM "Credentials" AS c WITH (UPDLOCK, ROWLOCK)
+        INNER JOIN picked ON c."Id" = picked."CredentialId"
         WHERE c."Status" = {Available} AND c."UsesLeft" > 0;
+        DELETE a FROM "AvailableCredentials" AS a INNER JOIN @taken AS t ON a."CredentialId" = t."Id" WHERE t."UsesLeft" = 0;
+        SELECT "Id", "OpenId", "Kind", "Value", "TemplateId", "ExpiresAt", "UsesLeft" FROM @taken;
         """;
 
     private static readonly string ClaimTemplateMessageSql = ClaimSql(CredentialDemand.TemplateMessage);

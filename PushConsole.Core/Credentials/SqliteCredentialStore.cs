@@ -18,6 +18,12 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
         ON CONFLICT DO NOTHING
         """;
 
+    /// <summary>The pool row of the credential the insert before it just stored.</summary>
+    private const string PoolSql = """
+        INSERT INTO "AvailableCredentials" ("CredentialId", "AccountId", "OpenId", "TemplateId", "ExpiresAt")
+        VALUES (last_insert_rowid(), $account, $openId, NULL, $expires)
+        """;
+
     /// <summary>
     /// The intake's connection between two group commits. Keeping it open keeps its page cache warm (a pooled
     /// connection handed out in turn finds the file changed by the previous one and drops its whole cache) and keeps
@@ -61,8 +67,8 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
     {
         private readonly SqliteCredentialStore store;
         private readonly SqliteConnection connection;
-        private readonly SqliteCommand command;
-        private readonly SqliteParameter account, openId, kind, value, uses, received, expires;
+        private readonly SqliteCommand command, pool;
+        private readonly SqliteParameter account, openId, kind, value, uses, received, expires, poolAccount, poolOpenId, poolExpires;
 
         public IntakeWriter(SqliteCredentialStore store, SqliteConnection connection)
         {
@@ -78,6 +84,12 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
             received = command.Parameters.Add("$received", SqliteType.Integer);
             expires = command.Parameters.Add("$expires", SqliteType.Integer);
             command.Prepare();
+            pool = connection.CreateCommand();
+            pool.CommandText = PoolSql;
+            poolAccount = pool.Parameters.Add("$account", SqliteType.Integer);
+            poolOpenId = pool.Parameters.Add("$openId", SqliteType.Text);
+            poolExpires = pool.Parameters.Add("$expires", SqliteType.Integer);
+            pool.Prepare();
         }
 
         /// <summary>One transaction (BEGIN IMMEDIATE); returns after the commit.</summary>
@@ -87,6 +99,7 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
             var tally = new TallyDelta();
             using var transaction = connection.BeginTransaction(deferred: false);
             command.Transaction = transaction;
+            pool.Transaction = transaction;
             for (var i = 0; i < rows.Count; i++)
             {
                 var row = rows[i];
@@ -101,18 +114,24 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
                 inserted[i] = command.ExecuteNonQuery() == 1;
                 if (inserted[i])
                 {
+                    poolAccount.Value = row.AccountId;
+                    poolOpenId.Value = row.OpenId;
+                    poolExpires.Value = row.ExpiresAt.UtcTicks;
+                    pool.ExecuteNonQuery();
                     tally.Inserted(row.AccountId, row.OpenId, row.Kind, null, row.Uses, row.ReceivedAt, row.ExpiresAt);
                 }
             }
             await store.ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
             transaction.Commit();
             command.Transaction = null;
+            pool.Transaction = null;
             return inserted;
         }
 
         public void Dispose()
         {
             command.Dispose();
+            pool.Dispose();
             connection.Dispose();
         }
     }
@@ -120,18 +139,18 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
     public override async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(
         int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // One statement: for each openid a correlated subquery picks the earliest-expiring usable row (the claim
-        // index serves it), and the UPDATE takes a use from each. The write lock makes it atomic.
+        // For each openid a correlated subquery picks the earliest-expiring pool row (the pool's claim index serves it),
+        // and the UPDATE takes a use from each record, changing no indexed column; then the credentials left without uses
+        // leave the pool. The write lock makes the two statements one step.
         var sql = $"""
             UPDATE "Credentials"
             SET "UsesLeft" = "UsesLeft" - 1,
                 "Status" = CASE WHEN "UsesLeft" <= 1 THEN {Used} ELSE {Available} END,
                 "ClosedAt" = CASE WHEN "UsesLeft" <= 1 THEN $now ELSE NULL END
             WHERE "Status" = {Available} AND "UsesLeft" > 0 AND "Id" IN (
-                SELECT (SELECT c."Id" FROM "Credentials" AS c
-                        WHERE c."AccountId" = $account AND c."OpenId" = u.value AND c."Status" = {Available}
-                          AND {KindFilter(demand, "$")}
-                        ORDER BY c."ExpiresAt", c."Id" LIMIT 1)
+                SELECT (SELECT a."CredentialId" FROM "AvailableCredentials" AS a
+                        WHERE a."AccountId" = $account AND a."OpenId" = u.value AND {KindFilter(demand, "$", "a")}
+                        ORDER BY a."ExpiresAt", a."CredentialId" LIMIT 1)
                 FROM json_each($openIds) AS u)
             RETURNING "Id", "OpenId", "Kind", "Value", "TemplateId", "ExpiresAt", "UsesLeft"
             """;
@@ -159,6 +178,15 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
                     reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetInt64(5), TimeSpan.Zero),
                     reader.GetInt32(6)));
             }
+        }
+        var spent = claims.Where(c => c.UsesLeft == 0).Select(c => c.CredentialId).ToList();
+        if (spent.Count > 0)
+        {
+            await using var leave = connection.CreateCommand();
+            leave.Transaction = transaction;
+            leave.CommandText = """DELETE FROM "AvailableCredentials" WHERE "CredentialId" IN (SELECT value FROM json_each($ids))""";
+            leave.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(spent));
+            await leave.ExecuteNonQueryAsync(cancellationToken);
         }
         var tally = new TallyDelta();
         claims.ForEach(tally.Claimed);

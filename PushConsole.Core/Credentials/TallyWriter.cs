@@ -47,12 +47,16 @@ internal sealed class TallyWriter(Func<TallyTable, string> upsertSql, int stripe
                 return 0;
             }
             var rows = db.Credentials.Where(c => ids.Contains(c.Id));
-            // A no-op update locks the rows (PostgreSQL, SQL Server; SQLite holds the write lock already), so what is
-            // read next is what the change starts from.
+            // No-op updates lock the rows (PostgreSQL, SQL Server; SQLite holds the write lock already), so what is
+            // read next is what the change starts from. The available rows first, in the order a claim locks them
+            // (available row, then credential), so a claim and a change never wait on each other in a circle.
+            await db.AvailableCredentials.Where(a => ids.Contains(a.CredentialId))
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.CredentialId, a => a.CredentialId), cancellationToken);
             await rows.ExecuteUpdateAsync(s => s.SetProperty(c => c.UsesLeft, c => c.UsesLeft), cancellationToken);
             var before = await StatesOf(rows).ToListAsync(cancellationToken);
             var changed = await change(rows.Where(filter));
             var after = await StatesOf(rows).ToListAsync(cancellationToken);
+            await SyncAvailableAsync(db, ids, after, cancellationToken);
             var delta = new TallyDelta();
             delta.Changed(before, after);
             await For(db).ApplyAsync(db.Database.GetDbConnection(), db.Database.CurrentTransaction!.GetDbTransaction(), delta, cancellationToken);
@@ -70,6 +74,51 @@ internal sealed class TallyWriter(Func<TallyTable, string> upsertSql, int stripe
             }
         }
     }
+
+    /// <summary>
+    /// Makes the available rows of <paramref name="ids"/> follow their credentials' state after a change: a credential
+    /// open with a use left is in the pool, any other (or a deleted one) is not.
+    /// </summary>
+    private static async Task SyncAvailableAsync(PushConsoleDbContext db, List<long> ids, List<CredentialState> after, CancellationToken cancellationToken)
+    {
+        var usable = after.Where(IsUsable).ToList();
+        var usableIds = usable.Select(c => c.Id).ToList();
+        await db.AvailableCredentials.Where(a => ids.Contains(a.CredentialId) && !usableIds.Contains(a.CredentialId)).ExecuteDeleteAsync(cancellationToken);
+        if (usable.Count == 0)
+        {
+            return;
+        }
+        var present = await db.AvailableCredentials.Where(a => usableIds.Contains(a.CredentialId)).Select(a => a.CredentialId).ToListAsync(cancellationToken);
+        var missing = usable.Where(c => !present.Contains(c.Id)).Select(AvailableOf).ToList();
+        if (missing.Count > 0)
+        {
+            await AddAvailableAsync(db, missing, cancellationToken);
+        }
+    }
+
+    /// <summary>A credential in this state belongs in the pool.</summary>
+    internal static bool IsUsable(CredentialState c) => c.Status == CredentialStatus.Available && c.UsesLeft > 0;
+
+    private static AvailableCredential AvailableOf(CredentialState c) =>
+        new() { CredentialId = c.Id, AccountId = c.AccountId, OpenId = c.OpenId, TemplateId = c.TemplateId, ExpiresAt = c.ExpiresAt };
+
+    /// <summary>Adds pool rows and stops tracking them, so the caller's change tracker is left as it was.</summary>
+    private static async Task AddAvailableAsync(PushConsoleDbContext db, List<AvailableCredential> rows, CancellationToken cancellationToken)
+    {
+        db.AvailableCredentials.AddRange(rows);
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var row in rows)
+        {
+            db.Entry(row).State = EntityState.Detached;
+        }
+    }
+
+    /// <summary>Puts credentials just added through EF (grants) in the pool, in the current transaction.</summary>
+    public static Task AddedToPoolAsync(PushConsoleDbContext db, IEnumerable<Credential> added, CancellationToken cancellationToken) =>
+        AddAvailableAsync(db, added.Select(c => new AvailableCredential
+        {
+            CredentialId = c.Id, AccountId = c.AccountId, OpenId = c.OpenId, TemplateId = c.TemplateId, ExpiresAt = c.ExpiresAt,
+        }).ToList(), cancellationToken);
 
     /// <summary>Writes the tallies of rows just added through EF (<see cref="DbContext.SaveChangesAsync(CancellationToken)"/>) in the current transaction.</summary>
     public static Task AddedAsync(PushConsoleDbContext db, IEnumerable<Credential> added, CancellationToken cancellationToken)

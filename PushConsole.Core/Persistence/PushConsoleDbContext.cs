@@ -33,6 +33,7 @@ public class PushConsoleDbContext(DbContextOptions<PushConsoleDbContext> options
     public DbSet<Campaign> Campaigns => Set<Campaign>();
     public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
     public DbSet<Credential> Credentials => Set<Credential>();
+    public DbSet<AvailableCredential> AvailableCredentials => Set<AvailableCredential>();
     public DbSet<MiniProgramUser> MiniProgramUsers => Set<MiniProgramUser>();
     public DbSet<ActivityEvent> ActivityEvents => Set<ActivityEvent>();
     public DbSet<Channel> Channels => Set<Channel>();

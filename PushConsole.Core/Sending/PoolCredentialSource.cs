@@ -113,10 +113,10 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
     {
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var usable = db.Credentials.AsNoTracking().Where(c => c.AccountId == accountId && c.Status == CredentialStatus.Available
-            && c.UsesLeft > 0 && (c.ExpiresAt == null || c.ExpiresAt > now));
+        // The pool holds exactly the open credentials with a use left; grants are its rows with a template.
+        var usable = db.AvailableCredentials.AsNoTracking().Where(c => c.AccountId == accountId && (c.ExpiresAt == null || c.ExpiresAt > now));
         usable = need.GrantTemplateId is { } templateId
-            ? usable.Where(c => c.Kind == CredentialKind.SubscribeGrant && c.TemplateId == templateId)
+            ? usable.Where(c => c.TemplateId == templateId)
             : usable.Where(c => c.TemplateId == null);
         return await usable.Select(c => c.OpenId).Distinct().ToListAsync(cancellationToken);
     }

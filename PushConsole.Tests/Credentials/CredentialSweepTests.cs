@@ -94,10 +94,17 @@ public class CredentialSweepTests
         var account = await TestAccounts.CreateMiniProgramAsync(contexts, "wxsweepjob0000001");
         await using (var db = await contexts.CreateDbContextAsync())
         {
-            db.Credentials.Add(new Credential
+            var credential = new Credential
             {
                 AccountId = account.Id, OpenId = "user", Kind = CredentialKind.FormId, Value = "already-past", UsesLeft = 1,
                 Status = CredentialStatus.Available, ReceivedAt = DateTimeOffset.UtcNow.AddDays(-8), ExpiresAt = DateTimeOffset.UtcNow.AddDays(-1),
+            };
+            db.Credentials.Add(credential);
+            await db.SaveChangesAsync();
+            // In the pool, as the intake would have put it.
+            db.AvailableCredentials.Add(new AvailableCredential
+            {
+                CredentialId = credential.Id, AccountId = account.Id, OpenId = "user", ExpiresAt = credential.ExpiresAt,
             });
             await db.SaveChangesAsync();
         }

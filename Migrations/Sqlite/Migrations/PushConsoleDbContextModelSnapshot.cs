@@ -440,6 +440,36 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                     b.ToTable("Channels", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Credentials.AvailableCredential", b =>
+                {
+                    b.Property<long>("CredentialId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("TemplateId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("CredentialId");
+
+                    b.HasIndex("AccountId", "ExpiresAt")
+                        .HasDatabaseName("IX_AvailableCredentials_Expiry");
+
+                    b.HasIndex("AccountId", "OpenId", "TemplateId", "ExpiresAt", "CredentialId")
+                        .HasDatabaseName("IX_AvailableCredentials_Claim");
+
+                    b.ToTable("AvailableCredentials", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
                 {
                     b.Property<long>("Id")
@@ -485,10 +515,6 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .HasDatabaseName("IX_Credentials_Template")
                         .HasFilter("\"TemplateId\" IS NOT NULL");
 
-                    b.HasIndex("AccountId", "ExpiresAt")
-                        .HasDatabaseName("IX_Credentials_Expiry")
-                        .HasFilter("\"Status\" = 1");
-
                     b.HasIndex("AccountId", "ReceivedAt")
                         .HasDatabaseName("IX_Credentials_Received");
 
@@ -496,15 +522,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .IsUnique()
                         .HasDatabaseName("UX_Credentials_Account_Value");
 
-                    b.HasIndex("AccountId", "Status", "ClosedAt")
-                        .HasDatabaseName("IX_Credentials_Closed")
-                        .HasFilter("\"Status\" <> 1");
-
-                    b.HasIndex("AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id")
-                        .HasDatabaseName("IX_Credentials_Claim")
-                        .HasFilter("\"Status\" = 1");
-
                     b.ToTable("Credentials", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 85);
                 });
 
             modelBuilder.Entity("PushConsole.Credentials.CredentialHolder", b =>

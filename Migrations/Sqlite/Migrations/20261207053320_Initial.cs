@@ -117,6 +117,21 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "AvailableCredentials",
+                columns: table => new
+                {
+                    CredentialId = table.Column<long>(type: "INTEGER", nullable: false),
+                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
+                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TemplateId = table.Column<int>(type: "INTEGER", nullable: true),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AvailableCredentials", x => x.CredentialId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
@@ -797,6 +812,16 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 columns: new[] { "Subject", "At" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AvailableCredentials_Claim",
+                table: "AvailableCredentials",
+                columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "CredentialId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AvailableCredentials_Expiry",
+                table: "AvailableCredentials",
+                columns: new[] { "AccountId", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Campaigns_AccountId",
                 table: "Campaigns",
                 column: "AccountId");
@@ -832,24 +857,6 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 table: "CredentialHolders",
                 columns: new[] { "AccountId", "Credentials", "OpenId" },
                 descending: new[] { false, true, false });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Credentials_Claim",
-                table: "Credentials",
-                columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id" },
-                filter: "\"Status\" = 1");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Credentials_Closed",
-                table: "Credentials",
-                columns: new[] { "AccountId", "Status", "ClosedAt" },
-                filter: "\"Status\" <> 1");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Credentials_Expiry",
-                table: "Credentials",
-                columns: new[] { "AccountId", "ExpiresAt" },
-                filter: "\"Status\" = 1");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Credentials_Received",
@@ -995,6 +1002,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "AvailableCredentials");
 
             migrationBuilder.DropTable(
                 name: "CampaignRecipients");

@@ -118,6 +118,21 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "AvailableCredentials",
+                columns: table => new
+                {
+                    CredentialId = table.Column<long>(type: "bigint", nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    OpenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    TemplateId = table.Column<int>(type: "integer", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AvailableCredentials", x => x.CredentialId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
@@ -614,7 +629,8 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         column: x => x.TemplateId,
                         principalTable: "Templates",
                         principalColumn: "Id");
-                });
+                })
+                .Annotation("Npgsql:StorageParameter:fillfactor", 85);
 
             migrationBuilder.CreateTable(
                 name: "CampaignRecipients",
@@ -798,6 +814,16 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 columns: new[] { "Subject", "At" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AvailableCredentials_Claim",
+                table: "AvailableCredentials",
+                columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "CredentialId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AvailableCredentials_Expiry",
+                table: "AvailableCredentials",
+                columns: new[] { "AccountId", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Campaigns_AccountId",
                 table: "Campaigns",
                 column: "AccountId");
@@ -833,24 +859,6 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 table: "CredentialHolders",
                 columns: new[] { "AccountId", "Credentials", "OpenId" },
                 descending: new[] { false, true, false });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Credentials_Claim",
-                table: "Credentials",
-                columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id" },
-                filter: "\"Status\" = 1");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Credentials_Closed",
-                table: "Credentials",
-                columns: new[] { "AccountId", "Status", "ClosedAt" },
-                filter: "\"Status\" <> 1");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Credentials_Expiry",
-                table: "Credentials",
-                columns: new[] { "AccountId", "ExpiresAt" },
-                filter: "\"Status\" = 1");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Credentials_Received",
@@ -996,6 +1004,9 @@ namespace PushConsole.Migrations.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "AvailableCredentials");
 
             migrationBuilder.DropTable(
                 name: "CampaignRecipients");

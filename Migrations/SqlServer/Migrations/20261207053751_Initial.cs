@@ -117,6 +117,21 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "AvailableCredentials",
+                columns: table => new
+                {
+                    CredentialId = table.Column<long>(type: "bigint", nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    TemplateId = table.Column<int>(type: "int", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AvailableCredentials", x => x.CredentialId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
@@ -799,6 +814,16 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                 columns: new[] { "Subject", "At" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AvailableCredentials_Claim",
+                table: "AvailableCredentials",
+                columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "CredentialId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AvailableCredentials_Expiry",
+                table: "AvailableCredentials",
+                columns: new[] { "AccountId", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Campaigns_AccountId",
                 table: "Campaigns",
                 column: "AccountId");
@@ -834,24 +859,6 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                 table: "CredentialHolders",
                 columns: new[] { "AccountId", "Credentials", "OpenId" },
                 descending: new[] { false, true, false });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Credentials_Claim",
-                table: "Credentials",
-                columns: new[] { "AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id" },
-                filter: "\"Status\" = 1");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Credentials_Closed",
-                table: "Credentials",
-                columns: new[] { "AccountId", "Status", "ClosedAt" },
-                filter: "\"Status\" <> 1");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Credentials_Expiry",
-                table: "Credentials",
-                columns: new[] { "AccountId", "ExpiresAt" },
-                filter: "\"Status\" = 1");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Credentials_Received",
@@ -999,6 +1006,9 @@ namespace PushConsole.Migrations.SqlServer.Migrations
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "AvailableCredentials");
 
             migrationBuilder.DropTable(
                 name: "CampaignRecipients");

@@ -12,7 +12,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.SqlServer.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261207040610_Initial")]
+    [Migration("20261207053751_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -463,6 +463,36 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                     b.ToTable("Channels", (string)null);
                 });
 
+            modelBuilder.Entity("PushConsole.Credentials.AvailableCredential", b =>
+                {
+                    b.Property<long>("CredentialId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("OpenId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int?>("TemplateId")
+                        .HasColumnType("int");
+
+                    b.HasKey("CredentialId");
+
+                    b.HasIndex("AccountId", "ExpiresAt")
+                        .HasDatabaseName("IX_AvailableCredentials_Expiry");
+
+                    b.HasIndex("AccountId", "OpenId", "TemplateId", "ExpiresAt", "CredentialId")
+                        .HasDatabaseName("IX_AvailableCredentials_Claim");
+
+                    b.ToTable("AvailableCredentials", (string)null);
+                });
+
             modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
                 {
                     b.Property<long>("Id")
@@ -510,10 +540,6 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                         .HasDatabaseName("IX_Credentials_Template")
                         .HasFilter("\"TemplateId\" IS NOT NULL");
 
-                    b.HasIndex("AccountId", "ExpiresAt")
-                        .HasDatabaseName("IX_Credentials_Expiry")
-                        .HasFilter("\"Status\" = 1");
-
                     b.HasIndex("AccountId", "ReceivedAt")
                         .HasDatabaseName("IX_Credentials_Received");
 
@@ -522,15 +548,9 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                         .HasDatabaseName("UX_Credentials_Account_Value")
                         .HasFilter("[Value] IS NOT NULL");
 
-                    b.HasIndex("AccountId", "Status", "ClosedAt")
-                        .HasDatabaseName("IX_Credentials_Closed")
-                        .HasFilter("\"Status\" <> 1");
-
-                    b.HasIndex("AccountId", "OpenId", "TemplateId", "ExpiresAt", "Id")
-                        .HasDatabaseName("IX_Credentials_Claim")
-                        .HasFilter("\"Status\" = 1");
-
                     b.ToTable("Credentials", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 85);
                 });
 
             modelBuilder.Entity("PushConsole.Credentials.CredentialHolder", b =>
