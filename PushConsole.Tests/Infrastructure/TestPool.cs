@@ -63,6 +63,16 @@ public sealed class TestPool : IAsyncDisposable
         return await db.Credentials.AsNoTracking().OrderBy(c => c.Id).ToListAsync();
     }
 
+    /// <summary>The pool table (credential ids claims pick from) and the ids the records say are usable; they must agree.</summary>
+    public async Task<(List<long> Pool, List<long> Usable)> PoolAndUsableAsync()
+    {
+        await using var db = await Contexts.CreateDbContextAsync();
+        var inPool = await db.AvailableCredentials.AsNoTracking().OrderBy(a => a.CredentialId).Select(a => a.CredentialId).ToListAsync();
+        var usable = await db.Credentials.AsNoTracking().Where(c => c.Status == CredentialStatus.Available && c.UsesLeft > 0)
+            .OrderBy(c => c.Id).Select(c => c.Id).ToListAsync();
+        return (inPool, usable);
+    }
+
     public async Task AddKnownUsersAsync(params string[] openIds)
     {
         var users = services.GetRequiredService<MiniProgramUsers>();
