@@ -148,8 +148,10 @@ public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> conte
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // The pool rows have no foreign key (a lookup per intake row): they go with their account here, the rest by cascade.
+        // The credentials and their pool rows have no foreign key (a lookup per intake row): they go with their account
+        // here, the rest by cascade.
         await db.AvailableCredentials.Where(a => a.AccountId == id).ExecuteDeleteAsync(cancellationToken);
+        await db.Credentials.Where(c => c.AccountId == id).ExecuteDeleteAsync(cancellationToken);
         var deleted = await db.Accounts.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
         await transaction.CommitAsync(cancellationToken);
         if (account is not null)

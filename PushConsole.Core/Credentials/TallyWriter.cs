@@ -203,15 +203,41 @@ internal sealed class TallyWriter(Func<TallyTable, string> upsertSql, int stripe
                 }
             }
         }
-        await UpsertAsync(connection, transaction, SpreadTally, spread.Where(s => s.Value != 0)
-            .OrderBy(s => s.Key.Account).ThenBy(s => s.Key.Held).ThenBy(s => s.Key.Known)
-            .Select(s => new object[] { s.Key.Account, s.Key.Held, s.Key.Known, stripe, s.Value }), cancellationToken);
-        await UpsertAsync(connection, transaction, PoolTally, delta.Pool.Where(p => p.Value != default)
-            .OrderBy(p => p.Key.Account).ThenBy(p => p.Key.Kind).ThenBy(p => p.Key.Template).ThenBy(p => p.Key.Quarter)
-            .Select(p => new object[] { p.Key.Account, (int)p.Key.Kind, p.Key.Template, p.Key.Quarter, stripe, p.Value.Credentials, p.Value.Uses }), cancellationToken);
-        await UpsertAsync(connection, transaction, DayTally, delta.Days.Where(d => d.Value != default)
-            .OrderBy(d => d.Key.Account).ThenBy(d => d.Key.Quarter)
-            .Select(d => new object[] { d.Key.Account, d.Key.Quarter, stripe, d.Value.Received, d.Value.Expired }), cancellationToken);
+        // The three remaining tables travel in one round trip where the driver has batches (PostgreSQL, SQL Server).
+        await UpsertAsync(connection, transaction, cancellationToken,
+            (SpreadTally, spread.Where(s => s.Value != 0)
+                .OrderBy(s => s.Key.Account).ThenBy(s => s.Key.Held).ThenBy(s => s.Key.Known)
+                .Select(s => new object[] { s.Key.Account, s.Key.Held, s.Key.Known, stripe, s.Value })),
+            (PoolTally, delta.Pool.Where(p => p.Value != default)
+                .OrderBy(p => p.Key.Account).ThenBy(p => p.Key.Kind).ThenBy(p => p.Key.Template).ThenBy(p => p.Key.Quarter)
+                .Select(p => new object[] { p.Key.Account, (int)p.Key.Kind, p.Key.Template, p.Key.Quarter, stripe, p.Value.Credentials, p.Value.Uses })),
+            (DayTally, delta.Days.Where(d => d.Value != default)
+                .OrderBy(d => d.Key.Account).ThenBy(d => d.Key.Quarter)
+                .Select(d => new object[] { d.Key.Account, d.Key.Quarter, stripe, d.Value.Received, d.Value.Expired })));
+    }
+
+    private async Task UpsertAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken,
+        params (TallyTable Table, IEnumerable<object[]> Rows)[] tables)
+    {
+        var writes = tables.Select(t => (t.Table, Rows: t.Rows.ToList())).Where(t => t.Rows.Count > 0).ToList();
+        if (!connection.CanCreateBatch || writes.Count < 2)
+        {
+            foreach (var (table, rows) in writes)
+            {
+                await UpsertAsync(connection, transaction, table, rows, cancellationToken);
+            }
+            return;
+        }
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        foreach (var (table, rows) in writes)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = upsertSql(table);
+            command.Parameters.Add(RowsParameter(command.CreateParameter(), rows));
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     internal async Task UpsertAsync(DbConnection connection, DbTransaction? transaction, TallyTable table, IEnumerable<object[]> rows, CancellationToken cancellationToken)
@@ -230,11 +256,15 @@ internal sealed class TallyWriter(Func<TallyTable, string> upsertSql, int stripe
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = upsertSql(table);
-        var parameter = command.CreateParameter();
+        command.Parameters.Add(RowsParameter(command.CreateParameter(), rows));
+        return command;
+    }
+
+    private static DbParameter RowsParameter(DbParameter parameter, IEnumerable<object[]> rows)
+    {
         parameter.ParameterName = "@rows";
         parameter.Value = RowsJson(rows);
-        command.Parameters.Add(parameter);
-        return command;
+        return parameter;
     }
 
     private static string RowsJson(IEnumerable<object[]> rows)

@@ -1410,18 +1410,10 @@ namespace PushConsole.Migrations.Postgres.Migrations
 
             modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
                 {
-                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
-                        .WithMany()
-                        .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
                     b.HasOne("PushConsole.Templates.MessageTemplate", "Template")
                         .WithMany()
                         .HasForeignKey("TemplateId")
                         .OnDelete(DeleteBehavior.NoAction);
-
-                    b.Navigation("Account");
 
                     b.Navigation("Template");
                 });

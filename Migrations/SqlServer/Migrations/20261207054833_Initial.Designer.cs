@@ -12,7 +12,7 @@ using PushConsole.Persistence;
 namespace PushConsole.Migrations.SqlServer.Migrations
 {
     [DbContext(typeof(PushConsoleDbContext))]
-    [Migration("20261207053751_Initial")]
+    [Migration("20261207054833_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1417,18 +1417,10 @@ namespace PushConsole.Migrations.SqlServer.Migrations
 
             modelBuilder.Entity("PushConsole.Credentials.Credential", b =>
                 {
-                    b.HasOne("PushConsole.Accounts.WeChatAccount", "Account")
-                        .WithMany()
-                        .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
                     b.HasOne("PushConsole.Templates.MessageTemplate", "Template")
                         .WithMany()
                         .HasForeignKey("TemplateId")
                         .OnDelete(DeleteBehavior.NoAction);
-
-                    b.Navigation("Account");
 
                     b.Navigation("Template");
                 });

@@ -618,12 +618,6 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                 {
                     table.PrimaryKey("PK_Credentials", x => x.Id);
                     table.ForeignKey(
-                        name: "FK_Credentials_Accounts_AccountId",
-                        column: x => x.AccountId,
-                        principalTable: "Accounts",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                    table.ForeignKey(
                         name: "FK_Credentials_Templates_TemplateId",
                         column: x => x.TemplateId,
                         principalTable: "Templates",
