@@ -18,11 +18,16 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
         ON CONFLICT DO NOTHING
         """;
 
-    /// <summary>The pool row of the credential the insert before it just stored.</summary>
+    /// <summary>
+    /// The pool rows of the credentials a group commit stored, in one statement after its inserts: they are the rows
+    /// above the highest id before the transaction (ids only grow, and the write lock keeps other writers out).
+    /// </summary>
     private const string PoolSql = """
         INSERT INTO "AvailableCredentials" ("CredentialId", "AccountId", "OpenId", "TemplateId", "ExpiresAt")
-        VALUES (last_insert_rowid(), $account, $openId, NULL, $expires)
+        SELECT "Id", "AccountId", "OpenId", NULL, "ExpiresAt" FROM "Credentials" WHERE "Id" > $before
         """;
+
+    private const string HighestIdSql = """SELECT COALESCE(MAX("Id"), 0) FROM "Credentials" """;
 
     /// <summary>
     /// The intake's connection between two group commits. Keeping it open keeps its page cache warm (a pooled
@@ -67,8 +72,8 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
     {
         private readonly SqliteCredentialStore store;
         private readonly SqliteConnection connection;
-        private readonly SqliteCommand command, pool;
-        private readonly SqliteParameter account, openId, kind, value, uses, received, expires, poolAccount, poolOpenId, poolExpires;
+        private readonly SqliteCommand command, pool, highestId;
+        private readonly SqliteParameter account, openId, kind, value, uses, received, expires, before;
 
         public IntakeWriter(SqliteCredentialStore store, SqliteConnection connection)
         {
@@ -86,10 +91,11 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
             command.Prepare();
             pool = connection.CreateCommand();
             pool.CommandText = PoolSql;
-            poolAccount = pool.Parameters.Add("$account", SqliteType.Integer);
-            poolOpenId = pool.Parameters.Add("$openId", SqliteType.Text);
-            poolExpires = pool.Parameters.Add("$expires", SqliteType.Integer);
+            before = pool.Parameters.Add("$before", SqliteType.Integer);
             pool.Prepare();
+            highestId = connection.CreateCommand();
+            highestId.CommandText = HighestIdSql;
+            highestId.Prepare();
         }
 
         /// <summary>One transaction (BEGIN IMMEDIATE); returns after the commit.</summary>
@@ -100,6 +106,9 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
             using var transaction = connection.BeginTransaction(deferred: false);
             command.Transaction = transaction;
             pool.Transaction = transaction;
+            highestId.Transaction = transaction;
+            before.Value = (long)highestId.ExecuteScalar()!;
+            var stored = 0;
             for (var i = 0; i < rows.Count; i++)
             {
                 var row = rows[i];
@@ -114,17 +123,19 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
                 inserted[i] = command.ExecuteNonQuery() == 1;
                 if (inserted[i])
                 {
-                    poolAccount.Value = row.AccountId;
-                    poolOpenId.Value = row.OpenId;
-                    poolExpires.Value = row.ExpiresAt.UtcTicks;
-                    pool.ExecuteNonQuery();
+                    stored++;
                     tally.Inserted(row.AccountId, row.OpenId, row.Kind, null, row.Uses, row.ReceivedAt, row.ExpiresAt);
                 }
+            }
+            if (stored > 0)
+            {
+                pool.ExecuteNonQuery();
             }
             await store.ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
             transaction.Commit();
             command.Transaction = null;
             pool.Transaction = null;
+            highestId.Transaction = null;
             return inserted;
         }
 
@@ -132,6 +143,7 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
         {
             command.Dispose();
             pool.Dispose();
+            highestId.Dispose();
             connection.Dispose();
         }
     }

@@ -187,4 +187,25 @@ public class AccountApiTests
         Assert.Equal(HttpStatusCode.NoContent, confirmed.StatusCode);
         Assert.Equal("[]", await http.GetStringAsync("api/v1/accounts"));
     }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Deleting_an_account_deletes_its_credentials_and_their_pool_rows_and_leaves_other_accounts_alone(DatabaseProvider provider)
+    {
+        await using var host = await ConsoleHost.StartAsync(provider);
+        using var http = host.CreateHttpClient(ConsoleHost.AdminApiToken);
+        var gone = (await (await http.PostAsJsonAsync("api/v1/accounts", NewAccount())).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var kept = (await (await http.PostAsJsonAsync("api/v1/accounts", NewAccount("wxapitest0002"))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var intake = host.Services.GetRequiredService<PushConsole.Credentials.CredentialIntake>();
+        await intake.ReportAsync(gone, "user", [new PushConsole.Credentials.ReportedCredential("gone-1"), new PushConsole.Credentials.ReportedCredential("gone-2")]);
+        await intake.ReportAsync(kept, "user", [new PushConsole.Credentials.ReportedCredential("kept-1")]);
+
+        var deleted = await http.DeleteAsync($"api/v1/accounts/{gone}?confirm=wxapitest0001");
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await using var db = await host.Contexts().CreateDbContextAsync();
+        Assert.Equal(["kept-1"], await db.Credentials.Select(c => c.Value).ToListAsync());
+        Assert.Equal([kept], await db.AvailableCredentials.Select(a => a.AccountId).ToListAsync());
+    }
 }
