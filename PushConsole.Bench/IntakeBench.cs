@@ -71,6 +71,9 @@ public static class IntakeBench
         Console.WriteLine($"  formIds acknowledged after commit: {intake.FormIdsPerSecond:N0}/s (target 50,000/s)");
         Console.WriteLine($"  intake / no-op requests per second: {intake.RequestsPerSecond / noOp.RequestsPerSecond:P0}");
         Console.WriteLine($"  rows in the database: {stored:N0}; acknowledged in total (warm-up included): {intake.TotalAcknowledged:N0}");
+        Summary.Print($"formId intake, batches of {BatchSize}, {database.Provider}", $"{intake.FormIdsPerSecond:N0}/s",
+            $"no-op endpoint {noOp.FormIdsPerSecond:N0}/s ({Summary.Percent(intake.RequestsPerSecond, noOp.RequestsPerSecond)})", ">= 60,000/s",
+            intake.FormIdsPerSecond >= 60_000 && stored >= intake.TotalAcknowledged && intake.Errors == 0);
         if (stored < intake.TotalAcknowledged)
         {
             Console.WriteLine("  ERROR: fewer rows than acknowledged formIds");
