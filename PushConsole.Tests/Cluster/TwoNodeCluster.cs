@@ -1,3 +1,4 @@
+using PushConsole.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using PushConsole.Tests.Simulator;
 using Quartz;
