@@ -49,6 +49,11 @@ public static class DashboardBench
         var reconcileSeconds = recount.Elapsed.TotalSeconds;
         Console.WriteLine($"  tally reconciliation again: {reconcileSeconds:F1} s, {drift.Total} tally rows drifted");
 
+        // The console sweeps every Credentials:SweepInterval; a reused file has missed those sweeps, so it has one now, and
+        // the queries read what they read in service (at most one interval of expiries still open).
+        var sweep = await host.Services.GetRequiredService<CredentialSweep>().RunAsync();
+        Console.WriteLine($"  sweep before the queries: {sweep.Expired:N0} credentials past their expiry closed, {sweep.DeletedCredentials:N0} past retention deleted");
+
         var inventory = host.Services.GetRequiredService<InventoryQuery>();
         var outcomes = host.Services.GetRequiredService<OutcomeQueries>();
         using var api = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
@@ -71,26 +76,31 @@ public static class DashboardBench
         await TimeAsync("run deliveries, failed only, first page", repeats,
             () => outcomes.DeliveriesAsync(bigRunId, new DeliveryFilter(Status: DeliveryStatus.Failed), 0, 50));
 
-        // The export streams pages of the ledger; what it allocates in all and the most the heap grew show whether it
-        // holds the run in memory.
-        GC.Collect();
-        var heapBefore = GC.GetTotalMemory(true);
+        // The export streams pages of the ledger: timed in one pass, then read again with the live heap measured
+        // (after a full collection) every 10,000 rows; its peak above the start shows whether the run is held in memory.
         var allocatedBefore = GC.GetTotalAllocatedBytes(true);
-        var peakHeap = heapBefore;
         var exported = 0;
         var export = Stopwatch.StartNew();
         await foreach (var _ in outcomes.StreamDeliveriesAsync(bigRunId, new DeliveryFilter()))
         {
-            if (++exported % 10_000 == 0)
-            {
-                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
-            }
+            exported++;
         }
         export.Stop();
+        var allocated = GC.GetTotalAllocatedBytes(true) - allocatedBefore;
+        var heapBefore = GC.GetTotalMemory(true);
+        var peakHeap = heapBefore;
+        var read = 0;
+        await foreach (var _ in outcomes.StreamDeliveriesAsync(bigRunId, new DeliveryFilter()))
+        {
+            if (++read % 10_000 == 0)
+            {
+                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(true));
+            }
+        }
         Console.WriteLine();
         Console.WriteLine($"CSV source of the {bigRun:N0}-row run: {exported:N0} rows in {export.Elapsed.TotalMilliseconds:F0} ms " +
-            $"({exported / export.Elapsed.TotalSeconds:N0} rows/s), allocated {(GC.GetTotalAllocatedBytes(true) - allocatedBefore) / 1e6:F0} MB in all, " +
-            $"heap grew at most {(peakHeap - heapBefore) / 1e6:F1} MB");
+            $"({exported / export.Elapsed.TotalSeconds:N0} rows/s), allocated {allocated / 1e6:F0} MB in all; " +
+            $"peak live heap {(peakHeap - heapBefore) / 1e6:F1} MB above the start (measured every 10,000 rows)");
 
         // The figures read the tallies; a recount of the rows after the timings must agree with them.
         var check = await reconciliation.RunAsync();
@@ -100,7 +110,8 @@ public static class DashboardBench
         Summary.Print("dashboards: slowest query/API median", $"{slowest:F0} ms", $"{credentials:N0} credentials, {ledgerRows:N0} ledger rows", "< 200 ms",
             slowest < 200 && check.Total == 0);
         Summary.Print("dashboards: tally reconciliation", $"{reconcileSeconds:F1} s", $"{credentials:N0} credentials", "runs (was > 20 min)", check.Total == 0);
-        Summary.Print("dashboards: CSV of the big run, heap growth", $"{(peakHeap - heapBefore) / 1e6:F1} MB", $"{exported:N0} rows", "constant", exported == bigRun);
+        Summary.Print($"dashboards: CSV of the {bigRun:N0}-row run", $"{export.Elapsed.TotalMilliseconds:F0} ms, peak live heap +{(peakHeap - heapBefore) / 1e6:F1} MB",
+            $"{exported:N0} rows", "constant memory", exported == bigRun && peakHeap - heapBefore < 50_000_000);
         return check.Total == 0 ? 0 : 1;
     }
 
