@@ -137,7 +137,8 @@ public class CredentialTallyTests
 
         var drift = await reconciliation.RunAsync();
 
-        Assert.True(drift.Holders >= holders && drift.Pool > 0 && drift.Spread > 0 && drift.Days > 0, drift.ToString());
+        // The holders' repair moves the spread with them, so the spread needs no repair of its own (the figures below check it).
+        Assert.True(drift.Holders >= holders && drift.Pool > 0 && drift.Spread == 0 && drift.Days > 0, drift.ToString());
         Assert.Equal(0, (await reconciliation.RunAsync()).Total);
         Assert.Equal(0, (await pool.Services.GetRequiredService<TallyReconciliation>().RunAsync()).Total);
         InventorySeed.AssertFigures((await pool.Inventory.GetAsync(pool.AccountId))!);
