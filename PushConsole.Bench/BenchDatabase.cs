@@ -3,11 +3,16 @@ using PushConsole.Persistence;
 
 namespace PushConsole.Bench;
 
-/// <summary>A fresh database for one bench run: a SQLite file under the temp directory, or a new PostgreSQL database.</summary>
+/// <summary>A fresh database for one bench run: a SQLite file under the temp directory (or the <c>--database</c> file), or a new PostgreSQL database.</summary>
 public static class BenchDatabase
 {
     public static async Task<DatabaseOptions> CreateAsync(BenchArguments args)
     {
+        if (args.Provider == DatabaseProvider.Sqlite && args.Text("database", "") is { Length: > 0 } path)
+        {
+            // A named file is kept (and reused when it holds a seeded bench account): the large seed is done once.
+            return new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = $"Data Source={Path.GetFullPath(path)}" };
+        }
         if (args.Provider == DatabaseProvider.Sqlite)
         {
             var directory = Path.Combine(Path.GetTempPath(), "pushconsole-bench");

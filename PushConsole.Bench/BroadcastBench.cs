@@ -141,6 +141,10 @@ public static class BroadcastBench
         Console.WriteLine($"machine         {Environment.ProcessorCount} cores, load average {LoadAverage()}");
         Console.WriteLine();
         Console.WriteLine($"| broadcast | {followers:N0} followers, {provider}, {Environment.ProcessorCount} cores | {rate:N0} sends/s | {peakRss / 1048576.0:N0} MB peak RSS | {duplicates} duplicates, {recipients:N0}/{followers:N0} reached |");
+        var freeCoreBound = Environment.ProcessorCount * 1_000_000 / Math.Max(1, perSend.Item1 + perSend.Item2);
+        Summary.Print($"broadcast to {followers:N0} followers, {provider}", $"{rate:N0}/s, {peakRss / 1048576.0:N0} MB peak RSS, {duplicates} duplicates",
+            $"free-core bound {freeCoreBound:N0}/s", ">= 17,000/s, < 300 MB",
+            rate >= 17_000 && peakRss < 300L * 1048576 && status == "Notified" && recipients == followers && duplicates == 0);
         return status == "Notified" && recipients == followers && duplicates == 0 ? 0 : 1;
     }
 

@@ -40,10 +40,14 @@ public static class CampaignCommand
             Report("push to all users with one formId each (uncapped)", full);
             Console.WriteLine($"  end to end: {full.SendsPerSecond:N0} sends/s = {full.SendsPerSecond / ceiling:P0} of the simulator's ceiling ({ceiling:N0}/s)");
             ok = full.Delivered == users && full.DuplicateRecipients == 0;
+            Summary.Print($"campaign to {users:N0} users, uncapped, {database.Provider}", $"{full.SendsPerSecond:N0}/s, {full.DuplicateRecipients} duplicates",
+                $"simulator {ceiling:N0}/s ({Summary.Percent(full.SendsPerSecond, ceiling)})", ">= 60 % of the simulator",
+                ok && full.SendsPerSecond >= 0.6 * ceiling);
         }
 
         var cappedRuns = args.Number("capped-runs", 1);
         var met = 0;
+        var busiest = new List<string>();
         for (var run = 1; run <= cappedRuns; run++)
         {
             CampaignFigures capped;
@@ -62,6 +66,7 @@ public static class CampaignCommand
             var refused = capped.Errors.GetValueOrDefault(45009) + capped.Errors.GetValueOrDefault(45011);
             var reached = capped.BusiestSecond >= cap * 0.97 && capped.BusiestSecond <= cap && refused == 0 && capped.Delivered == cappedUsers;
             met += reached ? 1 : 0;
+            busiest.Add(capped.BusiestSecond.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
             ok &= reached;
             Console.WriteLine($"  busiest 1-second window: {capped.BusiestSecond:N0} sends = {(double)capped.BusiestSecond / cap:P1} of the cap; " +
                               $"end to end: {capped.SendsPerSecond:N0} sends/s = {capped.SendsPerSecond / cap:P1}; " +
@@ -69,6 +74,11 @@ public static class CampaignCommand
                               $"45009: {capped.Errors.GetValueOrDefault(45009)}, 45011: {capped.Errors.GetValueOrDefault(45011)}");
         }
         Console.WriteLine($"capped runs within the cap at >= 97 % of it, none refused or held: {met} of {cappedRuns}");
+        if (cappedRuns > 0)
+        {
+            Summary.Print($"campaign capped at {cap:N0}/s, {cappedRuns} runs of {cappedUsers:N0}", $"{met} of {cappedRuns} met; busiest second {string.Join(" / ", busiest)}",
+                $"cap {cap:N0}/s", ">= 97 % of the cap, never above, 0x45009/45011", met == cappedRuns);
+        }
         return ok ? 0 : 1;
     }
 

@@ -155,7 +155,11 @@ public static class ClusterBench
                               $"{recipients:N0} reached, {duplicates} duplicates");
             var row = $"| {size} | {followers:N0} | {rate:N0} | {string.Join(" / ", perNode.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))} | " +
                       $"{perSend.Item1:N0} · {perSend.Item2:N0} · {perSend.Item3:N0} | {recipients:N0} reached, {duplicates} duplicates |";
-            return (row, status == "Notified" && recipients == followers && duplicates == 0);
+            var passed = status == "Notified" && recipients == followers && duplicates == 0;
+            Summary.Print($"broadcast on a cluster of {size} node(s), {followers:N0} followers, PostgreSQL", $"{rate:N0}/s, {duplicates} duplicates",
+                $"per node {string.Join(" / ", perNode.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))}; CPU us/send {perSend.Item1:N0} · {perSend.Item2:N0} · {perSend.Item3:N0}",
+                "work spread over the nodes, 0 duplicates", passed && perNode.All(n => n > 0));
+            return (row, passed);
         }
         finally
         {

@@ -76,6 +76,9 @@ public static class IntakeBench
               $"(free-core bound {Environment.ProcessorCount * 1_000_000 / (perFormId + intake.DatabaseCpuMicrosecondsPerFormId):N0} formIds/s)"
             : $"  CPU per formId: {perFormId:N1} us, console, client and SQLite (free-core bound {Environment.ProcessorCount * 1_000_000 / perFormId:N0} formIds/s)");
         Console.WriteLine($"  rows in the database: {stored:N0}; acknowledged in total (warm-up included): {intake.TotalAcknowledged:N0}");
+        Summary.Print($"formId intake, batches of {BatchSize}, {database.Provider}", $"{intake.FormIdsPerSecond:N0}/s",
+            $"no-op endpoint {noOp.FormIdsPerSecond:N0}/s ({Summary.Percent(intake.RequestsPerSecond, noOp.RequestsPerSecond)})", ">= 60,000/s",
+            intake.FormIdsPerSecond >= 60_000 && stored >= intake.TotalAcknowledged && intake.Errors == 0);
         if (stored < intake.TotalAcknowledged)
         {
             Console.WriteLine("  ERROR: fewer rows than acknowledged formIds");

@@ -84,6 +84,9 @@ public static class MessagesBench
             + $"({commitCount / (double)Math.Max(1, messages):N1} explicit transactions per message)");
         Console.WriteLine($"  load average at the end: {IntakeBench.LoadAverage()}");
         Console.WriteLine($"  delivered by the simulator: {delivered:N0} (warm-up and the profiled one included: {warmup + 1:N0})");
+        Summary.Print($"transactional messages over HTTP, {database.Provider}", $"{sent / elapsed.TotalSeconds:N0}/s, p99 {p99:N0} ms",
+            $"{callers} callers, {statementCount / (double)Math.Max(1, messages):N1} SQL statements per message", ">= 2,000/s, p99 < 100 ms",
+            sent / elapsed.TotalSeconds >= 2_000 && p99 < 100 && sent == messages);
         return sent == messages && delivered == messages + warmup + 1 ? 0 : 1;
     }
 

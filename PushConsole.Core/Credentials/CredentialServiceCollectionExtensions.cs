@@ -47,7 +47,9 @@ public static class CredentialServiceCollectionExtensions
             q.AddJob<TallyReconciliationJob>(j => j.WithIdentity(TallyReconciliationJob.Key).StoreDurably()
                 .WithDescription("Recounts the credential tallies behind the inventory from the rows and repairs any drift"));
             q.AddTrigger(t => t.ForJob(TallyReconciliationJob.Key).WithIdentity("credential-tally-reconciliation", "credentials")
-                .StartAt(DateTimeOffset.UtcNow + options.TallyReconcileInterval)
+                // Once at start-up, in the background: a database whose rows predate their tallies (an upgrade, a
+                // restore, rows written by hand) gets exact figures within one recount instead of one interval.
+                .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(options.TallyReconcileInterval).RepeatForever()));
         });
         return services;

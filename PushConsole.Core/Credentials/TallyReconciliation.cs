@@ -39,6 +39,13 @@ public sealed class TallyReconciliation
         this.logger = logger;
     }
 
+    /// <summary>
+    /// How many open credential rows one step of the per-user recount covers: each step reads its own snapshot and
+    /// repairs in its own short transaction, so a large account never holds a snapshot or the SQLite write gate for
+    /// the whole recount.
+    /// </summary>
+    internal int HolderStepRows { get; init; } = 250_000;
+
     public async Task<TallyDrift> RunAsync(CancellationToken cancellationToken = default)
     {
         List<int> accounts;
@@ -49,15 +56,21 @@ public sealed class TallyReconciliation
         var total = new TallyDrift(0, 0, 0, 0);
         foreach (var accountId in accounts)
         {
+            // Holders first: their repair moves the spread, which the recount after it then checks.
+            var holders = await ReconcileHoldersAsync(accountId, cancellationToken);
             var (delta, drift) = await RecountAsync(accountId, cancellationToken);
+            drift = drift with { Holders = holders };
             if (drift.Total == 0)
             {
                 continue;
             }
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await TallyWriter.For(db).ApplyAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), delta, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            if (!delta.IsEmpty)
+            {
+                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await TallyWriter.For(db).ApplyAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), delta, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
             logger.LogWarning("Credential tallies of account {Account} disagreed with the rows and were repaired: {Pool} pool, {Holders} holder, {Spread} spread and {Days} quarter-hour rows",
                 accountId, drift.Pool, drift.Holders, drift.Spread, drift.Days);
             Drift.Add(drift.Total);
@@ -65,6 +78,87 @@ public sealed class TallyReconciliation
         }
         var outcomes = await ReconcileOutcomesAsync(cancellationToken);
         return total with { Outcomes = outcomes };
+    }
+
+    /// <summary>
+    /// Each user's stored count and login mark against the rows, in steps of users (ranges of openids cut every
+    /// <see cref="HolderStepRows"/> open credentials along the claim index): each step is one grouped pass over the
+    /// three sources in its own snapshot, and its repair adds the difference in its own transaction. Returns how many
+    /// users disagreed.
+    /// </summary>
+    private async Task<int> ReconcileHoldersAsync(int accountId, CancellationToken cancellationToken)
+    {
+        var drifted = 0;
+        string? from = null;
+        do
+        {
+            var delta = new TallyDelta();
+            string? to;
+            var (connection, snapshot) = await store.OpenSnapshotAsync(cancellationToken);
+            await using (connection)
+            await using (snapshot)
+            {
+                to = await NextStepAsync(connection, snapshot, accountId, from, cancellationToken);
+                await using var command = Command(connection, snapshot, HolderDriftSql.Replace("{range}", Range(from, to), StringComparison.Ordinal),
+                    accountId, from, to);
+                await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+                {
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        delta.AddHolder(accountId, reader.GetString(0), Int(reader, 1) - Int(reader, 3), Int(reader, 2) - Int(reader, 4));
+                        drifted++;
+                    }
+                }
+                await snapshot.CommitAsync(cancellationToken);
+            }
+            if (!delta.IsEmpty)
+            {
+                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await TallyWriter.For(db).ApplyAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), delta, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            from = to;
+        }
+        while (from is not null);
+        return drifted;
+
+        // COUNT and SUM are bigint on PostgreSQL, int elsewhere.
+        static int Int(DbDataReader r, int i) => Convert.ToInt32(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The openid that ends the step after <paramref name="from"/>, or null when the rest of the account fits in one step.</summary>
+    private async Task<string?> NextStepAsync(DbConnection connection, DbTransaction snapshot, int accountId, string? from, CancellationToken cancellationToken)
+    {
+        var sql = (store is SqlServerCredentialStore ? StepEndSqlServer : StepEndSql)
+            .Replace("{from}", from is null ? "1 = 1" : "\"OpenId\" > @from", StringComparison.Ordinal);
+        await using var command = Command(connection, snapshot, sql, accountId, from, null);
+        var rows = command.CreateParameter();
+        rows.ParameterName = "@rows";
+        rows.Value = HolderStepRows;
+        command.Parameters.Add(rows);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    private static string Range(string? from, string? to) =>
+        (from is null ? "1 = 1" : "\"OpenId\" > @from") + (to is null ? "" : " AND \"OpenId\" <= @to");
+
+    private static DbCommand Command(DbConnection connection, DbTransaction snapshot, string sql, int accountId, string? from, string? to)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = snapshot;
+        command.CommandText = sql;
+        foreach (var (name, value) in new (string, object?)[] { ("@account", accountId), ("@from", from), ("@to", to) })
+        {
+            if (value is not null)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = value;
+                command.Parameters.Add(parameter);
+            }
+        }
+        return command;
     }
 
     /// <summary>The outcome tallies against a recount of the finished ledger rows (all accounts in one snapshot).</summary>
@@ -136,13 +230,6 @@ public sealed class TallyReconciliation
             delta.Pool[(accountId, kind, template, quarter)] = (c, u);
         }
 
-        var holders = 0;
-        await ReadAsync(connection, snapshot, HolderDriftSql, accountId, r =>
-            {
-                delta.AddHolder(accountId, r.GetString(0), r.GetInt32(1) - r.GetInt32(3), r.GetInt32(2) - r.GetInt32(4));
-                holders++;
-            }, cancellationToken);
-
         var spread = new Dictionary<(int, int), long>();
         await ReadAsync(connection, snapshot, RecountSpreadSql, accountId, r => spread[(r.GetInt32(0), r.GetInt32(1))] = r.GetInt64(2), cancellationToken);
         await ReadAsync(connection, snapshot, StoredSpreadSql, accountId, r =>
@@ -166,7 +253,7 @@ public sealed class TallyReconciliation
             delta.AddDay(accountId, quarter, r, e);
         }
         await snapshot.CommitAsync(cancellationToken);
-        return (delta, new TallyDrift(delta.Pool.Count, holders, delta.Spread.Count, delta.Days.Count));
+        return (delta, new TallyDrift(delta.Pool.Count, 0, delta.Spread.Count, delta.Days.Count));
 
         static (CredentialKind, int, long) Key(DbDataReader r) => ((CredentialKind)r.GetInt32(0), r.GetInt32(1), r.GetInt64(2));
     }
@@ -205,19 +292,32 @@ public sealed class TallyReconciliation
         WHERE "AccountId" = @account GROUP BY "Kind", "TemplateId", "ExpiryQuarter"
         """;
 
-    /// <summary>Users whose stored count or login mark differs from the rows: recounted, then stored.</summary>
+    /// <summary>
+    /// Users of one step (<c>{range}</c>) whose stored count or login mark differs from the rows: one grouped pass over
+    /// the open credentials (read in openid order from the claim index), the logins and the stored holders, with no
+    /// join (a full outer join of a million users each side was a nested loop on SQLite).
+    /// </summary>
     internal const string HolderDriftSql = """
-        SELECT COALESCE(x.o, h."OpenId"), COALESCE(x.n, 0), COALESCE(x.known, 0), COALESCE(h."Credentials", 0), COALESCE(h."Known", 0)
-        FROM (
-            SELECT o, SUM(n) AS n, MAX(known) AS known FROM (
-                SELECT "OpenId" AS o, COUNT(*) AS n, 0 AS known FROM "Credentials"
-                WHERE "AccountId" = @account AND "Status" = 1 GROUP BY "OpenId"
-                UNION ALL
-                SELECT "OpenId" AS o, 0 AS n, 1 AS known FROM "MiniProgramUsers" WHERE "AccountId" = @account) AS u
-            GROUP BY o) AS x
-        FULL OUTER JOIN (SELECT "OpenId", "Credentials", "Known" FROM "CredentialHolders" WHERE "AccountId" = @account) AS h
-            ON h."OpenId" = x.o
-        WHERE COALESCE(x.n, 0) <> COALESCE(h."Credentials", 0) OR COALESCE(x.known, 0) <> COALESCE(h."Known", 0)
+        SELECT o, SUM(n), MAX(known), SUM(hn), MAX(hk) FROM (
+            SELECT "OpenId" AS o, COUNT(*) AS n, 0 AS known, 0 AS hn, 0 AS hk FROM "Credentials"
+            WHERE "AccountId" = @account AND "Status" = 1 AND {range} GROUP BY "OpenId"
+            UNION ALL
+            SELECT "OpenId", 0, 1, 0, 0 FROM "MiniProgramUsers" WHERE "AccountId" = @account AND {range}
+            UNION ALL
+            SELECT "OpenId", 0, 0, "Credentials", "Known" FROM "CredentialHolders" WHERE "AccountId" = @account AND {range}) AS u
+        GROUP BY o
+        HAVING SUM(n) <> SUM(hn) OR MAX(known) <> MAX(hk)
+        """;
+
+    /// <summary>Where the next step of users ends: the openid <c>@rows</c> open credentials on along the claim index.</summary>
+    internal const string StepEndSql = """
+        SELECT "OpenId" FROM "Credentials" WHERE "AccountId" = @account AND "Status" = 1 AND {from}
+        ORDER BY "OpenId" LIMIT 1 OFFSET @rows
+        """;
+
+    internal const string StepEndSqlServer = """
+        SELECT "OpenId" FROM "Credentials" WHERE "AccountId" = @account AND "Status" = 1 AND {from}
+        ORDER BY "OpenId" OFFSET @rows ROWS FETCH NEXT 1 ROWS ONLY
         """;
 
     /// <summary>The spread as the stored holders give it (holders are repaired separately, and move the spread themselves).</summary>
@@ -248,7 +348,8 @@ public sealed class TallyReconciliation
     [TransactSql]
     private static IEnumerable<string> SqlServerStatements => new[]
     {
-        RecountPoolSql, StoredPoolSql, HolderDriftSql, RecountSpreadSql, StoredSpreadSql, RecountReceivedSql, RecountExpiredSql, StoredDaysSql,
+        RecountPoolSql, StoredPoolSql, HolderDriftSql.Replace("{range}", Range("a", "b"), StringComparison.Ordinal),
+        StepEndSqlServer.Replace("{from}", "\"OpenId\" > @from", StringComparison.Ordinal), RecountSpreadSql, StoredSpreadSql, RecountReceivedSql, RecountExpiredSql, StoredDaysSql,
     }.Select(s => s.Replace("{quarterOfExpiry}", SqlServerCredentialStore.Quarter("\"ExpiresAt\""), StringComparison.Ordinal)
         .Replace("{quarterOfReceipt}", SqlServerCredentialStore.Quarter("\"ReceivedAt\""), StringComparison.Ordinal)
         .Replace("{quarterOfClose}", SqlServerCredentialStore.Quarter("\"ClosedAt\""), StringComparison.Ordinal));
