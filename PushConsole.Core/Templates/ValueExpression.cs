@@ -83,7 +83,7 @@ public sealed class ValueExpression
             var close = text.IndexOf('}', i + 1);
             if (close < 0)
             {
-                errors.Add($"'{{' at position {i + 1} is not closed (write {{{{ for a literal brace).");
+                errors.Add(ServiceText.Get("Template.BraceOpen", i + 1));
                 literal.Append(text, i, text.Length - i);
                 break;
             }
@@ -98,12 +98,12 @@ public sealed class ValueExpression
             }
             else if (format is not null && placeholder is not (Placeholder.Date or Placeholder.Time or Placeholder.ChannelStartsAt))
             {
-                errors.Add($"{{{name}}} takes no format.");
+                errors.Add(ServiceText.Get("Template.NoFormat", $"{{{name}}}"));
                 literal.Append(text, i, close - i + 1);
             }
             else if (format is not null && !IsUsableFormat(format))
             {
-                errors.Add($"'{format}' is not a date/time format (in {{{name}:{format}}}).");
+                errors.Add(ServiceText.Get("Template.BadFormat", format, $"{{{name}:{format}}}"));
                 literal.Append(text, i, close - i + 1);
             }
             else
