@@ -6,12 +6,12 @@ using PushConsole.Tests.Infrastructure;
 
 namespace PushConsole.Tests.MiniProgram;
 
-public class LoginEndpointTests
+public class LoginEndpointTests(SharedMiniProgramHosts hosts) : IClassFixture<SharedMiniProgramHosts>
 {
     [Fact]
     public async Task A_wx_login_code_gives_a_session_token_for_the_openid_WeChat_vouches_for_and_no_session_key()
     {
-        await using var mp = await SimulatedMiniProgram.StartAsync();
+        await using var mp = await hosts.NewAsync();
         var code = mp.WeChat.MintLoginCode(mp.AppId, "oLoginUser1");
         using var http = mp.Host.CreateHttpClient();
 
@@ -27,14 +27,14 @@ public class LoginEndpointTests
         using var user = mp.Host.CreateHttpClient(token);
         Assert.Equal(HttpStatusCode.OK, (await user.PostAsJsonAsync($"api/miniprogram/{mp.AppId}/formids", new { formIds = new[] { "f-1" } })).StatusCode);
         await using var db = await mp.Host.Contexts().CreateDbContextAsync();
-        Assert.Equal("oLoginUser1", (await db.Credentials.SingleAsync()).OpenId);
-        Assert.Equal("oLoginUser1", (await db.MiniProgramUsers.SingleAsync()).OpenId);
+        Assert.Equal("oLoginUser1", (await db.Credentials.SingleAsync(c => c.AccountId == mp.Account.Id)).OpenId);
+        Assert.Equal("oLoginUser1", (await db.MiniProgramUsers.SingleAsync(u => u.AccountId == mp.Account.Id)).OpenId);
     }
 
     [Fact]
     public async Task A_used_code_is_401_because_WeChat_answers_40163()
     {
-        await using var mp = await SimulatedMiniProgram.StartAsync();
+        await using var mp = await hosts.NewAsync();
         var code = mp.WeChat.MintLoginCode(mp.AppId, "oLoginUser2");
         using var http = mp.Host.CreateHttpClient();
 
@@ -50,7 +50,7 @@ public class LoginEndpointTests
     [Fact]
     public async Task An_unknown_code_is_401_because_WeChat_answers_40029()
     {
-        await using var mp = await SimulatedMiniProgram.StartAsync();
+        await using var mp = await hosts.NewAsync();
         using var http = mp.Host.CreateHttpClient();
 
         var response = await http.PostAsJsonAsync($"api/miniprogram/{mp.AppId}/login", new { code = "0a3Xnot-a-real-code" });
@@ -62,7 +62,7 @@ public class LoginEndpointTests
     [Fact]
     public async Task A_code_of_another_app_is_401()
     {
-        await using var mp = await SimulatedMiniProgram.StartAsync();
+        await using var mp = await hosts.NewAsync();
         var other = mp.Sim.NewApp();
         var foreign = mp.WeChat.MintLoginCode(other.AppId, "oForeign");
         using var http = mp.Host.CreateHttpClient();
@@ -80,7 +80,7 @@ public class LoginEndpointTests
     [InlineData("not json")]
     public async Task A_missing_code_is_400(string body)
     {
-        await using var mp = await SimulatedMiniProgram.StartAsync();
+        await using var mp = await hosts.NewAsync();
         using var http = mp.Host.CreateHttpClient();
 
         var response = await http.PostAsync($"api/miniprogram/{mp.AppId}/login", MiniProgramConsole.Json(body));
@@ -93,7 +93,7 @@ public class LoginEndpointTests
     [Fact]
     public async Task An_unknown_appId_is_404_and_WeChat_is_not_called()
     {
-        await using var mp = await SimulatedMiniProgram.StartAsync();
+        await using var mp = await hosts.NewAsync();
         var stranger = mp.Sim.NewApp();
         var code = mp.WeChat.MintLoginCode(stranger.AppId, "oStranger");
         using var http = mp.Host.CreateHttpClient();

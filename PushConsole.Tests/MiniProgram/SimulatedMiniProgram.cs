@@ -14,12 +14,16 @@ namespace PushConsole.Tests.MiniProgram;
 /// </summary>
 public sealed class SimulatedMiniProgram : IAsyncDisposable
 {
-    private SimulatedMiniProgram(SimulatorServer sim, SimulatedApp app, ConsoleHost host, WeChatAccount account)
+    /// <summary>Whether this mini program started the console and the simulator (and so stops them).</summary>
+    private readonly bool ownsHosts;
+
+    private SimulatedMiniProgram(SimulatorServer sim, SimulatedApp app, ConsoleHost host, WeChatAccount account, bool ownsHosts)
     {
         Sim = sim;
         App = app;
         Host = host;
         Account = account;
+        this.ownsHosts = ownsHosts;
     }
 
     public SimulatorServer Sim { get; }
@@ -44,9 +48,18 @@ public sealed class SimulatedMiniProgram : IAsyncDisposable
             values[key] = value;
         }
         var host = await ConsoleHost.StartAsync(provider, values);
+        return await CreateAsync(sim, app, host, ownsHosts: true);
+    }
+
+    /// <summary>A new mini program on a console and a simulator shared with other tests (see <see cref="SharedMiniProgramHosts"/>).</summary>
+    public static Task<SimulatedMiniProgram> InAsync(SimulatorServer sim, ConsoleHost host) =>
+        CreateAsync(sim, sim.NewApp(), host, ownsHosts: false);
+
+    private static async Task<SimulatedMiniProgram> CreateAsync(SimulatorServer sim, SimulatedApp app, ConsoleHost host, bool ownsHosts)
+    {
         var secret = host.Services.GetRequiredService<AccountSecretProtector>().Protect(app.Secret);
         var account = await TestAccounts.CreateMiniProgramAsync(host.Contexts(), app.AppId, secret, sim.ApiBaseUrl);
-        return new SimulatedMiniProgram(sim, app, host, account);
+        return new SimulatedMiniProgram(sim, app, host, account, ownsHosts);
     }
 
     /// <summary>What the kit does on start: wx.login, then the console's login; returns the session token.</summary>
@@ -61,7 +74,39 @@ public sealed class SimulatedMiniProgram : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (!ownsHosts)
+        {
+            return;
+        }
         await Host.DisposeAsync();
         await Sim.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// One console and one simulator for the tests of a class, each test in a mini program of its own
+/// (<see cref="NewAsync"/>): a console start costs about a second of CPU, a new account a few milliseconds.
+/// </summary>
+public sealed class SharedMiniProgramHosts : IAsyncLifetime
+{
+    private SimulatorServer sim = null!;
+    private ConsoleHost host = null!;
+
+    public async Task InitializeAsync()
+    {
+        sim = await SimulatorServer.StartAsync();
+        host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?>
+        {
+            ["WeChat:RetryBaseDelay"] = "00:00:00.010",
+            ["WeChat:RetryMaxDelay"] = "00:00:00.100",
+        });
+    }
+
+    public Task<SimulatedMiniProgram> NewAsync() => SimulatedMiniProgram.InAsync(sim, host);
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await sim.DisposeAsync();
     }
 }
