@@ -25,16 +25,19 @@ public sealed class ValueExpression
     public const string DefaultTimeFormat = "HH:mm";
     public const string DefaultDateTimeFormat = "yyyy-MM-dd HH:mm";
 
-    /// <summary>Every placeholder by the name written between braces, with what it stands for (shown in the editor).</summary>
-    public static readonly IReadOnlyList<(string Name, Placeholder Placeholder, string Description)> Known =
+    /// <summary>Every placeholder by the name written between braces (what it stands for: <see cref="Describe"/>).</summary>
+    public static readonly IReadOnlyList<(string Name, Placeholder Placeholder)> Known =
     [
-        ("date", Placeholder.Date, "today in the account's time zone (yyyy-MM-dd; {date:yyyy年M月d日} for another format)"),
-        ("time", Placeholder.Time, "the time of sending in the account's time zone (HH:mm)"),
-        ("user.openid", Placeholder.UserOpenId, "the recipient's openid"),
-        ("campaign.name", Placeholder.CampaignName, "the campaign's name"),
-        ("channel.name", Placeholder.ChannelName, "the channel's name"),
-        ("channel.startsAt", Placeholder.ChannelStartsAt, "when the channel starts, in the account's time zone (yyyy-MM-dd HH:mm)"),
+        ("date", Placeholder.Date),
+        ("time", Placeholder.Time),
+        ("user.openid", Placeholder.UserOpenId),
+        ("campaign.name", Placeholder.CampaignName),
+        ("channel.name", Placeholder.ChannelName),
+        ("channel.startsAt", Placeholder.ChannelStartsAt),
     ];
+
+    /// <summary>What a placeholder stands for, in the reader's language (shown in the editor).</summary>
+    public static string Describe(Placeholder placeholder) => ServiceText.Get($"Placeholder.{placeholder}");
 
     private static readonly Dictionary<string, Placeholder> ByName = Known.ToDictionary(k => k.Name, k => k.Placeholder, StringComparer.Ordinal);
 
