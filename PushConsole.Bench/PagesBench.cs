@@ -10,7 +10,8 @@ namespace PushConsole.Bench;
 /// Every page of the console, opened in Debian's Chromium by a signed-in admin, timed from the navigation to the
 /// page being interactive (the layout's circuit marker says so) — over the demo data, and optionally with the
 /// dashboards bench's large account beside it (<c>--credentials 10000000 --users 1000000 --ledger 1000000</c>).
-/// Each page is opened <c>--repeats</c> times; the first opening is the cold one.
+/// Each page is opened <c>--repeats</c> times; the first opening is the cold one. <c>--only "campaign edit"</c> times the pages
+/// whose name contains it.
 /// </summary>
 public static class PagesBench
 {
@@ -23,6 +24,8 @@ public static class PagesBench
         var users = Math.Max(1, args.Number("users", Math.Max(1, credentials / 10)));
         var ledgerRows = args.Number("ledger", 0);
         var repeats = args.Number("repeats", 3);
+        // One page (or a few) by name, e.g. --only "campaign edit", to look into one without timing them all.
+        var only = args.Text("only", "");
         var chromium = args.Text("chromium", Environment.GetEnvironmentVariable("PUSHCONSOLE_CHROMIUM") ?? "/usr/bin/chromium");
         var database = await BenchDatabase.CreateAsync(args);
         Console.WriteLine($"load average before the run: {IntakeBench.LoadAverage()}");
@@ -45,7 +48,7 @@ public static class PagesBench
             Console.WriteLine($"  large account ready in {seeding.Elapsed.TotalSeconds:F0} s; load average: {IntakeBench.LoadAverage()}");
         }
 
-        var pages = await PagesAsync(contexts);
+        var pages = (await PagesAsync(contexts)).Where(p => only.Length == 0 || p.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -16,7 +16,7 @@ public static class CampaignSchedules
         var trimmed = text?.Trim() ?? "";
         if (trimmed.Length == 0)
         {
-            error = "A recurring campaign needs a cron expression, e.g. \"0 10 * * *\" for daily at 10:00.";
+            error = ServiceText.Get("Campaign.CronRequired");
             return null;
         }
         var fields = trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
@@ -27,7 +27,7 @@ public static class CampaignSchedules
         }
         catch (FormatException e)
         {
-            error = $"The cron expression is not valid: {e.Message}";
+            error = ServiceText.Get("Campaign.CronInvalid", e.Message);
             return null;
         }
     }

@@ -11,7 +11,7 @@ public sealed record CampaignSummary(
     int Id, string Name, int AccountId, string AccountName, int TemplateId, string TemplateTitle, AudienceKind Audience, int UploadedCount,
     ScheduleKind Schedule, string ScheduleText, DateTimeOffset? NextFire, int DailyCapPerUser, bool Enabled, DateTimeOffset UpdatedAt,
     long? LastRunId, RunStatus? LastRunStatus, DateTimeOffset? StartAt = null, string? Cron = null, string? TimeZone = null, string CreatedBy = "",
-    DateTimeOffset CreatedAt = default);
+    DateTimeOffset CreatedAt = default, string ScheduleZone = "UTC");
 
 /// <summary>Creates, changes and deletes campaigns, keeping their Quartz schedule in step.</summary>
 public sealed class CampaignService(IDbContextFactory<PushConsoleDbContext> contexts, CampaignScheduler scheduler, RunControl runs,
@@ -51,7 +51,9 @@ public sealed class CampaignService(IDbContextFactory<PushConsoleDbContext> cont
         var zone = c.Account?.TimeZone ?? "UTC";
         return new CampaignSummary(c.Id, c.Name, c.AccountId, c.Account?.Name ?? "", c.TemplateId, c.Template?.Title ?? "", c.Audience,
             c.UploadedCount, c.Schedule, CampaignSchedules.Describe(c, zone), InScheduleZone(CampaignSchedules.NextFire(c, zone, now), c, zone), c.DailyCapPerUser,
-            c.Enabled, c.UpdatedAt, lastRunId, lastStatus, c.StartAt, c.Cron, c.TimeZone, c.CreatedBy, c.CreatedAt);
+            c.Enabled, c.UpdatedAt, lastRunId, lastStatus, c.StartAt, c.Cron, c.TimeZone, c.CreatedBy, c.CreatedAt,
+            // The zone its times are read in: its own, else its account's.
+            AccountCalendar.Resolve(c.TimeZone) is not null ? c.TimeZone!.Trim() : zone);
     }
 
     public async Task<Campaign?> FindAsync(int id, CancellationToken cancellationToken = default)

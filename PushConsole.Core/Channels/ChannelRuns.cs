@@ -34,7 +34,8 @@ public sealed class ChannelRuns(
         {
             Kind = RunKind.Broadcast,
             FireKey = Channel.FireKeyOf(channel.Id, channel.Occurrence),
-            Name = $"{channel.Name} · reminder #{channel.Occurrence}",
+            // No words of one language in a stored name: it is listed and searched as it is, whoever reads it.
+            Name = $"{channel.Name} · #{channel.Occurrence}",
             AccountId = channel.AccountId,
             TemplateId = channel.TemplateId ?? 0,
             ChannelId = channel.Id,
@@ -75,7 +76,7 @@ public sealed class ChannelRuns(
             return RunPreparation.Unsendable(problem);
         }
         var (message, unsendable) = ReminderMessage.Prepare(renderer, channel, template);
-        return message is null ? RunPreparation.Unsendable(unsendable ?? "The reminder cannot be sent.") : new RunPreparation(new Reminder(message));
+        return message is null ? RunPreparation.Unsendable(unsendable ?? ServiceText.Stored("Run.TemplateUnsendable")) : new RunPreparation(new Reminder(message));
     }
 
     public async Task EndedAsync(DeliveryRun run, RunStatus status, string? reason, CancellationToken cancellationToken)

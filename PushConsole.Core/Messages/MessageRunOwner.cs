@@ -29,7 +29,7 @@ public sealed class MessageRunOwner(
             .SingleOrDefaultAsync(cancellationToken);
         if (payload is null)
         {
-            return RunPreparation.Unsendable("The run's message no longer exists.");
+            return RunPreparation.Unsendable(ServiceText.Stored("Run.MessageGone"));
         }
         return new RunPreparation(new TransactionalRunMessage(template, MessagePayload.FromJson(payload)), Urgent: true);
     }

@@ -45,8 +45,8 @@ public sealed record MessageStatus(
     {
         DeliveryStatus.Sent => (MessageState.Sent, null, null),
         DeliveryStatus.Failed => (MessageState.Failed, errCode, errMsg),
-        DeliveryStatus.Skipped when skip == SkipReason.NoCredential => (MessageState.NoCredential, null, "No usable credential."),
-        DeliveryStatus.Skipped => (MessageState.Canceled, null, skip.ToString()),
+        DeliveryStatus.Skipped when skip == SkipReason.NoCredential => (MessageState.NoCredential, null, ServiceText.Get("Message.NoCredential")),
+        DeliveryStatus.Skipped => (MessageState.Canceled, null, ServiceText.Get($"SkipReason.{skip}")),
         _ when run is RunStatus.Failed => (MessageState.Failed, errCode, ServiceText.Show(runReason) ?? errMsg),
         _ when run is RunStatus.Canceled => (MessageState.Canceled, null, ServiceText.Show(runReason)),
         DeliveryStatus.Sending => (MessageState.Sending, null, null),
@@ -66,6 +66,7 @@ public sealed record MessageStatus(
 public sealed record CredentialHoldings(string Needs, int Usable, int Expired, int UsedUp, int Invalid, int GrantsForOtherTemplates)
 {
     public string Describe() =>
-        $"The user has no usable {Needs}: {Expired} expired, {UsedUp} used up, {Invalid} refused by WeChat" +
-        (GrantsForOtherTemplates > 0 ? $"; {GrantsForOtherTemplates} subscribe grant(s) for other templates." : ".");
+        GrantsForOtherTemplates > 0
+            ? ServiceText.Get("Message.NoUsableOtherGrants", Needs, Expired, UsedUp, Invalid, GrantsForOtherTemplates)
+            : ServiceText.Get("Message.NoUsable", Needs, Expired, UsedUp, Invalid);
 }

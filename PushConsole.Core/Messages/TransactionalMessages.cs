@@ -146,7 +146,7 @@ public sealed class TransactionalMessages(
         var otherGrants = held.Count(c => c.Kind == CredentialKind.SubscribeGrant && c.TemplateId != need.GrantTemplateId
             && Usable(c.Status, c.UsesLeft, c.ExpiresAt));
         return new CredentialHoldings(
-            need.GrantTemplateId is null ? "formId or prepay_id" : $"subscribe grant for the template {template.Title}",
+            need.GrantTemplateId is null ? ServiceText.Get("Needs.FormId") : ServiceText.Get("Needs.Grant", template.Title),
             fits.Count(c => Usable(c.Status, c.UsesLeft, c.ExpiresAt)),
             fits.Count(c => c.Status == CredentialStatus.Expired || (c.Status == CredentialStatus.Available && c.ExpiresAt <= now)),
             fits.Count(c => c.Status == CredentialStatus.Used || (c.Status == CredentialStatus.Available && c.UsesLeft <= 0)),
@@ -239,7 +239,7 @@ public sealed class TransactionalMessages(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.DeliveryRuns.Where(r => r.Id == runId && r.Status == RunStatus.Pending)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.FinishedAt, now)
-                .SetProperty(r => r.StatusReason, "No usable credential.").SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+                .SetProperty(r => r.StatusReason, ServiceText.Stored("Message.NoCredential")).SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
         // As the engine ends a run: its tally made exact from its rows.
         await ledger.RecountAsync(runId, cancellationToken);
     }

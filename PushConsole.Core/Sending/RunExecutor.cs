@@ -51,7 +51,7 @@ public sealed class RunExecutor(
         var run = await db.DeliveryRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null)
         {
-            return RunExecution.Nothing(RunStatus.Canceled, "The run no longer exists.");
+            return RunExecution.Nothing(RunStatus.Canceled, ServiceText.Stored("Run.Gone"));
         }
         if (run.Status is RunStatus.Completed or RunStatus.Canceled or RunStatus.Failed)
         {
@@ -80,11 +80,11 @@ public sealed class RunExecutor(
         var template = loaded?.Template;
         if (account is null || template is null)
         {
-            return await FailAsync(run, account is null ? "The run's account no longer exists." : "The run's template no longer exists.", cancellationToken);
+            return await FailAsync(run, ServiceText.Stored(account is null ? "Run.AccountGone" : "Run.TemplateGone"), cancellationToken);
         }
         if (AccountCalendar.Resolve(account.TimeZone) is null)
         {
-            return await FailAsync(run, $"The account's time zone '{account.TimeZone}' is unknown.", cancellationToken);
+            return await FailAsync(run, ServiceText.Stored("Account.UnknownZone", account.TimeZone), cancellationToken);
         }
         var owner = ownerOf.GetValueOrDefault(run.Kind);
         var prepared = owner is null
@@ -92,7 +92,7 @@ public sealed class RunExecutor(
             : await owner.PrepareAsync(run, account, template, cancellationToken);
         if (prepared.Message is not { } message)
         {
-            return await FailAsync(run, prepared.Problem ?? "The template cannot be sent.", cancellationToken);
+            return await FailAsync(run, prepared.Problem ?? ServiceText.Stored("Run.TemplateUnsendable"), cancellationToken);
         }
         // Whether the account's quiet hours hold is the run's rule (its owner's), applied in this one place.
         var calendar = prepared.QuietHours ? AccountCalendar.Of(account) : AccountCalendar.Of(account).WithoutQuietHours();
@@ -110,7 +110,7 @@ public sealed class RunExecutor(
         {
             if (campaign is null)
             {
-                return await FailAsync(run, "The run's campaign no longer exists; its audience cannot be resolved.", cancellationToken);
+                return await FailAsync(run, ServiceText.Stored("Run.CampaignGone"), cancellationToken);
             }
             try
             {
@@ -119,7 +119,7 @@ public sealed class RunExecutor(
             catch (Exception e) when (e is not OperationCanceledException && !DatabaseErrors.IsUnreachable(e))
             {
                 logger.LogWarning(e, "Resolving the audience of run {RunId} failed", runId);
-                return await FailAsync(run, $"The audience could not be resolved: {e.Message}", cancellationToken);
+                return await FailAsync(run, ServiceText.Stored("Run.AudienceUnresolved", e.Message), cancellationToken);
             }
         }
 

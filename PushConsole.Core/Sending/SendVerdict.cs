@@ -77,8 +77,8 @@ internal sealed class SendVerdicts(SendingOptions options, AccountCalendar calen
                 // its credential) like the others, for a resume after the fix.
                 return new SendVerdict(VerdictKind.Requeue, code, message, Stop: new RunStop(RunStopKind.Fail,
                     error.Kind == WeChatErrorKind.Configuration
-                        ? $"The account is refused by WeChat ({code}: {message}); fix the account and resume the run."
-                        : $"WeChat refuses this template's messages ({code}: {message})."));
+                        ? ServiceText.Stored("Run.AccountRefused", code, message)
+                        : ServiceText.Stored("Run.TemplateRefused", code, message)));
             default:
                 // 43101 takes the user's grants of the template along; 40003, 43004, 47003 and the unknown give the
                 // credential back (it was not spent).

@@ -15,12 +15,12 @@ internal sealed class TemplateRunMessageFactory(TemplateRenderer renderer) : IRu
     {
         if (!template.Enabled)
         {
-            return (null, $"The template {template.Title} is disabled.");
+            return (null, ServiceText.Stored("Run.TemplateDisabled", template.Title));
         }
         var compiled = renderer.Compile(template, account);
         if (!compiled.IsValid)
         {
-            return (null, "The template cannot be rendered: " + string.Join("; ", compiled.Issues.Where(i => i.IsError).Select(i => i.Message)));
+            return (null, ServiceText.Stored("Run.TemplateUnrenderable", string.Join("; ", compiled.Issues.Where(i => i.IsError).Select(i => i.Message))));
         }
         return (new Message(compiled, new RenderContext(CampaignName: campaignName)), null);
     }

@@ -36,8 +36,7 @@ public sealed class CompiledTemplate
         if (Kind == TemplateKind.MiniProgramTemplate)
         {
             templateIssues.Add(new FieldIssue(null, IssueSeverity.Warning, null,
-                "WeChat retired mini program template messages on 2020-01-10",
-                "sends now usually answer 45103; use a subscribe template"));
+                ServiceText.Get("Template.Retired"), ServiceText.Get("Template.RetiredHint")));
         }
         fields = new CompiledField[template.Fields.Count];
         for (var i = 0; i < fields.Length; i++)
@@ -117,7 +116,7 @@ public sealed class CompiledTemplate
                     else if (!Append(text, placeholder, segment.Format, context, local))
                     {
                         (issues ??= []).Add(new FieldIssue(field.Key, IssueSeverity.Warning, null,
-                            $"{field.Key}: {{{NameOf(placeholder)}}} has no value here", "rendered as empty text"));
+                            ServiceText.Get("Template.PlaceholderEmpty", field.Key, NameOf(placeholder)), ServiceText.Get("Template.PlaceholderEmptyHint")));
                     }
                 }
                 var value = text.ToString();

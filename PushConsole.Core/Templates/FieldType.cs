@@ -55,22 +55,5 @@ public static class FieldTypes
     }
 
     /// <summary>WeChat's rule for the type, in words, for the editor (wechat-api.md §4.1).</summary>
-    public static string RuleOf(FieldType type) => type switch
-    {
-        FieldType.Thing => "thing: up to 20 characters",
-        FieldType.Number => "number: up to 32 digits, decimals allowed",
-        FieldType.Letter => "letter: up to 32 letters only",
-        FieldType.Symbol => "symbol: up to 5 symbols only",
-        FieldType.CharacterString => "character_string: up to 32 digits, letters or symbols (no Chinese)",
-        FieldType.Time => "time: 24-hour time, optionally with a date (15:01, 2019年10月1日 15:01), ranges with ~",
-        FieldType.Date => "date: a date, optionally with a 24-hour time (2019年10月1日, 2019-10-01 15:01), ranges with ~",
-        FieldType.Amount => "amount: a currency symbol and up to 10 digits, decimals allowed, may end with 元",
-        FieldType.PhoneNumber => "phone_number: up to 17 digits and symbols (+86-0766-66888866)",
-        FieldType.CarNumber => "car_number: up to 8 characters; first and last may be Chinese, the rest letters and digits",
-        FieldType.Name => "name: up to 10 Chinese characters, or up to 20 letters and symbols",
-        FieldType.Phrase => "phrase: up to 5 Chinese characters only",
-        FieldType.Enum => "enum: one of the template's listed values",
-        FieldType.Const => "const: one of the template's approved values (up to 20 characters)",
-        _ => "free text",
-    };
+    public static string RuleOf(FieldType type) => ServiceText.Get($"FieldRule.{type}");
 }

@@ -12,7 +12,8 @@ namespace PushConsole.Templates;
 /// never refused; WeChat shows every field cut to 20 characters on one line (warning), and no longer shows first/remark;</item>
 /// <item>legacy mini program template messages: no value rules.</item>
 /// </list>
-/// The 47003 messages have WeChat's shape: <c>argument invalid! data.&lt;key&gt;.value is empty|invalid</c>.
+/// The 47003 messages have WeChat's shape in English: <c>argument invalid! data.&lt;key&gt;.value is empty|invalid</c>;
+/// every text is in the reader's language (ServiceText).
 /// </summary>
 public static partial class TemplateValueRules
 {
@@ -76,8 +77,8 @@ public static partial class TemplateValueRules
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            return new FieldIssue(key, IssueSeverity.Error, ArgumentInvalid, $"argument invalid! data.{key}.value is empty",
-                "WeChat needs a value for every field");
+            return new FieldIssue(key, IssueSeverity.Error, ArgumentInvalid, ServiceText.Get("Value.Empty", key),
+                ServiceText.Get("Value.EmptyHint"));
         }
         if (IsValid(type, value, enumValues))
         {
@@ -86,11 +87,11 @@ public static partial class TemplateValueRules
         var hint = type switch
         {
             FieldType.Thing or FieldType.Phrase or FieldType.Symbol or FieldType.Name or FieldType.CarNumber
-                => $"{FieldTypes.RuleOf(type)}; this value has {Length(value)}",
+                => ServiceText.Get("Value.HasLength", FieldTypes.RuleOf(type), Length(value)),
             FieldType.Enum or FieldType.Const when enumValues is { Count: > 0 } => $"{FieldTypes.RuleOf(type)}: {string.Join(", ", enumValues)}",
             _ => FieldTypes.RuleOf(type),
         };
-        return new FieldIssue(key, IssueSeverity.Error, ArgumentInvalid, $"argument invalid! data.{key}.value invalid", hint);
+        return new FieldIssue(key, IssueSeverity.Error, ArgumentInvalid, ServiceText.Get("Value.Invalid", key), hint);
     }
 
     private static FieldIssue? CheckOfficialDisplay(string key, string value)
@@ -98,17 +99,17 @@ public static partial class TemplateValueRules
         if (key is "first" or "remark")
         {
             return string.IsNullOrEmpty(value) ? null : new FieldIssue(key, IssueSeverity.Warning, null,
-                $"data.{key} is not shown", "official accounts stopped showing first and remark on 2023-05-04");
+                ServiceText.Get("Value.NotShown", key), ServiceText.Get("Value.NotShownHint"));
         }
         if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
         {
-            return new FieldIssue(key, IssueSeverity.Warning, null, $"data.{key}.value has a line break",
-                "official accounts show each field on one line");
+            return new FieldIssue(key, IssueSeverity.Warning, null, ServiceText.Get("Value.LineBreak", key),
+                ServiceText.Get("Value.LineBreakHint"));
         }
         var length = Length(value);
         return length <= OfficialAccountDisplayLimit ? null : new FieldIssue(key, IssueSeverity.Warning, null,
-            $"data.{key}.value will be truncated to {OfficialAccountDisplayLimit} characters",
-            $"it has {length}; official accounts show the first {OfficialAccountDisplayLimit} and an ellipsis");
+            ServiceText.Get("Value.Truncated", key, OfficialAccountDisplayLimit),
+            ServiceText.Get("Value.TruncatedHint", length, OfficialAccountDisplayLimit));
     }
 
     internal static bool IsChinese(Rune r) =>

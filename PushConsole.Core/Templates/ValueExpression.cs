@@ -25,16 +25,19 @@ public sealed class ValueExpression
     public const string DefaultTimeFormat = "HH:mm";
     public const string DefaultDateTimeFormat = "yyyy-MM-dd HH:mm";
 
-    /// <summary>Every placeholder by the name written between braces, with what it stands for (shown in the editor).</summary>
-    public static readonly IReadOnlyList<(string Name, Placeholder Placeholder, string Description)> Known =
+    /// <summary>Every placeholder by the name written between braces (what it stands for: <see cref="Describe"/>).</summary>
+    public static readonly IReadOnlyList<(string Name, Placeholder Placeholder)> Known =
     [
-        ("date", Placeholder.Date, "today in the account's time zone (yyyy-MM-dd; {date:yyyy年M月d日} for another format)"),
-        ("time", Placeholder.Time, "the time of sending in the account's time zone (HH:mm)"),
-        ("user.openid", Placeholder.UserOpenId, "the recipient's openid"),
-        ("campaign.name", Placeholder.CampaignName, "the campaign's name"),
-        ("channel.name", Placeholder.ChannelName, "the channel's name"),
-        ("channel.startsAt", Placeholder.ChannelStartsAt, "when the channel starts, in the account's time zone (yyyy-MM-dd HH:mm)"),
+        ("date", Placeholder.Date),
+        ("time", Placeholder.Time),
+        ("user.openid", Placeholder.UserOpenId),
+        ("campaign.name", Placeholder.CampaignName),
+        ("channel.name", Placeholder.ChannelName),
+        ("channel.startsAt", Placeholder.ChannelStartsAt),
     ];
+
+    /// <summary>What a placeholder stands for, in the reader's language (shown in the editor).</summary>
+    public static string Describe(Placeholder placeholder) => ServiceText.Get($"Placeholder.{placeholder}");
 
     private static readonly Dictionary<string, Placeholder> ByName = Known.ToDictionary(k => k.Name, k => k.Placeholder, StringComparer.Ordinal);
 
@@ -83,7 +86,7 @@ public sealed class ValueExpression
             var close = text.IndexOf('}', i + 1);
             if (close < 0)
             {
-                errors.Add($"'{{' at position {i + 1} is not closed (write {{{{ for a literal brace).");
+                errors.Add(ServiceText.Get("Template.BraceOpen", i + 1));
                 literal.Append(text, i, text.Length - i);
                 break;
             }
@@ -98,12 +101,12 @@ public sealed class ValueExpression
             }
             else if (format is not null && placeholder is not (Placeholder.Date or Placeholder.Time or Placeholder.ChannelStartsAt))
             {
-                errors.Add($"{{{name}}} takes no format.");
+                errors.Add(ServiceText.Get("Template.NoFormat", $"{{{name}}}"));
                 literal.Append(text, i, close - i + 1);
             }
             else if (format is not null && !IsUsableFormat(format))
             {
-                errors.Add($"'{format}' is not a date/time format (in {{{name}:{format}}}).");
+                errors.Add(ServiceText.Get("Template.BadFormat", format, $"{{{name}:{format}}}"));
                 literal.Append(text, i, close - i + 1);
             }
             else

@@ -87,6 +87,26 @@ public sealed class CampaignPagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFix
     }
 
     [Fact]
+    public async Task A_daily_campaign_reads_10_00_in_the_accounts_zone_in_the_list_the_detail_and_the_editor()
+    {
+        var (account, template) = await AccountWithTemplateAsync("wxcampaign21");
+        var created = await Service<CampaignService>().CreateAsync(new CampaignInput
+        {
+            Name = "Daily at ten", AccountId = account.Id, TemplateId = template.Id, Schedule = ScheduleKind.Recurring, Cron = "0 10 * * *",
+        }, "test");
+        var id = created.Campaign!.Id;
+
+        var list = RenderWithProviders<CampaignsPage>();
+        list.WaitForAssertion(() => Assert.Contains("10:00 (Asia/Shanghai)",
+            list.FindAll("#campaigns-grid tr").First(r => r.TextContent.Contains("Daily at ten")).QuerySelector(".campaign-next")!.TextContent));
+        var detail = RenderWithProviders<CampaignPage>(("Id", id));
+        detail.WaitForAssertion(() => Assert.Contains("10:00 (Asia/Shanghai)", detail.Find("#campaign-next").TextContent));
+        var editor = RenderWithProviders<CampaignEditPage>(("Id", (int?)id));
+        editor.WaitForAssertion(() => Assert.Equal(5,
+            System.Text.RegularExpressions.Regex.Matches(editor.Find("#cron-next").TextContent, @"10:00 \(Asia/Shanghai\)").Count));
+    }
+
+    [Fact]
     public async Task Typing_a_cron_shows_its_next_five_fire_times_in_the_zone()
     {
         await AccountWithTemplateAsync("wxcampaign03");

@@ -53,7 +53,7 @@ public abstract class ConsoleUiTest : BunitContext, IAsyncLifetime
         Services.AddScoped<AccountSelection>();
         // The console's user store behind it, as the pages reach it (the bUnit provider does not hand its fallback to constructors).
         Services.AddScoped(sp => new UserZone(sp.GetRequiredService<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider>(),
-            ui.Host.Services.GetRequiredService<UserAdministration>()));
+            ui.Host.Services.GetRequiredService<UserAdministration>(), sp.GetRequiredService<Microsoft.JSInterop.IJSRuntime>()));
         services?.Invoke(Services);
         Services.AddFallbackServiceProvider(ui.Host.Services);
         authorization = AddAuthorization();

@@ -235,6 +235,31 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
     }
 
     [Fact]
+    public async Task A_user_without_a_zone_of_their_own_reads_their_tokens_and_the_audit_log_in_the_browsers_zone_from_the_first_render()
+    {
+        var userId = await SignInAsNewUserAsync("browser-zone@test.local", Roles.Editor);
+        await Service<ApiTokenService>().CreateAsync(userId, "browser zone token");
+        JSInterop.SetupModule("./js/browser-zone.js").Setup<string?>("browserZone").SetResult("America/New_York");
+
+        var tokens = RenderWithProviders<ApiTokensPage>();
+        tokens.WaitForAssertion(() => Assert.Contains("(America/New_York)", tokens.Find("#tokens-grid").TextContent));
+        Assert.DoesNotContain("(UTC)", tokens.Find("#tokens-grid").TextContent);
+        var audit = RenderWithProviders<PushConsole.Audit.AuditPage>();
+        audit.WaitForAssertion(() => Assert.Contains("(America/New_York)", audit.Find("#audit-grid tbody tr").TextContent));
+    }
+
+    [Fact]
+    public async Task A_browser_zone_this_server_does_not_know_leaves_user_level_times_in_UTC_saying_so()
+    {
+        var userId = await SignInAsNewUserAsync("odd-browser@test.local", Roles.Editor);
+        await Service<ApiTokenService>().CreateAsync(userId, "odd zone token");
+        JSInterop.SetupModule("./js/browser-zone.js").Setup<string?>("browserZone").SetResult("Mars/Olympus");
+
+        var tokens = RenderWithProviders<ApiTokensPage>();
+        tokens.WaitForAssertion(() => Assert.Contains("(UTC)", tokens.Find("#tokens-grid").TextContent));
+    }
+
+    [Fact]
     public void Both_pages_render_in_Chinese_without_a_missing_text()
     {
         UseCulture(ConsoleCultures.Chinese);

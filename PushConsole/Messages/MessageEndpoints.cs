@@ -220,8 +220,8 @@ public static class MessageEndpoints
         if (message.State == MessageState.NoCredential)
         {
             var holdings = await service.HoldingsAsync(message, ct);
-            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "No usable credential",
-                detail: holdings?.Describe() ?? "The user holds no usable credential for the template.",
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: ServiceText.Get("Message.NoCredential").TrimEnd('.', '。'),
+                detail: holdings?.Describe() ?? ServiceText.Get("Message.NoCredentialForTemplate"),
                 extensions: new Dictionary<string, object?> { ["message"] = view, ["holdings"] = holdings });
         }
         return message.Final ? Results.Ok(view) : Results.Accepted(view.StatusUrl, view);

@@ -10,10 +10,11 @@ namespace PushConsole.Shell;
 /// The zone user-level times are shown in (the audit log, API tokens, users' sign-ins): the signed-in user's own
 /// choice, else the browser's zone, else UTC. Account things stay in the account's zone. One per circuit.
 /// </summary>
-public sealed class UserZone(AuthenticationStateProvider authentication, UserAdministration users)
+public sealed class UserZone(AuthenticationStateProvider authentication, UserAdministration users, IJSRuntime js)
 {
     private string? own;
     private bool read;
+    private bool askedBrowser;
 
     /// <summary>The browser's zone, once the layout has asked it (null before, or when it is not a zone this server knows).</summary>
     public string? BrowserZone { get; private set; }
@@ -26,6 +27,12 @@ public sealed class UserZone(AuthenticationStateProvider authentication, UserAdm
             own = id is null ? null : await users.TimeZoneOfAsync(id);
             read = true;
         }
+        if (own is null && !askedBrowser)
+        {
+            // Asked here rather than after the layout's first render: a page reads its zone while it initialises, before the
+            // layout has rendered, and would otherwise show its first page of times in UTC.
+            await ReadBrowserZoneAsync();
+        }
         return own ?? BrowserZone ?? ZonedTime.Utc;
     }
 
@@ -37,7 +44,7 @@ public sealed class UserZone(AuthenticationStateProvider authentication, UserAdm
     }
 
     /// <summary>Asks the browser for its zone (once interactive); false when it gave none this server knows.</summary>
-    public async Task<bool> ReadBrowserZoneAsync(IJSRuntime js)
+    public async Task<bool> ReadBrowserZoneAsync()
     {
         try
         {
@@ -49,6 +56,12 @@ public sealed class UserZone(AuthenticationStateProvider authentication, UserAdm
         {
             BrowserZone = null;
         }
+        catch (Exception e) when (e is InvalidOperationException or JSDisconnectedException)
+        {
+            // Prerendering (or the browser went): there is no browser to ask; the interactive render (a new circuit, a new UserZone) asks.
+            return false;
+        }
+        askedBrowser = true;
         return BrowserZone is not null;
     }
 }
