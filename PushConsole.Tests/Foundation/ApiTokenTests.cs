@@ -72,24 +72,6 @@ public class ApiTokenTests
     }
 
     [Fact]
-    public async Task A_role_change_or_a_lock_applies_to_the_users_token_from_its_next_request_on_this_node()
-    {
-        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
-        var token = await TestUsers.CreateWithTokenAsync(host, "ops@test.local", Roles.Admin);
-        using var scope = host.Services.CreateScope();
-        var administration = scope.ServiceProvider.GetRequiredService<UserAdministration>();
-        var userId = (await administration.ListAsync()).Single(u => u.Email == "ops@test.local").Id;
-        using var http = host.CreateHttpClient(token);
-
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/v1/users")).StatusCode);
-        Assert.True((await administration.SetRoleAsync(userId, Roles.Editor)).Succeeded);
-        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync("api/v1/users")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/v1/me")).StatusCode);
-        Assert.True((await administration.SetLockedAsync(userId, true)).Succeeded);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("api/v1/me")).StatusCode);
-    }
-
-    [Fact]
     public void A_resolved_token_is_believed_for_five_seconds_at_most_and_never_after_a_forget_that_came_during_its_resolution()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
