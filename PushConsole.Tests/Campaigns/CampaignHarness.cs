@@ -25,16 +25,16 @@ public sealed class CampaignHarness : IAsyncDisposable
     public const string Secret = "campaign-secret-0123456789";
     private readonly ServiceProvider services;
 
-    private CampaignHarness(ServiceProvider services, SimulatorHost simulator, ManualTimeProvider clock, DatabaseOptions database)
+    private CampaignHarness(ServiceProvider services, SimulatorServer simulator, ManualTimeProvider clock, DatabaseOptions database)
     {
         this.services = services;
-        SimulatorHost = simulator;
+        SimulatorServer = simulator;
         Clock = clock;
         Database = database;
     }
 
-    public SimulatorHost SimulatorHost { get; }
-    public WeChatSimulator Sim => SimulatorHost.Simulator;
+    public SimulatorServer SimulatorServer { get; }
+    public WeChatSimulator Sim => SimulatorServer.Simulator;
     public ManualTimeProvider Clock { get; }
     public DatabaseOptions Database { get; }
     public IServiceProvider Services => services;
@@ -54,7 +54,7 @@ public sealed class CampaignHarness : IAsyncDisposable
     public static async Task<CampaignHarness> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null,
         Action<IServiceCollection, IConfiguration>? configure = null)
     {
-        var simulator = await SimulatorHost.StartAsync();
+        var simulator = await SimulatorServer.StartAsync();
         var database = await TestDatabases.NewAsync(provider);
         var values = new Dictionary<string, string?>
         {
@@ -95,7 +95,7 @@ public sealed class CampaignHarness : IAsyncDisposable
         var account = new WeChatAccount
         {
             Name = $"App {appId}", Kind = kind, AppId = appId, SecretCipher = protector.Protect(secret),
-            ApiBaseUrl = SimulatorHost.BaseAddress.ToString(), SendRatePerSecond = ratePerSecond, TimeZone = "Asia/Shanghai",
+            ApiBaseUrl = SimulatorServer.BaseAddress.ToString(), SendRatePerSecond = ratePerSecond, TimeZone = "Asia/Shanghai",
             QuietFrom = quietFrom, QuietUntil = quietUntil, CreatedAt = Clock.GetUtcNow(), UpdatedAt = Clock.GetUtcNow(),
         };
         db.Accounts.Add(account);
@@ -208,6 +208,6 @@ public sealed class CampaignHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await services.DisposeAsync();
-        await SimulatorHost.DisposeAsync();
+        await SimulatorServer.DisposeAsync();
     }
 }

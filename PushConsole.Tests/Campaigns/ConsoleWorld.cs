@@ -19,20 +19,20 @@ public sealed class ConsoleWorld : IAsyncDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private ConsoleWorld(ConsoleHost host, SimulatorHost simulator)
+    private ConsoleWorld(ConsoleHost host, SimulatorServer simulator)
     {
         Host = host;
-        SimulatorHost = simulator;
+        SimulatorServer = simulator;
     }
 
     public ConsoleHost Host { get; }
-    public SimulatorHost SimulatorHost { get; }
-    public WeChatSimulator Sim => SimulatorHost.Simulator;
+    public SimulatorServer SimulatorServer { get; }
+    public WeChatSimulator Sim => SimulatorServer.Simulator;
 
     public static async Task<ConsoleWorld> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite,
         IDictionary<string, string?>? settings = null)
     {
-        var simulator = await SimulatorHost.StartAsync();
+        var simulator = await SimulatorServer.StartAsync();
         var values = new Dictionary<string, string?>
         {
             ["WeChat:RetryBaseDelay"] = "00:00:00.005",
@@ -53,7 +53,7 @@ public sealed class ConsoleWorld : IAsyncDisposable
         var result = await Host.Services.GetRequiredService<AccountService>().CreateAsync(new AccountInput
         {
             Name = $"App {appId[..8]}", Kind = kind, AppId = appId, Secret = CampaignHarness.Secret,
-            ApiBaseUrl = SimulatorHost.BaseAddress.ToString(), SendRatePerSecond = ratePerSecond, TimeZone = "Asia/Shanghai",
+            ApiBaseUrl = SimulatorServer.BaseAddress.ToString(), SendRatePerSecond = ratePerSecond, TimeZone = "Asia/Shanghai",
         });
         Assert.True(result.Succeeded, string.Join(" ", result.Errors));
         return result.Account!;
@@ -121,6 +121,6 @@ public sealed class ConsoleWorld : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();
-        await SimulatorHost.DisposeAsync();
+        await SimulatorServer.DisposeAsync();
     }
 }

@@ -13,8 +13,8 @@ using PushConsole.Users;
 namespace PushConsole.Tests.Channels;
 
 /// <summary>The channel list, editor, detail and public page over the real channel service (no broadcast is sent).</summary>
-public sealed class ChannelPagesTests(UiHost ui, PushConsole.Tests.Simulator.SimulatorServer sim) : ConsoleUiTest(ui), IClassFixture<UiHost>,
-    IClassFixture<PushConsole.Tests.Simulator.SimulatorServer>
+public sealed class ChannelPagesTests(UiHost ui, PushConsole.Tests.Infrastructure.SimulatorServer sim) : ConsoleUiTest(ui), IClassFixture<UiHost>,
+    IClassFixture<PushConsole.Tests.Infrastructure.SimulatorServer>
 {
     /// <summary>A channel of an official account on the simulator with <paramref name="followers"/> followers and its reminder on.</summary>
     private async Task<Channel> ReminderChannelAsync(int followers, string name)

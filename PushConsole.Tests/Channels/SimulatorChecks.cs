@@ -1,3 +1,4 @@
+using PushConsole.Tests.Infrastructure;
 using System.Text.Json;
 using PushConsole.Tests.Simulator;
 

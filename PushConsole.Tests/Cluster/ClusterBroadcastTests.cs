@@ -1,4 +1,6 @@
 using PushConsole.Channels;
+using PushConsole.Persistence;
+using PushConsole.Tests.Infrastructure;
 using PushConsole.Tests.Channels;
 using Quartz;
 using Xunit.Abstractions;
@@ -6,17 +8,20 @@ using Xunit.Abstractions;
 namespace PushConsole.Tests.Cluster;
 
 /// <summary>
-/// Broadcasts on a two-node cluster (separate processes, one PostgreSQL database, Quartz.NET clustering) against the
+/// Broadcasts on a two-node cluster (separate processes, one database (PostgreSQL here; SQL Server where a server is configured), Quartz.NET clustering) against the
 /// simulator over loopback HTTP; every check of who got what is read from the simulator's inboxes and counters.
 /// </summary>
 public class ClusterBroadcastTests(TwoNodeCluster cluster, ITestOutputHelper log) : IClassFixture<TwoNodeCluster>
 {
-    [Fact]
-    public async Task Two_nodes_share_a_broadcast_within_the_accounts_rate_and_every_follower_gets_exactly_one_message()
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
+    public async Task Two_nodes_share_a_broadcast_within_the_accounts_rate_and_every_follower_gets_exactly_one_message(DatabaseProvider provider)
     {
+        var nodes = await cluster.NodesAsync(provider);
         // 1,000/s for the account: each node holds half, so 6,000 followers take at least ~6 s; nodes each using the
         // whole rate would be done in ~3 s.
-        var broadcast = await cluster.Nodes.NewBroadcastAsync(6_000, ratePerSecond: 1_000);
+        var broadcast = await nodes.NewBroadcastAsync(6_000, ratePerSecond: 1_000);
 
         await broadcast.StartAsync();
         var end = await broadcast.WaitEndAsync();
@@ -34,10 +39,13 @@ public class ClusterBroadcastTests(TwoNodeCluster cluster, ITestOutputHelper log
         Assert.InRange(await broadcast.CounterAsync("user_get", "calls"), 1, 2);
     }
 
-    [Fact]
-    public async Task Sends_answered_with_minus_one_a_fifth_of_the_time_are_all_delivered_through_retries()
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
+    public async Task Sends_answered_with_minus_one_a_fifth_of_the_time_are_all_delivered_through_retries(DatabaseProvider provider)
     {
-        var broadcast = await cluster.Nodes.NewBroadcastAsync(3_000);
+        var nodes = await cluster.NodesAsync(provider);
+        var broadcast = await nodes.NewBroadcastAsync(3_000);
         await broadcast.App.AddFaultAsync(new { appid = broadcast.App.AppId, api = "template_send", errcode = -1, rate = 0.2 });
 
         await broadcast.StartAsync();
@@ -50,11 +58,14 @@ public class ClusterBroadcastTests(TwoNodeCluster cluster, ITestOutputHelper log
         await broadcast.App.AssertEachGotExactlyOneAsync(broadcast.WeChatTemplateId, 3_000);
     }
 
-    [Fact]
-    public async Task With_200_ms_of_latency_throughput_is_bounded_by_the_configured_concurrency_without_a_storm_of_timeouts()
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
+    public async Task With_200_ms_of_latency_throughput_is_bounded_by_the_configured_concurrency_without_a_storm_of_timeouts(DatabaseProvider provider)
     {
+        var nodes = await cluster.NodesAsync(provider);
         const int followers = 800;
-        var broadcast = await cluster.Nodes.NewBroadcastAsync(followers);
+        var broadcast = await nodes.NewBroadcastAsync(followers);
         await broadcast.App.AddFaultAsync(new { appid = broadcast.App.AppId, api = "template_send", latency_ms = 200 });
 
         await broadcast.StartAsync();
@@ -75,11 +86,14 @@ public class ClusterBroadcastTests(TwoNodeCluster cluster, ITestOutputHelper log
         await broadcast.App.AssertEachGotExactlyOneAsync(broadcast.WeChatTemplateId, followers);
     }
 
-    [Fact]
-    public async Task A_duplicate_fire_of_the_reminder_trigger_on_the_cluster_sends_nothing_twice()
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
+    public async Task A_duplicate_fire_of_the_reminder_trigger_on_the_cluster_sends_nothing_twice(DatabaseProvider provider)
     {
-        var broadcast = await cluster.Nodes.NewBroadcastAsync(3_000, ratePerSecond: 2_000);
-        var (quartz, services) = await cluster.QuartzClientAsync();
+        var nodes = await cluster.NodesAsync(provider);
+        var broadcast = await nodes.NewBroadcastAsync(3_000, ratePerSecond: 2_000);
+        var (quartz, services) = await TwoNodeCluster.QuartzClientAsync(nodes);
         await using var _ = services;
 
         await broadcast.StartAsync();
@@ -92,19 +106,22 @@ public class ClusterBroadcastTests(TwoNodeCluster cluster, ITestOutputHelper log
         await quartz.TriggerJob(ChannelReminderJob.Key, data);
         await quartz.TriggerJob(ChannelReminderJob.Key, data);
         var end = await broadcast.WaitEndAsync();
-        await BroadcastTests.WaitUntilAsync(() => Task.FromResult(FiresOf(broadcast.ChannelId, "nothing to do") >= 2), 30);
+        await BroadcastTests.WaitUntilAsync(() => Task.FromResult(FiresOf(nodes, broadcast.ChannelId, "nothing to do") >= 2), 30);
 
-        log.WriteLine($"{end}; fires {FiresOf(broadcast.ChannelId, "fired; broadcasting")} + {FiresOf(broadcast.ChannelId, "nothing to do")} duplicates");
-        Assert.Equal(1, FiresOf(broadcast.ChannelId, "fired; broadcasting"));
-        Assert.Equal(2, FiresOf(broadcast.ChannelId, "nothing to do"));
+        log.WriteLine($"{end}; fires {FiresOf(nodes, broadcast.ChannelId, "fired; broadcasting")} + {FiresOf(nodes, broadcast.ChannelId, "nothing to do")} duplicates");
+        Assert.Equal(1, FiresOf(nodes, broadcast.ChannelId, "fired; broadcasting"));
+        Assert.Equal(2, FiresOf(nodes, broadcast.ChannelId, "nothing to do"));
         Assert.Equal(("Notified", 3_000, 0), (end.Status, end.Sent, end.Failed));
         await broadcast.App.AssertEachGotExactlyOneAsync(broadcast.WeChatTemplateId, 3_000);
     }
 
-    [Fact]
-    public async Task A_token_superseded_by_another_client_mid_run_is_recovered_with_one_refresh()
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
+    public async Task A_token_superseded_by_another_client_mid_run_is_recovered_with_one_refresh(DatabaseProvider provider)
     {
-        var broadcast = await cluster.Nodes.NewBroadcastAsync(6_000, ratePerSecond: 1_000);
+        var nodes = await cluster.NodesAsync(provider);
+        var broadcast = await nodes.NewBroadcastAsync(6_000, ratePerSecond: 1_000);
 
         await broadcast.StartAsync();
         await broadcast.WaitSentAsync(1_500);
@@ -124,6 +141,6 @@ public class ClusterBroadcastTests(TwoNodeCluster cluster, ITestOutputHelper log
         await broadcast.App.AssertEachGotExactlyOneAsync(broadcast.WeChatTemplateId, 6_000);
     }
 
-    private int FiresOf(int channelId, string text) => cluster.Nodes.Nodes
+    private static int FiresOf(ClusterNodes nodes, int channelId, string text) => nodes.Nodes
         .Sum(n => n.LinesWith($"Reminder of channel {channelId} occurrence 1 ").Count(l => l.Contains(text, StringComparison.Ordinal)));
 }

@@ -1,3 +1,4 @@
+using PushConsole.Tests.Infrastructure;
 using Npgsql;
 using PushConsole.Tests.Channels;
 using PushConsole.Tests.Simulator;

@@ -1,32 +1,59 @@
+using PushConsole.Persistence;
+using PushConsole.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using PushConsole.Tests.Simulator;
 using Quartz;
 
 namespace PushConsole.Tests.Cluster;
 
-/// <summary>Two console processes on one PostgreSQL database and one simulator, shared by the tests of a class.</summary>
+/// <summary>
+/// Two console processes on one database and one simulator, shared by the tests of a class: one cluster per database
+/// provider, started when a test first asks for it (so a provider whose server is not here never starts one).
+/// </summary>
 public sealed class TwoNodeCluster : IAsyncLifetime
 {
-    public SimulatorServer Sim { get; } = new();
-    public ClusterNodes Nodes { get; private set; } = null!;
+    private readonly Dictionary<DatabaseProvider, Task<ClusterNodes>> clusters = [];
+    private readonly Lock gate = new();
 
-    public async Task InitializeAsync()
+    public SimulatorServer Sim { get; } = new();
+
+    public Task InitializeAsync() => Sim.InitializeAsync();
+
+    /// <summary>The cluster on a database of <paramref name="provider"/>, started on first use.</summary>
+    public Task<ClusterNodes> NodesAsync(DatabaseProvider provider)
     {
-        await Sim.InitializeAsync();
-        // Triggers saved by another process (the duplicate-fire test) are seen within a second.
-        Nodes = await ClusterNodes.StartAsync(Sim, 2, extra: new Dictionary<string, string> { ["Scheduler__IdleWaitTime"] = "00:00:01" });
+        lock (gate)
+        {
+            if (!clusters.TryGetValue(provider, out var nodes))
+            {
+                nodes = StartAsync(provider);
+                clusters[provider] = nodes;
+            }
+            return nodes;
+        }
     }
+
+    private async Task<ClusterNodes> StartAsync(DatabaseProvider provider) =>
+        // Triggers saved by another process (the duplicate-fire test) are seen within a second.
+        await ClusterNodes.StartAsync(Sim, 2, await TestDatabases.NewAsync(provider),
+            new Dictionary<string, string> { ["Scheduler__IdleWaitTime"] = "00:00:01" });
 
     public async Task DisposeAsync()
     {
-        await Nodes.DisposeAsync();
+        foreach (var nodes in clusters.Values)
+        {
+            if (nodes.IsCompletedSuccessfully)
+            {
+                await nodes.Result.DisposeAsync();
+            }
+        }
         await Sim.DisposeAsync();
     }
 
     /// <summary>
     /// A Quartz.NET client on the cluster's job store, never started (it runs no job): what it schedules, the nodes fire.
     /// </summary>
-    public async Task<(IScheduler Scheduler, ServiceProvider Services)> QuartzClientAsync()
+    public static async Task<(IScheduler Scheduler, ServiceProvider Services)> QuartzClientAsync(ClusterNodes nodes)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -37,7 +64,14 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         }, q => q.UsePersistentStore(store =>
         {
             store.UseSystemTextJsonSerializer();
-            store.UsePostgres(Nodes.Database.ConnectionString);
+            if (nodes.Database.Provider == DatabaseProvider.SqlServer)
+            {
+                store.UseSqlServer(nodes.Database.ConnectionString);
+            }
+            else
+            {
+                store.UsePostgres(nodes.Database.ConnectionString);
+            }
             store.UseClustering();
         }));
         var provider = services.BuildServiceProvider();

@@ -1,8 +1,9 @@
+using PushConsole.Tests.Infrastructure;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
-using static PushConsole.Tests.Simulator.SimulatorServer;
+using static PushConsole.Tests.Infrastructure.SimulatorServer;
 
 namespace PushConsole.Tests.Simulator;
 

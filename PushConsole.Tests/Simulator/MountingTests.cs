@@ -1,3 +1,4 @@
+using PushConsole.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Http.Json;
@@ -6,7 +7,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using static PushConsole.Tests.Simulator.SimulatorServer;
+using static PushConsole.Tests.Infrastructure.SimulatorServer;
 
 namespace PushConsole.Tests.Simulator;
 

@@ -1,7 +1,8 @@
+using PushConsole.Tests.Infrastructure;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using static PushConsole.Tests.Simulator.SimulatorServer;
+using static PushConsole.Tests.Infrastructure.SimulatorServer;
 
 namespace PushConsole.Tests.Simulator;
 

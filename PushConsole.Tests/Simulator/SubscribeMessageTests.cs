@@ -1,4 +1,5 @@
-using static PushConsole.Tests.Simulator.SimulatorServer;
+using PushConsole.Tests.Infrastructure;
+using static PushConsole.Tests.Infrastructure.SimulatorServer;
 
 namespace PushConsole.Tests.Simulator;
 

@@ -1,5 +1,6 @@
+using PushConsole.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
-using static PushConsole.Tests.Simulator.SimulatorServer;
+using static PushConsole.Tests.Infrastructure.SimulatorServer;
 
 namespace PushConsole.Tests.Simulator;
 

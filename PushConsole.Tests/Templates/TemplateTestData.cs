@@ -12,7 +12,7 @@ internal static class TemplateTestData
     public const string Secret = "test-secret-0123456789";
 
     /// <summary>An account of the console; with a simulator, the same app exists there and the account talks to it.</summary>
-    public static async Task<WeChatAccount> AccountAsync(ConsoleHost host, AccountKind kind, string appId, SimulatorHost? simulator = null)
+    public static async Task<WeChatAccount> AccountAsync(ConsoleHost host, AccountKind kind, string appId, SimulatorServer? simulator = null)
     {
         simulator?.Simulator.UpsertApp(new AppSpec
         {

@@ -16,7 +16,7 @@ public class TemplateWeChatTests
     [Fact]
     public async Task Importing_a_mini_program_brings_its_subscribe_and_legacy_templates_disabled_with_fields_and_enum_values()
     {
-        await using var simulator = await SimulatorHost.StartAsync();
+        await using var simulator = await SimulatorServer.StartAsync();
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
         var account = await TemplateTestData.AccountAsync(host, AccountKind.MiniProgram, "wximport01", simulator);
         simulator.Simulator.DefineTemplate("wximport01", new TemplateSpec
@@ -50,7 +50,7 @@ public class TemplateWeChatTests
     [Fact]
     public async Task Importing_again_updates_changed_templates_keeps_admin_values_and_reports_templates_gone_from_wechat()
     {
-        await using var simulator = await SimulatorHost.StartAsync();
+        await using var simulator = await SimulatorServer.StartAsync();
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
         var account = await TemplateTestData.AccountAsync(host, AccountKind.OfficialAccount, "wximport02", simulator);
         simulator.Simulator.DefineTemplate("wximport02", new TemplateSpec { TemplateId = "oa-win", Title = "中奖通知", Content = "{{result.DATA}}\n领奖金额:{{withdrawMoney.DATA}}\n" });
@@ -84,7 +84,7 @@ public class TemplateWeChatTests
     [Fact]
     public async Task Import_shows_wechats_answer_when_the_account_is_refused()
     {
-        await using var simulator = await SimulatorHost.StartAsync();
+        await using var simulator = await SimulatorServer.StartAsync();
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
         var account = await TemplateTestData.AccountAsync(host, AccountKind.MiniProgram, "wximport03", simulator);
         simulator.Simulator.UpsertApp(new AppSpec { AppId = "wximport03", Secret = "another-secret" });
@@ -100,7 +100,7 @@ public class TemplateWeChatTests
     [Fact]
     public async Task A_subscribe_test_send_reaches_the_user_and_shows_wechats_answer_and_without_a_grant_shows_43101()
     {
-        await using var simulator = await SimulatorHost.StartAsync();
+        await using var simulator = await SimulatorServer.StartAsync();
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
         var account = await TemplateTestData.AccountAsync(host, AccountKind.MiniProgram, "wxsend0001", simulator);
         simulator.Simulator.DefineTemplate("wxsend0001", new TemplateSpec { TemplateId = "sub-meeting", Title = "Meeting reminder", Content = "会议时间:{{date2.DATA}}\n会议地点:{{thing1.DATA}}\n" });
@@ -125,7 +125,7 @@ public class TemplateWeChatTests
     [Fact]
     public async Task A_value_wechat_would_refuse_is_held_back_with_the_local_47003_and_sent_anyway_wechat_answers_the_same()
     {
-        await using var simulator = await SimulatorHost.StartAsync();
+        await using var simulator = await SimulatorServer.StartAsync();
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
         var account = await TemplateTestData.AccountAsync(host, AccountKind.MiniProgram, "wxsend0002", simulator);
         simulator.Simulator.DefineTemplate("wxsend0002", new TemplateSpec { TemplateId = "sub-meeting", Title = "Meeting reminder", Content = "会议时间:{{date2.DATA}}\n会议地点:{{thing1.DATA}}\n" });
@@ -149,7 +149,7 @@ public class TemplateWeChatTests
     [Fact]
     public async Task An_official_account_test_send_to_a_follower_returns_wechats_msgid_to_one_who_left_43004_and_to_a_stranger_40003()
     {
-        await using var simulator = await SimulatorHost.StartAsync();
+        await using var simulator = await SimulatorServer.StartAsync();
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
         var account = await TemplateTestData.AccountAsync(host, AccountKind.OfficialAccount, "wxsend0003", simulator);
         simulator.Simulator.DefineTemplate("wxsend0003", new TemplateSpec { TemplateId = "oa-ship", Title = "发货通知", Content = "订单:{{keyword1.DATA}}\n{{remark.DATA}}" });

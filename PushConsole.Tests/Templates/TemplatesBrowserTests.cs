@@ -102,7 +102,7 @@ public class TemplatesBrowserTests(Infrastructure.Browser browser)
     [Fact]
     public async Task An_admin_imports_an_accounts_templates_from_wechat_and_a_test_send_shows_wechats_answer()
     {
-        await using var simulator = await SimulatorHost.StartAsync();
+        await using var simulator = await SimulatorServer.StartAsync();
         await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
         var account = await TemplateTestData.AccountAsync(host, AccountKind.MiniProgram, "wxbrowse03", simulator);
         simulator.Simulator.DefineTemplate("wxbrowse03", new TemplateSpec { TemplateId = "sub-meeting", Title = "会议提醒", Content = "会议时间:{{date2.DATA}}\n会议地点:{{thing1.DATA}}\n" });

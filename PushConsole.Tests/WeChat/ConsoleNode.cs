@@ -1,3 +1,4 @@
+using PushConsole.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PushConsole.Accounts;
