@@ -44,7 +44,7 @@ public sealed class MessageLanes(
     /// Records the message in its account's lane, or finds the message its key already names (recorded earlier, on
     /// any node, or in the same batch by a concurrent call).
     /// </summary>
-    public Task<LaneRecord> RecordAsync(MessageDraft draft, string? key, string requestedBy, CancellationToken cancellationToken)
+    public Task<LaneRecord> RecordAsync(MessageDraft draft, string? key, string requestedBy)
     {
         var entry = new Entry(draft, key, requestedBy);
         var lane = lanes.GetOrAdd(draft.Account.Id, _ => new Lane());
@@ -59,8 +59,9 @@ public sealed class MessageLanes(
         {
             _ = Task.Run(() => DrainAsync(lane), CancellationToken.None);
         }
-        // The caller may give up waiting; the record goes on (its message is then found by its key or by recovery).
-        return entry.Recorded.Task.WaitAsync(cancellationToken);
+        // Not cancellable by the caller: once in the lane the message is recorded with its batch and its caller goes on
+        // to start its send, as a recorded message's send always went on when its request ended.
+        return entry.Recorded.Task;
     }
 
     private async Task DrainAsync(Lane lane)

@@ -66,7 +66,7 @@ public sealed class TransactionalMessages(
         {
             return new MessageAcceptance(null, errors);
         }
-        var (message, existing) = await lanes.RecordAsync(draft, key, requestedBy, cancellationToken);
+        var (message, existing) = await lanes.RecordAsync(draft, key, requestedBy);
         if (existing is not null)
         {
             return existing.RequestHash == draft.Hash
