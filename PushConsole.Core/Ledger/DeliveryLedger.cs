@@ -83,24 +83,31 @@ public sealed class DeliveryLedger
     }
 
     /// <summary>
-    /// Opens a new one-recipient run and writes its Pending row inside the caller's open transaction, after the
-    /// caller's own writes in it: a transactional message records itself, its run and its row in one commit. The caller
-    /// holds its write turn (<see cref="WriteGate"/>) for the whole transaction.
+    /// Opens new one-recipient runs and writes their Pending rows inside the caller's open transaction, after the
+    /// caller's own writes in it: transactional messages record themselves, their runs and their rows in one commit
+    /// (a whole lane's batch of them, see <c>MessageLanes</c>). The caller holds its write turn
+    /// (<see cref="WriteGate"/>) for the whole transaction.
     /// </summary>
-    public async Task<DeliveryRun> OpenRunInAsync(PushConsoleDbContext db, DeliveryRun proposed, string recipient, DateOnly localDay,
+    public async Task OpenRunsInAsync(PushConsoleDbContext db, IReadOnlyList<(DeliveryRun Run, string Recipient)> runs, DateOnly localDay,
         CancellationToken cancellationToken = default)
     {
         var transaction = db.Database.CurrentTransaction
             ?? throw new InvalidOperationException("A run opened with the caller's writes needs the caller's transaction.");
-        proposed.CreatedAt = time.GetUtcNow();
-        db.Add(proposed);
+        var now = time.GetUtcNow();
+        foreach (var (run, _) in runs)
+        {
+            run.CreatedAt = now;
+            db.Add(run);
+        }
         await db.SaveChangesAsync(cancellationToken);
-        // Its tally too, so its end finds one to make exact rather than creating it in a commit of its own.
-        db.Add(new RunTally { RunId = proposed.Id });
+        // Their tallies too, so each run's end finds one to make exact rather than creating it in a commit of its own.
+        db.AddRange(runs.Select(r => new RunTally { RunId = r.Run.Id }));
         await db.SaveChangesAsync(cancellationToken);
-        await store.AddRecipientsAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), proposed.Id, proposed.AccountId, [recipient],
-            localDay, time.GetUtcNow(), cancellationToken);
-        return proposed;
+        foreach (var (run, recipient) in runs)
+        {
+            await store.AddRecipientsAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), run.Id, run.AccountId, [recipient],
+                localDay, now, cancellationToken);
+        }
     }
 
     /// <summary>Adds Pending rows for recipients not yet in the run; returns how many were new.</summary>

@@ -25,6 +25,7 @@ public static class MessageServiceCollectionExtensions
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<MessageRunOwner>();
         services.AddSingleton<IRunOwner>(sp => sp.GetRequiredService<MessageRunOwner>());
+        services.AddSingleton<MessageLanes>();
         services.AddSingleton<TransactionalMessages>();
         services.AddSingleton<MessageRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<MessageRecovery>());

@@ -24,13 +24,14 @@ public sealed record MessageAcceptance(
 /// Transactional messages: the app's backend notifies one user now. Each message is a one-recipient run of the send
 /// engine (<see cref="RunExecutor"/>) with its ledger row, so the credential is chosen, spent and settled exactly as a
 /// campaign does, and the ledger decides whether it may go out. The Idempotency-Key is a unique key in the database:
-/// retries, concurrent calls and other nodes with the same key find the first message.
+/// retries, concurrent calls and other nodes with the same key find the first message. Messages are recorded through
+/// their account's lane (<see cref="MessageLanes"/>): concurrent messages share one commit.
 /// </summary>
 public sealed class TransactionalMessages(
     IDbContextFactory<PushConsoleDbContext> contexts,
     MessageRequestValidator validator,
     DeliveryLedger ledger,
-    WriteGate writes,
+    MessageLanes lanes,
     RunExecutor executor,
     MessageQueries queries,
     MessageOutcomes outcomes,
@@ -65,7 +66,7 @@ public sealed class TransactionalMessages(
         {
             return new MessageAcceptance(null, errors);
         }
-        var (message, existing) = await RecordAsync(draft, key, requestedBy, cancellationToken);
+        var (message, existing) = await lanes.RecordAsync(draft, key, requestedBy);
         if (existing is not null)
         {
             return existing.RequestHash == draft.Hash
@@ -155,75 +156,13 @@ public sealed class TransactionalMessages(
     }
 
     /// <summary>
-    /// Inserts the message with its run and ledger row in one transaction (one commit), or returns the message its key
-    /// already names. A key older than the window is taken off its message first (only by whoever still finds it
-    /// there), so the insert that follows is the key's new first message.
-    /// </summary>
-    private async Task<(TransactionalMessage? Created, TransactionalMessage? Existing)> RecordAsync(MessageDraft draft, string? key,
-        string requestedBy, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var now = time.GetUtcNow();
-            using var turn = await writes.EnterAsync(cancellationToken);
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (key is not null)
-            {
-                var existing = await db.Set<TransactionalMessage>().AsNoTracking()
-                    .SingleOrDefaultAsync(m => m.AccountId == draft.Account.Id && m.IdempotencyKey == key, cancellationToken);
-                if (existing is not null && existing.CreatedAt > now - settings.IdempotencyWindow)
-                {
-                    return (null, existing);
-                }
-                if (existing is not null)
-                {
-                    await db.Set<TransactionalMessage>().Where(m => m.Id == existing.Id && m.IdempotencyKey == key)
-                        .ExecuteUpdateAsync(s => s.SetProperty(m => m.IdempotencyKey, (string?)null), cancellationToken);
-                }
-            }
-            var message = new TransactionalMessage
-            {
-                AccountId = draft.Account.Id, TemplateId = draft.Template.Id, OpenId = draft.OpenId, IdempotencyKey = key,
-                RequestHash = draft.Hash, Payload = draft.Payload.ToJson(), RequestedBy = requestedBy, CreatedAt = now,
-            };
-            db.Add(message);
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                var run = await ledger.OpenRunInAsync(db, RunOf(message), message.OpenId, DayOf(draft.Account), cancellationToken);
-                message.RunId = run.Id;
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-                return (message, null);
-            }
-            catch (DbUpdateException) when (key is not null && attempt < 3)
-            {
-                // Another call with the same key (here or on another node) inserted first: the loop finds its message.
-            }
-        }
-    }
-
-    private static DeliveryRun RunOf(TransactionalMessage message) => new()
-    {
-        Kind = RunKind.Message, FireKey = TransactionalMessage.FireKeyOf(message.Id), Name = $"Message {message.Id}",
-        AccountId = message.AccountId, TemplateId = message.TemplateId, Status = RunStatus.Pending, ExpectedTotal = 1,
-        AudienceComplete = true,
-    };
-
-    /// <summary>The account's local day (its row counts toward it); UTC's when the account's zone is unknown (the run then fails and says why).</summary>
-    private DateOnly DayOf(Accounts.WeChatAccount account) =>
-        AccountCalendar.Resolve(account.TimeZone) is null ? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime)
-            : AccountCalendar.Of(account).DayOf(time.GetUtcNow());
-
-    /// <summary>
     /// Creates the run and ledger row of a message recorded without them (before they were written in the message's
     /// own transaction); a second call (recovery) finds them.
     /// </summary>
     private async Task<long> OpenRunAsync(TransactionalMessage message, Accounts.WeChatAccount account, CancellationToken cancellationToken)
     {
-        var run = await ledger.OpenRunAsync(RunOf(message), cancellationToken);
-        await ledger.AddRecipientsAsync(run, [message.OpenId], DayOf(account), cancellationToken);
+        var run = await ledger.OpenRunAsync(MessageLanes.RunOf(message), cancellationToken);
+        await ledger.AddRecipientsAsync(run, [message.OpenId], MessageLanes.DayOf(account, time.GetUtcNow()), cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Set<TransactionalMessage>().Where(m => m.Id == message.Id && m.RunId == null)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.RunId, run.Id), cancellationToken);

@@ -4,7 +4,8 @@ using PushConsole.Persistence;
 namespace PushConsole.Users;
 
 /// <summary>Creates, lists, revokes and checks personal API tokens.</summary>
-public sealed class ApiTokenService(IDbContextFactory<PushConsoleDbContext> contexts, Audit.AuditLog audit, TimeProvider time)
+public sealed class ApiTokenService(IDbContextFactory<PushConsoleDbContext> contexts, Audit.AuditLog audit, ApiTokenPrincipals resolved,
+    TimeProvider time)
 {
     public sealed record Created(ApiToken Token, string PlainValue);
 
@@ -40,6 +41,8 @@ public sealed class ApiTokenService(IDbContextFactory<PushConsoleDbContext> cont
         var now = time.GetUtcNow();
         var changed = await db.ApiTokens.Where(t => t.Id == tokenId && t.UserId == userId && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
+        // Refused from the next request on this node (other nodes: within the principals' lifetime).
+        resolved.Forget(userId);
         if (changed == 1 && await db.ApiTokens.AsNoTracking().SingleOrDefaultAsync(t => t.Id == tokenId, cancellationToken) is { } token)
         {
             await RecordAsync(token, Audit.AuditAction.Revoked);

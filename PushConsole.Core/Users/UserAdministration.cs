@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore;
 namespace PushConsole.Users;
 
 /// <summary>What an admin does to users: create, set role, lock/unlock, reset password, delete.</summary>
-public sealed class UserAdministration(UserManager<ConsoleUser> users, Audit.AuditLog audit, TimeProvider time)
+public sealed class UserAdministration(UserManager<ConsoleUser> users, Audit.AuditLog audit, ApiTokenPrincipals tokenPrincipals,
+    TimeProvider time)
 {
     public sealed record UserRow(string Id, string Email, string Role, bool LockedOut, DateTimeOffset? LockoutEnd, int FailedAttempts,
         DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt);
@@ -96,11 +97,14 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, Audit.Aud
             return new(false, ServiceText.Get("User.LastAdminRole"));
         }
         var removed = await users.RemoveFromRolesAsync(user, current);
+        // The user's API tokens act with the new role from their next request on.
+        tokenPrincipals.Forget(user.Id);
         if (!removed.Succeeded)
         {
             return Outcome.From(removed);
         }
         var added = await users.AddToRoleAsync(user, role);
+        tokenPrincipals.Forget(user.Id);
         return await RecordAsync(user, Audit.AuditAction.RoleChanged,
             added.Succeeded ? Outcome.From(await users.UpdateSecurityStampAsync(user)) : Outcome.From(added), $"{string.Join(", ", current)} → {role}");
     }
@@ -119,6 +123,8 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, Audit.Aud
         if (locked)
         {
             var result = await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
+            // The user's API tokens are refused from their next request on.
+            tokenPrincipals.Forget(user.Id);
             return await RecordAsync(user, Audit.AuditAction.Locked,
                 result.Succeeded ? Outcome.From(await users.UpdateSecurityStampAsync(user)) : Outcome.From(result));
         }
@@ -142,7 +148,9 @@ public sealed class UserAdministration(UserManager<ConsoleUser> users, Audit.Aud
         {
             return new(false, ServiceText.Get("User.LastAdminDelete"));
         }
-        return await RecordAsync(user, Audit.AuditAction.Deleted, Outcome.From(await users.DeleteAsync(user)));
+        var deleted = await users.DeleteAsync(user);
+        tokenPrincipals.Forget(user.Id);
+        return await RecordAsync(user, Audit.AuditAction.Deleted, Outcome.From(deleted));
     }
 
     /// <summary>Whether <paramref name="user"/> is an admin and no other admin is left who is not locked by an admin.</summary>

@@ -70,4 +70,30 @@ public class ApiTokenTests
         Assert.True(await tokens.RevokeAsync(admin.Id, created.Token.Id));
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("api/v1/me")).StatusCode);
     }
+
+    [Fact]
+    public void A_resolved_token_is_believed_for_five_seconds_at_most_and_never_after_a_forget_that_came_during_its_resolution()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var principals = new ApiTokenPrincipals(time);
+        System.Security.Claims.Claim[] claims = [new(System.Security.Claims.ClaimTypes.Role, Roles.Sender)];
+
+        principals.Remember("hash-a", "user-1", claims, principals.Generation);
+        Assert.Same(claims, principals.Find("hash-a"));
+        time.Advance(ApiTokenPrincipals.Lifetime);
+        Assert.Null(principals.Find("hash-a"));
+        Assert.True(ApiTokenPrincipals.Lifetime <= TimeSpan.FromSeconds(5));
+
+        // Read before a revoke, stored after it: not kept.
+        var started = principals.Generation;
+        principals.Forget("user-1");
+        principals.Remember("hash-a", "user-1", claims, started);
+        Assert.Null(principals.Find("hash-a"));
+
+        principals.Remember("hash-b", "user-2", claims, principals.Generation);
+        principals.Remember("hash-c", "user-3", claims, principals.Generation);
+        principals.Forget("user-2");
+        Assert.Null(principals.Find("hash-b"));
+        Assert.Same(claims, principals.Find("hash-c"));
+    }
 }

@@ -9,7 +9,7 @@ namespace PushConsole.Api;
 
 /// <summary>
 /// <c>Authorization: Bearer &lt;personal API token&gt;</c> on <c>/api/v1/*</c>. The token acts as its user, with the
-/// user's current roles, read at each request; the tokens of a user an admin locked stop working, while a lockout
+/// user's current roles, read again at most every few seconds (<see cref="ApiTokenPrincipals"/>); the tokens of a user an admin locked stop working, while a lockout
 /// after wrong passwords (which anyone can cause) leaves them alone. Failures answer with problem+json, not a redirect.
 /// </summary>
 public sealed class ApiTokenAuthenticationHandler(
@@ -17,6 +17,7 @@ public sealed class ApiTokenAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiTokenService tokens,
+    ApiTokenPrincipals resolved,
     UserManager<ConsoleUser> users,
     IUserClaimsPrincipalFactory<ConsoleUser> principals)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
@@ -35,6 +36,12 @@ public sealed class ApiTokenAuthenticationHandler(
             return AuthenticateResult.Fail("The Authorization header is not a Bearer token.");
         }
         var plain = header["Bearer ".Length..].Trim();
+        var hash = ApiToken.HashOf(plain);
+        if (resolved.Find(hash) is { } claims)
+        {
+            return Success(claims);
+        }
+        var generation = resolved.Generation;
         var userId = await tokens.FindUserIdAsync(plain, Context.RequestAborted);
         if (userId is null)
         {
@@ -46,9 +53,13 @@ public sealed class ApiTokenAuthenticationHandler(
             return AuthenticateResult.Fail("The API token's user is locked or gone.");
         }
         var principal = await principals.CreateAsync(user);
-        var identity = new ClaimsIdentity(principal.Claims, SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        var found = principal.Claims.ToList();
+        resolved.Remember(hash, user.Id, found, generation);
+        return Success(found);
     }
+
+    private static AuthenticateResult Success(IEnumerable<Claim> claims) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
         WriteProblem(StatusCodes.Status401Unauthorized, "Unauthorized",

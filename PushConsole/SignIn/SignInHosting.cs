@@ -89,6 +89,7 @@ public static class SignInHosting
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
         services.AddScoped<UserBootstrapper>();
+        services.AddSingleton<ApiTokenPrincipals>();
         services.AddSingleton<ApiTokenService>();
         services.AddScoped<UserAdministration>();
         return builder;

@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Ledger;
+using PushConsole.Messages;
+using PushConsole.Persistence;
+using PushConsole.Sending;
+using PushConsole.Tests.Campaigns;
+using PushConsole.Tests.Infrastructure;
+using PushConsole.Users;
+
+namespace PushConsole.Tests.Messages;
+
+/// <summary>The account's message lane: concurrent messages share their commit, each keeps its own row and outcome.</summary>
+public class MessageLaneTests
+{
+    [Theory]
+    [ProviderData(DatabaseProvider.Sqlite)]
+    [ProviderData(DatabaseProvider.Postgres)]
+    public async Task Concurrent_messages_to_one_account_are_recorded_in_fewer_commits_than_messages_and_no_credential_is_used_twice(
+        DatabaseProvider provider)
+    {
+        await using var world = await ConsoleWorld.StartAsync(provider);
+        var account = await world.AccountAsync();
+        var template = await world.TemplateAsync(account);
+        // Ten users with two formIds each, three messages each, all at once: twenty can go out, ten find nothing left.
+        var users = await world.UsersWithFormIdsAsync(account, 10, formIds: 2);
+        using var api = world.Api(await TestUsers.CreateWithTokenAsync(world.Host, "backend@test.local", Roles.Sender));
+        var lanes = world.Host.Services.GetRequiredService<MessageLanes>();
+        var commitsBefore = lanes.Commits;
+
+        var answers = await Task.WhenAll(users.Keys.SelectMany(user => Enumerable.Repeat(user, 3)).Select(async user =>
+        {
+            using var answer = await api.PostAsJsonAsync("api/v1/messages?wait=10s", new
+            {
+                account = account.Id, openid = user, template = template.Id, data = new { keyword1 = "Approved", keyword2 = "today" },
+            });
+            var body = await answer.Content.ReadFromJsonAsync<JsonElement>();
+            // 409 (nothing left to send with) carries the message under "message".
+            var view = body.TryGetProperty("message", out var inner) ? inner : body;
+            return (answer.StatusCode, Id: view.GetProperty("id").GetInt64(), Status: view.GetProperty("status").GetString());
+        }));
+
+        Assert.Equal(30, answers.Select(a => a.Id).Distinct().Count());
+        Assert.InRange(lanes.Commits - commitsBefore, 1, 29);
+        Assert.Equal(20, answers.Count(a => a.Status == "Sent"));
+        Assert.All(answers.Where(a => a.Status != "Sent"), a => Assert.Equal((HttpStatusCode.Conflict, "NoCredential"), (a.StatusCode, a.Status)));
+        var inboxes = users.Keys.SelectMany(user => world.Sim.GetInbox(account.AppId, user)).ToList();
+        Assert.Equal(20, inboxes.Count);
+        // Every formId went out once, and only formIds the pool held for that user.
+        Assert.Equal(20, inboxes.Select(i => i.FormId).Distinct().Count());
+        Assert.All(users, u => Assert.Equal(u.Value.Order(), world.Sim.GetInbox(account.AppId, u.Key).Select(i => i.FormId).Order()));
+        // Each message has its own run and ledger row.
+        await using var db = await world.Host.Contexts().CreateDbContextAsync();
+        var ids = answers.Select(a => a.Id).ToList();
+        var runs = await db.Set<TransactionalMessage>().Where(m => ids.Contains(m.Id)).Select(m => m.RunId).ToListAsync();
+        Assert.Equal(30, runs.Distinct().Count());
+        Assert.Equal(30, await db.Deliveries.CountAsync(d => runs.Contains(d.RunId)));
+    }
+
+    [Theory]
+    [ProviderData(DatabaseProvider.Postgres)]
+    public async Task A_message_left_mid_send_by_a_dead_node_is_sent_once_by_recovery_with_the_credential_its_row_holds(DatabaseProvider provider)
+    {
+        await using var world = await ConsoleWorld.StartAsync(provider, new Dictionary<string, string?>
+        {
+            ["Sending:AbandonedAfter"] = "00:00:01",
+            ["Messages:RecoverAfter"] = "00:00:00",
+        });
+        var account = await world.AccountAsync();
+        var template = await world.TemplateAsync(account);
+        var (user, formIds) = (await world.UsersWithFormIdsAsync(account, 1, formIds: 2)).Single();
+        var services = world.Host.Services;
+        var (draft, _) = await services.GetRequiredService<MessageRequestValidator>().ValidateAsync(new MessageRequest(
+            JsonSerializer.SerializeToElement(account.Id), user, JsonSerializer.SerializeToElement(template.Id),
+            JsonSerializer.SerializeToElement(new { keyword1 = "Approved", keyword2 = "today" })), CancellationToken.None);
+        // A node recorded the message, moved its run to Running, claimed the earliest formId and took the row — and died.
+        var (message, _) = await services.GetRequiredService<MessageLanes>().RecordAsync(draft!, null, "backend");
+        var runId = message!.RunId!.Value;
+        var ledger = services.GetRequiredService<DeliveryLedger>();
+        await using (var db = await world.Host.Contexts().CreateDbContextAsync())
+        {
+            await db.DeliveryRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running));
+        }
+        var claim = Assert.Single(await services.GetRequiredService<ICredentialSource>()
+            .ClaimAsync(account.Id, [user], CredentialNeed.Of(template), CancellationToken.None));
+        Assert.Equal(formIds[0], claim.Value);
+        var row = Assert.Single(await ledger.PeekPendingAsync(runId, 10));
+        var take = await ledger.TakeForSendingAsync(runId, account.Id, [(row.Id, claim.Id)], MessageLanes.DayOf(account, DateTimeOffset.UtcNow), null);
+        Assert.Single(take.Taken);
+
+        var messages = services.GetRequiredService<TransactionalMessages>();
+        Assert.True(await services.GetRequiredService<MessageRecovery>().RecoverAsync(CancellationToken.None) >= 1);
+        var status = await messages.WaitAsync(message.Id, TimeSpan.FromSeconds(20), CancellationToken.None);
+
+        Assert.Equal(MessageState.Sent, status!.State);
+        var inbox = Assert.Single(world.Sim.GetInbox(account.AppId, user));
+        Assert.Equal(formIds[0], inbox.FormId);
+        var counts = await ledger.CountAsync(runId);
+        Assert.Equal((1, 0, 0), (counts.Sent, counts.Sending, counts.Pending));
+    }
+}
