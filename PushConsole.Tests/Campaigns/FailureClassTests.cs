@@ -225,7 +225,7 @@ public class FailureClassTests
         var (run, execution) = await h.SendAsync(campaign);
 
         Assert.Equal(RunStatus.Failed, execution.Status);
-        Assert.Contains("fix the account", (await h.RunAsync(run.Id)).StatusReason);
+        Assert.Contains("fix the account", ServiceText.Show((await h.RunAsync(run.Id)).StatusReason));
         Assert.Equal(3, (await h.Ledger.CountAsync(run.Id)).Pending);
 
         await using (var db = await h.Contexts.CreateDbContextAsync())
