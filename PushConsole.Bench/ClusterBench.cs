@@ -80,7 +80,7 @@ public static class ClusterBench
                     ["Demo__Enabled"] = "false",
                     ["Accounts__AllowedApiBaseUrls__0"] = simUrl.GetLeftPart(UriPartial.Authority),
                     ["Logging__LogLevel__Default"] = "Warning",
-                    ["Logging__LogLevel__PushConsole.Campaigns"] = "Information",
+                    ["Logging__LogLevel__PushConsole.Sending.RunExecutor"] = "Information", // its "this node sent N" line gives the per-node figures
                     ["Sending__MaxConcurrency"] = args.Number("concurrency", 128).ToString(CultureInfo.InvariantCulture),
                     ["Sending__BatchSize"] = args.Number("batch", 1000).ToString(CultureInfo.InvariantCulture),
                     ["Sending__HelperPollInterval"] = "00:00:00.200",

@@ -22,9 +22,9 @@ internal sealed class AccessTokenFetcher(IHttpClientFactory httpClients, WeChatT
         var http = httpClients.CreateClient(WeChatTransport.HttpClientName);
         var attempt = account.TokenMode == TokenMode.Classic
             ? await transport.CallAsync(http, HttpMethod.Get,
-                $"{baseUrl}cgi-bin/token?grant_type=client_credential&appid={Uri.EscapeDataString(account.AppId)}&secret={Uri.EscapeDataString(secret)}",
+                new Uri($"{baseUrl}cgi-bin/token?grant_type=client_credential&appid={Uri.EscapeDataString(account.AppId)}&secret={Uri.EscapeDataString(secret)}"),
                 null, WeChatJsonContext.Default.TokenReply, WeChatEndpointKind.Token, cancellationToken)
-            : await transport.CallAsync(http, HttpMethod.Post, $"{baseUrl}cgi-bin/stable_token",
+            : await transport.CallAsync(http, HttpMethod.Post, new Uri($"{baseUrl}cgi-bin/stable_token"),
                 JsonSerializer.SerializeToUtf8Bytes(new StableTokenBody(account.AppId, secret, ForceRefresh: false), WeChatJsonContext.Default.StableTokenBody),
                 WeChatJsonContext.Default.TokenReply, WeChatEndpointKind.Token, cancellationToken);
         if (attempt.Reply is { } reply && (string.IsNullOrEmpty(reply.AccessToken) || reply.ExpiresIn <= 0))

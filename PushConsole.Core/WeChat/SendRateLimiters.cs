@@ -25,7 +25,7 @@ namespace PushConsole.WeChat;
 internal sealed class SendRateLimiters(SendRateShare share, TimeProvider time) : IDisposable
 {
     /// <summary>The span over which the pace spreads the rate's count of permits.</summary>
-    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1020);
+    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1010);
 
     /// <summary>How far under the rate the count of the last second is kept.</summary>
     public const int MarginPercent = 1;

@@ -27,7 +27,9 @@ public static class WeChatServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AccountSecretProtector>();
 
-        services.AddHttpClient(WeChatTransport.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+        // The client's timeout is the per-attempt timeout: each attempt is one request (WeChatTransport.CallAsync).
+        services.AddHttpClient(WeChatTransport.HttpClientName, (sp, http) =>
+                http.Timeout = sp.GetRequiredService<IOptions<WeChatClientOptions>>().Value.AttemptTimeout)
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<WeChatClientOptions>>().Value;

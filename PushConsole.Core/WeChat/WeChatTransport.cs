@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Polly;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace PushConsole.WeChat;
 
@@ -23,15 +22,17 @@ internal interface IAttempt
 }
 
 /// <summary>
-/// HTTP to WeChat with resilience: one call under a per-attempt timeout, transport failures turned into Transient
-/// outcomes, and a retry pipeline (exponential backoff with jitter, bounded attempts) that retries only those.
+/// HTTP to WeChat with resilience: one call under a per-attempt timeout (the HTTP client's), transport failures turned
+/// into Transient outcomes, and a retry pipeline (exponential backoff with jitter, bounded attempts) that retries only those.
 /// </summary>
 internal sealed class WeChatTransport
 {
     public const string HttpClientName = "WeChat";
 
+    // Shared by every request: a header value is only read when the request is written.
+    private static readonly MediaTypeHeaderValue JsonUtf8 = new("application/json") { CharSet = "utf-8" };
+
     private readonly ResiliencePipeline retry;
-    private readonly ResiliencePipeline timeout;
     private readonly TimeSpan attemptTimeout;
     private readonly int maxRetries;
 
@@ -40,7 +41,6 @@ internal sealed class WeChatTransport
         var o = options.Value;
         attemptTimeout = o.AttemptTimeout;
         maxRetries = o.MaxRetries;
-        timeout = new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.AttemptTimeout).Build();
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
         if (o.MaxRetries > 0)
         {
@@ -122,71 +122,55 @@ internal sealed class WeChatTransport
         }
     }
 
-    /// <summary>One HTTP call under the per-attempt timeout. Only the caller's cancellation escapes as an exception.</summary>
-    public async ValueTask<Attempt<T>> CallAsync<T>(HttpClient http, HttpMethod method, string url, byte[]? body,
+    /// <summary>
+    /// One HTTP call under the per-attempt timeout (the WeChat HTTP client's own <see cref="HttpClient.Timeout"/>,
+    /// set from <see cref="WeChatClientOptions.AttemptTimeout"/>). Only the caller's cancellation escapes as an exception.
+    /// </summary>
+    /// <remarks>
+    /// One async method from the request to the parsed answer: this runs once per message sent, and every extra layer
+    /// (a resilience pipeline, a lambda, an outcome wrapper) is an allocation and a state machine per send.
+    /// </remarks>
+    public async ValueTask<Attempt<T>> CallAsync<T>(HttpClient http, HttpMethod method, Uri url, byte[]? body,
         JsonTypeInfo<T> replyType, WeChatEndpointKind endpoint, CancellationToken cancellationToken) where T : WeChatReply
     {
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        Outcome<Attempt<T>> outcome;
         try
         {
-            outcome = await timeout.ExecuteOutcomeAsync(static async (ctx, s) =>
+            using var request = new HttpRequestMessage(method, url);
+            if (body is not null)
             {
-                try
-                {
-                    return Outcome.FromResult(await SendAsync(s.http, s.method, s.url, s.body, s.replyType, s.endpoint, ctx.CancellationToken));
-                }
-                catch (Exception e)
-                {
-                    return Outcome.FromException<Attempt<T>>(e);
-                }
-            }, context, (http, method, url, body, replyType, endpoint));
+                // A byte array (not a streamed JsonContent) gives a Content-Length instead of chunked encoding.
+                request.Content = new ByteArrayContent(body) { Headers = { ContentType = JsonUtf8 } };
+            }
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return Attempt<T>.Fail(FromStatus(response.StatusCode, response.ReasonPhrase));
+            }
+            // WeChat's answers are small and already buffered: deserialising the bytes in one go is cheaper than the
+            // streaming reader, which matters at thousands of sends per second.
+            var reply = JsonSerializer.Deserialize(await response.Content.ReadAsByteArrayAsync(cancellationToken), replyType);
+            if (reply is null)
+            {
+                return Attempt<T>.Fail(new WeChatError(WeChatErrorKind.Other, 0, "WeChat answered with an empty body"));
+            }
+            return reply.ErrCode == 0 ? new Attempt<T>(reply, null) : Attempt<T>.Fail(WeChatError.From(reply.ErrCode, reply.ErrMsg, endpoint));
         }
-        finally
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            ResilienceContextPool.Shared.Return(context);
+            // HttpClient's timeout (a TimeoutException inside) or the handler giving up on its own (its connect
+            // timeout): either way no answer came, which is worth another attempt.
+            return Attempt<T>.Fail(WeChatError.Transient(e.InnerException is TimeoutException
+                ? $"no answer within {attemptTimeout.TotalSeconds:0.###} s"
+                : "the request was cancelled by the HTTP stack"));
         }
-        return outcome.Exception switch
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            null => outcome.Result!,
-            TimeoutRejectedException => Attempt<T>.Fail(WeChatError.Transient($"no answer within {attemptTimeout.TotalSeconds:0.###} s")),
-            OperationCanceledException when cancellationToken.IsCancellationRequested => Rethrow<T>(outcome),
-            // The handler gave up on its own (e.g. its connect timeout): the same as no answer.
-            OperationCanceledException => Attempt<T>.Fail(WeChatError.Transient("the request was cancelled by the HTTP stack")),
-            HttpRequestException or IOException => Attempt<T>.Fail(WeChatError.Transient($"network: {outcome.Exception.Message}")),
-            JsonException => Attempt<T>.Fail(new WeChatError(WeChatErrorKind.Other, 0, $"WeChat's answer is not the expected JSON: {outcome.Exception.Message}")),
-            _ => Rethrow<T>(outcome),
-        };
-    }
-
-    private static Attempt<T> Rethrow<T>(Outcome<Attempt<T>> outcome) where T : WeChatReply
-    {
-        outcome.ThrowIfException();
-        throw new InvalidOperationException("unreachable");
-    }
-
-    private static async ValueTask<Attempt<T>> SendAsync<T>(HttpClient http, HttpMethod method, string url, byte[]? body,
-        JsonTypeInfo<T> replyType, WeChatEndpointKind endpoint, CancellationToken cancellationToken) where T : WeChatReply
-    {
-        using var request = new HttpRequestMessage(method, url);
-        if (body is not null)
-        {
-            // A byte array (not a streamed JsonContent) gives a Content-Length instead of chunked encoding.
-            request.Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } };
+            return Attempt<T>.Fail(WeChatError.Transient($"network: {e.Message}"));
         }
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        catch (JsonException e)
         {
-            return Attempt<T>.Fail(FromStatus(response.StatusCode, response.ReasonPhrase));
+            return Attempt<T>.Fail(new WeChatError(WeChatErrorKind.Other, 0, $"WeChat's answer is not the expected JSON: {e.Message}"));
         }
-        // WeChat's answers are small and already buffered: deserialising the bytes in one go is cheaper than the
-        // streaming reader, which matters at thousands of sends per second.
-        var reply = JsonSerializer.Deserialize(await response.Content.ReadAsByteArrayAsync(cancellationToken), replyType);
-        if (reply is null)
-        {
-            return Attempt<T>.Fail(new WeChatError(WeChatErrorKind.Other, 0, "WeChat answered with an empty body"));
-        }
-        return reply.ErrCode == 0 ? new Attempt<T>(reply, null) : Attempt<T>.Fail(WeChatError.From(reply.ErrCode, reply.ErrMsg, endpoint));
     }
 
     // WeChat answers 200 even for errors; another status comes from the host or a proxy in front of it.
