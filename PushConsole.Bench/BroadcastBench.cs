@@ -264,6 +264,11 @@ public static class BroadcastBench
             {
                 WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };
+            // The console as deployed on Linux (README, "Memory"): two malloc arenas, unless the caller set its own.
+            if (dll == "PushConsole.dll" && !info.Environment.ContainsKey("MALLOC_ARENA_MAX"))
+            {
+                info.Environment["MALLOC_ARENA_MAX"] = "2";
+            }
             foreach (var (key, value) in environment)
             {
                 info.Environment[key] = value;
