@@ -15,6 +15,9 @@ public static class ServiceText
 
     private const string StoredPrefix = "text:";
 
+    /// <summary>The text of <paramref name="key"/> in the current language, or null when there is no such text.</summary>
+    public static string? Find(string key) => Resources.GetString(key, CultureInfo.CurrentUICulture);
+
     public static string Get(string key, params object?[] arguments)
     {
         var text = Resources.GetString(key, CultureInfo.CurrentUICulture) ?? key;

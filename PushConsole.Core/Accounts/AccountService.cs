@@ -192,9 +192,7 @@ public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> conte
 
     public IReadOnlyList<string> Validate(AccountInput input, bool requireSecret)
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(input, new ValidationContext(input), results, validateAllProperties: true);
-        var errors = results.Select(r => r.ErrorMessage ?? ServiceText.Get("Common.Invalid")).ToList();
+        var errors = InputValidation.Errors(input);
         if (!string.IsNullOrWhiteSpace(input.ApiBaseUrl) && hosts.Check(input.ApiBaseUrl) is { } hostProblem)
         {
             errors.Add(hostProblem);

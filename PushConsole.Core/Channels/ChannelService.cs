@@ -289,10 +289,7 @@ public sealed class ChannelService(
     private async Task<List<string>> ApplyAsync(PushConsoleDbContext db, Channel channel, ChannelInput input, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        var errors = new List<string>();
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(input, new ValidationContext(input), results, validateAllProperties: true);
-        errors.AddRange(results.Select(r => r.ErrorMessage ?? ServiceText.Get("Common.Invalid")));
+        var errors = InputValidation.Errors(input);
 
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == input.AccountId, cancellationToken);
         if (account is null)

@@ -30,7 +30,8 @@ public sealed record OutcomePeriod(DateOnly From, DateOnly To)
 }
 
 /// <summary>Runs created in [<paramref name="CreatedFrom"/>, <paramref name="CreatedUntil"/>), of one account or all.</summary>
-public sealed record RunFilter(DateTimeOffset? CreatedFrom = null, DateTimeOffset? CreatedUntil = null, int? AccountId = null);
+/// <summary>Which runs a list shows; <paramref name="Search"/> is a part of the run's name, in any case.</summary>
+public sealed record RunFilter(DateTimeOffset? CreatedFrom = null, DateTimeOffset? CreatedUntil = null, int? AccountId = null, string? Search = null);
 
 public sealed record RunPage(IReadOnlyList<RunSummary> Runs, int Total);
 
@@ -195,6 +196,11 @@ public sealed class OutcomeQueries(IDbContextFactory<PushConsoleDbContext> conte
         if (filter.CreatedUntil is { } until)
         {
             query = query.Where(r => r.CreatedAt < until);
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Search))
+        {
+            var needle = filter.Search.Trim().ToLower();
+            query = query.Where(r => r.Name.ToLower().Contains(needle));
         }
         var total = await query.CountAsync(cancellationToken);
         var runs = await query.OrderByDescending(r => r.Id).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 500)).ToListAsync(cancellationToken);

@@ -64,6 +64,20 @@ public sealed class AccountsPageTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
     }
 
     [Fact]
+    public async Task A_name_far_too_long_is_refused_with_a_message_saying_how_long_it_may_be_and_nothing_is_saved()
+    {
+        var cut = RenderWithProviders<AccountsPage>();
+        cut.Find("#add-account").Click();
+        cut.WaitForElement("#account-name").Input(new string('名', 5000));
+        cut.Find("#account-appid").Input("wxlongname001");
+        cut.Find("#save-account").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Name is 1 to 100 characters.", ValidationMessages(cut)));
+        Assert.NotEmpty(cut.FindAll(".mud-dialog"));
+        Assert.DoesNotContain(await Service<AccountService>().ListAsync(), a => a.AppId == "wxlongname001");
+    }
+
+    [Fact]
     public async Task Deleting_names_what_is_lost_and_keeping_it_deletes_nothing()
     {
         var account = await TestAccounts.CreateMiniProgramAsync(Host.Contexts(), "wxdelete00001");

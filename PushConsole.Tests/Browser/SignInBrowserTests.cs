@@ -89,6 +89,30 @@ public class SignInBrowserTests(Infrastructure.Browser browser)
         await Expect(other.Locator("#current-user")).ToHaveTextAsync("victim@test.local");
     }
 
+    [Fact]
+    public async Task The_language_follows_the_browser_until_the_user_picks_one_in_the_app_bar_and_the_choice_is_remembered()
+    {
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite);
+        var page = await browser.NewPageAsync(host.BaseAddress, "zh-CN");
+
+        // A Chinese browser gets the sign-in page in Chinese before anyone picks a language.
+        await page.GotoAsync("account/login");
+        await Expect(page.Locator("#sign-in")).ToHaveTextAsync("登录");
+        await page.SignInAsync(ConsoleHost.AdminEmail, ConsoleHost.AdminPassword);
+        await Expect(page.Locator(".mud-nav-link-text", new() { HasTextString = "推送活动" })).ToBeVisibleAsync();
+
+        // Picked in the app bar, English stays on the page it was picked on and on every page after it.
+        await page.GotoAsync("campaigns");
+        await page.WaitForInteractiveAsync();
+        await page.ClickAsync("#language-switch");
+        await page.ClickAsync("#language-en");
+        await Expect(page.Locator(".mud-nav-link-text", new() { HasTextString = "Campaigns" })).ToBeVisibleAsync();
+        Assert.EndsWith("/campaigns", page.Url);
+        await page.GotoAsync("outcomes");
+        await Expect(page.Locator(".mud-nav-link-text", new() { HasTextString = "Outcomes" })).ToBeVisibleAsync();
+        Assert.Contains(await page.Context.CookiesAsync(), c => c.Name == ".AspNetCore.Culture" && c.Value.Contains("en"));
+    }
+
     private static async Task TryPasswordAsync(IPage page, string email, string password)
     {
         await page.GotoAsync("account/login");

@@ -51,6 +51,36 @@ public class CampaignBrowserTests(Infrastructure.Browser browser)
     }
 
     [Fact]
+    public async Task An_editor_pauses_a_running_campaign_from_its_progress_bar_and_resumes_it_to_the_end()
+    {
+        await using var world = await ConsoleWorld.StartAsync();
+        // Two sends a second: the run lasts long enough to be paused midway by a person.
+        var account = await world.AccountAsync(ratePerSecond: 2);
+        await world.TemplateAsync(account);
+        var users = await world.UsersWithFormIdsAsync(account, 30);
+        await TestUsers.CreateAsync(world.Host, "editor@test.local", Roles.Editor);
+        var page = await browser.NewPageAsync(world.Host.BaseAddress);
+        await page.SignInAsync("editor@test.local", TestUsers.Password);
+        await page.GotoAsync("campaigns/new");
+        await page.WaitForInteractiveAsync();
+        await page.FillAsync("#campaign-name", "Paused midway");
+        await page.ClickAsync("#save-campaign");
+
+        var progress = page.Locator(".run-progress").First;
+        await Expect(progress).ToHaveAttributeAsync("data-status", "Running");
+        await progress.Locator("[id^=pause-run-]").ClickAsync();
+        await Expect(progress).ToHaveAttributeAsync("data-status", "Paused");
+        await Expect(progress.Locator(".run-status")).ToHaveTextAsync("Paused");
+        var doneWhenPaused = int.Parse((await progress.GetAttributeAsync("data-done"))!);
+        Assert.True(doneWhenPaused < 30, $"the run had finished ({doneWhenPaused} of 30) before it was paused");
+
+        await progress.Locator("[id^=resume-run-]").ClickAsync();
+        await Expect(progress).ToHaveAttributeAsync("data-status", "Completed", new() { Timeout = 60_000 });
+        await Expect(progress).ToHaveAttributeAsync("data-done", "30");
+        Assert.All(users.Keys, u => Assert.Single(world.Sim.GetInbox(account.AppId, u)));
+    }
+
+    [Fact]
     public async Task A_campaign_to_an_uploaded_list_shows_its_dry_run_and_its_failures_on_the_outcomes_and_dashboard_pages()
     {
         await using var world = await ConsoleWorld.StartAsync();

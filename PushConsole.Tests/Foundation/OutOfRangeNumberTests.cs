@@ -47,4 +47,22 @@ public class OutOfRangeNumberTests(SharedConsoleHost shared) : IClassFixture<Sha
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(parameter, await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task A_broken_rule_is_refused_in_the_callers_language_once_per_field_naming_it()
+    {
+        using var admin = shared.Host.CreateHttpClient(ConsoleHost.AdminApiToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/accounts")
+        {
+            Content = new StringContent("""{"name":"A","kind":"OfficialAccount","appId":"wxrange0003","secret":"s","apiBaseUrl":"","dailyQuota":-3,"timeZone":"UTC"}""",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.AcceptLanguage.ParseAdd("zh-CN");
+
+        var response = await admin.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("detail").GetString();
+        Assert.Equal("必须填写 apiBaseUrl。 每日配额（dailyQuota）应在 1 到 100,000,000 之间。", detail);
+    }
 }

@@ -29,12 +29,13 @@ public sealed class Browser : IAsyncLifetime
         });
     }
 
-    public async Task<IPage> NewPageAsync(Uri baseAddress)
+    /// <summary>A page in a context of its own; <paramref name="locale"/> is the browser's language (its Accept-Language).</summary>
+    public async Task<IPage> NewPageAsync(Uri baseAddress, string? locale = null)
     {
         // Tests of a collection run one after another, each on its own host: pages of an earlier host are that earlier
         // test's, and left open their Blazor circuits keep retrying a dead server and burn the CPU the next tests need.
         await CloseContextsAsync(host => host != baseAddress);
-        var context = await Chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString() });
+        var context = await Chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString(), Locale = locale });
         contexts.Add((baseAddress, context));
         context.SetDefaultTimeout(15_000);
         // A navigation is bounded more loosely than an action: the first page a fresh host serves renders cold (JIT,

@@ -165,4 +165,23 @@ public sealed class OutcomePagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
             Assert.Equal(HttpStatusCode.BadRequest, (await browser.GetAsync("outcomes/deliveries.csv?from=2026-12-06&to=2026-12-01")).StatusCode);
         }
     }
+
+    [Fact]
+    public async Task The_runs_are_searched_by_name_in_any_case_and_a_search_without_match_says_so()
+    {
+        await FinishedRunAsync("wxsearch01");
+        await FinishedRunAsync("wxsearch02");
+        var cut = RenderWithProviders<OutcomesPage>();
+        cut.WaitForAssertion(() => Assert.Contains("Run of wxsearch02", cut.Find("#runs-grid").TextContent));
+
+        cut.Find("#runs-search").Input("RUN OF WXSEARCH01");
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("Run of wxsearch01", cut.Find("#runs-grid").TextContent);
+            Assert.DoesNotContain("Run of wxsearch02", cut.Find("#runs-grid").TextContent);
+        });
+        cut.Find("#runs-search").Input("no run is called this");
+        cut.WaitForElement("#runs-no-match");
+    }
 }
