@@ -35,6 +35,7 @@ public sealed class RunExecutor(
     RunSignals signals,
     RunGate gate,
     AccountPauses pauses,
+    WriteGate writes,
     IOptions<SendingOptions> options,
     IOptions<Scheduling.SchedulerOptions> scheduler,
     TimeProvider time,
@@ -43,6 +44,10 @@ public sealed class RunExecutor(
     private readonly SendingOptions settings = options.Value;
     private readonly string node = Scheduling.ClusterNode.NameOf(scheduler.Value);
     private readonly IReadOnlyDictionary<RunKind, IRunOwner> ownerOf = owners.ToDictionary(o => o.Kind);
+    private long executions;
+
+    /// <summary>Executions of the send pipeline on this node: one per run executed alone, one per batch of runs executed together.</summary>
+    public long Executions => Interlocked.Read(ref executions);
 
     public async Task<RunExecution> ExecuteAsync(long runId, CancellationToken cancellationToken)
     {
@@ -153,6 +158,7 @@ public sealed class RunExecutor(
         var joinLeave = run.Kind == RunKind.Message ? LogLevel.Debug : LogLevel.Information;
         logger.Log(joinLeave, "Node {Node} joins {Run}", node, what);
         PipelineEnd end;
+        Interlocked.Increment(ref executions);
         try
         {
             // An urgent run's sends take the account's next permits ahead of bulk ones (the pipeline's senders inherit it).
@@ -275,9 +281,14 @@ public sealed class RunExecutor(
         }
         var now = time.GetUtcNow();
         var ids = messages.Keys.ToList();
-        var moved = await db.DeliveryRuns.Where(r => ids.Contains(r.Id) && r.Status == RunStatus.Pending)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
-                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+        int moved;
+        // A write: on SQLite it takes its turn with the ledger's (a collision costs Microsoft.Data.Sqlite's 150 ms sleep).
+        using (await writes.EnterAsync(cancellationToken))
+        {
+            moved = await db.DeliveryRuns.Where(r => ids.Contains(r.Id) && r.Status == RunStatus.Pending)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
+                    .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+        }
         if (moved < ids.Count)
         {
             // Some changed meanwhile (canceled, or executed by another node): those not Running now are left as they are;
@@ -305,6 +316,7 @@ public sealed class RunExecutor(
         // No watch for pause and cancel: each run is one send, under way for less than the watch's interval; a run
         // canceled before the move above is not sent, and a cancel after it meets the send (never interrupted) anyway.
         PipelineEnd end;
+        Interlocked.Increment(ref executions);
         using (prepared[sample.Id].Urgent ? SendPriority.Urgent() : null)
         {
             end = await pipeline.RunAsync(stop, cancellationToken);
@@ -498,6 +510,8 @@ public sealed class RunExecutor(
     private async Task<bool> MoveAsync(long runId, RunStatus[] from,
         Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<DeliveryRun>> set, CancellationToken cancellationToken)
     {
+        // A write: on SQLite it takes its turn with the ledger's (a collision costs Microsoft.Data.Sqlite's 150 ms sleep).
+        using var turn = await writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var changed = await db.DeliveryRuns.Where(r => r.Id == runId && from.Contains(r.Status))
             .ExecuteUpdateAsync(s =>
