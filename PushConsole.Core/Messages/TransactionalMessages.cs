@@ -185,9 +185,6 @@ public sealed class TransactionalMessages(
         await ledger.RecountAsync(runId, cancellationToken);
     }
 
-    /// <summary>Sends the message in the background of this node (recovery: read from the database first).</summary>
-    internal void Start(long messageId) => Start(messageId, null, null);
-
     /// <summary>
     /// The second half of the lane: messages recorded on this node wait in their account's send lane, and each of the
     /// lane's senders takes everything waiting and sends it as one execution of the engine per template
@@ -296,7 +293,8 @@ public sealed class TransactionalMessages(
         }
     }
 
-    private void Start(long messageId, TransactionalMessage? known, Accounts.WeChatAccount? account)
+    /// <summary>Sends the message alone in the background of this node (recovery: read from the database first).</summary>
+    internal void Start(long messageId)
     {
         var started = new TaskCompletionSource();
         var task = Task.Run(async () =>
@@ -304,7 +302,7 @@ public sealed class TransactionalMessages(
             await started.Task;
             try
             {
-                await SendAsync(messageId, known, account, lifetime.ApplicationStopping);
+                await SendAsync(messageId, lifetime.ApplicationStopping);
             }
             catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
             {
@@ -346,11 +344,12 @@ public sealed class TransactionalMessages(
     /// rules, and records the callback when it ends), again while the engine asks to go on at once. A run held for
     /// longer (WeChat's quota) is left to recovery.
     /// </summary>
-    internal async Task SendAsync(long messageId, TransactionalMessage? message, Accounts.WeChatAccount? account, CancellationToken cancellationToken)
+    private async Task SendAsync(long messageId, CancellationToken cancellationToken)
     {
-        if (message is null || account is null)
+        TransactionalMessage? message;
+        Accounts.WeChatAccount? account;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             message = await db.Set<TransactionalMessage>().AsNoTracking().SingleOrDefaultAsync(m => m.Id == messageId, cancellationToken);
             account = message is null ? null : await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == message.AccountId, cancellationToken);
         }
