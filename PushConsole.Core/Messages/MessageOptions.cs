@@ -19,9 +19,10 @@ public sealed class MessageOptions
 
     /// <summary>
     /// Executions of the send engine a node runs at once per account for messages recorded on it, each taking everything
-    /// waiting (see <c>TransactionalMessages.SendLane</c>): one batch is sent while the next is gathered.
+    /// waiting (see <c>TransactionalMessages.SendLane</c>): while one batch is sent the next gathers. One measured best
+    /// (bigger batches, less CPU per message: docs/performance.md); more let batches overlap their commits.
     /// </summary>
-    public int SendersPerAccount { get; set; } = 2;
+    public int SendersPerAccount { get; set; } = 1;
 
     /// <summary>How long an outcome callback is retried before it is given up.</summary>
     public TimeSpan CallbackWindow { get; set; } = TimeSpan.FromHours(24);
