@@ -72,6 +72,8 @@ public static class MessagesBench
         var latencies = new Latencies();
         var lanes = host.Services.GetRequiredService<PushConsole.Messages.MessageLanes>();
         var laneCommitsBefore = lanes.Commits;
+        var engine = host.Services.GetRequiredService<PushConsole.Sending.RunExecutor>();
+        var executionsBefore = engine.Executions;
         GC.Collect();
         using var statements = StatementCounter.Start();
         var clock = Stopwatch.StartNew();
@@ -79,6 +81,7 @@ public static class MessagesBench
         var elapsed = clock.Elapsed;
         var (statementCount, commitCount) = (statements.Statements, statements.Commits);
         var laneCommits = lanes.Commits - laneCommitsBefore;
+        var executions = engine.Executions - executionsBefore;
         var (p50, p99, count) = latencies.Summary();
         var delivered = (await simulator.GetAsync($"control/apps/{appId}/deliveries/count")).GetProperty("total").GetInt64();
         Console.WriteLine($"  transactional sends: {sent:N0} sent, {other:N0} other answers, in {elapsed.TotalSeconds:N1} s = {sent / elapsed.TotalSeconds:N0} sends/s");
@@ -86,6 +89,7 @@ public static class MessagesBench
         Console.WriteLine($"  SQL statements while measuring: {statementCount:N0} = {statementCount / (double)Math.Max(1, messages):N1} per message "
             + $"({commitCount / (double)Math.Max(1, messages):N1} explicit transactions per message)");
         Console.WriteLine($"  intake: {laneCommits:N0} lane commits for {messages:N0} messages = {messages / (double)Math.Max(1, laneCommits):N1} messages per commit");
+        Console.WriteLine($"  send: {executions:N0} engine executions for {messages:N0} messages = {messages / (double)Math.Max(1, executions):N1} messages per execution");
         Console.WriteLine($"  load average at the end: {IntakeBench.LoadAverage()}");
         Console.WriteLine($"  delivered by the simulator: {delivered:N0} (warm-up and the profiled one included: {warmup + 1:N0})");
         Summary.Print($"transactional messages over HTTP, {database.Provider}", $"{sent / elapsed.TotalSeconds:N0}/s, p99 {p99:N0} ms",

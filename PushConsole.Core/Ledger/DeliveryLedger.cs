@@ -9,6 +9,9 @@ namespace PushConsole.Ledger;
 public sealed record TakenDelivery(long Id, string Recipient, long? CredentialId, int Attempts)
 {
     public string ClientMsgId => Delivery.ClientMsgIdOf(Id);
+
+    /// <summary>The row's run, where the reader asked for it (a peek over several runs); 0 otherwise.</summary>
+    public long RunId { get; init; }
 }
 
 /// <summary>The new state of a ledger row after a send attempt (or after a credential was attached to it).</summary>
@@ -150,6 +153,19 @@ public sealed class DeliveryLedger
     }
 
     /// <summary>
+    /// The next Pending rows of several runs (one-recipient runs executed together, see <c>RunExecutor.ExecuteManyAsync</c>),
+    /// each with its run, read without taking them.
+    /// </summary>
+    public async Task<IReadOnlyList<TakenDelivery>> PeekPendingAsync(IReadOnlyCollection<long> runIds, int max, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Deliveries.AsNoTracking().Where(d => runIds.Contains(d.RunId) && d.Status == DeliveryStatus.Pending)
+            .OrderBy(d => d.Id).Take(max)
+            .Select(d => new TakenDelivery(d.Id, d.Recipient, d.CredentialId, d.Attempts) { RunId = d.RunId })
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// Which of these users already have <paramref name="dailyCap"/> messages of the account Sent or Sending on the
     /// local day: a read to skip claiming credentials for them (the take checks the cap again, atomically).
     /// </summary>
@@ -174,8 +190,9 @@ public sealed class DeliveryLedger
     /// same user at once cannot both pass the cap. The rows must carry <paramref name="localDay"/> already
     /// (<see cref="RestampPendingAsync"/>).
     /// </summary>
+    /// <param name="runId">The run the rows belong to; null for rows of several runs of the account executed together.</param>
     /// <param name="rows">Row ids, each with the credential claimed for it (null: none, or keep the one it holds).</param>
-    public async Task<TakeResult> TakeForSendingAsync(long runId, int accountId, IReadOnlyList<(long DeliveryId, long? CredentialId)> rows,
+    public async Task<TakeResult> TakeForSendingAsync(long? runId, int accountId, IReadOnlyList<(long DeliveryId, long? CredentialId)> rows,
         DateOnly localDay, int? dailyCap, CancellationToken cancellationToken = default)
     {
         if (rows.Count == 0)
@@ -200,11 +217,15 @@ public sealed class DeliveryLedger
     /// the day its audience was written (held overnight, or running over midnight): the daily cap counts each send
     /// toward the day it goes out. Called when the day changes, not per batch.
     /// </summary>
-    public async Task<int> RestampPendingAsync(long runId, DateOnly localDay, CancellationToken cancellationToken = default)
+    public Task<int> RestampPendingAsync(long runId, DateOnly localDay, CancellationToken cancellationToken = default) =>
+        RestampPendingAsync([runId], localDay, cancellationToken);
+
+    /// <summary>As <see cref="RestampPendingAsync(long, DateOnly, CancellationToken)"/>, for several runs executed together.</summary>
+    public async Task<int> RestampPendingAsync(IReadOnlyCollection<long> runIds, DateOnly localDay, CancellationToken cancellationToken = default)
     {
         using var turn = await writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Set<Delivery>().Where(d => d.RunId == runId && d.Status == DeliveryStatus.Pending && d.LocalDay != localDay)
+        return await db.Set<Delivery>().Where(d => runIds.Contains(d.RunId) && d.Status == DeliveryStatus.Pending && d.LocalDay != localDay)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.LocalDay, localDay), cancellationToken);
     }
 
@@ -347,6 +368,52 @@ public sealed class DeliveryLedger
         int Of(DeliveryStatus s) => counts.GetValueOrDefault(s);
         return new RunCounts(Of(DeliveryStatus.Pending), Of(DeliveryStatus.Sending), Of(DeliveryStatus.Sent),
             Of(DeliveryStatus.Failed), Of(DeliveryStatus.Skipped));
+    }
+
+    /// <summary>Counts by status of several runs in one statement (runs without rows are absent).</summary>
+    public async Task<IReadOnlyDictionary<long, RunCounts>> CountAsync(IReadOnlyCollection<long> runIds, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Set<Delivery>().Where(d => runIds.Contains(d.RunId))
+            .GroupBy(d => new { d.RunId, d.Status }).Select(g => new { g.Key.RunId, g.Key.Status, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        return rows.GroupBy(r => r.RunId).ToDictionary(run => run.Key, run =>
+        {
+            int Of(DeliveryStatus s) => run.Where(r => r.Status == s).Sum(r => r.Count);
+            return new RunCounts(Of(DeliveryStatus.Pending), Of(DeliveryStatus.Sending), Of(DeliveryStatus.Sent),
+                Of(DeliveryStatus.Failed), Of(DeliveryStatus.Skipped));
+        });
+    }
+
+    /// <summary>
+    /// Completes these runs (those still Running: a pause or cancel made meanwhile stays) and makes their tallies exact
+    /// from their rows, in one transaction of two statements whatever the number of runs: what one-recipient runs
+    /// executed together (transactional messages) pay once for the batch instead of once per run. Returns how many runs
+    /// it moved; a run without a tally gets none here (<see cref="RecountAsync"/> creates it).
+    /// </summary>
+    public async Task<int> CompleteRunsAsync(IReadOnlyCollection<long> runIds, CancellationToken cancellationToken = default)
+    {
+        if (runIds.Count == 0)
+        {
+            return 0;
+        }
+        var now = time.GetUtcNow();
+        using var turn = await writes.EnterAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var moved = await db.DeliveryRuns.Where(r => runIds.Contains(r.Id) && r.Status == RunStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.FinishedAt, now)
+                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+        var rows = db.Deliveries;
+        await db.Set<RunTally>().Where(t => runIds.Contains(t.RunId)).ExecuteUpdateAsync(s => s
+            .SetProperty(t => t.Sent, t => rows.Count(d => d.RunId == t.RunId && d.Status == DeliveryStatus.Sent))
+            .SetProperty(t => t.Failed, t => rows.Count(d => d.RunId == t.RunId && d.Status == DeliveryStatus.Failed))
+            .SetProperty(t => t.Unfollowed, t => rows.Count(d => d.RunId == t.RunId && d.Status == DeliveryStatus.Failed
+                && d.ErrCode == RunTally.UnfollowedErrCode))
+            .SetProperty(t => t.Skipped, t => rows.Count(d => d.RunId == t.RunId && d.Status == DeliveryStatus.Skipped))
+            .SetProperty(t => t.Rows, t => rows.Count(d => d.RunId == t.RunId)), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return moved;
     }
 
     /// <summary>

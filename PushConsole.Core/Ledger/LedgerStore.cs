@@ -30,7 +30,7 @@ internal abstract class LedgerStore
     /// step; capped rows become Skipped (Capped). The caller serialises takes per account where the cap applies
     /// (<see cref="LockAccountAsync"/>).
     /// </summary>
-    public abstract Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
+    public abstract Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long? runId, int accountId,
         IReadOnlyList<(long DeliveryId, long? CredentialId)> rows, DateOnly localDay, int? dailyCap, DateTimeOffset now,
         CancellationToken cancellationToken);
 

@@ -46,7 +46,7 @@ internal sealed class PostgresLedgerStore : LedgerStore
                            AND o."LocalDay" = @day AND o."Status" IN (@sending, @sent)) >= @cap THEN 1
                      ELSE 0 END AS capped
             FROM v CROSS JOIN "Deliveries" AS d
-            WHERE d."Id" = v.i AND d."RunId" = @run AND d."Status" = @pending
+            WHERE d."Id" = v.i AND d."AccountId" = @account AND (CAST(@run AS bigint) IS NULL OR d."RunId" = @run) AND d."Status" = @pending
             FOR UPDATE OF d SKIP LOCKED)
         UPDATE "Deliveries" SET
             "Status" = CASE WHEN p.capped = 1 THEN @skipped ELSE @sending END,
@@ -118,14 +118,14 @@ internal sealed class PostgresLedgerStore : LedgerStore
         return await ReadRecipientsAsync(command, cancellationToken);
     }
 
-    public override async Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
+    public override async Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long? runId, int accountId,
         IReadOnlyList<(long DeliveryId, long? CredentialId)> rows, DateOnly localDay, int? dailyCap, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         await using var command = Command(connection, transaction, TakeForSendingSql);
         command.Parameters.Add(new NpgsqlParameter<long[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = rows.Select(r => r.DeliveryId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<long?[]>("credentials", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = rows.Select(r => r.CredentialId).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<long>("run", runId));
+        command.Parameters.Add(new NpgsqlParameter("run", NpgsqlDbType.Bigint) { Value = runId is { } run ? run : DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter<int>("account", accountId));
         command.Parameters.Add(new NpgsqlParameter<DateOnly>("day", localDay));
         command.Parameters.Add(new NpgsqlParameter("cap", NpgsqlDbType.Integer) { Value = dailyCap is { } cap ? cap : DBNull.Value });

@@ -52,7 +52,7 @@ internal sealed class SqlServerLedgerStore : LedgerStore
                      ELSE 0 END AS capped
             FROM OPENJSON(@rows) WITH (i bigint '$[0]', c bigint '$[1]') AS v
             INNER JOIN "Deliveries" AS d WITH (UPDLOCK, READPAST, ROWLOCK) ON d."Id" = v.i
-            WHERE d."RunId" = @run AND d."Status" = @pending)
+            WHERE d."AccountId" = @account AND (@run IS NULL OR d."RunId" = @run) AND d."Status" = @pending)
         UPDATE d SET
             "Status" = CASE WHEN p.capped = 1 THEN @skipped ELSE @sending END,
             "SkipReason" = CASE WHEN p.capped = 1 THEN @capped ELSE @none END,
@@ -125,13 +125,13 @@ internal sealed class SqlServerLedgerStore : LedgerStore
         return await ReadRecipientsAsync(command, cancellationToken);
     }
 
-    public override async Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
+    public override async Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long? runId, int accountId,
         IReadOnlyList<(long DeliveryId, long? CredentialId)> rows, DateOnly localDay, int? dailyCap, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         await using var command = Command(connection, transaction, TakeForSendingSql);
         command.Parameters.Add(Json("@rows", JsonSerializer.Serialize(rows.Select(r => new[] { r.DeliveryId, r.CredentialId }))));
-        command.Parameters.Add(new SqlParameter("@run", SqlDbType.BigInt) { Value = runId });
+        command.Parameters.Add(new SqlParameter("@run", SqlDbType.BigInt) { Value = runId is { } run ? run : DBNull.Value });
         command.Parameters.Add(Int("@account", accountId));
         command.Parameters.Add(new SqlParameter("@day", SqlDbType.Date) { Value = localDay });
         command.Parameters.Add(new SqlParameter("@cap", SqlDbType.Int) { Value = dailyCap is { } cap ? cap : DBNull.Value });

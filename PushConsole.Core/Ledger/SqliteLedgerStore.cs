@@ -46,7 +46,7 @@ internal sealed class SqliteLedgerStore : LedgerStore
                            AND o."LocalDay" = @day AND o."Status" IN (@sending, @sent)) >= @cap THEN 1
                      ELSE 0 END AS capped
             FROM v CROSS JOIN "Deliveries" AS d
-            WHERE d."Id" = v.i AND d."RunId" = @run AND d."Status" = @pending)
+            WHERE d."Id" = v.i AND d."AccountId" = @account AND (@run IS NULL OR d."RunId" = @run) AND d."Status" = @pending)
         UPDATE "Deliveries" SET
             "Status" = CASE WHEN p.capped = 1 THEN @skipped ELSE @sending END,
             "SkipReason" = CASE WHEN p.capped = 1 THEN @capped ELSE @none END,
@@ -125,7 +125,7 @@ internal sealed class SqliteLedgerStore : LedgerStore
         return await ReadRecipientsAsync(command, cancellationToken);
     }
 
-    public override async Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
+    public override async Task<TakeResult> TakeForSendingAsync(DbConnection connection, DbTransaction transaction, long? runId, int accountId,
         IReadOnlyList<(long DeliveryId, long? CredentialId)> rows, DateOnly localDay, int? dailyCap, DateTimeOffset now,
         CancellationToken cancellationToken)
     {

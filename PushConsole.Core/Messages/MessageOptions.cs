@@ -17,6 +17,13 @@ public sealed class MessageOptions
     /// <summary>A message this old and still unsent is taken over by the recovery of any node.</summary>
     public TimeSpan RecoverAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Executions of the send engine a node runs at once per account for messages recorded on it, each taking everything
+    /// waiting (see <c>TransactionalMessages.SendLane</c>): while one batch is sent the next gathers. One measured best
+    /// (bigger batches, less CPU per message: docs/performance.md); more let batches overlap their commits.
+    /// </summary>
+    public int SendersPerAccount { get; set; } = 1;
+
     /// <summary>How long an outcome callback is retried before it is given up.</summary>
     public TimeSpan CallbackWindow { get; set; } = TimeSpan.FromHours(24);
 

@@ -34,6 +34,38 @@ public sealed class MessageRunOwner(
         return new RunPreparation(new TransactionalRunMessage(template, MessagePayload.FromJson(payload)), Urgent: true);
     }
 
+    /// <summary>The messages of runs executed together: their payloads in one read.</summary>
+    public async Task<IReadOnlyDictionary<long, RunPreparation>> PrepareAsync(IReadOnlyList<DeliveryRun> runs, WeChatAccount account,
+        MessageTemplate template, CancellationToken cancellationToken)
+    {
+        var ids = runs.Select(r => r.Id).ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var payloads = await db.Set<TransactionalMessage>().AsNoTracking().Where(m => m.RunId != null && ids.Contains(m.RunId.Value))
+            .Select(m => new { RunId = m.RunId!.Value, m.Payload }).ToDictionaryAsync(m => m.RunId, m => m.Payload, cancellationToken);
+        return runs.ToDictionary(r => r.Id, r => payloads.TryGetValue(r.Id, out var payload)
+            ? new RunPreparation(new TransactionalRunMessage(template, MessagePayload.FromJson(payload)), Urgent: true)
+            : RunPreparation.Unsendable(ServiceText.Stored("Run.MessageGone")));
+    }
+
+    /// <summary>Runs executed together ended: one look for the account's webhook for all of them.</summary>
+    public async Task EndedAsync(IReadOnlyList<DeliveryRun> runs, RunStatus status, CancellationToken cancellationToken)
+    {
+        foreach (var account in runs.GroupBy(r => r.AccountId))
+        {
+            if (!await webhooks.ExistsAsync(account.Key, cancellationToken))
+            {
+                continue;
+            }
+            foreach (var run in account)
+            {
+                if (await queries.FindByRunAsync(run.Id, cancellationToken) is { Final: true } message)
+                {
+                    await outcomes.FinishedAsync(message, cancellationToken);
+                }
+            }
+        }
+    }
+
     /// <summary>The outcome is final: its callback is recorded (once per message, whichever node gets here).</summary>
     public async Task EndedAsync(DeliveryRun run, RunStatus status, string? reason, CancellationToken cancellationToken)
     {

@@ -14,6 +14,7 @@ public static class MessageServiceCollectionExtensions
             .Validate(o => o.IdempotencyWindow > TimeSpan.Zero && o.MaxWait >= TimeSpan.Zero && o.RecoveryInterval > TimeSpan.Zero
                     && o.CallbackWindow > TimeSpan.Zero && o.CallbackPollInterval > TimeSpan.Zero && o.CallbackTimeout > TimeSpan.Zero,
                 "Messages: the windows, intervals and timeouts must be positive, MaxWait not negative.")
+            .Validate(o => o.SendersPerAccount is >= 1 and <= 64, "Messages:SendersPerAccount must be between 1 and 64.")
             .ValidateOnStart();
         services.AddSingleton<MessageRequestValidator>();
         services.AddSingleton<MessageQueries>();

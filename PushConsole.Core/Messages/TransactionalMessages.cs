@@ -43,6 +43,8 @@ public sealed class TransactionalMessages(
     private readonly MessageOptions settings = options.Value;
     // Sends under way on this node, so a caller waiting here learns the outcome the moment it is written.
     private readonly ConcurrentDictionary<long, Task> sending = new();
+    // Messages recorded on this node and waiting to be sent, per account: the second half of the lane (see SendLane).
+    private readonly ConcurrentDictionary<int, SendLane> sendLanes = new();
 
     public MessageOptions Options => settings;
 
@@ -82,7 +84,7 @@ public sealed class TransactionalMessages(
             await FinishedAsync(messageId);
             return new MessageAcceptance(await StatusAsync(messageId, CancellationToken.None), errors);
         }
-        Start(message, draft.Account);
+        Enqueue(message);
         // Just recorded and handed to its sender: accepted, as a read would say (the caller may wait for the outcome).
         return new MessageAcceptance(new MessageStatus(messageId, message.AccountId, message.TemplateId, message.OpenId, MessageState.Accepted,
             null, null, null, MessageStatus.MeaningOf(MessageState.Accepted, null), message.IdempotencyKey, message.CreatedAt, null, runId), errors);
@@ -183,13 +185,116 @@ public sealed class TransactionalMessages(
         await ledger.RecountAsync(runId, cancellationToken);
     }
 
-    /// <summary>Sends the message in the background of this node (recovery: read from the database first).</summary>
-    internal void Start(long messageId) => Start(messageId, null, null);
+    /// <summary>
+    /// The second half of the lane: messages recorded on this node wait in their account's send lane, and each of the
+    /// lane's senders takes everything waiting and sends it as one execution of the engine per template
+    /// (<see cref="RunExecutor.ExecuteManyAsync"/>), so a crowd of messages costs the commits of a few. There is no fixed
+    /// delay: a lone message goes at once, and while a batch is sent the next one gathers.
+    /// </summary>
+    private sealed class SendLane
+    {
+        public readonly Lock Gate = new();
+        public List<(TransactionalMessage Message, TaskCompletionSource Outcome)> Waiting = [];
+        public int Senders;
+    }
 
-    /// <summary>Sends the message just recorded, in the background of this node (the caller's request may end first).</summary>
-    private void Start(TransactionalMessage message, Accounts.WeChatAccount account) => Start(message.Id, message, account);
+    /// <summary>Sends the message just recorded, with those recorded beside it, in the background of this node (the caller's request may end first).</summary>
+    private void Enqueue(TransactionalMessage message)
+    {
+        var outcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!sending.TryAdd(message.Id, outcome.Task))
+        {
+            return;
+        }
+        var lane = sendLanes.GetOrAdd(message.AccountId, _ => new SendLane());
+        bool start;
+        lock (lane.Gate)
+        {
+            lane.Waiting.Add((message, outcome));
+            start = lane.Senders < settings.SendersPerAccount;
+            if (start)
+            {
+                lane.Senders++;
+            }
+        }
+        if (start)
+        {
+            _ = Task.Run(() => DrainAsync(lane), CancellationToken.None);
+        }
+    }
 
-    private void Start(long messageId, TransactionalMessage? known, Accounts.WeChatAccount? account)
+    private async Task DrainAsync(SendLane lane)
+    {
+        while (true)
+        {
+            List<(TransactionalMessage Message, TaskCompletionSource Outcome)> batch;
+            lock (lane.Gate)
+            {
+                if (lane.Waiting.Count == 0)
+                {
+                    lane.Senders--;
+                    return;
+                }
+                batch = lane.Waiting;
+                lane.Waiting = [];
+            }
+            await Task.WhenAll(batch.GroupBy(m => m.Message.TemplateId).Select(t => SendTogetherAsync(t.ToList())));
+        }
+    }
+
+    /// <summary>
+    /// One execution of the engine for messages of one template, again for those the engine asks to go on at once (as
+    /// <see cref="SendAsync"/> does for one). A waiting caller learns its message's outcome the moment its row is written.
+    /// </summary>
+    private async Task SendTogetherAsync(List<(TransactionalMessage Message, TaskCompletionSource Outcome)> batch)
+    {
+        var byRun = batch.ToDictionary(m => m.Message.RunId!.Value);
+        void Recorded(IReadOnlyList<RecordedDelivery> rows)
+        {
+            foreach (var row in rows)
+            {
+                if (row.Status is DeliveryStatus.Sent or DeliveryStatus.Failed or DeliveryStatus.Skipped && byRun.TryGetValue(row.RunId, out var m))
+                {
+                    m.Outcome.TrySetResult();
+                }
+            }
+        }
+        try
+        {
+            var runs = byRun.Keys.ToList();
+            for (var round = 0; round < 10 && runs.Count > 0; round++)
+            {
+                var executions = await executor.ExecuteManyAsync(runs, Recorded, lifetime.ApplicationStopping);
+                var now = time.GetUtcNow();
+                var again = executions.Where(e => e.Value.Status == RunStatus.Running && e.Value.WakeAt is { } wake
+                    && wake - now <= TimeSpan.FromSeconds(5)).ToList();
+                runs = again.Select(e => e.Key).ToList();
+                if (again.Count > 0 && again.Max(e => e.Value.WakeAt!.Value) is var until && until > now)
+                {
+                    await Task.Delay(until - now, time, lifetime.ApplicationStopping);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // The node stops; recovery on this or another node sends them.
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Sending {Count} transactional message(s) failed; recovery tries again", batch.Count);
+        }
+        finally
+        {
+            foreach (var (message, outcome) in batch)
+            {
+                outcome.TrySetResult();
+                sending.TryRemove(message.Id, out _);
+            }
+        }
+    }
+
+    /// <summary>Sends the message alone in the background of this node (recovery: read from the database first).</summary>
+    internal void Start(long messageId)
     {
         var started = new TaskCompletionSource();
         var task = Task.Run(async () =>
@@ -197,7 +302,7 @@ public sealed class TransactionalMessages(
             await started.Task;
             try
             {
-                await SendAsync(messageId, known, account, lifetime.ApplicationStopping);
+                await SendAsync(messageId, lifetime.ApplicationStopping);
             }
             catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
             {
@@ -239,11 +344,12 @@ public sealed class TransactionalMessages(
     /// rules, and records the callback when it ends), again while the engine asks to go on at once. A run held for
     /// longer (WeChat's quota) is left to recovery.
     /// </summary>
-    internal async Task SendAsync(long messageId, TransactionalMessage? message, Accounts.WeChatAccount? account, CancellationToken cancellationToken)
+    private async Task SendAsync(long messageId, CancellationToken cancellationToken)
     {
-        if (message is null || account is null)
+        TransactionalMessage? message;
+        Accounts.WeChatAccount? account;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             message = await db.Set<TransactionalMessage>().AsNoTracking().SingleOrDefaultAsync(m => m.Id == messageId, cancellationToken);
             account = message is null ? null : await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == message.AccountId, cancellationToken);
         }

@@ -35,6 +35,7 @@ public sealed class RunExecutor(
     RunSignals signals,
     RunGate gate,
     AccountPauses pauses,
+    WriteGate writes,
     IOptions<SendingOptions> options,
     IOptions<Scheduling.SchedulerOptions> scheduler,
     TimeProvider time,
@@ -43,6 +44,10 @@ public sealed class RunExecutor(
     private readonly SendingOptions settings = options.Value;
     private readonly string node = Scheduling.ClusterNode.NameOf(scheduler.Value);
     private readonly IReadOnlyDictionary<RunKind, IRunOwner> ownerOf = owners.ToDictionary(o => o.Kind);
+    private long executions;
+
+    /// <summary>Executions of the send pipeline on this node: one per run executed alone, one per batch of runs executed together.</summary>
+    public long Executions => Interlocked.Read(ref executions);
 
     public async Task<RunExecution> ExecuteAsync(long runId, CancellationToken cancellationToken)
     {
@@ -140,7 +145,7 @@ public sealed class RunExecutor(
         var client = clients.For(account);
         using var stop = new StopSignal();
         var feed = run.AudienceComplete || owner is null ? AudienceFeed.Whole : followers.Start(run, client, calendar.DayOf(now), stop);
-        var pipeline = new SendPipeline(ledger, credentials, settings, time, runId, account, calendar, message,
+        var pipeline = new SendPipeline(ledger, credentials, settings, time, PipelineRuns.One(runId, message), account, calendar,
             client, need, dailyCap, pauses, feed,
             // Every row of a run opened today was written today, stamped with today.
             rowsStampedOn: calendar.DayOf(run.CreatedAt) == calendar.DayOf(now) ? calendar.DayOf(now) : null);
@@ -153,6 +158,7 @@ public sealed class RunExecutor(
         var joinLeave = run.Kind == RunKind.Message ? LogLevel.Debug : LogLevel.Information;
         logger.Log(joinLeave, "Node {Node} joins {Run}", node, what);
         PipelineEnd end;
+        Interlocked.Increment(ref executions);
         try
         {
             // An urgent run's sends take the account's next permits ahead of bulk ones (the pipeline's senders inherit it).
@@ -183,6 +189,165 @@ public sealed class RunExecutor(
         logger.Log(joinLeave, "Node {Node} left {Run} ({Status}): this node sent {Sent}, failed {Failed}, skipped {Skipped}",
             node, run.ChannelId is null ? what : $"the broadcast of run {runId}", result.Status, end.Sent, end.Failed, end.Skipped);
         return result;
+    }
+
+    /// <summary>
+    /// Executes several one-recipient runs of one account and template (transactional messages recorded in one lane
+    /// commit) as ONE execution of the engine: the runs are read, moved to Running, their rows peeked and taken, their
+    /// credentials claimed (the pool's batch claim, earliest-expiring first, one use per user and round), their outcomes
+    /// and settlements written, and the finished runs completed with exact tallies, each in one statement for the whole
+    /// batch, so N messages cost about the commits of one. Every run keeps its own ledger row, which decides as always
+    /// whether it may go out (another node or a retry takes it or not). Runs that do not fit together (not fresh, not of
+    /// the first run's account, template and owner, or under rules of their own) are executed one by one as before.
+    /// </summary>
+    /// <param name="recorded">Told the rows whose outcome was just written, before the runs are completed.</param>
+    public async Task<IReadOnlyDictionary<long, RunExecution>> ExecuteManyAsync(IReadOnlyCollection<long> runIds,
+        Action<IReadOnlyList<RecordedDelivery>>? recorded, CancellationToken cancellationToken)
+    {
+        var ids = runIds.Distinct().Order().ToList();
+        var results = new Dictionary<long, RunExecution>(ids.Count);
+        List<DeliveryRun> together = [];
+        if (ids.Count > 1)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var runs = await db.DeliveryRuns.AsNoTracking().Where(r => ids.Contains(r.Id)).OrderBy(r => r.Id).ToListAsync(cancellationToken);
+            var first = runs.FirstOrDefault(Fresh);
+            together = first is null ? [] : runs.Where(r => Fresh(r) && r.AccountId == first.AccountId && r.TemplateId == first.TemplateId
+                && r.Kind == first.Kind).ToList();
+            bool Fresh(DeliveryRun r) => r.Status == RunStatus.Pending && r.AudienceComplete && r.CampaignId is null && r.ExpectedTotal == 1
+                && ownerOf.ContainsKey(r.Kind);
+        }
+        if (together.Count > 1)
+        {
+            // In the order of their ids, so two executions on this node never wait for each other's runs crosswise.
+            var entered = new List<IDisposable>(together.Count);
+            try
+            {
+                foreach (var run in together)
+                {
+                    entered.Add(await gate.EnterAsync(run.Id, cancellationToken));
+                }
+                foreach (var (id, execution) in await ExecuteTogetherAsync(together, recorded, cancellationToken))
+                {
+                    results[id] = execution;
+                }
+            }
+            finally
+            {
+                entered.ForEach(e => e.Dispose());
+            }
+        }
+        foreach (var id in ids.Where(id => !results.ContainsKey(id)))
+        {
+            results[id] = await ExecuteAsync(id, cancellationToken);
+        }
+        return results;
+    }
+
+    /// <summary>The runs of <see cref="ExecuteManyAsync"/> that go together; those it leaves out are executed one by one.</summary>
+    private async Task<Dictionary<long, RunExecution>> ExecuteTogetherAsync(List<DeliveryRun> runs,
+        Action<IReadOnlyList<RecordedDelivery>>? recorded, CancellationToken cancellationToken)
+    {
+        var results = new Dictionary<long, RunExecution>(runs.Count);
+        var sample = runs[0];
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var loaded = await (from a in db.Accounts.AsNoTracking().Where(a => a.Id == sample.AccountId)
+                            from t in db.Templates.AsNoTracking().Where(t => t.Id == sample.TemplateId).DefaultIfEmpty()
+                            select new { Account = a, Template = t }).SingleOrDefaultAsync(cancellationToken);
+        if (loaded?.Account is not { } account || loaded.Template is not { } template || AccountCalendar.Resolve(account.TimeZone) is null)
+        {
+            // Each fails on its own, with its reason.
+            return results;
+        }
+        var owner = ownerOf[sample.Kind];
+        var prepared = await owner.PrepareAsync(runs, account, template, cancellationToken);
+        var messages = new Dictionary<long, IRunMessage>(runs.Count);
+        foreach (var run in runs)
+        {
+            var preparation = prepared[run.Id];
+            if (preparation.Message is not { } message)
+            {
+                results[run.Id] = await FailAsync(run, preparation.Problem ?? ServiceText.Stored("Run.TemplateUnsendable"), cancellationToken);
+            }
+            else if (!preparation.QuietHours && preparation.DailyCapPerUser is null && preparation.Urgent == prepared[sample.Id].Urgent)
+            {
+                messages[run.Id] = message;
+            }
+            // Otherwise under rules of its own: executed alone.
+        }
+        if (messages.Count == 0)
+        {
+            return results;
+        }
+        var now = time.GetUtcNow();
+        var ids = messages.Keys.ToList();
+        int moved;
+        // A write: on SQLite it takes its turn with the ledger's (a collision costs Microsoft.Data.Sqlite's 150 ms sleep).
+        using (await writes.EnterAsync(cancellationToken))
+        {
+            moved = await db.DeliveryRuns.Where(r => ids.Contains(r.Id) && r.Status == RunStatus.Pending)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
+                    .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+        }
+        if (moved < ids.Count)
+        {
+            // Some changed meanwhile (canceled, or executed by another node): those not Running now are left as they are;
+            // a Running one's row is taken by one sender only, whichever.
+            var statuses = await db.DeliveryRuns.AsNoTracking().Where(r => ids.Contains(r.Id)).ToDictionaryAsync(r => r.Id, r => r.Status, cancellationToken);
+            foreach (var id in ids.Where(id => statuses.GetValueOrDefault(id, RunStatus.Canceled) != RunStatus.Running))
+            {
+                messages.Remove(id);
+                results[id] = RunExecution.Nothing(statuses.GetValueOrDefault(id, RunStatus.Canceled));
+            }
+            ids = messages.Keys.ToList();
+            if (ids.Count == 0)
+            {
+                return results;
+            }
+        }
+        var calendar = AccountCalendar.Of(account).WithoutQuietHours();
+        var today = calendar.DayOf(now);
+        var client = clients.For(account);
+        using var stop = new StopSignal();
+        var pipeline = new SendPipeline(ledger, credentials, settings, time, PipelineRuns.Many(messages), account, calendar, client,
+            CredentialNeed.Of(template), null, pauses, AudienceFeed.Whole,
+            rowsStampedOn: runs.Where(r => messages.ContainsKey(r.Id)).All(r => calendar.DayOf(r.CreatedAt) == today) ? today : null,
+            recorded: recorded);
+        // No watch for pause and cancel: each run is one send, under way for less than the watch's interval; a run
+        // canceled before the move above is not sent, and a cancel after it meets the send (never interrupted) anyway.
+        PipelineEnd end;
+        Interlocked.Increment(ref executions);
+        using (prepared[sample.Id].Urgent ? SendPriority.Urgent() : null)
+        {
+            end = await pipeline.RunAsync(stop, cancellationToken);
+        }
+        var counts = await ledger.CountAsync(ids, CancellationToken.None);
+        var done = ids.Where(id => counts.TryGetValue(id, out var c) && c.Pending == 0 && c.Sending == 0).ToList();
+        // A run whose row has its outcome is complete whatever stopped the execution (a hold met another row).
+        var completed = await ledger.CompleteRunsAsync(done, CancellationToken.None);
+        if (completed < done.Count)
+        {
+            // A run without its tally (opened before tallies were written with it): made exact one by one.
+            foreach (var id in done)
+            {
+                await ledger.RecountAsync(id, CancellationToken.None);
+            }
+        }
+        var finished = runs.Where(r => done.Contains(r.Id)).ToList();
+        await owner.EndedAsync(finished, RunStatus.Completed, CancellationToken.None);
+        foreach (var id in done)
+        {
+            var c = counts[id];
+            results[id] = new RunExecution(RunStatus.Completed, null, c.Sent, c.Failed, c.Skipped);
+        }
+        foreach (var run in runs.Where(r => messages.ContainsKey(r.Id) && !results.ContainsKey(r.Id)))
+        {
+            // Put back (a transient failure), held by another sender, or stopped: as one run's execution ends.
+            results[run.Id] = await FinishAsync(run, end, CancellationToken.None);
+        }
+        logger.LogDebug("Node {Node} sent {Count} message runs together: {Sent} sent, {Failed} failed, {Skipped} skipped",
+            node, ids.Count, end.Sent, end.Failed, end.Skipped);
+        return results;
     }
 
     /// <summary>A campaign's run: the template's expressions, the account's quiet hours and the campaign's daily cap.</summary>
@@ -345,6 +510,8 @@ public sealed class RunExecutor(
     private async Task<bool> MoveAsync(long runId, RunStatus[] from,
         Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<DeliveryRun>> set, CancellationToken cancellationToken)
     {
+        // A write: on SQLite it takes its turn with the ledger's (a collision costs Microsoft.Data.Sqlite's 150 ms sleep).
+        using var turn = await writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var changed = await db.DeliveryRuns.Where(r => r.Id == runId && from.Contains(r.Status))
             .ExecuteUpdateAsync(s =>

@@ -22,6 +22,27 @@ public interface IRunOwner
     /// died before telling): called again after a crash, so it must be harmless the second time.
     /// </summary>
     Task EndedAsync(DeliveryRun run, RunStatus status, string? reason, CancellationToken cancellationToken);
+
+    /// <summary>The preparations of several runs executed together (<see cref="RunExecutor.ExecuteManyAsync"/>), by run id.</summary>
+    async Task<IReadOnlyDictionary<long, RunPreparation>> PrepareAsync(IReadOnlyList<DeliveryRun> runs, WeChatAccount account,
+        MessageTemplate template, CancellationToken cancellationToken)
+    {
+        var prepared = new Dictionary<long, RunPreparation>(runs.Count);
+        foreach (var run in runs)
+        {
+            prepared[run.Id] = await PrepareAsync(run, account, template, cancellationToken);
+        }
+        return prepared;
+    }
+
+    /// <summary>Several runs executed together ended the same way (<see cref="EndedAsync(DeliveryRun, RunStatus, string?, CancellationToken)"/>).</summary>
+    async Task EndedAsync(IReadOnlyList<DeliveryRun> runs, RunStatus status, CancellationToken cancellationToken)
+    {
+        foreach (var run in runs)
+        {
+            await EndedAsync(run, status, null, cancellationToken);
+        }
+    }
 }
 
 /// <summary>

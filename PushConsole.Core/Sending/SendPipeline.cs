@@ -9,10 +9,12 @@ using PushConsole.WeChat;
 namespace PushConsole.Sending;
 
 /// <summary>One ledger row on its way out: who, with which credential, and how often it has been tried.</summary>
-internal sealed class WorkItem(long id, string recipient, int attempts)
+internal sealed class WorkItem(long id, string recipient, int attempts, IRunMessage message)
 {
     public long Id { get; } = id;
     public string Recipient { get; } = recipient;
+    /// <summary>The message of the row's run (rows of several runs executed together each carry their own).</summary>
+    public IRunMessage Message { get; } = message;
     /// <summary>Takes of the row so far, this one included (from the ledger).</summary>
     public int Attempts { get; } = attempts;
     public HeldCredential? Credential { get; set; }
@@ -30,6 +32,34 @@ internal sealed class WorkItem(long id, string recipient, int attempts)
 internal sealed record PipelineEnd(RunStop? Stop, int Sent, int Failed, int Skipped);
 
 /// <summary>
+/// The runs whose rows a pipeline sends: one run, or several one-recipient runs of one account and template executed
+/// together (transactional messages recorded in one lane commit), each with its own message. Rows of several runs are
+/// peeked with their run and taken by id (the take checks the account), so the batch costs the statements of one run.
+/// </summary>
+internal sealed class PipelineRuns
+{
+    private readonly IReadOnlyDictionary<long, IRunMessage> messages;
+
+    private PipelineRuns(long? single, IReadOnlyDictionary<long, IRunMessage> messages)
+    {
+        Single = single;
+        this.messages = messages;
+    }
+
+    public static PipelineRuns One(long runId, IRunMessage message) => new(runId, new Dictionary<long, IRunMessage> { [runId] = message });
+
+    public static PipelineRuns Many(IReadOnlyDictionary<long, IRunMessage> messages) =>
+        messages.Count == 1 ? One(messages.Keys.First(), messages.Values.First()) : new(null, messages);
+
+    /// <summary>The run, when there is one; null for several.</summary>
+    public long? Single { get; }
+
+    public IReadOnlyCollection<long> Ids => (IReadOnlyCollection<long>)messages.Keys;
+
+    public IRunMessage MessageOf(long runId) => messages[runId];
+}
+
+/// <summary>
 /// Sends one run's Pending rows: a producer takes rows in batches (daily cap applied in the same statement), claims
 /// their credentials in one statement and attaches them to the rows before anything is sent; a bounded channel feeds
 /// a fixed number of senders (the account's rate limit is applied by the client); a writer collects outcomes and
@@ -41,10 +71,10 @@ internal sealed class SendPipeline
     private readonly ICredentialSource credentials;
     private readonly SendingOptions options;
     private readonly TimeProvider time;
-    private readonly long runId;
+    private readonly PipelineRuns runs;
     private readonly WeChatAccount account;
     private readonly AccountCalendar calendar;
-    private readonly IRunMessage message;
+    private readonly Action<IReadOnlyList<RecordedDelivery>>? recorded;
     private readonly WeChatClient client;
     private readonly CredentialNeed need;
     private readonly int? dailyCap;
@@ -75,9 +105,11 @@ internal sealed class SendPipeline
     private int failed;
     private int skipped;
 
+    /// <param name="recorded">Told the rows whose outcome was just written (a caller waiting for one learns it at once).</param>
     public SendPipeline(DeliveryLedger ledger, ICredentialSource credentials, SendingOptions options, TimeProvider time,
-        long runId, WeChatAccount account, AccountCalendar calendar, IRunMessage message, WeChatClient client,
-        CredentialNeed need, int? dailyCap, AccountPauses pauses, AudienceFeed audience, DateOnly? rowsStampedOn = null)
+        PipelineRuns runs, WeChatAccount account, AccountCalendar calendar, WeChatClient client,
+        CredentialNeed need, int? dailyCap, AccountPauses pauses, AudienceFeed audience, DateOnly? rowsStampedOn = null,
+        Action<IReadOnlyList<RecordedDelivery>>? recorded = null)
     {
         // Rows known to carry this day already need no restamp before the first batch (a run opened today).
         stampedDay = rowsStampedOn;
@@ -87,10 +119,10 @@ internal sealed class SendPipeline
         this.credentials = credentials;
         this.options = options;
         this.time = time;
-        this.runId = runId;
+        this.runs = runs;
         this.account = account;
         this.calendar = calendar;
-        this.message = message;
+        this.recorded = recorded;
         this.client = client;
         this.need = need;
         this.dailyCap = dailyCap;
@@ -163,17 +195,17 @@ internal sealed class SendPipeline
             if (stampedDay != day)
             {
                 // First batch of this execution, or midnight passed: pending rows count toward today.
-                await ledger.RestampPendingAsync(runId, day, shutdown);
+                await ledger.RestampPendingAsync(runs.Ids, day, shutdown);
                 stampedDay = day;
             }
             // Read before the peek: a page recorded after an empty peek is seen on the next round.
             var audienceComplete = audience.IsComplete;
             // Without credentials or a daily cap to apply there is nothing to decide between peek and take: one
             // statement takes the batch (a follower broadcast's case).
-            var simple = !need.Required && dailyCap is null;
-            var peeked = simple
-                ? await ledger.TakePendingAsync(runId, batchSize, shutdown)
-                : await ledger.PeekPendingAsync(runId, batchSize, shutdown);
+            var simple = !need.Required && dailyCap is null && runs.Single is not null;
+            var peeked = simple ? await ledger.TakePendingAsync(runs.Single!.Value, batchSize, shutdown)
+                : runs.Single is { } runId ? await ledger.PeekPendingAsync(runId, batchSize, shutdown)
+                : OnePerUser(await ledger.PeekPendingAsync(runs.Ids, batchSize, shutdown));
             if (peeked.Count == 0)
             {
                 if (Volatile.Read(ref inFlight) == 0)
@@ -194,7 +226,7 @@ internal sealed class SendPipeline
             if (simple)
             {
                 Interlocked.Add(ref inFlight, peeked.Count);
-                items = peeked.Select(ItemOf).ToList();
+                items = peeked.Select(p => ItemOf(p, runs.Single!.Value)).ToList();
             }
             else
             {
@@ -202,6 +234,16 @@ internal sealed class SendPipeline
             }
             await EnqueueAsync(items, stop);
         }
+    }
+
+    /// <summary>
+    /// Rows of several runs may share a user (two messages to one user); the claim gives one use per user, so a batch
+    /// takes one row per user and the next batch the other.
+    /// </summary>
+    private static List<TakenDelivery> OnePerUser(IReadOnlyList<TakenDelivery> peeked)
+    {
+        var users = new HashSet<string>(StringComparer.Ordinal);
+        return peeked.Where(p => users.Add(p.Recipient)).ToList();
     }
 
     /// <summary>
@@ -227,7 +269,7 @@ internal sealed class SendPipeline
         TakeResult take;
         try
         {
-            take = await ledger.TakeForSendingAsync(runId, account.Id,
+            take = await ledger.TakeForSendingAsync(runs.Single, account.Id,
                 peeked.Select(p => (p.Id, claims.TryGetValue(p.Recipient, out var c) ? c.Id : (long?)null)).ToList(), day, dailyCap, cancellationToken);
         }
         catch
@@ -236,13 +278,16 @@ internal sealed class SendPipeline
             throw;
         }
         Interlocked.Add(ref inFlight, take.Taken.Count + take.Capped.Count);
+        // The take answers with ids; a row's run (for its message) is the one it was peeked with.
+        var runOf = runs.Single is null ? peeked.ToDictionary(p => p.Id, p => p.RunId) : null;
+        WorkItem Item(TakenDelivery row) => ItemOf(row, runOf?[row.Id] ?? runs.Single!.Value);
         var unused = new Dictionary<string, HeldCredential>(claims, StringComparer.Ordinal);
         foreach (var row in take.Capped)
         {
-            Report(ItemOf(row), new SendVerdict(VerdictKind.Skipped, SkipReason: SkipReason.Capped,
+            Report(Item(row), new SendVerdict(VerdictKind.Skipped, SkipReason: SkipReason.Capped,
                 Credential: row.CredentialId is null ? null : CredentialVerdict.Release), withHeldCredential: row);
         }
-        var items = take.Taken.Select(ItemOf).ToList();
+        var items = take.Taken.Select(Item).ToList();
         if (!need.Required)
         {
             await ReleaseAsync(unused.Values);
@@ -318,19 +363,29 @@ internal sealed class SendPipeline
         }
     }
 
-    private static WorkItem ItemOf(TakenDelivery row) => new(row.Id, row.Recipient, row.Attempts);
+    private WorkItem ItemOf(TakenDelivery row, long runId) => new(row.Id, row.Recipient, row.Attempts, runs.MessageOf(runId));
 
     /// <summary>Claims credentials for the items; those whose user has none left go to <paramref name="reports"/>.</summary>
     private async Task<List<WorkItem>> ClaimAsync(List<WorkItem> items, List<(WorkItem, SendVerdict)> reports, CancellationToken cancellationToken)
     {
         var ready = new List<WorkItem>(items.Count);
-        if (items.Count == 0)
+        var attach = new List<(long, long)>(items.Count);
+        // The claim gives one use per user: rows of several runs for one user (two messages to them) claim in rounds.
+        foreach (var round in items.GroupBy(i => i.Recipient, StringComparer.Ordinal).SelectMany(g => g.Select((item, n) => (item, n)))
+                     .GroupBy(x => x.n, x => x.item).OrderBy(g => g.Key))
         {
-            return ready;
+            await ClaimRoundAsync(round.ToList(), ready, attach, reports, cancellationToken);
         }
+        // The claim is on the row before the send, so a crash cannot lose it and a resend reuses it.
+        await ledger.AttachCredentialsAsync(attach, cancellationToken);
+        return ready;
+    }
+
+    private async Task ClaimRoundAsync(List<WorkItem> items, List<WorkItem> ready, List<(long, long)> attach,
+        List<(WorkItem, SendVerdict)> reports, CancellationToken cancellationToken)
+    {
         var claims = (await credentials.ClaimAsync(account.Id, items.Select(i => i.Recipient).ToList(), need, cancellationToken))
             .ToDictionary(c => c.OpenId, StringComparer.Ordinal);
-        var attach = new List<(long, long)>(items.Count);
         foreach (var item in items)
         {
             if (claims.TryGetValue(item.Recipient, out var claim))
@@ -357,9 +412,6 @@ internal sealed class SendPipeline
                 reports.Add((item, new SendVerdict(VerdictKind.Failed, item.LastErrCode, $"{item.LastErrMsg} (no other usable credential left)")));
             }
         }
-        // The claim is on the row before the send, so a crash cannot lose it and a resend reuses it.
-        await ledger.AttachCredentialsAsync(attach, cancellationToken);
-        return ready;
     }
 
     private async Task NextCredentialsAsync(StopSignal stop, CancellationToken cancellationToken)
@@ -481,7 +533,7 @@ internal sealed class SendPipeline
                         continue;
                     }
                 }
-                var outcome = await message.SendAsync(client, item.Recipient, item.Credential?.Value, Delivery.ClientMsgIdOf(item.Id), abort);
+                var outcome = await item.Message.SendAsync(client, item.Recipient, item.Credential?.Value, Delivery.ClientMsgIdOf(item.Id), abort);
                 verdict = verdicts.Judge(outcome, item);
             }
             catch (OperationCanceledException)
@@ -582,10 +634,14 @@ internal sealed class SendPipeline
         try
         {
             // Writes must land even when the node is stopping: they record what was already sent.
-            await ledger.UpdateAsync(updates, CancellationToken.None);
+            var written = await ledger.UpdateAsync(updates, CancellationToken.None);
             if (settlements.Count > 0)
             {
                 await credentials.SettleAsync(settlements, CancellationToken.None);
+            }
+            if (written.Count > 0)
+            {
+                recorded?.Invoke(written);
             }
         }
         catch (Exception e)

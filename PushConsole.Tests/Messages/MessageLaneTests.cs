@@ -60,6 +60,54 @@ public class MessageLaneTests
     }
 
     [Theory]
+    [ProviderData(DatabaseProvider.Sqlite)]
+    [ProviderData(DatabaseProvider.Postgres)]
+    public async Task Fifty_concurrent_messages_to_one_account_are_sent_in_fewer_engine_executions_than_messages_each_with_one_row_and_one_inbox_message(
+        DatabaseProvider provider)
+    {
+        // One sender per account, and WeChat slow enough that the messages arriving during the first send gather behind it.
+        await using var world = await ConsoleWorld.StartAsync(provider, new Dictionary<string, string?> { ["Messages:SendersPerAccount"] = "1" });
+        var account = await world.AccountAsync();
+        var template = await world.TemplateAsync(account);
+        world.Sim.AddFault(new global::PushConsole.Simulator.FaultSpec { AppId = account.AppId, Api = "wxopen_template_send", LatencyMs = 300 });
+        // Fifty users with one formId each, and two more messages to the first user, who holds three: one use per message.
+        var users = await world.UsersWithFormIdsAsync(account, 50);
+        var (twice, formIds) = (await world.UsersWithFormIdsAsync(account, 1, formIds: 3)).Single();
+        using var api = world.Api(await TestUsers.CreateWithTokenAsync(world.Host, "backend@test.local", Roles.Sender));
+        var executor = world.Host.Services.GetRequiredService<RunExecutor>();
+        var executionsBefore = executor.Executions;
+
+        var answers = await Task.WhenAll(users.Keys.Concat(Enumerable.Repeat(twice, 3)).Select(async user =>
+        {
+            using var answer = await api.PostAsJsonAsync("api/v1/messages?wait=20s", new
+            {
+                account = account.Id, openid = user, template = template.Id, data = new { keyword1 = "Approved", keyword2 = "today" },
+            });
+            var body = await answer.Content.ReadFromJsonAsync<JsonElement>();
+            return (Id: body.GetProperty("id").GetInt64(), Status: body.GetProperty("status").GetString());
+        }));
+
+        Assert.All(answers, a => Assert.Equal("Sent", a.Status));
+        Assert.Equal(53, answers.Select(a => a.Id).Distinct().Count());
+        Assert.InRange(executor.Executions - executionsBefore, 1, 52);
+        // One inbox message per message: each user of the fifty got theirs with their formId, the third user three with three formIds.
+        Assert.All(users, u => Assert.Equal(u.Value, world.Sim.GetInbox(account.AppId, u.Key).Select(i => i.FormId)));
+        Assert.Equal(formIds.Order(), world.Sim.GetInbox(account.AppId, twice).Select(i => i.FormId).Order());
+        // Each message kept its own run, completed with an exact tally, and its own ledger row.
+        await using var db = await world.Host.Contexts().CreateDbContextAsync();
+        var ids = answers.Select(a => a.Id).ToList();
+        var runs = await db.Set<TransactionalMessage>().Where(m => ids.Contains(m.Id)).Select(m => m.RunId!.Value).ToListAsync();
+        Assert.Equal(53, runs.Distinct().Count());
+        Assert.Equal(53, await db.Deliveries.CountAsync(d => runs.Contains(d.RunId) && d.Status == DeliveryStatus.Sent));
+        // A caller hears the outcome as soon as its row is written; the runs are completed right after, together.
+        await Channels.BroadcastTests.WaitUntilAsync(async () =>
+            await db.DeliveryRuns.CountAsync(r => runs.Contains(r.Id) && r.Status == RunStatus.Completed && r.FinishedAt != null) == 53);
+        Assert.Equal(53, await db.Set<RunTally>().CountAsync(t => runs.Contains(t.RunId) && t.Sent == 1 && t.Rows == 1 && t.Failed == 0));
+        // Every formId the pool held for these users was spent once.
+        Assert.Equal(0, await db.Credentials.CountAsync(c => c.AccountId == account.Id && c.Status == global::PushConsole.Credentials.CredentialStatus.Available && c.UsesLeft > 0));
+    }
+
+    [Theory]
     [ProviderData(DatabaseProvider.Postgres)]
     public async Task A_message_left_mid_send_by_a_dead_node_is_sent_once_by_recovery_with_the_credential_its_row_holds(DatabaseProvider provider)
     {
