@@ -9,13 +9,15 @@ namespace PushConsole.Tests.Browser;
 [Collection(BrowserCollection.Name)]
 public class WidthBrowserTests(Infrastructure.Browser browser)
 {
-    private static readonly int[] Widths = [360, 390, 1440];
+    // 390 px phones share the 360 px layout (MudBlazor's xs breakpoint, below 600 px, where every width is fluid): a walk
+    // at 390 as well took a third of this test's 100 s and found nothing that 360 did not.
+    private static readonly int[] Widths = [360, 1440];
 
     /// <summary>MudBlazor's Md breakpoint, below which the layout's drawer is a fold-out.</summary>
     private const int NavigationFoldsBelow = 960;
 
     /// <summary>
-    /// A phone held upright (360 and 390 px) and a laptop (1440 px): on every page the document is never wider than the
+    /// A phone held upright (360 px) and a laptop (1440 px): on every page the document is never wider than the
     /// window (a data grid may scroll inside its own box), and the page's main action, the menu button and the user menu
     /// with its sign-out lie inside the window.
     /// </summary>
