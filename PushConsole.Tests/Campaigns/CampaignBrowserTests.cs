@@ -15,12 +15,7 @@ public class CampaignBrowserTests(Infrastructure.Browser browser)
     {
         await using var world = await ConsoleWorld.StartAsync();
         // A modest rate so the progress bar is seen moving, not only finished.
-        var account = await world.AccountAsync(ratePerSecond: 40);
-        await world.TemplateAsync(account);
-        var users = await world.UsersWithFormIdsAsync(account, 60);
-        await TestUsers.CreateAsync(world.Host, "editor@test.local", Roles.Editor);
-        var page = await browser.NewPageAsync(world.Host.BaseAddress);
-        await page.SignInAsync("editor@test.local", TestUsers.Password);
+        var (account, users, page) = await SignedInEditorAsync(world, ratePerSecond: 40, users: 60);
         await page.GotoAsync("campaigns");
         await page.WaitForInteractiveAsync();
 
@@ -55,12 +50,7 @@ public class CampaignBrowserTests(Infrastructure.Browser browser)
     {
         await using var world = await ConsoleWorld.StartAsync();
         // Two sends a second: the run lasts long enough to be paused midway by a person.
-        var account = await world.AccountAsync(ratePerSecond: 2);
-        await world.TemplateAsync(account);
-        var users = await world.UsersWithFormIdsAsync(account, 30);
-        await TestUsers.CreateAsync(world.Host, "editor@test.local", Roles.Editor);
-        var page = await browser.NewPageAsync(world.Host.BaseAddress);
-        await page.SignInAsync("editor@test.local", TestUsers.Password);
+        var (account, users, page) = await SignedInEditorAsync(world, ratePerSecond: 2, users: 30);
         await page.GotoAsync("campaigns/new");
         await page.WaitForInteractiveAsync();
         await page.FillAsync("#campaign-name", "Paused midway");
@@ -122,5 +112,18 @@ public class CampaignBrowserTests(Infrastructure.Browser browser)
         await Expect(page.Locator("#today-sent")).ToHaveTextAsync("2");
         await Expect(page.Locator("#today-failed")).ToHaveTextAsync("1");
         await Expect(page.Locator("#outcomes-summary")).ToContainTextAsync("Followers only");
+    }
+
+    /// <summary>An account at the given rate with a template and users holding one formId each, and an editor signed in.</summary>
+    private async Task<(WeChatAccount Account, Dictionary<string, string[]> Users, IPage Page)> SignedInEditorAsync(
+        ConsoleWorld world, int ratePerSecond, int users)
+    {
+        var account = await world.AccountAsync(ratePerSecond: ratePerSecond);
+        await world.TemplateAsync(account);
+        var withFormIds = await world.UsersWithFormIdsAsync(account, users);
+        await TestUsers.CreateAsync(world.Host, "editor@test.local", Roles.Editor);
+        var page = await browser.NewPageAsync(world.Host.BaseAddress);
+        await page.SignInAsync("editor@test.local", TestUsers.Password);
+        return (account, withFormIds, page);
     }
 }
