@@ -76,9 +76,18 @@ public static class MessagesBench
         var executionsBefore = engine.Executions;
         GC.Collect();
         using var statements = StatementCounter.Start();
+        // CPU and allocation of this process (the console and the callers both; the simulator is another process):
+        // per message, they do not depend on what else the shared machine runs, as sends per second do.
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var (gen0Before, gen2Before, pauseBefore) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var clock = Stopwatch.StartNew();
         var (sent, other) = await SendAllAsync(http, account.Id, template.Id, users[(warmup + 1)..], callers, latencies);
         var elapsed = clock.Elapsed;
+        var cpuPerMessage = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, messages);
+        var allocatedPerMessage = (GC.GetTotalAllocatedBytes() - allocatedBefore) / Math.Max(1, messages);
+        var gcs = $"{GC.CollectionCount(0) - gen0Before} collections ({GC.CollectionCount(2) - gen2Before} of gen 2), "
+            + $"{(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:N0} ms paused";
         var (statementCount, commitCount) = (statements.Statements, statements.Commits);
         var laneCommits = lanes.Commits - laneCommitsBefore;
         var executions = engine.Executions - executionsBefore;
@@ -86,6 +95,7 @@ public static class MessagesBench
         var delivered = (await simulator.GetAsync($"control/apps/{appId}/deliveries/count")).GetProperty("total").GetInt64();
         Console.WriteLine($"  transactional sends: {sent:N0} sent, {other:N0} other answers, in {elapsed.TotalSeconds:N1} s = {sent / elapsed.TotalSeconds:N0} sends/s");
         Console.WriteLine($"  latency from request to WeChat's outcome ({count:N0} requests): p50 {p50:N1} ms, p99 {p99:N1} ms");
+        Console.WriteLine($"  console + callers: {cpuPerMessage:N0} µs CPU and {allocatedPerMessage:N0} bytes allocated per message; GC: {gcs}");
         Console.WriteLine($"  SQL statements while measuring: {statementCount:N0} = {statementCount / (double)Math.Max(1, messages):N1} per message "
             + $"({commitCount / (double)Math.Max(1, messages):N1} explicit transactions per message)");
         Console.WriteLine($"  intake: {laneCommits:N0} lane commits for {messages:N0} messages = {messages / (double)Math.Max(1, laneCommits):N1} messages per commit");

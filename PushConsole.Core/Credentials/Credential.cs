@@ -97,6 +97,10 @@ internal sealed class CredentialConfiguration : IEntityTypeConfiguration<Credent
         entity.HasIndex(c => new { c.AccountId, c.Value }).IsUnique().HasDatabaseName("UX_Credentials_Account_Value");
         // Retention: a credential closes after it arrives, so the rows closed before a cutoff arrived before it too.
         entity.HasIndex(c => new { c.AccountId, c.ReceivedAt }).HasDatabaseName("IX_Credentials_Received");
+        // One user's credentials, newest first: the user lookup and the message API's "what the user has" (its 409 and
+        // the check before a message is recorded). Without it each read scanned the account's credentials, once per
+        // message. A claim changes none of these columns, so it still rewrites no index entry.
+        entity.HasIndex(c => new { c.AccountId, c.OpenId, c.Id }).HasDatabaseName("IX_Credentials_User");
         // Deleting a template's grants; formIds (null) stay out of this index.
         entity.HasIndex(c => c.TemplateId).HasFilter("\"TemplateId\" IS NOT NULL").HasDatabaseName("IX_Credentials_Template");
     }

@@ -22,7 +22,28 @@ internal abstract class CredentialStore : IAsyncDisposable
         int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>An open connection inside a read-only snapshot transaction, so several figures agree with each other.</summary>
-    public abstract Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken);
+    public async Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return (connection, await BeginSnapshotAsync(connection, cancellationToken));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A read-only snapshot transaction on a connection already open: on a DbContext's own connection, for LINQ reads
+    /// that must agree with each other (a pooled context must not be handed a connection of its own).
+    /// </summary>
+    public abstract Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>A new open connection of this store's database, as its own statements want it.</summary>
+    protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
     /// <summary>An instant as this database stores it (UTC ticks on SQLite, timestamptz on PostgreSQL, datetimeoffset on SQL Server).</summary>
     public abstract object Instant(DateTimeOffset instant);

@@ -141,12 +141,10 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
     /// A SNAPSHOT transaction: row versions, so the inventory neither blocks nor waits for intake and claims. The
     /// migrator turns ALLOW_SNAPSHOT_ISOLATION on (<see cref="SqlServerDatabase"/>).
     /// </summary>
-    public override async Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken);
-        var snapshot = await connection.BeginTransactionAsync(IsolationLevel.Snapshot, cancellationToken);
-        return (connection, snapshot);
-    }
+    public override async Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(IsolationLevel.Snapshot, cancellationToken);
+
+    protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
 
     public override object Instant(DateTimeOffset instant) => instant;
 

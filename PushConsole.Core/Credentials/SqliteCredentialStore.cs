@@ -207,12 +207,11 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
         return claims;
     }
 
-    public override async Task<(DbConnection Connection, DbTransaction Snapshot)> OpenSnapshotAsync(CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken);
-        // Deferred: a read transaction (a WAL snapshot) that never takes the write lock.
-        return (connection, connection.BeginTransaction(deferred: true));
-    }
+    // Deferred: a read transaction (a WAL snapshot) that never takes the write lock.
+    public override Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
+    protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
 
     /// <summary>
     /// A pooled connection with a 64 MB page cache: the unique and claim indexes take random keys, and SQLite's

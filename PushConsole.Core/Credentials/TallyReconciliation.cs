@@ -165,12 +165,11 @@ public sealed class TallyReconciliation
     private async Task<int> ReconcileOutcomesAsync(CancellationToken cancellationToken)
     {
         var diff = new Dictionary<(int, DateOnly, Ledger.RunKind, Ledger.DeliveryStatus, Ledger.SkipReason, int), long>();
-        var (connection, snapshot) = await store.OpenSnapshotAsync(cancellationToken);
-        await using (connection)
-        await using (snapshot)
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            db.Database.SetDbConnection(connection, contextOwnsConnection: false);
+            // The context's own connection: contexts are pooled, and one handed another connection would keep it.
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            await using var snapshot = await store.BeginSnapshotAsync(db.Database.GetDbConnection(), cancellationToken);
             await db.Database.UseTransactionAsync(snapshot, cancellationToken);
             var recount = await (from d in db.Deliveries.AsNoTracking()
                                  where d.Status >= Ledger.DeliveryStatus.Sent

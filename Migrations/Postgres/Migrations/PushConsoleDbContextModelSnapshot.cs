@@ -543,6 +543,9 @@ namespace PushConsole.Migrations.Postgres.Migrations
                         .IsUnique()
                         .HasDatabaseName("UX_Credentials_Account_Value");
 
+                    b.HasIndex("AccountId", "OpenId", "Id")
+                        .HasDatabaseName("IX_Credentials_User");
+
                     b.ToTable("Credentials", (string)null);
 
                     b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 85);

@@ -545,6 +545,9 @@ namespace PushConsole.Migrations.SqlServer.Migrations
                         .HasDatabaseName("UX_Credentials_Account_Value")
                         .HasFilter("[Value] IS NOT NULL");
 
+                    b.HasIndex("AccountId", "OpenId", "Id")
+                        .HasDatabaseName("IX_Credentials_User");
+
                     b.ToTable("Credentials", (string)null);
 
                     b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 85);

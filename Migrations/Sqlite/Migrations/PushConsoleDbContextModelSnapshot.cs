@@ -522,6 +522,9 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                         .IsUnique()
                         .HasDatabaseName("UX_Credentials_Account_Value");
 
+                    b.HasIndex("AccountId", "OpenId", "Id")
+                        .HasDatabaseName("IX_Credentials_User");
+
                     b.ToTable("Credentials", (string)null);
 
                     b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 85);

@@ -866,6 +866,11 @@ namespace PushConsole.Migrations.Postgres.Migrations
                 filter: "\"TemplateId\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Credentials_User",
+                table: "Credentials",
+                columns: new[] { "AccountId", "OpenId", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "UX_Credentials_Account_Value",
                 table: "Credentials",
                 columns: new[] { "AccountId", "Value" },

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace PushConsole.Migrations.Sqlite.Migrations
+namespace PushConsole.Migrations.SqlServer.Migrations
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -15,13 +15,13 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AccessTokens",
                 columns: table => new
                 {
-                    AppId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    TokenCipher = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
-                    FetchedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    Version = table.Column<long>(type: "INTEGER", nullable: false),
-                    LeaseHolder = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true)
+                    AppId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    TokenCipher = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
+                    FetchedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Version = table.Column<long>(type: "bigint", nullable: false),
+                    LeaseHolder = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    LeaseUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -32,22 +32,22 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "Accounts",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    AppId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    SecretCipher = table.Column<string>(type: "TEXT", nullable: false),
-                    ApiBaseUrl = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
-                    SendRatePerSecond = table.Column<int>(type: "INTEGER", nullable: false),
-                    DailyQuota = table.Column<int>(type: "INTEGER", nullable: false),
-                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    TokenMode = table.Column<int>(type: "INTEGER", nullable: false),
-                    QuietFrom = table.Column<TimeOnly>(type: "TEXT", nullable: true),
-                    QuietUntil = table.Column<TimeOnly>(type: "TEXT", nullable: true),
-                    FollowUrl = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Name = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    AppId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    SecretCipher = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    ApiBaseUrl = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
+                    SendRatePerSecond = table.Column<int>(type: "int", nullable: false),
+                    DailyQuota = table.Column<int>(type: "int", nullable: false),
+                    TimeZone = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    TokenMode = table.Column<int>(type: "int", nullable: false),
+                    QuietFrom = table.Column<TimeOnly>(type: "time", nullable: true),
+                    QuietUntil = table.Column<TimeOnly>(type: "time", nullable: true),
+                    FollowUrl = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -58,10 +58,10 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetRoles",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    NormalizedName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -72,24 +72,24 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetUsers",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "TEXT", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    LastSignInAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    NormalizedUserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    NormalizedEmail = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
-                    EmailConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
-                    PasswordHash = table.Column<string>(type: "TEXT", nullable: true),
-                    SecurityStamp = table.Column<string>(type: "TEXT", nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true),
-                    PhoneNumber = table.Column<string>(type: "TEXT", nullable: true),
-                    PhoneNumberConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
-                    TwoFactorEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    LockoutEnd = table.Column<long>(type: "INTEGER", nullable: true),
-                    LockoutEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    AccessFailedCount = table.Column<int>(type: "INTEGER", nullable: false)
+                    Id = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    TimeZone = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    LastSignInAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    UserName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedUserName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    Email = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    NormalizedEmail = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
+                    EmailConfirmed = table.Column<bool>(type: "bit", nullable: false),
+                    PasswordHash = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    SecurityStamp = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    PhoneNumber = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    PhoneNumberConfirmed = table.Column<bool>(type: "bit", nullable: false),
+                    TwoFactorEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    LockoutEnd = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    LockoutEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    AccessFailedCount = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -100,16 +100,16 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AuditEntries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    At = table.Column<long>(type: "INTEGER", nullable: false),
-                    Actor = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
-                    Subject = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    Action = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    SubjectId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    SubjectName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Detail = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    At = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Actor = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    Subject = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    Action = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    SubjectId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    SubjectName = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: true),
+                    Detail = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -120,11 +120,11 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AvailableCredentials",
                 columns: table => new
                 {
-                    CredentialId = table.Column<long>(type: "INTEGER", nullable: false),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    TemplateId = table.Column<int>(type: "INTEGER", nullable: true),
-                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    CredentialId = table.Column<long>(type: "bigint", nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    TemplateId = table.Column<int>(type: "int", nullable: true),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -135,10 +135,10 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    FriendlyName = table.Column<string>(type: "TEXT", nullable: true),
-                    Xml = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    FriendlyName = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    Xml = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -149,18 +149,18 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "MessageCallbacks",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    MessageId = table.Column<long>(type: "INTEGER", nullable: false),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    EventId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Body = table.Column<string>(type: "TEXT", nullable: false),
-                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    DeliveredAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    GiveUpAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    LastError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    MessageId = table.Column<long>(type: "bigint", nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    EventId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Body = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    DeliveredAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    GiveUpAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LastError = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -171,11 +171,11 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "MessageWebhooks",
                 columns: table => new
                 {
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Url = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
-                    SecretCipher = table.Column<string>(type: "TEXT", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    Url = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: false),
+                    SecretCipher = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -186,14 +186,14 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "OutcomeTallies",
                 columns: table => new
                 {
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    LocalDay = table.Column<DateOnly>(type: "TEXT", nullable: false),
-                    RunKind = table.Column<int>(type: "INTEGER", nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    SkipReason = table.Column<int>(type: "INTEGER", nullable: false),
-                    ErrCode = table.Column<int>(type: "INTEGER", nullable: false),
-                    Stripe = table.Column<int>(type: "INTEGER", nullable: false),
-                    Count = table.Column<long>(type: "INTEGER", nullable: false)
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    LocalDay = table.Column<DateOnly>(type: "date", nullable: false),
+                    RunKind = table.Column<int>(type: "int", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    SkipReason = table.Column<int>(type: "int", nullable: false),
+                    ErrCode = table.Column<int>(type: "int", nullable: false),
+                    Stripe = table.Column<int>(type: "int", nullable: false),
+                    Count = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -204,17 +204,17 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "TransactionalMessages",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
-                    OpenId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    RequestHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Payload = table.Column<string>(type: "TEXT", nullable: false),
-                    RunId = table.Column<long>(type: "INTEGER", nullable: true),
-                    RequestedBy = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    TemplateId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    RequestHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Payload = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    RunId = table.Column<long>(type: "bigint", nullable: true),
+                    RequestedBy = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -225,12 +225,12 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "ActivityEvents",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Type = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    OccurredAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    OccurredAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -247,10 +247,10 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "CredentialHolders",
                 columns: table => new
                 {
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Credentials = table.Column<int>(type: "INTEGER", nullable: false),
-                    Known = table.Column<int>(type: "INTEGER", nullable: false)
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Credentials = table.Column<int>(type: "int", nullable: false),
+                    Known = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -267,11 +267,11 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "CredentialQuarters",
                 columns: table => new
                 {
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Quarter = table.Column<long>(type: "INTEGER", nullable: false),
-                    Stripe = table.Column<int>(type: "INTEGER", nullable: false),
-                    Received = table.Column<long>(type: "INTEGER", nullable: false),
-                    Expired = table.Column<long>(type: "INTEGER", nullable: false)
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    Quarter = table.Column<long>(type: "bigint", nullable: false),
+                    Stripe = table.Column<int>(type: "int", nullable: false),
+                    Received = table.Column<long>(type: "bigint", nullable: false),
+                    Expired = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -288,13 +288,13 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "CredentialTallies",
                 columns: table => new
                 {
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
-                    ExpiryQuarter = table.Column<long>(type: "INTEGER", nullable: false),
-                    Stripe = table.Column<int>(type: "INTEGER", nullable: false),
-                    Credentials = table.Column<long>(type: "INTEGER", nullable: false),
-                    Uses = table.Column<long>(type: "INTEGER", nullable: false)
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    TemplateId = table.Column<int>(type: "int", nullable: false),
+                    ExpiryQuarter = table.Column<long>(type: "bigint", nullable: false),
+                    Stripe = table.Column<int>(type: "int", nullable: false),
+                    Credentials = table.Column<long>(type: "bigint", nullable: false),
+                    Uses = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -311,11 +311,11 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "HolderSpreads",
                 columns: table => new
                 {
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Held = table.Column<int>(type: "INTEGER", nullable: false),
-                    Known = table.Column<int>(type: "INTEGER", nullable: false),
-                    Stripe = table.Column<int>(type: "INTEGER", nullable: false),
-                    Users = table.Column<long>(type: "INTEGER", nullable: false)
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    Held = table.Column<int>(type: "int", nullable: false),
+                    Known = table.Column<int>(type: "int", nullable: false),
+                    Stripe = table.Column<int>(type: "int", nullable: false),
+                    Users = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -332,13 +332,13 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "MiniProgramUsers",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    UnionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    FirstSeenAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    LastLoginAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    UnionId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    FirstSeenAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LastLoginAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -355,26 +355,26 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "Templates",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    WeChatTemplateId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    Title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Content = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    Example = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    LongTerm = table.Column<bool>(type: "INTEGER", nullable: false),
-                    Page = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    Url = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
-                    MiniProgramAppId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    MiniProgramPagePath = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    EmphasisKeyword = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    MiniProgramState = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
-                    Lang = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
-                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Fields = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    WeChatTemplateId = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    Title = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Content = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: false),
+                    Example = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    LongTerm = table.Column<bool>(type: "bit", nullable: false),
+                    Page = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    Url = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    EmphasisKeyword = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    MiniProgramState = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: true),
+                    Lang = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: true),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Fields = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -391,11 +391,11 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetRoleClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    RoleId = table.Column<string>(type: "TEXT", nullable: false),
-                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
-                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    RoleId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ClaimType = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ClaimValue = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -412,15 +412,15 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "ApiTokens",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    UserId = table.Column<string>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    Hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Prefix = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    LastUsedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    Hash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Prefix = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    LastUsedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -437,11 +437,11 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetUserClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    UserId = table.Column<string>(type: "TEXT", nullable: false),
-                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
-                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ClaimType = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    ClaimValue = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -458,10 +458,10 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetUserLogins",
                 columns: table => new
                 {
-                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
-                    ProviderKey = table.Column<string>(type: "TEXT", nullable: false),
-                    ProviderDisplayName = table.Column<string>(type: "TEXT", nullable: true),
-                    UserId = table.Column<string>(type: "TEXT", nullable: false)
+                    LoginProvider = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ProviderKey = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    ProviderDisplayName = table.Column<string>(type: "nvarchar(max)", nullable: true),
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -478,8 +478,8 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetUserRoles",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "TEXT", nullable: false),
-                    RoleId = table.Column<string>(type: "TEXT", nullable: false)
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    RoleId = table.Column<string>(type: "nvarchar(450)", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -502,10 +502,10 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "AspNetUserTokens",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "TEXT", nullable: false),
-                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", nullable: false),
-                    Value = table.Column<string>(type: "TEXT", nullable: true)
+                    UserId = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    LoginProvider = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(450)", nullable: false),
+                    Value = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -522,22 +522,22 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "Campaigns",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Audience = table.Column<int>(type: "INTEGER", nullable: false),
-                    UploadedCount = table.Column<int>(type: "INTEGER", nullable: false),
-                    Schedule = table.Column<int>(type: "INTEGER", nullable: false),
-                    StartAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    Cron = table.Column<string>(type: "TEXT", maxLength: 120, nullable: true),
-                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    DailyCapPerUser = table.Column<int>(type: "INTEGER", nullable: false),
-                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Name = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    TemplateId = table.Column<int>(type: "int", nullable: false),
+                    Audience = table.Column<int>(type: "int", nullable: false),
+                    UploadedCount = table.Column<int>(type: "int", nullable: false),
+                    Schedule = table.Column<int>(type: "int", nullable: false),
+                    StartAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Cron = table.Column<string>(type: "nvarchar(120)", maxLength: 120, nullable: true),
+                    TimeZone = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    DailyCapPerUser = table.Column<int>(type: "int", nullable: false),
+                    Enabled = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedBy = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -559,27 +559,27 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "Channels",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    PublicId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    StartsAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    TemplateId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Url = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
-                    MiniProgramAppId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    MiniProgramPagePath = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    ReminderEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    ReminderMinutesAhead = table.Column<int>(type: "INTEGER", nullable: false),
-                    ReminderStatus = table.Column<int>(type: "INTEGER", nullable: false),
-                    ReminderReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
-                    Occurrence = table.Column<int>(type: "INTEGER", nullable: false),
-                    CurrentRunId = table.Column<long>(type: "INTEGER", nullable: true),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    Version = table.Column<int>(type: "INTEGER", nullable: false),
-                    Fields = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<int>(type: "int", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    PublicId = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    StartsAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    TimeZone = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    TemplateId = table.Column<int>(type: "int", nullable: true),
+                    Url = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    MiniProgramAppId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    MiniProgramPagePath = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    ReminderEnabled = table.Column<bool>(type: "bit", nullable: false),
+                    ReminderMinutesAhead = table.Column<int>(type: "int", nullable: false),
+                    ReminderStatus = table.Column<int>(type: "int", nullable: false),
+                    ReminderReason = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    Occurrence = table.Column<int>(type: "int", nullable: false),
+                    CurrentRunId = table.Column<long>(type: "bigint", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Version = table.Column<int>(type: "int", nullable: false),
+                    Fields = table.Column<string>(type: "nvarchar(max)", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -601,18 +601,18 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "Credentials",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    OpenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    Value = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
-                    TemplateId = table.Column<int>(type: "INTEGER", nullable: true),
-                    UsesLeft = table.Column<int>(type: "INTEGER", nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    ClosedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    Value = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
+                    TemplateId = table.Column<int>(type: "int", nullable: true),
+                    UsesLeft = table.Column<int>(type: "int", nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    ReceivedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ClosedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -628,8 +628,8 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "CampaignRecipients",
                 columns: table => new
                 {
-                    CampaignId = table.Column<int>(type: "INTEGER", nullable: false),
-                    OpenId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false)
+                    CampaignId = table.Column<int>(type: "int", nullable: false),
+                    OpenId = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -646,25 +646,25 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "DeliveryRuns",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    FireKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    TemplateId = table.Column<int>(type: "INTEGER", nullable: false),
-                    CampaignId = table.Column<int>(type: "INTEGER", nullable: true),
-                    ChannelId = table.Column<int>(type: "INTEGER", nullable: true),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    StatusReason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
-                    HeldUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    ExpectedTotal = table.Column<int>(type: "INTEGER", nullable: true),
-                    Cursor = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    AudienceComplete = table.Column<bool>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Kind = table.Column<int>(type: "int", nullable: false),
+                    FireKey = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    TemplateId = table.Column<int>(type: "int", nullable: false),
+                    CampaignId = table.Column<int>(type: "int", nullable: true),
+                    ChannelId = table.Column<int>(type: "int", nullable: true),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    StatusReason = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
+                    HeldUntil = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    ExpectedTotal = table.Column<int>(type: "int", nullable: true),
+                    Cursor = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    AudienceComplete = table.Column<bool>(type: "bit", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    StartedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Version = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -681,22 +681,22 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "Deliveries",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    RunId = table.Column<long>(type: "INTEGER", nullable: false),
-                    AccountId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Recipient = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    Status = table.Column<int>(type: "INTEGER", nullable: false),
-                    SkipReason = table.Column<int>(type: "INTEGER", nullable: false),
-                    ErrCode = table.Column<int>(type: "INTEGER", nullable: true),
-                    ErrMsg = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    MsgId = table.Column<long>(type: "INTEGER", nullable: true),
-                    CredentialId = table.Column<long>(type: "INTEGER", nullable: true),
-                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    LocalDay = table.Column<DateOnly>(type: "TEXT", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    SendingSince = table.Column<long>(type: "INTEGER", nullable: true),
-                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    RunId = table.Column<long>(type: "bigint", nullable: false),
+                    AccountId = table.Column<int>(type: "int", nullable: false),
+                    Recipient = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    Status = table.Column<int>(type: "int", nullable: false),
+                    SkipReason = table.Column<int>(type: "int", nullable: false),
+                    ErrCode = table.Column<int>(type: "int", nullable: true),
+                    ErrMsg = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    MsgId = table.Column<long>(type: "bigint", nullable: true),
+                    CredentialId = table.Column<long>(type: "bigint", nullable: true),
+                    Attempts = table.Column<int>(type: "int", nullable: false),
+                    LocalDay = table.Column<DateOnly>(type: "date", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    SendingSince = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -713,12 +713,12 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "RunTallies",
                 columns: table => new
                 {
-                    RunId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Sent = table.Column<int>(type: "INTEGER", nullable: false),
-                    Failed = table.Column<int>(type: "INTEGER", nullable: false),
-                    Unfollowed = table.Column<int>(type: "INTEGER", nullable: false),
-                    Skipped = table.Column<int>(type: "INTEGER", nullable: false),
-                    Rows = table.Column<int>(type: "INTEGER", nullable: false)
+                    RunId = table.Column<long>(type: "bigint", nullable: false),
+                    Sent = table.Column<int>(type: "int", nullable: false),
+                    Failed = table.Column<int>(type: "int", nullable: false),
+                    Unfollowed = table.Column<int>(type: "int", nullable: false),
+                    Skipped = table.Column<int>(type: "int", nullable: false),
+                    Rows = table.Column<int>(type: "int", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -767,7 +767,8 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "RoleNameIndex",
                 table: "AspNetRoles",
                 column: "NormalizedName",
-                unique: true);
+                unique: true,
+                filter: "[NormalizedName] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_AspNetUserClaims_UserId",
@@ -793,7 +794,8 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "UserNameIndex",
                 table: "AspNetUsers",
                 column: "NormalizedUserName",
-                unique: true);
+                unique: true,
+                filter: "[NormalizedUserName] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_AuditEntries_At",
@@ -864,10 +866,16 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 filter: "\"TemplateId\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Credentials_User",
+                table: "Credentials",
+                columns: new[] { "AccountId", "OpenId", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "UX_Credentials_Account_Value",
                 table: "Credentials",
                 columns: new[] { "AccountId", "Value" },
-                unique: true);
+                unique: true,
+                filter: "[Value] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Deliveries_AccountId_Recipient_LocalDay",
@@ -954,7 +962,8 @@ namespace PushConsole.Migrations.Sqlite.Migrations
                 name: "IX_TransactionalMessages_AccountId_IdempotencyKey",
                 table: "TransactionalMessages",
                 columns: new[] { "AccountId", "IdempotencyKey" },
-                unique: true);
+                unique: true,
+                filter: "[IdempotencyKey] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_TransactionalMessages_AccountId_OpenId",
