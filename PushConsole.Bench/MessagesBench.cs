@@ -75,7 +75,7 @@ public static class MessagesBench
         var engine = host.Services.GetRequiredService<PushConsole.Sending.RunExecutor>();
         var executionsBefore = engine.Executions;
         GC.Collect();
-        using var statements = StatementCounter.Start();
+        using var statements = StatementCounter.Start(keepTexts: true);
         // CPU and allocation of this process (the console and the callers both; the simulator is another process):
         // per message, they do not depend on what else the shared machine runs, as sends per second do.
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -98,6 +98,12 @@ public static class MessagesBench
         Console.WriteLine($"  console + callers: {cpuPerMessage:N0} µs CPU and {allocatedPerMessage:N0} bytes allocated per message; GC: {gcs}");
         Console.WriteLine($"  SQL statements while measuring: {statementCount:N0} = {statementCount / (double)Math.Max(1, messages):N1} per message "
             + $"({commitCount / (double)Math.Max(1, messages):N1} explicit transactions per message)");
+        // Which statements a message costs under load (with batching), most frequent first.
+        Console.WriteLine("  statements per message under load, by kind:");
+        foreach (var kind in statements.Texts.GroupBy(t => t.Length > 70 ? t[..70] : t).OrderByDescending(g => g.Count()).Take(args.Number("kinds", 12)))
+        {
+            Console.WriteLine($"    {kind.Count() / (double)Math.Max(1, messages),5:N2}  {kind.Key}");
+        }
         Console.WriteLine($"  intake: {laneCommits:N0} lane commits for {messages:N0} messages = {messages / (double)Math.Max(1, laneCommits):N1} messages per commit");
         Console.WriteLine($"  send: {executions:N0} engine executions for {messages:N0} messages = {messages / (double)Math.Max(1, executions):N1} messages per execution");
         Console.WriteLine($"  load average at the end: {IntakeBench.LoadAverage()}");
