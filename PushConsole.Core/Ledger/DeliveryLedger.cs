@@ -262,18 +262,22 @@ public sealed class DeliveryLedger
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = db.Database.GetDbConnection();
         var recorded = await store.RecordAsync(connection, transaction.GetDbTransaction(), updates, time.GetUtcNow(), cancellationToken);
-        foreach (var run in recorded.GroupBy(r => r.RunId))
+        // Runs that moved by the same amounts share one statement: a batch of transactional messages (a run each, one
+        // row each) moves all its tallies in one update instead of one per message.
+        var moves = recorded.GroupBy(r => r.RunId).Select(run => (
+                RunId: run.Key,
+                Sent: run.Count(r => r.Status == DeliveryStatus.Sent),
+                Failed: run.Count(r => r.Status == DeliveryStatus.Failed),
+                Unfollowed: run.Count(r => r.Status == DeliveryStatus.Failed && r.ErrCode == RunTally.UnfollowedErrCode)))
+            .Where(m => m.Sent + m.Failed > 0);
+        foreach (var same in moves.GroupBy(m => (m.Sent, m.Failed, m.Unfollowed)))
         {
-            var sent = run.Count(r => r.Status == DeliveryStatus.Sent);
-            var failed = run.Count(r => r.Status == DeliveryStatus.Failed);
-            var unfollowed = run.Count(r => r.Status == DeliveryStatus.Failed && r.ErrCode == RunTally.UnfollowedErrCode);
-            if (sent + failed > 0)
-            {
-                await db.Set<RunTally>().Where(t => t.RunId == run.Key).ExecuteUpdateAsync(s => s
-                    .SetProperty(t => t.Sent, t => t.Sent + sent)
-                    .SetProperty(t => t.Failed, t => t.Failed + failed)
-                    .SetProperty(t => t.Unfollowed, t => t.Unfollowed + unfollowed), cancellationToken);
-            }
+            var (sent, failed, unfollowed) = same.Key;
+            var runIds = same.Select(m => m.RunId).ToList();
+            await db.Set<RunTally>().Where(t => runIds.Contains(t.RunId)).ExecuteUpdateAsync(s => s
+                .SetProperty(t => t.Sent, t => t.Sent + sent)
+                .SetProperty(t => t.Failed, t => t.Failed + failed)
+                .SetProperty(t => t.Unfollowed, t => t.Unfollowed + unfollowed), cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return recorded;
