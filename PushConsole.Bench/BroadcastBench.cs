@@ -163,6 +163,16 @@ public static class BroadcastBench
         {
             environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = spin;
         }
+        // --console-env KEY=VALUE,KEY=VALUE: any other runtime setting of the console alone (e.g. DOTNET_GCgen0size=0x800000).
+        foreach (var pair in args.Text("console-env", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = pair.IndexOf('=');
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"--console-env takes KEY=VALUE pairs separated by commas, not '{pair}'.");
+            }
+            environment[pair[..equals]] = pair[(equals + 1)..];
+        }
         return environment;
     }
 
