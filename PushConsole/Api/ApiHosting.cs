@@ -22,7 +22,7 @@ public static class ApiHosting
 
     public static WebApplicationBuilder AddConsoleApi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblem.TranslateDefaultTitle);
         // The API speaks the UI's words: enums travel as their names ("OfficialAccount", "Stable"), in and out.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>

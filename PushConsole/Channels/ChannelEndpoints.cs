@@ -100,7 +100,7 @@ public static class ChannelEndpoints
             int? errcode, HttpContext http) =>
             await service.FindAsync(id) is not { } c ? NotFound()
                 : c.CurrentRunId is long run ? await PushConsole.Campaigns.DeliveryCsv.WriteAsync(http, outcomes, run, new PushConsole.Outcomes.DeliveryFilter(status, errcode))
-                : Results.Problem(statusCode: 404, title: "The channel has no broadcast yet"))
+                : ApiProblem.Of(404, ProblemTitle.NoBroadcastYet))
             .WithSummary("The current broadcast's sends as CSV, the same file as the run's deliveries.csv.");
         channels.MapGet("/{id:int}/outcomes", async (int id, ChannelService service, BroadcastProgress progress) =>
             await service.FindAsync(id) is { } c
@@ -139,12 +139,12 @@ public static class ChannelEndpoints
             : Problem(result);
     }
 
-    private static IResult NotFound() => Results.Problem(statusCode: 404, title: "No such channel");
+    private static IResult NotFound() => ApiProblem.Of(404, ProblemTitle.NoSuchChannel);
 
-    private static IResult Problem(ChannelService.Result result) => Results.Problem(
-        statusCode: result.NotFound ? 404 : result.Conflict ? 409 : 400,
-        title: result.NotFound ? "No such channel" : result.Conflict ? "The channel cannot be changed so" : "The channel is not valid",
-        detail: string.Join(" ", result.Errors));
+    private static IResult Problem(ChannelService.Result result) => ApiProblem.Of(
+        result.NotFound ? 404 : result.Conflict ? 409 : 400,
+        result.NotFound ? ProblemTitle.NoSuchChannel : result.Conflict ? ProblemTitle.ChannelConflict : ProblemTitle.ChannelInvalid,
+        string.Join(" ", result.Errors));
 }
 
 /// <summary>Addresses of the anonymous channel pages viewers open.</summary>

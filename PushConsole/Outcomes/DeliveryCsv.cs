@@ -15,7 +15,7 @@ public static class DeliveryCsv
         var run = await outcomes.RunAsync(runId, http.RequestAborted);
         if (run is null)
         {
-            return Results.Problem(statusCode: 404, title: "No such run");
+            return Api.ApiProblem.Of(404, Api.ProblemTitle.NoSuchRun);
         }
         return Stream(http, outcomes.StreamDeliveriesAsync(runId, filter, http.RequestAborted), withRun: false, $"run-{runId}-deliveries.csv");
     }
