@@ -122,10 +122,24 @@ public sealed class UiTextTests
     [Fact]
     public void Every_errcode_meaning_has_both_languages()
     {
-        var english = Resource("UiText.resx");
-        foreach (var code in new[] { -1, 40001, 40003, 40037, 41028, 41029, 43004, 43101, 45009, 45011, 45103, 47003 })
+        var english = ServiceResource("ServiceText.resx");
+        var chinese = ServiceResource("ServiceText.zh-CN.resx");
+        var before = System.Globalization.CultureInfo.CurrentUICulture;
+        try
         {
-            Assert.Equal(PushConsole.Outcomes.ErrorCodeMeanings.Of(code), english[$"ErrCode.{code}"]);
+            foreach (var code in new[] { -1, 40001, 40003, 40037, 41028, 41029, 43004, 43101, 45009, 45011, 45103, 47003 })
+            {
+                System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("en");
+                Assert.Equal(english[$"ErrCode.{code}"], PushConsole.Outcomes.ErrorCodeMeanings.Of(code));
+                System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("zh-CN");
+                Assert.Equal(chinese[$"ErrCode.{code}"], PushConsole.Outcomes.ErrorCodeMeanings.Of(code));
+                Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", PushConsole.Outcomes.ErrorCodeMeanings.Of(code));
+            }
+            Assert.Equal("未知错误码（见微信全局返回码说明）", PushConsole.Outcomes.ErrorCodeMeanings.Of(12345));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = before;
         }
     }
 }

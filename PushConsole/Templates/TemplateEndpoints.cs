@@ -88,10 +88,14 @@ public static class TemplateEndpoints
             var result = await importer.ImportAsync(accountId, cancellationToken);
             if (result.Error is { } error)
             {
-                // WeChat's own answer goes back verbatim: the admin needs errcode/errmsg to fix the account.
+                // The meaning in the caller's language first; WeChat's own errmsg goes back verbatim, said to be WeChat's:
+                // the admin needs errcode/errmsg to fix the account.
                 return ApiProblem.Of(StatusCodes.Status502BadGateway, ProblemTitle.TemplatesNotListed,
-                    $"{error.ErrCode} {error.ErrMsg}",
-                    new Dictionary<string, object?> { ["errcode"] = error.ErrCode, ["errmsg"] = error.ErrMsg });
+                    ServiceText.Get("ProblemDetail.WeChatRefused", error.ErrCode, Outcomes.ErrorCodeMeanings.Of(error.ErrCode), error.ErrMsg),
+                    new Dictionary<string, object?>
+                    {
+                        ["errcode"] = error.ErrCode, ["errmsg"] = error.ErrMsg, ["meaning"] = Outcomes.ErrorCodeMeanings.Of(error.ErrCode),
+                    });
             }
             return Results.Ok(new ImportView(result.Created, result.Updated, result.Unchanged, result.NotAtWeChat));
         });
