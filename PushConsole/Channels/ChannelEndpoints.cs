@@ -106,7 +106,7 @@ public static class ChannelEndpoints
             await service.FindAsync(id) is { } c
                 ? Ok(c.CurrentRunId is long run ? await progress.OutcomesAsync(run) : Array.Empty<OutcomeCount>())
                 : NotFound());
-        channels.MapGet("/{id:int}/deliveries", async (int id, DeliveryStatus? status, int? errcode, int? skip, int? take,
+        channels.MapGet("/{id:int}/deliveries", async (int id, DeliveryStatus? status, int? errcode, string? search, int? skip, int? take,
             ChannelService service, BroadcastProgress progress) =>
         {
             if (ApiPaging.Refusal(skip, take, 1000) is { } refusal)
@@ -121,13 +121,13 @@ public static class ChannelEndpoints
             {
                 return Ok(new { total = 0, rows = Array.Empty<DeliveryView>() });
             }
-            var (rows, total) = await progress.DeliveriesAsync(run, status, errcode, skip ?? 0, take ?? 100);
+            var (rows, total) = await progress.DeliveriesAsync(run, status, errcode, search, skip ?? 0, take ?? 100);
             return Ok(new
             {
                 total,
                 rows = rows.Select(d => new DeliveryView(d.Id, d.Recipient, d.Status, d.ErrCode, d.ErrMsg, d.MsgId, d.ClientMsgId, d.Attempts, d.FinishedAt)),
             });
-        });
+        }).WithSummary("The current broadcast's sends, paged; status, errcode and search (a part of the openid, or an errcode) narrow them.");
         return api;
     }
 
