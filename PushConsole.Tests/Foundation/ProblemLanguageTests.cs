@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using System.Xml.Linq;
-using PushConsole.Api;
 using PushConsole.Tests.Campaigns;
 using PushConsole.Tests.Infrastructure;
 using PushConsole.Users;
@@ -13,51 +10,6 @@ namespace PushConsole.Tests.Foundation;
 /// <summary>The API's problem titles and details are said in the caller's language, as its input errors are.</summary>
 public sealed class ProblemLanguageTests
 {
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PushConsole.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("PushConsole.sln not found above the test output.");
-    }
-
-    private static Dictionary<string, string> ServiceResource(string file) =>
-        XDocument.Load(Path.Combine(Root, "PushConsole.Core", file)).Root!.Elements("data")
-            .ToDictionary(d => (string)d.Attribute("name")!, d => (string?)d.Element("value") ?? "");
-
-    [Fact]
-    public void Every_problem_title_is_a_service_text_in_English_and_in_Chinese()
-    {
-        var english = ServiceResource("ServiceText.resx");
-        var chinese = ServiceResource("ServiceText.zh-CN.resx");
-
-        Assert.True(ProblemTitle.All.Count >= 30, $"only {ProblemTitle.All.Count} titles found by reflection");
-        Assert.Empty(ProblemTitle.All.Where(t => !english.TryGetValue(t.Key, out var text) || string.IsNullOrWhiteSpace(text)).Select(t => t.Key));
-        Assert.Empty(ProblemTitle.All.Where(t => !chinese.TryGetValue(t.Key, out var text) || !Regex.IsMatch(text, @"\p{IsCJKUnifiedIdeographs}"))
-            .Select(t => t.Key));
-    }
-
-    [Fact]
-    public void No_code_answers_a_problem_but_through_the_one_place_that_translates_its_title()
-    {
-        // Results.Problem("…") with an English title would bypass the translation; the API's problems are all made by ApiProblem.
-        var bypass = new Regex(@"\b(?:Typed)?Results\s*\.\s*(?:Problem|ValidationProblem)\s*\(|new\s+(?:[\w.]+\.)?(?:ProblemDetails|HttpValidationProblemDetails)\s*[({]");
-        var offenders = Directory.EnumerateFiles(Path.Combine(Root, "PushConsole"), "*.*", SearchOption.AllDirectories)
-            .Where(f => (f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".razor", StringComparison.Ordinal))
-                && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
-                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}")
-                && Path.GetFileName(f) != "ApiProblem.cs")
-            .Where(f => bypass.IsMatch(File.ReadAllText(f)))
-            .Select(f => Path.GetRelativePath(Root, f))
-            .ToList();
-
-        Assert.Empty(offenders);
-    }
-
     private sealed record Sample(string Name, HttpMethod Method, string Route, object? Body, string? Token, HttpStatusCode Status,
         string English, string Chinese);
 

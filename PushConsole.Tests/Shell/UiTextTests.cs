@@ -2,6 +2,7 @@ using PushConsole.Tests.Infrastructure;
 using System.Resources;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using PushConsole.Api;
 using PushConsole.Shell;
 
 namespace PushConsole.Tests.ShellTests;
@@ -80,6 +81,35 @@ public sealed class UiTextTests
         {
             System.Globalization.CultureInfo.CurrentUICulture = before;
         }
+    }
+
+    [Fact]
+    public void Every_problem_title_is_a_service_text_in_English_and_in_Chinese()
+    {
+        var english = ServiceResource("ServiceText.resx");
+        var chinese = ServiceResource("ServiceText.zh-CN.resx");
+
+        Assert.True(ProblemTitle.All.Count >= 30, $"only {ProblemTitle.All.Count} titles found by reflection");
+        Assert.Empty(ProblemTitle.All.Where(t => !english.TryGetValue(t.Key, out var text) || string.IsNullOrWhiteSpace(text)).Select(t => t.Key));
+        Assert.Empty(ProblemTitle.All.Where(t => !chinese.TryGetValue(t.Key, out var text) || !Regex.IsMatch(text, @"\p{IsCJKUnifiedIdeographs}"))
+            .Select(t => t.Key));
+    }
+
+    [Fact]
+    public void No_code_answers_a_problem_but_through_the_one_place_that_translates_its_title()
+    {
+        // Results.Problem("…") with an English title would bypass the translation; the API's problems are all made by ApiProblem.
+        var bypass = new Regex(@"\b(?:Typed)?Results\s*\.\s*(?:Problem|ValidationProblem)\s*\(|new\s+(?:[\w.]+\.)?(?:ProblemDetails|HttpValidationProblemDetails)\s*[({]");
+        var offenders = Directory.EnumerateFiles(Path.Combine(Root, "PushConsole"), "*.*", SearchOption.AllDirectories)
+            .Where(f => (f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".razor", StringComparison.Ordinal))
+                && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}")
+                && Path.GetFileName(f) != "ApiProblem.cs")
+            .Where(f => bypass.IsMatch(File.ReadAllText(f)))
+            .Select(f => Path.GetRelativePath(Root, f))
+            .ToList();
+
+        Assert.Empty(offenders);
     }
 
     [Fact]
