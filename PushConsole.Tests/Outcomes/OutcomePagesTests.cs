@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Bunit;
 using Bunit.Rendering;
 using Microsoft.EntityFrameworkCore;
@@ -76,6 +77,12 @@ public sealed class OutcomePagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
 
         Assert.Equal(["43004", "接收者未关注公众号", "require subscribe", "meaning first"], await RowAsync("zh-CN"));
         Assert.Equal(["43004", "Recipient does not follow the official account", "require subscribe", "meaning first"], await RowAsync(null));
+
+        // The API's top errcodes say the meaning in the caller's language too.
+        using var errors = new HttpRequestMessage(HttpMethod.Get, $"api/v1/outcomes/errors?runId={run.Id}");
+        errors.Headers.AcceptLanguage.ParseAdd("zh-CN");
+        var top = await (await api.SendAsync(errors)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal((43004, "接收者未关注公众号"), (top[0].GetProperty("errCode").GetInt32(), top[0].GetProperty("meaning").GetString()));
     }
 
     [Fact]

@@ -65,8 +65,6 @@ public sealed class ProblemTitle
         .Where(f => f.FieldType == typeof(ProblemTitle))
         .Select(f => (ProblemTitle)f.GetValue(null)!)
         .ToList();
-
-    public override string ToString() => ServiceText.Get(Key);
 }
 
 /// <summary>
