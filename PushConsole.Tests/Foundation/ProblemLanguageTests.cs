@@ -66,6 +66,31 @@ public sealed class ProblemLanguageTests
         Assert.Equal(0, conflict.GetProperty("holdings").GetProperty("usable").GetInt32());
     }
 
+    [Fact]
+    public async Task An_unknown_API_address_and_a_body_of_the_wrong_type_are_problems_in_the_callers_language_not_pages()
+    {
+        await using var world = await ConsoleWorld.StartAsync();
+        Sample[] samples =
+        [
+            new("unknown address", HttpMethod.Get, "api/v1/no-such-thing", null, ConsoleHost.AdminApiToken, HttpStatusCode.NotFound, "Not found", "未找到"),
+            new("unknown address, no token", HttpMethod.Get, "api/v1/no-such-thing", null, null, HttpStatusCode.NotFound, "Not found", "未找到"),
+            new("wrong method", HttpMethod.Delete, "api/v1/me", null, ConsoleHost.AdminApiToken, HttpStatusCode.MethodNotAllowed,
+                "Method not allowed", "不允许的请求方法"),
+        ];
+        foreach (var sample in samples)
+        {
+            Assert.Equal(sample.English, (await AskAsync(world, sample, null)).GetProperty("title").GetString());
+            Assert.Equal(sample.Chinese, (await AskAsync(world, sample, "zh-CN")).GetProperty("title").GetString());
+        }
+        using var http = world.Host.CreateHttpClient(ConsoleHost.AdminApiToken);
+        using var plain = new HttpRequestMessage(HttpMethod.Post, "api/v1/accounts") { Content = new StringContent("name=A") };
+        plain.Headers.AcceptLanguage.ParseAdd("zh-CN");
+        using var refused = await http.SendAsync(plain);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("不支持的内容类型", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+    }
+
     private static async Task<JsonElement> AskAsync(ConsoleWorld world, Sample sample, string? language)
     {
         using var http = world.Host.CreateHttpClient(sample.Token);

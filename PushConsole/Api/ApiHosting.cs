@@ -71,6 +71,31 @@ public static class ApiHosting
         return app;
     }
 
+    /// <summary>
+    /// The API has no pages: a request under /api that no route takes (an unknown address; the wrong method or content
+    /// type, which routing answers with a bare 405 or 415) is a problem in the caller's language, never the sign-in page
+    /// the console's fallback authorization would send it to. Runs after routing, before authentication.
+    /// </summary>
+    public static WebApplication UseApiRouteMisses(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments("/api") || context.GetEndpoint() is RouteEndpoint)
+            {
+                await next(context);
+            }
+            else if (context.GetEndpoint() is { } rejection)
+            {
+                await rejection.RequestDelegate!(context); // 405 or 415 without a body: the status code pages write the problem
+            }
+            else
+            {
+                await ApiProblem.WriteAsync(context, StatusCodes.Status404NotFound, ProblemTitle.NotFound);
+            }
+        });
+        return app;
+    }
+
     /// <summary>The sub-group for admin-only routes.</summary>
     public static RouteGroupBuilder AdminOnly(this RouteGroupBuilder group) => group.RequireAuthorization(ApiAdmin);
 }
