@@ -18,6 +18,10 @@ public static class ServiceText
     /// <summary>The text of <paramref name="key"/> in the current language, or null when there is no such text.</summary>
     public static string? Find(string key) => Resources.GetString(key, CultureInfo.CurrentUICulture);
 
+    /// <summary>The text of <paramref name="key"/> in <paramref name="culture"/>: for code that runs outside the request's culture
+    /// (an exception handler in front of the localization middleware).</summary>
+    public static string In(CultureInfo culture, string key) => Resources.GetString(key, culture) ?? key;
+
     public static string Get(string key, params object?[] arguments)
     {
         var text = Resources.GetString(key, CultureInfo.CurrentUICulture) ?? key;

@@ -120,9 +120,7 @@ public sealed class AccountService(IDbContextFactory<PushConsoleDbContext> conte
     /// <summary>What deleting an account takes with it (the database cascades to all of it).</summary>
     public sealed record DeletionSummary(string AppId, string Name, int Templates, int Campaigns, int Channels, int Runs, long LedgerRows)
     {
-        public string Describe() =>
-            $"Deleting {Name} ({AppId}) also deletes {Templates} templates, {Campaigns} campaigns, {Channels} channels, {Runs} runs " +
-            $"and {LedgerRows} delivery ledger rows.";
+        public string Describe() => ServiceText.Get("Account.DeletionSummary", Name, AppId, Templates, Campaigns, Channels, Runs, LedgerRows);
     }
 
     /// <summary>The counts to show before deleting; null when there is no such account.</summary>

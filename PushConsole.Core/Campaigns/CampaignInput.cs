@@ -74,7 +74,7 @@ public sealed partial class CampaignInput
                 var bad = list.FirstOrDefault(id => !OpenIdPattern().IsMatch(id));
                 if (bad is not null)
                 {
-                    errors.Add($"'{Shorten(bad)}' is not an openid (letters, digits, '-' and '_', at most {CampaignRecipient.MaxOpenIdLength}).");
+                    errors.Add(ServiceText.Get("Campaign.NotOpenId", Shorten(bad), CampaignRecipient.MaxOpenIdLength));
                 }
             }
         }

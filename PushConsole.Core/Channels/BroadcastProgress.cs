@@ -70,11 +70,22 @@ public sealed class BroadcastProgress(IDbContextFactory<PushConsoleDbContext> co
     }
 
     /// <summary>One page of a run's ledger rows, optionally of one status and/or errcode, in row order.</summary>
+    /// <summary>
+    /// A page of the broadcast's sends, filtered in the database; <paramref name="search"/> is a part of the openid in any case,
+    /// or an errcode when it is a number.
+    /// </summary>
     public async Task<(IReadOnlyList<Delivery> Rows, int Total)> DeliveriesAsync(long runId, DeliveryStatus? status, int? errCode,
-        int skip, int take, CancellationToken cancellationToken = default)
+        string? search, int skip, int take, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = db.Deliveries.AsNoTracking().Where(d => d.RunId == runId);
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var needle = search.Trim().ToLower();
+            query = int.TryParse(needle, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var code)
+                ? query.Where(d => d.Recipient.ToLower().Contains(needle) || d.ErrCode == code)
+                : query.Where(d => d.Recipient.ToLower().Contains(needle));
+        }
         if (status is { } s)
         {
             query = query.Where(d => d.Status == s);

@@ -144,7 +144,8 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
         }
         else if (!KindsOf(account.Kind).Contains(input.Kind))
         {
-            errors.Add($"A {(account.Kind == AccountKind.OfficialAccount ? "official account" : "mini program")} cannot have {input.Kind} templates.");
+            errors.Add(ServiceText.Get(account.Kind == AccountKind.OfficialAccount ? "Template.KindNotForOfficialAccount" : "Template.KindNotForMiniProgram",
+                input.Kind));
         }
         if (!Enum.IsDefined(input.Kind))
         {
@@ -187,7 +188,7 @@ public sealed partial class TemplateService(IDbContextFactory<PushConsoleDbConte
             }
             if (!string.IsNullOrWhiteSpace(field.Color) && !ColorPattern().IsMatch(field.Color.Trim()))
             {
-                errors.Add($"{group.Key}: the colour is a hex colour like #173177.");
+                errors.Add(ServiceText.Get("Template.Colour", group.Key));
             }
         }
         ValidateJump(input, keys, errors);

@@ -9,6 +9,9 @@ public sealed class ApiTokenService(IDbContextFactory<PushConsoleDbContext> cont
 {
     public sealed record Created(ApiToken Token, string PlainValue);
 
+    /// <summary>One page of a user's tokens and how many match in all.</summary>
+    public sealed record TokenPage(IReadOnlyList<ApiToken> Tokens, int Total);
+
     public async Task<Created> CreateAsync(string userId, string name, CancellationToken cancellationToken = default)
     {
         name = name.Trim();
@@ -33,6 +36,35 @@ public sealed class ApiTokenService(IDbContextFactory<PushConsoleDbContext> cont
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId)
             .OrderByDescending(t => t.Id).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A page of the user's tokens, searched and ordered in the database: <paramref name="search"/> is a part of the name
+    /// or of the prefix the token starts with, in any case; <paramref name="orderBy"/> names a column of <see cref="ApiToken"/>
+    /// (newest first when none).
+    /// </summary>
+    public async Task<TokenPage> PageAsync(string userId, string? search, string? orderBy, bool descending, int skip, int take,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId);
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var needle = search.Trim().ToLower();
+            query = query.Where(t => t.Name.ToLower().Contains(needle) || t.Prefix.ToLower().Contains(needle));
+        }
+        var total = await query.CountAsync(cancellationToken);
+        var ordered = orderBy switch
+        {
+            nameof(ApiToken.Name) => descending ? query.OrderByDescending(t => t.Name) : query.OrderBy(t => t.Name),
+            nameof(ApiToken.Prefix) => descending ? query.OrderByDescending(t => t.Prefix) : query.OrderBy(t => t.Prefix),
+            nameof(ApiToken.CreatedAt) => descending ? query.OrderByDescending(t => t.CreatedAt) : query.OrderBy(t => t.CreatedAt),
+            nameof(ApiToken.LastUsedAt) => descending ? query.OrderByDescending(t => t.LastUsedAt) : query.OrderBy(t => t.LastUsedAt),
+            _ => query.OrderByDescending(t => t.CreatedAt),
+        };
+        var tokens = await ordered.ThenByDescending(t => t.Id).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 500))
+            .ToListAsync(cancellationToken);
+        return new TokenPage(tokens, total);
     }
 
     public async Task<bool> RevokeAsync(string userId, long tokenId, CancellationToken cancellationToken = default)

@@ -110,7 +110,10 @@ public sealed class AccountsPageTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
 
         cut.FindAll("#accounts-grid tr").First(r => r.TextContent.Contains("wxunreach0001")).QuerySelector("button.account-test")!.Click();
 
-        cut.WaitForAssertion(() => Assert.Contains("WeChat answered -1 (WeChat busy or no answer", cut.Find("[data-connection-answer]").TextContent), TimeSpan.FromSeconds(10));
+        // The meaning leads; what the transport said is WeChat's own errmsg here, kept in the tooltip and said to be WeChat's.
+        cut.WaitForAssertion(() => Assert.StartsWith("WeChat busy or no answer", cut.Find("[data-connection-answer]").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Contains("(WeChat answered errcode -1)", cut.Find("[data-connection-answer]").TextContent);
+        Assert.Contains("· WeChat's own message: ", cut.Find("[data-connection-answer]").GetAttribute("title"));
     }
 
     [Fact]

@@ -89,6 +89,45 @@ public sealed class ChannelPagesTests(UiHost ui, PushConsole.Tests.Infrastructur
     }
 
 
+    [Fact]
+    public async Task A_broadcasts_sends_are_searched_by_openid_or_errcode_in_the_database_and_a_search_without_match_says_so()
+    {
+        var channel = await ReminderChannelAsync(1, "Searched live");
+        var ledger = Service<PushConsole.Ledger.DeliveryLedger>();
+        var run = await ledger.OpenRunAsync(new PushConsole.Ledger.DeliveryRun
+        {
+            Kind = PushConsole.Ledger.RunKind.Broadcast, FireKey = Channel.FireKeyOf(channel.Id, channel.Occurrence), Name = "Searched live · reminder #1",
+            AccountId = channel.AccountId, TemplateId = channel.TemplateId!.Value, ChannelId = channel.Id, Status = PushConsole.Ledger.RunStatus.Completed,
+        });
+        var followers = Enumerable.Range(1, 40).Select(i => $"oFollowerSearch{i:D3}").ToList();
+        await ledger.AddRecipientsAsync(run, followers, DateOnly.FromDateTime(DateTime.UtcNow));
+        await Service<ReminderTransitions>().AttachRunAsync(channel.Id, channel.Occurrence, run.Id);
+        await using (var db = await Host.Contexts().CreateDbContextAsync())
+        {
+            foreach (var delivery in db.Deliveries.Where(d => d.RunId == run.Id).ToList())
+            {
+                var unfollowed = delivery.Recipient.EndsWith('7');
+                delivery.Status = unfollowed ? PushConsole.Ledger.DeliveryStatus.Failed : PushConsole.Ledger.DeliveryStatus.Sent;
+                delivery.ErrCode = unfollowed ? 43004 : null;
+                delivery.FinishedAt = DateTimeOffset.UtcNow;
+            }
+            await db.SaveChangesAsync();
+        }
+        var cut = RenderWithProviders<ChannelDetailPage>(("Id", channel.Id));
+        cut.WaitForAssertion(() => Assert.Equal(25, cut.FindAll("#ledger-grid tbody tr").Count));
+
+        cut.Find("#ledger-search").Input("FOLLOWERSEARCH03");
+
+        cut.WaitForAssertion(() => Assert.Equal(10, cut.FindAll("#ledger-grid tbody tr").Count));
+        Assert.All(cut.FindAll("#ledger-grid tbody tr"), r => Assert.Contains("oFollowerSearch03", r.TextContent));
+        cut.Find("#ledger-search").Input("43004");
+        cut.WaitForAssertion(() => Assert.Equal(4, cut.FindAll("#ledger-grid tbody tr").Count));
+        Assert.All(cut.FindAll("#ledger-grid tbody tr"), r => Assert.Contains("Recipient does not follow the official account", r.TextContent));
+        cut.Find("#ledger-search").Input("nobody follows under this name");
+        cut.WaitForElement("#ledger-no-match");
+        Assert.Equal("Nothing matches the search.", cut.Find("#ledger-no-match").TextContent.Trim());
+    }
+
     private static readonly TimeZoneInfo Shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
     private async Task<Channel> ChannelAsync(string appId, string name, TimeSpan startsIn)

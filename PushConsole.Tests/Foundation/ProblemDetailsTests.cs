@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using PushConsole.Accounts;
 using PushConsole.Persistence;
 using PushConsole.Tests.Infrastructure;
@@ -34,5 +35,12 @@ public sealed class ProblemDetailsTests
         Assert.DoesNotContain(Internals, body);
         Assert.DoesNotContain("InvalidOperationException", body);
         Assert.DoesNotContain(" at ", body);
+        Assert.Contains("\"title\":\"The request failed\"", body);
+
+        // The framework's own title is said in the caller's language like every other problem's.
+        using var chinese = new HttpRequestMessage(HttpMethod.Post, $"api/v1/templates/import?accountId={account.Id}");
+        chinese.Headers.AcceptLanguage.ParseAdd("zh-CN");
+        var inChinese = await (await api.SendAsync(chinese)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal(("请求处理失败", 500), (inChinese.GetProperty("title").GetString(), inChinese.GetProperty("status").GetInt32()));
     }
 }

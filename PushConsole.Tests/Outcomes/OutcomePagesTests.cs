@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Bunit;
 using Bunit.Rendering;
 using Microsoft.EntityFrameworkCore;
@@ -46,9 +47,42 @@ public sealed class OutcomePagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFixt
         Assert.Contains("(Asia/Shanghai)", grid);
         Assert.Contains("Recipient does not follow the official account", cut.Find(".top-error").TextContent);
 
+        // WeChat's own errmsg is there, in a tooltip saying it is WeChat's; the meaning is the cell's text.
+        Assert.Contains(cut.FindAll("#deliveries-grid span[title]"), s => s.GetAttribute("title") == "WeChat's own message: require subscribe");
+
         cut.Find("#filter-openid").Input("oSIM57C3035AB12CD34EF56_follower");
         cut.WaitForAssertion(() => Assert.DoesNotContain("_stranger", cut.Find("#deliveries-grid").TextContent));
         Assert.Contains("_follower", cut.Find("#deliveries-grid").TextContent);
+    }
+
+    [Fact]
+    public async Task The_deliveries_CSV_gives_the_errcodes_meaning_in_the_readers_language_before_WeChats_own_errmsg()
+    {
+        var run = await FinishedRunAsync("wxoutcome05");
+        using var api = Host.CreateHttpClient(ConsoleHost.AdminApiToken);
+
+        async Task<string[]> RowAsync(string? language)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"api/v1/runs/{run.Id}/deliveries.csv");
+            if (language is not null)
+            {
+                request.Headers.AcceptLanguage.ParseAdd(language);
+            }
+            var lines = (await (await api.SendAsync(request)).Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var header = lines[0].Trim().Split(',');
+            var row = lines.Single(l => l.Contains("_stranger")).Trim().Split(',');
+            return [row[Array.IndexOf(header, "errcode")], row[Array.IndexOf(header, "errcode_meaning")], row[Array.IndexOf(header, "wechat_errmsg")],
+                Array.IndexOf(header, "errcode_meaning") < Array.IndexOf(header, "wechat_errmsg") ? "meaning first" : "errmsg first"];
+        }
+
+        Assert.Equal(["43004", "接收者未关注公众号", "require subscribe", "meaning first"], await RowAsync("zh-CN"));
+        Assert.Equal(["43004", "Recipient does not follow the official account", "require subscribe", "meaning first"], await RowAsync(null));
+
+        // The API's top errcodes say the meaning in the caller's language too.
+        using var errors = new HttpRequestMessage(HttpMethod.Get, $"api/v1/outcomes/errors?runId={run.Id}");
+        errors.Headers.AcceptLanguage.ParseAdd("zh-CN");
+        var top = await (await api.SendAsync(errors)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal((43004, "接收者未关注公众号"), (top[0].GetProperty("errCode").GetInt32(), top[0].GetProperty("meaning").GetString()));
     }
 
     [Fact]

@@ -193,9 +193,11 @@ public sealed partial class ChineseSweepTests(DemoConsoleHost ui) : ConsoleUiTes
         }
         if (node is IElement element)
         {
-            if (element.LocalName is "script" or "style" or "svg" or "pre" || element.ClassList.Contains("nav-hidden-marker"))
+            if (element.LocalName is "script" or "style" or "svg" or "pre" || element.ClassList.Contains("nav-hidden-marker")
+                || element.ClassList.Contains("wechat-errmsg"))
             {
-                // Scripts and icons are not read; <pre> holds the JSON body WeChat receives, in WeChat's words.
+                // Scripts and icons are not read; <pre> holds the JSON body WeChat receives, in WeChat's words, and an
+                // errmsg is WeChat's own text (labelled so, beside its meaning in Chinese).
                 return;
             }
             foreach (var attribute in new[] { "placeholder", "title", "aria-label", "alt" })

@@ -2,6 +2,7 @@ using PushConsole.Tests.Infrastructure;
 using System.Resources;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using PushConsole.Api;
 using PushConsole.Shell;
 
 namespace PushConsole.Tests.ShellTests;
@@ -83,6 +84,35 @@ public sealed class UiTextTests
     }
 
     [Fact]
+    public void Every_problem_title_is_a_service_text_in_English_and_in_Chinese()
+    {
+        var english = ServiceResource("ServiceText.resx");
+        var chinese = ServiceResource("ServiceText.zh-CN.resx");
+
+        Assert.True(ProblemTitle.All.Count >= 30, $"only {ProblemTitle.All.Count} titles found by reflection");
+        Assert.Empty(ProblemTitle.All.Where(t => !english.TryGetValue(t.Key, out var text) || string.IsNullOrWhiteSpace(text)).Select(t => t.Key));
+        Assert.Empty(ProblemTitle.All.Where(t => !chinese.TryGetValue(t.Key, out var text) || !Regex.IsMatch(text, @"\p{IsCJKUnifiedIdeographs}"))
+            .Select(t => t.Key));
+    }
+
+    [Fact]
+    public void No_code_answers_a_problem_but_through_the_one_place_that_translates_its_title()
+    {
+        // Results.Problem("…") with an English title would bypass the translation; the API's problems are all made by ApiProblem.
+        var bypass = new Regex(@"\b(?:Typed)?Results\s*\.\s*(?:Problem|ValidationProblem)\s*\(|new\s+(?:[\w.]+\.)?(?:ProblemDetails|HttpValidationProblemDetails)\s*[({]");
+        var offenders = Directory.EnumerateFiles(Path.Combine(Root, "PushConsole"), "*.*", SearchOption.AllDirectories)
+            .Where(f => (f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".razor", StringComparison.Ordinal))
+                && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}")
+                && Path.GetFileName(f) != "ApiProblem.cs")
+            .Where(f => bypass.IsMatch(File.ReadAllText(f)))
+            .Select(f => Path.GetRelativePath(Root, f))
+            .ToList();
+
+        Assert.Empty(offenders);
+    }
+
+    [Fact]
     public void Every_English_text_has_a_Chinese_text()
     {
         var english = Resource("UiText.resx");
@@ -122,10 +152,24 @@ public sealed class UiTextTests
     [Fact]
     public void Every_errcode_meaning_has_both_languages()
     {
-        var english = Resource("UiText.resx");
-        foreach (var code in new[] { -1, 40001, 40003, 40037, 41028, 41029, 43004, 43101, 45009, 45011, 45103, 47003 })
+        var english = ServiceResource("ServiceText.resx");
+        var chinese = ServiceResource("ServiceText.zh-CN.resx");
+        var before = System.Globalization.CultureInfo.CurrentUICulture;
+        try
         {
-            Assert.Equal(PushConsole.Outcomes.ErrorCodeMeanings.Of(code), english[$"ErrCode.{code}"]);
+            foreach (var code in new[] { -1, 40001, 40003, 40037, 41028, 41029, 43004, 43101, 45009, 45011, 45103, 47003 })
+            {
+                System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("en");
+                Assert.Equal(english[$"ErrCode.{code}"], PushConsole.Outcomes.ErrorCodeMeanings.Of(code));
+                System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("zh-CN");
+                Assert.Equal(chinese[$"ErrCode.{code}"], PushConsole.Outcomes.ErrorCodeMeanings.Of(code));
+                Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", PushConsole.Outcomes.ErrorCodeMeanings.Of(code));
+            }
+            Assert.Equal("未知错误码（见微信全局返回码说明）", PushConsole.Outcomes.ErrorCodeMeanings.Of(12345));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = before;
         }
     }
 }

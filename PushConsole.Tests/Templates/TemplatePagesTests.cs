@@ -4,6 +4,8 @@ using Bunit.Rendering;
 using Microsoft.AspNetCore.Authorization;
 using PushConsole.Accounts;
 using PushConsole.Shell;
+using PushConsole.Simulator;
+using TemplateKind = PushConsole.Templates.TemplateKind;
 using PushConsole.Templates;
 using PushConsole.Tests.Infrastructure;
 using PushConsole.Users;
@@ -97,6 +99,38 @@ public sealed class TemplatePagesTests(UiHost ui) : ConsoleUiTest(ui), IClassFix
         cut.WaitForElement("#test-send").Click();
         cut.WaitForAssertion(() => Assert.Contains("Recipient openid is required.", ValidationMessages(cut)));
         Assert.NotNull(template);
+    }
+
+    [Fact]
+    public async Task A_test_send_WeChat_refuses_leads_with_the_errcodes_meaning_in_Chinese_and_labels_WeChats_own_words()
+    {
+        UseCulture(ConsoleCultures.Chinese);
+        await using var simulator = await SimulatorServer.StartAsync();
+        var account = await TemplateTestData.AccountAsync(Host, AccountKind.MiniProgram, "wxtemplate06", simulator);
+        simulator.Simulator.DefineTemplate("wxtemplate06", new TemplateSpec { TemplateId = "sub-refused", Title = "会议提醒", Content = "会议时间:{{date2.DATA}}\n会议地点:{{thing1.DATA}}\n" });
+        simulator.Simulator.Grant("wxtemplate06", "oGrantedOnce", "sub-refused");
+        Assert.True((await Service<TemplateService>().CreateAsync(TemplateTestData.Subscribe(account.Id, "sub-refused"))).Succeeded);
+        var cut = RenderWithProviders<TemplatesPage>();
+        cut.WaitForAssertion(() => Assert.Contains("sub-refused", cut.Find("#templates-grid").TextContent));
+        ClickInRow(cut, "#templates-grid", "sub-refused", "测试发送");
+        cut.WaitForElement("#test-openid").Input("oGrantedOnce");
+
+        cut.Find("#test-send").Click();
+        cut.WaitForAssertion(() => Assert.Equal("0", cut.Find("#test-errcode").TextContent), TimeSpan.FromSeconds(10));
+        Assert.Equal("ok", cut.Find("#test-errmsg").TextContent);
+        cut.Find("#test-send").Click();
+
+        // The one grant is used: WeChat answers 43101 in its own English, which stays as WeChat wrote it, labelled as WeChat's.
+        cut.WaitForAssertion(() => Assert.Equal("43101", cut.Find("#test-errcode").TextContent), TimeSpan.FromSeconds(10));
+        var answer = cut.Find("#test-send-answer");
+        Assert.Equal("用户对该模板没有剩余的订阅授权", cut.Find("#test-meaning").TextContent);
+        Assert.True(answer.TextContent.IndexOf("用户对该模板没有剩余的订阅授权", StringComparison.Ordinal)
+            < answer.TextContent.IndexOf("微信原文：", StringComparison.Ordinal), answer.TextContent);
+        var raw = cut.Find(".wechat-raw");
+        Assert.StartsWith("微信原文：", raw.TextContent.Trim());
+        Assert.Contains("user refuse to accept the msg", cut.Find("#test-errmsg").TextContent);
+        Assert.Equal("en", cut.Find("#test-errmsg").GetAttribute("lang"));
+        Assert.Empty(Texts.Missing);
     }
 
     [Fact]

@@ -193,6 +193,38 @@ public sealed class UsersAndTokensPageTests(UiHost ui) : ConsoleUiTest(ui), ICla
     }
 
     [Fact]
+    public async Task Tokens_are_searched_by_name_in_the_database_page_by_page_and_a_search_without_match_says_so()
+    {
+        var userId = await SignInAsNewUserAsync("token-search@test.local", Roles.Editor);
+        var tokens = Service<ApiTokenService>();
+        for (var i = 1; i <= 23; i++)
+        {
+            await tokens.CreateAsync(userId, i % 8 == 0 ? $"CI deploy {i}" : $"laptop {i}");
+        }
+        var other = await TestUsers.CreateAsync(Host, "token-search-other@test.local", Roles.Editor);
+        await tokens.CreateAsync(other, "ci deploy of someone else");
+
+        var page = await tokens.PageAsync(userId, "ci DEPLOY", "Name", descending: true, skip: 1, take: 1);
+        Assert.Equal(2, page.Total);
+        Assert.Equal("CI deploy 16", Assert.Single(page.Tokens).Name);
+
+        var cut = RenderWithProviders<ApiTokensPage>();
+        cut.WaitForAssertion(() => Assert.Equal(20, cut.FindAll("#tokens-grid tbody tr").Count));
+        Assert.Contains("23", cut.Find(".mud-table-pagination").TextContent);
+
+        cut.Find("#tokens-search").Input("ci deploy");
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("#tokens-grid tbody tr").Count));
+        Assert.Contains("CI deploy 8", cut.Find("#tokens-grid").TextContent);
+        Assert.Contains("CI deploy 16", cut.Find("#tokens-grid").TextContent);
+        Assert.DoesNotContain("someone else", cut.Find("#tokens-grid").TextContent);
+        cut.Find("#tokens-search").Input("no token is called this");
+        cut.WaitForElement("#tokens-no-match");
+        Assert.Equal("Nothing matches the search.", cut.Find("#tokens-no-match").TextContent.Trim());
+        Assert.Empty(cut.FindAll("#no-tokens"));
+    }
+
+    [Fact]
     public async Task A_users_own_zone_is_refused_when_unknown_and_cleared_with_nothing()
     {
         var userId = await TestUsers.CreateAsync(Host, "zone-rules@test.local", Roles.Editor);

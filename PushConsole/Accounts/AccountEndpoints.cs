@@ -17,7 +17,7 @@ public static class AccountEndpoints
         var accounts = api.MapGroup("/accounts").WithTags("Accounts");
         accounts.MapGet("/", async (AccountService service) => (await service.ListAsync()).Select(AccountView.Of));
         accounts.MapGet("/{id:int}", async (int id, AccountService service) =>
-            await service.FindAsync(id) is { } a ? Results.Ok(AccountView.Of(a)) : Results.Problem(statusCode: 404, title: "No such account"));
+            await service.FindAsync(id) is { } a ? Results.Ok(AccountView.Of(a)) : NotFound());
 
         var admin = accounts.MapGroup("").AdminOnly();
         admin.MapPost("/", async (AccountInput input, AccountService service) =>
@@ -37,19 +37,21 @@ public static class AccountEndpoints
             // The database cascades to everything the account owns: the caller confirms by naming its AppID.
             if (await service.DeletionSummaryAsync(id) is not { } summary)
             {
-                return Results.Problem(statusCode: 404, title: "No such account");
+                return NotFound();
             }
             if (!string.Equals(confirm, summary.AppId, StringComparison.Ordinal))
             {
-                return Results.Problem(statusCode: 400, title: "Confirm the deletion",
-                    detail: $"{summary.Describe()} Repeat the request with ?confirm={summary.AppId}.",
-                    extensions: new Dictionary<string, object?> { ["wouldDelete"] = summary });
+                return ApiProblem.Of(400, ProblemTitle.ConfirmDeletion,
+                    ServiceText.Get("ProblemDetail.ConfirmDeletion", summary.Describe(), summary.AppId),
+                    new Dictionary<string, object?> { ["wouldDelete"] = summary });
             }
-            return await service.DeleteAsync(id) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "No such account");
+            return await service.DeleteAsync(id) ? Results.NoContent() : NotFound();
         }).WithSummary("Deletes the account and everything it owns; needs ?confirm=<appId> (without it, answers what would be deleted).");
         return api;
     }
 
     private static IResult Invalid(IReadOnlyList<string> errors) =>
-        Results.Problem(statusCode: 400, title: "The account is not valid", detail: string.Join(" ", errors));
+        ApiProblem.Of(400, ProblemTitle.AccountInvalid, string.Join(" ", errors));
+
+    private static IResult NotFound() => ApiProblem.Of(404, ProblemTitle.NoSuchAccount);
 }

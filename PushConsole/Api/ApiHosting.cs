@@ -22,7 +22,7 @@ public static class ApiHosting
 
     public static WebApplicationBuilder AddConsoleApi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblem.TranslateDefaultTitle);
         // The API speaks the UI's words: enums travel as their names ("OfficialAccount", "Stable"), in and out.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -68,6 +68,31 @@ public static class ApiHosting
         api.MapInventoryEndpoints();
         // Senders' tokens (the app backends) may use this route only, so it is outside the ApiUser group.
         Messages.MessageEndpoints.MapMessageEndpoints(app);
+        return app;
+    }
+
+    /// <summary>
+    /// The API has no pages: a request under /api that no route takes (an unknown address; the wrong method or content
+    /// type, which routing answers with a bare 405 or 415) is a problem in the caller's language, never the sign-in page
+    /// the console's fallback authorization would send it to. Runs after routing, before authentication.
+    /// </summary>
+    public static WebApplication UseApiRouteMisses(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments("/api") || context.GetEndpoint() is RouteEndpoint)
+            {
+                await next(context);
+            }
+            else if (context.GetEndpoint() is { } rejection)
+            {
+                await rejection.RequestDelegate!(context); // 405 or 415 without a body: the status code pages write the problem
+            }
+            else
+            {
+                await ApiProblem.WriteAsync(context, StatusCodes.Status404NotFound, ProblemTitle.NotFound);
+            }
+        });
         return app;
     }
 

@@ -5,7 +5,7 @@ public static class ApiPaging
 {
     public static IResult? OutOfRange(string name, int? value, int min, int max) =>
         value < min || value > max
-            ? Results.Problem(statusCode: 400, title: $"Invalid {name}", detail: $"{name} is between {min} and {max}; it was {value}.")
+            ? ApiProblem.Of(400, ProblemTitle.InvalidQuery, ServiceText.Get("ProblemDetail.OutOfRange", name, min, max, value))
             : null;
 
     public static IResult? Refusal(int? skip, int? take, int maxTake) =>

@@ -62,12 +62,8 @@ public sealed class ApiTokenAuthenticationHandler(
         AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        WriteProblem(StatusCodes.Status401Unauthorized, "Unauthorized",
-            "Send a valid API token as 'Authorization: Bearer <token>'. Create one under API tokens.");
+        ApiProblem.WriteAsync(Context, StatusCodes.Status401Unauthorized, ProblemTitle.Unauthorized, ServiceText.Get("ProblemDetail.ApiToken"));
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteProblem(StatusCodes.Status403Forbidden, "Forbidden", "The token's role may not use this endpoint.");
-
-    private Task WriteProblem(int status, string title, string detail) =>
-        Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(Context);
+        ApiProblem.WriteAsync(Context, StatusCodes.Status403Forbidden, ProblemTitle.Forbidden, ServiceText.Get("ProblemDetail.Role"));
 }

@@ -38,8 +38,7 @@ public static class StrictJsonBodies
             context.Request.Body.Position = 0;
             if (body.Length > 0 && body.Length <= MaxCheckedBytes && LooksLikeJson(context.Request.ContentType, body) && Check(body) is { } problem)
             {
-                await Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: problem)
-                    .ExecuteAsync(context);
+                await ApiProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemTitle.BadRequest, problem);
                 return;
             }
             await next(context);
@@ -56,7 +55,7 @@ public static class StrictJsonBodies
         }
         catch (DecoderFallbackException)
         {
-            return "The body is not valid UTF-8.";
+            return ServiceText.Get("ProblemDetail.NotUtf8");
         }
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow });
         var objects = new Stack<HashSet<string>>();
@@ -76,7 +75,7 @@ public static class StrictJsonBodies
                         var name = reader.GetString()!;
                         if (!objects.Peek().Add(name))
                         {
-                            return $"The key '{name}' appears twice in one object.";
+                            return ServiceText.Get("ProblemDetail.KeyTwice", name);
                         }
                         break;
                     case JsonTokenType.String:
@@ -88,7 +87,7 @@ public static class StrictJsonBodies
         catch (InvalidOperationException)
         {
             // GetString refuses escapes that decode to a lone surrogate, which no UTF-8 text can hold.
-            return "The body holds a string with an invalid escape (a lone surrogate such as \\ud800).";
+            return ServiceText.Get("ProblemDetail.LoneSurrogate");
         }
         catch (JsonException)
         {

@@ -21,7 +21,7 @@ public static class CampaignEndpoints
         campaigns.MapGet("/", async (CampaignService service, CancellationToken ct) =>
             (await service.ListAsync(ct)).Select(ViewOf)).WithName("ListCampaigns");
         campaigns.MapGet("/{id:int}", async (int id, CampaignService service, CancellationToken ct) =>
-            await ViewAsync(id, service, ct) is { } view ? Results.Ok(view) : NotFound("No such campaign")).WithName("GetCampaign");
+            await ViewAsync(id, service, ct) is { } view ? Results.Ok(view) : NotFound(ProblemTitle.NoSuchCampaign)).WithName("GetCampaign");
         campaigns.MapPost("/", async (CampaignInput input, CampaignService service, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var result = await service.CreateAsync(input, NameOf(user), ct);
@@ -33,22 +33,22 @@ public static class CampaignEndpoints
         {
             var result = await service.UpdateAsync(id, input, ct);
             return result.Succeeded ? Results.Ok(await ViewAsync(id, service, ct))
-                : result.Errors is ["No such campaign."] ? NotFound("No such campaign") : Invalid(result.Errors);
+                : IsMissing(result.Errors) ? NotFound(ProblemTitle.NoSuchCampaign) : Invalid(result.Errors);
         }).WithName("UpdateCampaign");
         campaigns.MapDelete("/{id:int}", async (int id, CampaignService service, ClaimsPrincipal user, CancellationToken ct) =>
-            await service.DeleteAsync(id, NameOf(user), ct) ? Results.NoContent() : NotFound("No such campaign")).WithName("DeleteCampaign");
+            await service.DeleteAsync(id, NameOf(user), ct) ? Results.NoContent() : NotFound(ProblemTitle.NoSuchCampaign)).WithName("DeleteCampaign");
         campaigns.MapGet("/{id:int}/recipients", async (int id, CampaignService service, CancellationToken ct) =>
-            await service.FindAsync(id, ct) is null ? NotFound("No such campaign") : Results.Ok(await service.RecipientsAsync(id, ct)))
+            await service.FindAsync(id, ct) is null ? NotFound(ProblemTitle.NoSuchCampaign) : Results.Ok(await service.RecipientsAsync(id, ct)))
             .WithName("GetCampaignRecipients");
         campaigns.MapPut("/{id:int}/recipients", async (int id, HttpRequest request, CampaignService service, CancellationToken ct) =>
         {
             if (await service.FindAsync(id, ct) is not { } campaign)
             {
-                return NotFound("No such campaign");
+                return NotFound(ProblemTitle.NoSuchCampaign);
             }
             if (request.ContentLength > RecipientCsv.MaxBytes)
             {
-                return Results.Problem(statusCode: 413, title: "The list is too large");
+                return ApiProblem.Of(413, ProblemTitle.ListTooLarge);
             }
             var input = CampaignInput.From(campaign);
             input.Audience = AudienceKind.UploadedList;
@@ -62,9 +62,9 @@ public static class CampaignEndpoints
         campaigns.MapPost("/{id:int}/dry-run", async (int id, CampaignService service, CampaignDryRun dryRun, CancellationToken ct) =>
             await service.FindAsync(id, ct) is { } campaign
                 ? DryRunResult(await dryRun.RunAsync(CampaignInput.From(campaign), id, ct))
-                : NotFound("No such campaign")).WithName("DryRunSavedCampaign");
+                : NotFound(ProblemTitle.NoSuchCampaign)).WithName("DryRunSavedCampaign");
         campaigns.MapPost("/{id:int}/runs", async (int id, CampaignService service, CancellationToken ct) =>
-            await service.RunNowAsync(id, ct) ? Results.Accepted($"/api/v1/campaigns/{id}/runs") : NotFound("No such campaign, or it is disabled"))
+            await service.RunNowAsync(id, ct) ? Results.Accepted($"/api/v1/campaigns/{id}/runs") : ApiProblem.Of(404, ProblemTitle.NoSuchCampaignOrDisabled))
             .WithName("RunCampaignNow").WithSummary("Fires the campaign now, outside its schedule.");
         campaigns.MapGet("/{id:int}/runs", async (int id, OutcomeQueries outcomes, int? take, CancellationToken ct) =>
             ApiPaging.Refusal(0, take, 500) ?? Results.Ok(await outcomes.RunsAsync(take ?? 50, id, ct))).WithName("ListCampaignRuns");
@@ -73,21 +73,21 @@ public static class CampaignEndpoints
         runs.MapGet("/", async (OutcomeQueries outcomes, int? take, CancellationToken ct) =>
             ApiPaging.Refusal(0, take, 500) ?? Results.Ok(await outcomes.RunsAsync(take ?? 50, null, ct))).WithName("ListRuns");
         runs.MapGet("/{id:long}", async (long id, OutcomeQueries outcomes, CancellationToken ct) =>
-            await outcomes.RunAsync(id, ct) is { } run ? Results.Ok(run) : NotFound("No such run"))
+            await outcomes.RunAsync(id, ct) is { } run ? Results.Ok(run) : NotFound(ProblemTitle.NoSuchRun))
             .WithName("GetRun").WithSummary("The run's status, why, and its counters by delivery status.");
         foreach (var command in Enum.GetValues<RunCommand>())
         {
             runs.MapPost($"/{{id:long}}/{command.ToString().ToLowerInvariant()}", async (long id, RunControl control, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 var result = await control.ExecuteAsync(id, command, NameOf(user), ct);
-                return result.Status is null ? NotFound("No such run")
+                return result.Status is null ? NotFound(ProblemTitle.NoSuchRun)
                     : result.Succeeded ? Results.Ok(new { id, status = result.Status })
-                    : Results.Problem(statusCode: 409, title: result.Error);
+                    : ApiProblem.Of(409, ProblemTitle.RunConflict, result.Error);
             }).WithName($"{command}Run");
         }
         runs.MapGet("/{id:long}/deliveries", async (long id, OutcomeQueries outcomes, DeliveryStatus? status, int? errcode, string? recipient,
             int? skip, int? take, CancellationToken ct) =>
-            ApiPaging.Refusal(skip, take, 1000) ?? (await outcomes.RunAsync(id, ct) is null ? NotFound("No such run")
+            ApiPaging.Refusal(skip, take, 1000) ?? (await outcomes.RunAsync(id, ct) is null ? NotFound(ProblemTitle.NoSuchRun)
                 : Results.Ok(await outcomes.DeliveriesAsync(id, new DeliveryFilter(status, errcode, recipient), skip ?? 0, take ?? 100, ct))))
             .WithName("ListRunDeliveries").WithSummary("Per-recipient rows of a run, paged, filterable by status and errcode.");
         runs.MapGet("/{id:long}/deliveries.csv", (long id, OutcomeQueries outcomes, DeliveryStatus? status, int? errcode, HttpContext http) =>
@@ -112,9 +112,12 @@ public static class CampaignEndpoints
     private static IResult DryRunResult(DryRunResult result) =>
         result.Succeeded ? Results.Ok(result) : Invalid(result.Errors);
 
-    private static IResult NotFound(string title) => Results.Problem(statusCode: 404, title: title);
+    private static IResult NotFound(ProblemTitle title) => ApiProblem.Of(404, title);
+
+    // The service says "no such campaign" in the caller's language, the same language this compares in.
+    private static bool IsMissing(IReadOnlyList<string> errors) => errors is [var only] && only == ServiceText.Get("Campaign.Missing");
 
     private static IResult Invalid(IReadOnlyList<string> errors) =>
-        Results.Problem(statusCode: 400, title: "The campaign is not valid", detail: string.Join(" ", errors),
+        ApiProblem.Of(400, ProblemTitle.CampaignInvalid, string.Join(" ", errors),
             extensions: new Dictionary<string, object?> { ["errors"] = errors });
 }

@@ -100,13 +100,13 @@ public static class ChannelEndpoints
             int? errcode, HttpContext http) =>
             await service.FindAsync(id) is not { } c ? NotFound()
                 : c.CurrentRunId is long run ? await PushConsole.Campaigns.DeliveryCsv.WriteAsync(http, outcomes, run, new PushConsole.Outcomes.DeliveryFilter(status, errcode))
-                : Results.Problem(statusCode: 404, title: "The channel has no broadcast yet"))
+                : ApiProblem.Of(404, ProblemTitle.NoBroadcastYet))
             .WithSummary("The current broadcast's sends as CSV, the same file as the run's deliveries.csv.");
         channels.MapGet("/{id:int}/outcomes", async (int id, ChannelService service, BroadcastProgress progress) =>
             await service.FindAsync(id) is { } c
                 ? Ok(c.CurrentRunId is long run ? await progress.OutcomesAsync(run) : Array.Empty<OutcomeCount>())
                 : NotFound());
-        channels.MapGet("/{id:int}/deliveries", async (int id, DeliveryStatus? status, int? errcode, int? skip, int? take,
+        channels.MapGet("/{id:int}/deliveries", async (int id, DeliveryStatus? status, int? errcode, string? search, int? skip, int? take,
             ChannelService service, BroadcastProgress progress) =>
         {
             if (ApiPaging.Refusal(skip, take, 1000) is { } refusal)
@@ -121,13 +121,13 @@ public static class ChannelEndpoints
             {
                 return Ok(new { total = 0, rows = Array.Empty<DeliveryView>() });
             }
-            var (rows, total) = await progress.DeliveriesAsync(run, status, errcode, skip ?? 0, take ?? 100);
+            var (rows, total) = await progress.DeliveriesAsync(run, status, errcode, search, skip ?? 0, take ?? 100);
             return Ok(new
             {
                 total,
                 rows = rows.Select(d => new DeliveryView(d.Id, d.Recipient, d.Status, d.ErrCode, d.ErrMsg, d.MsgId, d.ClientMsgId, d.Attempts, d.FinishedAt)),
             });
-        });
+        }).WithSummary("The current broadcast's sends, paged; status, errcode and search (a part of the openid, or an errcode) narrow them.");
         return api;
     }
 
@@ -139,12 +139,12 @@ public static class ChannelEndpoints
             : Problem(result);
     }
 
-    private static IResult NotFound() => Results.Problem(statusCode: 404, title: "No such channel");
+    private static IResult NotFound() => ApiProblem.Of(404, ProblemTitle.NoSuchChannel);
 
-    private static IResult Problem(ChannelService.Result result) => Results.Problem(
-        statusCode: result.NotFound ? 404 : result.Conflict ? 409 : 400,
-        title: result.NotFound ? "No such channel" : result.Conflict ? "The channel cannot be changed so" : "The channel is not valid",
-        detail: string.Join(" ", result.Errors));
+    private static IResult Problem(ChannelService.Result result) => ApiProblem.Of(
+        result.NotFound ? 404 : result.Conflict ? 409 : 400,
+        result.NotFound ? ProblemTitle.NoSuchChannel : result.Conflict ? ProblemTitle.ChannelConflict : ProblemTitle.ChannelInvalid,
+        string.Join(" ", result.Errors));
 }
 
 /// <summary>Addresses of the anonymous channel pages viewers open.</summary>

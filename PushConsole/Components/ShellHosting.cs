@@ -1,3 +1,4 @@
+using PushConsole.Api;
 using MudBlazor;
 using MudBlazor.Services;
 using PushConsole.Audit;
@@ -35,7 +36,11 @@ public static class ShellHosting
             app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseExceptionHandler());
         }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        // Inside the page, so it answers first: an API status without a body (a wrong method or content type) is
+        // problem+json in the caller's language (ApiProblem translates the framework's title), not the console's page.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
         app.UseRequestLocalization();
+        app.UseApiRouteMisses();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAuditActor();

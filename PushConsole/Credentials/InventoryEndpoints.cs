@@ -1,4 +1,4 @@
-using PushConsole.Credentials;
+using PushConsole.Api;
 
 namespace PushConsole.Credentials;
 
@@ -11,11 +11,11 @@ public static class InventoryEndpoints
             {
                 if (accountId is null)
                 {
-                    return Results.Problem(statusCode: 400, title: "Bad request", detail: "Give the account as ?accountId=.");
+                    return ApiProblem.Of(400, ProblemTitle.BadRequest, ServiceText.Get("ProblemDetail.AccountIdMissing"));
                 }
                 var figures = await inventory.GetAsync(accountId.Value, cancellationToken);
                 return figures is null
-                    ? Results.Problem(statusCode: 404, title: "Unknown account", detail: $"There is no account {accountId}.")
+                    ? ApiProblem.Of(404, ProblemTitle.NoSuchAccount, ServiceText.Get("ProblemDetail.NoAccount", accountId))
                     : Results.Ok(figures);
             })
             .WithName("GetInventory")

@@ -129,7 +129,7 @@ public static class MessageEndpoints
                 return problem;
             }
             var status = await service.WaitAsync(id, waitFor, ct);
-            return status is null ? Results.Problem(statusCode: 404, title: "No such message") : Results.Ok(MessageView.Of(status));
+            return status is null ? ApiProblem.Of(404, ProblemTitle.NoSuchMessage) : Results.Ok(MessageView.Of(status));
         }).WithName("GetMessage").WithSummary("The message and its outcome; `?wait=5s` waits up to that long for the outcome.")
             .Produces<MessageView>().ProducesProblem(StatusCodes.Status404NotFound);
         MapWebhookEndpoints(app);
@@ -152,7 +152,7 @@ public static class MessageEndpoints
             {
                 return Invalid(new Dictionary<string, string> { ["url"] = error });
             }
-            return view is null ? Results.Problem(statusCode: 404, title: "No such account")
+            return view is null ? ApiProblem.Of(404, ProblemTitle.NoSuchAccount)
                 : Results.Ok(new WebhookAnswer(view.AccountId, view.Url, secret, view.CreatedAt, view.UpdatedAt));
         }).WithName("SetMessageWebhook")
             .WithSummary("Sets the account's webhook for transactional message outcomes; a new webhook (or newSecret) answers its signing secret once.")
@@ -166,10 +166,10 @@ public static class MessageEndpoints
                 """)
             .Produces<WebhookAnswer>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         webhook.MapGet("/", async (int id, MessageWebhooks webhooks, CancellationToken ct) =>
-            await webhooks.FindAsync(id, ct) is { } view ? Results.Ok(view) : Results.Problem(statusCode: 404, title: "The account has no webhook"))
+            await webhooks.FindAsync(id, ct) is { } view ? Results.Ok(view) : ApiProblem.Of(404, ProblemTitle.NoWebhook))
             .WithName("GetMessageWebhook").Produces<WebhookView>().ProducesProblem(StatusCodes.Status404NotFound);
         webhook.MapDelete("/", async (int id, MessageWebhooks webhooks, CancellationToken ct) =>
-            await webhooks.RemoveAsync(id, ct) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "The account has no webhook"))
+            await webhooks.RemoveAsync(id, ct) ? Results.NoContent() : ApiProblem.Of(404, ProblemTitle.NoWebhook))
             .WithName("RemoveMessageWebhook");
     }
 
@@ -188,7 +188,7 @@ public static class MessageEndpoints
         catch (JsonException e)
         {
             var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
-            return Invalid(new Dictionary<string, string> { [field] = $"Not readable as JSON of the expected type: {e.Message}" });
+            return Invalid(new Dictionary<string, string> { [field] = ServiceText.Get("ProblemDetail.NotReadable", e.Message) });
         }
         var key = http.Request.Headers[IdempotencyKeyHeader].ToString();
         var who = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.Identity?.Name ?? "";
@@ -199,9 +199,9 @@ public static class MessageEndpoints
         }
         if (accepted.KeyReusedForAnotherRequest)
         {
-            return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key already used",
-                detail: $"The key was used for another message within its window (message {message.Id}); use a new key for a new message.",
-                extensions: new Dictionary<string, object?> { ["messageId"] = message.Id, ["statusUrl"] = UrlOf(message.Id) });
+            return ApiProblem.Of(StatusCodes.Status422UnprocessableEntity, ProblemTitle.IdempotencyKeyUsed,
+                ServiceText.Get("ProblemDetail.KeyUsed", message.Id),
+                new Dictionary<string, object?> { ["messageId"] = message.Id, ["statusUrl"] = UrlOf(message.Id) });
         }
         if (accepted.Replayed)
         {
@@ -220,9 +220,9 @@ public static class MessageEndpoints
         if (message.State == MessageState.NoCredential)
         {
             var holdings = await service.HoldingsAsync(message, ct);
-            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: ServiceText.Get("Message.NoCredential").TrimEnd('.', '。'),
-                detail: holdings?.Describe() ?? ServiceText.Get("Message.NoCredentialForTemplate"),
-                extensions: new Dictionary<string, object?> { ["message"] = view, ["holdings"] = holdings });
+            return ApiProblem.Of(StatusCodes.Status409Conflict, ProblemTitle.NoUsableCredential,
+                holdings?.Describe() ?? ServiceText.Get("Message.NoCredentialForTemplate"),
+                new Dictionary<string, object?> { ["message"] = view, ["holdings"] = holdings });
         }
         return message.Final ? Results.Ok(view) : Results.Accepted(view.StatusUrl, view);
     }
@@ -243,7 +243,7 @@ public static class MessageEndpoints
         {
             return Invalid(new Dictionary<string, string>
             {
-                ["wait"] = $"How long to wait for the outcome, e.g. 5s or 500ms, at most {max.TotalSeconds:0.###}s.",
+                ["wait"] = ServiceText.Get("ProblemDetail.Wait", max.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)),
             });
         }
         wait = TimeSpan.FromMilliseconds(amount * unit);
@@ -251,7 +251,7 @@ public static class MessageEndpoints
     }
 
     private static IResult Invalid(IReadOnlyDictionary<string, string> errors) =>
-        Results.Problem(statusCode: 400, title: "The message is not valid",
-            detail: string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value}")),
-            extensions: new Dictionary<string, object?> { ["errors"] = errors });
+        ApiProblem.Of(400, ProblemTitle.MessageInvalid,
+            string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value}")),
+            new Dictionary<string, object?> { ["errors"] = errors });
 }

@@ -1,3 +1,4 @@
+using PushConsole.Api;
 using System.Security.Claims;
 using System.Text.Json;
 using PushConsole.Credentials;
@@ -160,14 +161,14 @@ public static class MiniProgramEndpoints
             using var document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 8 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return (default, BadRequest("The body must be a JSON object."));
+                return (default, BadRequest(ServiceText.Get("ProblemDetail.NotObject")));
             }
             var (value, error) = map(document.RootElement);
             return error is null ? (value, null) : (default, BadRequest(error));
         }
         catch (JsonException)
         {
-            return (default, BadRequest("The body is not JSON."));
+            return (default, BadRequest(ServiceText.Get("ProblemDetail.NotJson")));
         }
         finally
         {
@@ -176,7 +177,7 @@ public static class MiniProgramEndpoints
     }
 
     internal static IResult BadRequest(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: detail);
+        ApiProblem.Of(StatusCodes.Status400BadRequest, ProblemTitle.BadRequest, detail);
 
     /// <summary>The account was deleted after the directory last looked (here or on another node): as unknown as any.</summary>
     private static IResult AccountGone(string appId, MiniProgramDirectory directory)
@@ -186,14 +187,11 @@ public static class MiniProgramEndpoints
     }
 
     internal static IResult UnknownApp(string appId) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown mini program",
-            detail: $"No mini program account has the AppID '{appId}'.");
+        ApiProblem.Of(StatusCodes.Status404NotFound, ProblemTitle.UnknownMiniProgram, ServiceText.Get("ProblemDetail.UnknownMiniProgram", appId));
 
     private static IResult TooLarge(MiniProgramOptions options) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
-            detail: $"The body may be at most {options.MaxBodyBytes} bytes.");
+        ApiProblem.Of(StatusCodes.Status413PayloadTooLarge, ProblemTitle.BodyTooLarge, ServiceText.Get("ProblemDetail.BodyTooLarge", options.MaxBodyBytes));
 
     private static IResult ShuttingDown() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Shutting down",
-            detail: "The console is stopping; nothing was stored. Retry shortly.");
+        ApiProblem.Of(StatusCodes.Status503ServiceUnavailable, ProblemTitle.ShuttingDown, ServiceText.Get("ProblemDetail.ShuttingDown"));
 }

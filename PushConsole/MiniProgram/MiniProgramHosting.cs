@@ -1,3 +1,4 @@
+using PushConsole.Api;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -45,9 +46,8 @@ public static class MiniProgramHosting
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
                 context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                        detail: $"Too many requests; retry after {seconds} s. Nothing was stored.")
-                    .ExecuteAsync(context.HttpContext);
+                await ApiProblem.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, ProblemTitle.TooManyRequests,
+                    ServiceText.Get("ProblemDetail.TooManyRequests", seconds));
             };
         });
         return builder;

@@ -1,3 +1,4 @@
+using PushConsole.Api;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Accounts;
@@ -67,25 +68,23 @@ public static class MiniProgramLogin
             case WeChatErrorKind.CredentialInvalid:
             case WeChatErrorKind.CredentialUsed:
                 // 40029 / 40163: the mini program should call wx.login again for a fresh code.
-                return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Login code refused",
-                    detail: $"WeChat refused the code ({error.ErrCode}: {(error.ErrCode == 40163 ? "already used" : "invalid or expired")}); call wx.login again.");
+                return ApiProblem.Of(StatusCodes.Status401Unauthorized, ProblemTitle.LoginCodeRefused,
+                    ServiceText.Get(error.ErrCode == 40163 ? "ProblemDetail.LoginCodeUsed" : "ProblemDetail.LoginCodeInvalid", error.ErrCode));
             case WeChatErrorKind.RateLimited:
-                return Retry(StatusCodes.Status429TooManyRequests, "Too many logins", "WeChat limits logins per user per minute (45011).", 60);
+                return Retry(StatusCodes.Status429TooManyRequests, ProblemTitle.TooManyLogins, ServiceText.Get("ProblemDetail.WeChatLoginLimit"), 60);
             case WeChatErrorKind.Transient:
-                return Retry(StatusCodes.Status503ServiceUnavailable, "WeChat unavailable", "WeChat did not answer the login; retry shortly.", 5);
+                return Retry(StatusCodes.Status503ServiceUnavailable, ProblemTitle.WeChatUnavailable, ServiceText.Get("ProblemDetail.WeChatNoAnswer"), 5);
             case WeChatErrorKind.Other when error.ErrCode == 40226:
-                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Login blocked",
-                    detail: "WeChat blocked this user's login (40226, high-risk user).");
+                return ApiProblem.Of(StatusCodes.Status403Forbidden, ProblemTitle.LoginBlocked, ServiceText.Get("ProblemDetail.LoginBlocked"));
             default:
                 // The account's set-up (secret, IP whitelist, API host) or WeChat itself: the operator has to act.
                 logger.LogWarning("Mini program login for {AppId} failed at WeChat: {Error}", appId, error);
-                return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "WeChat login failed",
-                    detail: $"WeChat answered {error.ErrCode}; the console's account settings may need attention.");
+                return ApiProblem.Of(StatusCodes.Status502BadGateway, ProblemTitle.WeChatLoginFailed, ServiceText.Get("ProblemDetail.WeChatLoginFailed", error.ErrCode));
         }
     }
 
-    private static IResult Retry(int status, string title, string detail, int seconds) => new RetryAfterResult(
-        TypedResults.Problem(statusCode: status, title: title, detail: detail), seconds);
+    private static IResult Retry(int status, ProblemTitle title, string detail, int seconds) => new RetryAfterResult(
+        ApiProblem.Of(status, title, detail), seconds);
 
     private sealed class RetryAfterResult(IResult inner, int seconds) : IResult
     {

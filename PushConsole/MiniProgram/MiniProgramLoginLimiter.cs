@@ -1,3 +1,4 @@
+using PushConsole.Api;
 using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
@@ -36,8 +37,7 @@ public sealed class MiniProgramLoginLimiter : IDisposable
         var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many logins",
-            detail: $"Too many logins from this address or for this mini program; retry after {seconds} s.");
+        return ApiProblem.Of(StatusCodes.Status429TooManyRequests, ProblemTitle.TooManyLogins, ServiceText.Get("ProblemDetail.TooManyLogins", seconds));
     }
 
     private static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) => new()

@@ -1,3 +1,4 @@
+using PushConsole.Api;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -44,9 +45,7 @@ public sealed class MiniProgramSessionHandler(
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
-            detail: "Send the session token from POST /api/miniprogram/{appId}/login as 'Authorization: Bearer <token>'; log in again when it expires.")
-            .ExecuteAsync(Context);
+        ApiProblem.WriteAsync(Context, StatusCodes.Status401Unauthorized, ProblemTitle.Unauthorized, ServiceText.Get("ProblemDetail.SessionToken"));
 }
 
 public static class MiniProgramPrincipal

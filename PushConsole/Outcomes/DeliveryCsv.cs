@@ -4,10 +4,13 @@ using PushConsole.Outcomes;
 
 namespace PushConsole.Campaigns;
 
-/// <summary>Streams per-recipient ledger rows as CSV: one run's (the API export and the run page's download) or a period's.</summary>
+/// <summary>
+/// Streams per-recipient ledger rows as CSV: one run's (the API export and the run page's download) or a period's. An
+/// errcode's meaning comes first, in the reader's language; WeChat's own errmsg follows in a column saying it is WeChat's.
+/// </summary>
 public static class DeliveryCsv
 {
-    private static readonly string[] Columns = ["id", "openid", "status", "skip_reason", "errcode", "errmsg", "errcode_meaning", "msgid",
+    private static readonly string[] Columns = ["id", "openid", "status", "skip_reason", "errcode", "errcode_meaning", "wechat_errmsg", "msgid",
         "client_msg_id", "credential_id", "attempts", "local_day", "finished_at"];
 
     public static async Task<IResult> WriteAsync(HttpContext http, OutcomeQueries outcomes, long runId, DeliveryFilter filter)
@@ -15,7 +18,7 @@ public static class DeliveryCsv
         var run = await outcomes.RunAsync(runId, http.RequestAborted);
         if (run is null)
         {
-            return Results.Problem(statusCode: 404, title: "No such run");
+            return Api.ApiProblem.Of(404, Api.ProblemTitle.NoSuchRun);
         }
         return Stream(http, outcomes.StreamDeliveriesAsync(runId, filter, http.RequestAborted), withRun: false, $"run-{runId}-deliveries.csv");
     }
@@ -39,8 +42,8 @@ public static class DeliveryCsv
                     row.Status.ToString(),
                     row.SkipReason == Ledger.SkipReason.None ? "" : row.SkipReason.ToString(),
                     row.ErrCode?.ToString(CultureInfo.InvariantCulture) ?? "",
-                    row.ErrMsg ?? "",
                     row.ErrCode is null ? "" : ErrorCodeMeanings.Of(row.ErrCode),
+                    row.ErrMsg ?? "",
                     row.MsgId?.ToString(CultureInfo.InvariantCulture) ?? "",
                     row.ClientMsgId,
                     row.CredentialId?.ToString(CultureInfo.InvariantCulture) ?? "",

@@ -35,8 +35,7 @@ public static class OutcomeEndpoints
         // The outcomes page's period: every finished row of its account-local days, of the chosen account or all.
         app.MapGet("/outcomes/deliveries.csv", (DateOnly? from, DateOnly? to, int? accountId, OutcomeQueries outcomes, HttpContext http) =>
                 from is null || to is null || to < from || to.Value.DayNumber - from.Value.DayNumber > 366
-                    ? Results.Problem(statusCode: 400, title: "Invalid period",
-                        detail: "Give from and to as yyyy-MM-dd, to not before from, at most 367 days.")
+                    ? ApiProblem.Of(400, ProblemTitle.InvalidPeriod, ServiceText.Get("ProblemDetail.Period"))
                     : DeliveryCsv.WritePeriod(http, outcomes, new OutcomePeriod(from.Value, to.Value), accountId))
             .RequireAuthorization(Policies.Editor)
             .ExcludeFromDescription();

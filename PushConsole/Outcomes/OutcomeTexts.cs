@@ -8,15 +8,8 @@ namespace PushConsole.Outcomes;
 /// <summary>Statuses and WeChat errcodes in the reader's language; an errcode always comes with what it means.</summary>
 public static class OutcomeTexts
 {
-    public static string Meaning(this IStringLocalizer texts, int? errCode)
-    {
-        if (errCode is not { } code)
-        {
-            return texts["ErrCode.None"];
-        }
-        var text = texts[$"ErrCode.{code}"];
-        return text.ResourceNotFound ? texts["ErrCode.Unknown"] : text.Value;
-    }
+    /// <summary>The errcode's meaning in the page's language; the texts are the services' (the CSV and the API say the same).</summary>
+    public static string Meaning(this IStringLocalizer texts, int? errCode) => ErrorCodeMeanings.Of(errCode);
 
     /// <summary>"43004 (recipient does not follow the official account)".</summary>
     public static string WithMeaning(this IStringLocalizer texts, int? errCode) =>

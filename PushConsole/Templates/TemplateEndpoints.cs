@@ -75,7 +75,7 @@ public static class TemplateEndpoints
         {
             var result = await service.UpdateAsync(id, input);
             return result.Succeeded ? Results.Ok(TemplateView.Of(result.Template!))
-                : result.Errors is ["No such template."] ? NotFound() : Invalid(result.Errors);
+                : result.Errors is [var only] && only == ServiceText.Get("Template.Missing") ? NotFound() : Invalid(result.Errors);
         });
         admin.MapDelete("/{id:int}", async (int id, TemplateService service) =>
             await service.DeleteAsync(id) ? Results.NoContent() : NotFound());
@@ -88,10 +88,14 @@ public static class TemplateEndpoints
             var result = await importer.ImportAsync(accountId, cancellationToken);
             if (result.Error is { } error)
             {
-                // WeChat's own answer goes back verbatim: the admin needs errcode/errmsg to fix the account.
-                return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "WeChat did not list the templates",
-                    detail: $"{error.ErrCode} {error.ErrMsg}",
-                    extensions: new Dictionary<string, object?> { ["errcode"] = error.ErrCode, ["errmsg"] = error.ErrMsg });
+                // The meaning in the caller's language first; WeChat's own errmsg goes back verbatim, said to be WeChat's:
+                // the admin needs errcode/errmsg to fix the account.
+                return ApiProblem.Of(StatusCodes.Status502BadGateway, ProblemTitle.TemplatesNotListed,
+                    ServiceText.Get("ProblemDetail.WeChatRefused", error.ErrCode, Outcomes.ErrorCodeMeanings.Of(error.ErrCode), error.ErrMsg),
+                    new Dictionary<string, object?>
+                    {
+                        ["errcode"] = error.ErrCode, ["errmsg"] = error.ErrMsg, ["meaning"] = Outcomes.ErrorCodeMeanings.Of(error.ErrCode),
+                    });
             }
             return Results.Ok(new ImportView(result.Created, result.Updated, result.Unchanged, result.NotAtWeChat));
         });
@@ -108,9 +112,9 @@ public static class TemplateEndpoints
         return api;
     }
 
-    private static IResult NotFound() => Results.Problem(statusCode: 404, title: "No such template");
+    private static IResult NotFound() => ApiProblem.Of(404, ProblemTitle.NoSuchTemplate);
 
     private static IResult Invalid(IReadOnlyList<string> errors) =>
-        Results.Problem(statusCode: 400, title: "The template is not valid", detail: string.Join(" ", errors),
-            extensions: new Dictionary<string, object?> { ["errors"] = errors });
+        ApiProblem.Of(400, ProblemTitle.TemplateInvalid, string.Join(" ", errors),
+            new Dictionary<string, object?> { ["errors"] = errors });
 }

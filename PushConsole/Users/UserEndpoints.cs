@@ -16,14 +16,14 @@ public static class UserEndpoints
             var outcome = await admin.CreateAsync(request.Email ?? "", request.Password ?? "", request.Role ?? "");
             return outcome.Succeeded
                 ? Results.Created($"/api/v1/users", new { request.Email, request.Role })
-                : Results.Problem(statusCode: 400, title: "User not created", detail: outcome.Error);
+                : ApiProblem.Of(400, ProblemTitle.UserNotCreated, outcome.Error);
         }).WithName("CreateUser");
         users.MapDelete("/{id}", async (string id, UserAdministration admin) =>
         {
             var outcome = await admin.DeleteAsync(id);
             return outcome.Succeeded ? Results.NoContent()
-                : outcome.NotFound ? Results.Problem(statusCode: 404, title: "User not found", detail: outcome.Error)
-                : Results.Problem(statusCode: 409, title: "User not deleted", detail: outcome.Error);
+                : outcome.NotFound ? ApiProblem.Of(404, ProblemTitle.NoSuchUser, outcome.Error)
+                : ApiProblem.Of(409, ProblemTitle.UserNotDeleted, outcome.Error);
         }).WithName("DeleteUser");
         return api;
     }
