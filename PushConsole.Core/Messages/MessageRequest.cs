@@ -46,7 +46,7 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         if (request is null)
         {
-            errors["body"] = "Send a JSON object with account, openid, template and data.";
+            errors["body"] = ServiceText.Get("MessageRequest.Body");
             return (null, errors);
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -54,18 +54,18 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
         var openId = request.OpenId?.Trim();
         if (string.IsNullOrEmpty(openId))
         {
-            errors["openid"] = "Give the openid of the user to notify.";
+            errors["openid"] = ServiceText.Get("MessageRequest.OpenIdMissing");
         }
         else if (openId.Length > MaxOpenIdLength || openId.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
-            errors["openid"] = $"An openid is at most {MaxOpenIdLength} characters without spaces.";
+            errors["openid"] = ServiceText.Get("MessageRequest.OpenIdInvalid", MaxOpenIdLength);
         }
         var template = account is null ? null : await FindTemplateAsync(db, account, request.Template, errors, cancellationToken);
         if (template is null)
         {
             if (account is null && request.Template is null)
             {
-                errors["template"] = "Give the template: the console's template id or WeChat's template id.";
+                errors["template"] = ServiceText.Get("MessageRequest.TemplateMissing");
             }
             return (null, errors);
         }
@@ -77,13 +77,13 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
         {
             if (page is not null)
             {
-                errors["page"] = "An official account template message opens a url or a mini program, not a page: use url or miniprogram.";
+                errors["page"] = ServiceText.Get("MessageRequest.PageOnOfficialAccount");
             }
             if (request.MiniProgram is { } link)
             {
                 if (string.IsNullOrWhiteSpace(link.AppId) || string.IsNullOrWhiteSpace(link.PagePath))
                 {
-                    errors["miniprogram"] = "Give both appid and pagepath of the mini program to open.";
+                    errors["miniprogram"] = ServiceText.Get("MessageRequest.MiniProgramIncomplete");
                 }
                 else
                 {
@@ -98,11 +98,11 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
         {
             if (url is not null)
             {
-                errors["url"] = "A mini program message opens a page of the mini program: use page.";
+                errors["url"] = ServiceText.Get("MessageRequest.LinkOnMiniProgram");
             }
             if (request.MiniProgram is not null)
             {
-                errors["miniprogram"] = "A mini program message opens a page of the mini program: use page.";
+                errors["miniprogram"] = ServiceText.Get("MessageRequest.LinkOnMiniProgram");
             }
             page ??= Blank(template.Page);
         }
@@ -127,15 +127,15 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
                 account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.AppId == appId, cancellationToken);
                 break;
             case null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }:
-                errors["account"] = "Give the account: the console's account id or the AppID.";
+                errors["account"] = ServiceText.Get("MessageRequest.AccountMissing");
                 return null;
             default:
-                errors["account"] = "The account is the console's account id (a number) or the AppID (a string).";
+                errors["account"] = ServiceText.Get("MessageRequest.AccountType");
                 return null;
         }
         if (account is null)
         {
-            errors["account"] = "No such account.";
+            errors["account"] = ServiceText.Get("MessageRequest.NoAccount");
         }
         return account;
     }
@@ -155,20 +155,20 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
                     .OrderByDescending(t => t.Enabled).ThenBy(t => t.Id).FirstOrDefaultAsync(cancellationToken);
                 break;
             case null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }:
-                errors["template"] = "Give the template: the console's template id or WeChat's template id.";
+                errors["template"] = ServiceText.Get("MessageRequest.TemplateMissing");
                 return null;
             default:
-                errors["template"] = "The template is the console's template id (a number) or WeChat's template id (a string).";
+                errors["template"] = ServiceText.Get("MessageRequest.TemplateType");
                 return null;
         }
         if (template is null)
         {
-            errors["template"] = $"No such template of the account {account.Name}.";
+            errors["template"] = ServiceText.Get("MessageRequest.NoTemplate", account.Name);
             return null;
         }
         if (!template.Enabled)
         {
-            errors["template"] = $"The template {template.Title} is disabled.";
+            errors["template"] = ServiceText.Get("MessageRequest.TemplateDisabled", template.Title);
             return null;
         }
         return template;
@@ -180,8 +180,8 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
         if (given is not { ValueKind: JsonValueKind.Object } data)
         {
             errors["data"] = given is null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }
-                ? $"Give data: an object with a value for each field of the template ({string.Join(", ", template.Fields.Select(f => f.Key))})."
-                : "data is an object of field keys to texts or to {\"value\": …, \"color\": …}.";
+                ? ServiceText.Get("MessageRequest.DataMissing", string.Join(", ", template.Fields.Select(f => f.Key)))
+                : ServiceText.Get("MessageRequest.DataType");
             return null;
         }
         var fields = template.Fields.ToDictionary(f => f.Key, StringComparer.Ordinal);
@@ -192,7 +192,7 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
             var name = $"data.{property.Name}";
             if (fields.Count > 0 && !fields.ContainsKey(property.Name))
             {
-                errors[name] = $"Not a field of the template {template.Title} (its fields: {string.Join(", ", fields.Keys)}).";
+                errors[name] = ServiceText.Get("MessageRequest.NotAField", template.Title, string.Join(", ", fields.Keys));
                 ok = false;
                 continue;
             }
@@ -206,7 +206,7 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
                     values[property.Name] = new TemplateValue(inner.GetString()!, template.Kind == TemplateKind.Subscribe ? null : color);
                     break;
                 default:
-                    errors[name] = "A value is a text or {\"value\": \"…\", \"color\": \"#173177\"}.";
+                    errors[name] = ServiceText.Get("MessageRequest.ValueType");
                     ok = false;
                     continue;
             }
@@ -221,7 +221,7 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
             }
             if (TemplateValueRules.Check(template.Kind, field.Key, value, field.EnumValues) is { IsError: true } issue)
             {
-                errors[$"data.{field.Key}"] = value is null ? "Missing: every field of a subscribe template needs a value." : issue.ToString();
+                errors[$"data.{field.Key}"] = value is null ? ServiceText.Get("MessageRequest.ValueMissing") : issue.ToString();
                 ok = false;
             }
         }
@@ -233,7 +233,7 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
         var link = Blank(value);
         if (link is { Length: > MaxLinkLength })
         {
-            errors[field] = $"At most {MaxLinkLength} characters.";
+            errors[field] = ServiceText.Get("MessageRequest.LinkTooLong", MaxLinkLength);
             return null;
         }
         return link;

@@ -60,7 +60,7 @@ public sealed class TransactionalMessages(
         {
             return new MessageAcceptance(null, new Dictionary<string, string>
             {
-                ["Idempotency-Key"] = $"At most {TransactionalMessage.MaxIdempotencyKeyLength} printable ASCII characters without spaces (a UUID, say).",
+                ["Idempotency-Key"] = ServiceText.Get("MessageRequest.IdempotencyKey", TransactionalMessage.MaxIdempotencyKeyLength),
             });
         }
         var (draft, errors) = await validator.ValidateAsync(request, cancellationToken);

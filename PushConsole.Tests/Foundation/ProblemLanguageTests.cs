@@ -91,6 +91,26 @@ public sealed class ProblemLanguageTests
         Assert.Equal("不支持的内容类型", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
     }
 
+    [Fact]
+    public async Task A_messages_field_errors_are_Chinese_for_a_Chinese_caller_and_name_the_fields_as_the_API_spells_them()
+    {
+        await using var world = await ConsoleWorld.StartAsync();
+        var account = await world.AccountAsync();
+        var template = await world.TemplateAsync(account);
+        // No openid, a field the template does not have, a page too long: three errors of one request.
+        var body = new { account = account.Id, template = template.Id, data = new { nosuchfield = "x" }, page = new string('p', 2000) };
+        var sample = new Sample("message field errors", HttpMethod.Post, "api/v1/messages", body, ConsoleHost.AdminApiToken,
+            HttpStatusCode.BadRequest, "", "");
+
+        var english = (await AskAsync(world, sample, null)).GetProperty("errors");
+        var chinese = (await AskAsync(world, sample, "zh-CN")).GetProperty("errors");
+
+        Assert.Equal(["data.nosuchfield", "openid", "page"], english.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["data.nosuchfield", "openid", "page"], chinese.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("Give the openid of the user to notify.", english.GetProperty("openid").GetString());
+        Assert.All(chinese.EnumerateObject(), field => Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", field.Value.GetString()!));
+    }
+
     private static async Task<JsonElement> AskAsync(ConsoleWorld world, Sample sample, string? language)
     {
         using var http = world.Host.CreateHttpClient(sample.Token);
