@@ -1,5 +1,6 @@
 using PushConsole.Tests.Infrastructure;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using PushConsole.Credentials;
 using static PushConsole.Tests.MiniProgram.MiniProgramConsole;
@@ -148,8 +149,17 @@ public class FormIdEndpointTests(SharedConsoleHost shared) : IClassFixture<Share
 
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
         Assert.Equal("application/problem+json", tooMany.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("At most 100 formIds per request; this one has 101.",
+            (await tooMany.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.OK, hundred.StatusCode);
         Assert.Equal(100, (await console.CredentialsAsync()).Count);
+
+        // In the caller's language, as every other API input error.
+        using var chinese = console.ClientFor("openid-bob");
+        chinese.DefaultRequestHeaders.AcceptLanguage.ParseAdd("zh-CN");
+        var refused = await console.PostAsync(chinese, "formids", JsonSerializer.Serialize(new { formIds = ids }));
+        Assert.Equal("每个请求最多 100 个 formId；这个请求有 101 个。",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
     }
 
     [Fact]

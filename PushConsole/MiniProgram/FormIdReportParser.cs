@@ -22,29 +22,29 @@ public static class FormIdReportParser
         }
         catch (JsonException)
         {
-            return (null, "The body is not JSON.");
+            return (null, ServiceText.Get("FormIdReport.NotJson"));
         }
         using (document)
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return (null, "The body must be a JSON object with 'formIds'.");
+                return (null, ServiceText.Get("FormIdReport.NotObject"));
             }
             if (root.TryGetProperty("formIds", out var list))
             {
                 if (list.ValueKind != JsonValueKind.Array)
                 {
-                    return (null, "'formIds' must be an array.");
+                    return (null, ServiceText.Get("FormIdReport.NotArray"));
                 }
                 var count = list.GetArrayLength();
                 if (count == 0)
                 {
-                    return (null, "'formIds' is empty.");
+                    return (null, ServiceText.Get("FormIdReport.Empty"));
                 }
                 if (count > MaxIds)
                 {
-                    return (null, $"At most {MaxIds} formIds per request; this one has {count}.");
+                    return (null, ServiceText.Get("FormIdReport.TooMany", MaxIds, count));
                 }
                 var items = new List<ReportedCredential>(count);
                 foreach (var element in list.EnumerateArray())
@@ -63,7 +63,7 @@ public static class FormIdReportParser
                 var (item, error) = ParseItem(root);
                 return error is null ? ([item!], null) : (null, error);
             }
-            return (null, "The body needs 'formIds' (an array) or a single 'formId'.");
+            return (null, ServiceText.Get("FormIdReport.Missing"));
         }
     }
 
@@ -75,11 +75,11 @@ public static class FormIdReportParser
         }
         if (element.ValueKind != JsonValueKind.Object)
         {
-            return (null, "Each formIds item is a string or an object with 'formId'.");
+            return (null, ServiceText.Get("FormIdReport.ItemType"));
         }
         if (!element.TryGetProperty("formId", out var formId) || formId.ValueKind != JsonValueKind.String)
         {
-            return (null, "Each formIds object needs 'formId' as a string.");
+            return (null, ServiceText.Get("FormIdReport.ItemFormId"));
         }
         var kind = CredentialKind.FormId;
         if (element.TryGetProperty("kind", out var kindElement) && kindElement.ValueKind != JsonValueKind.Null)
@@ -88,7 +88,7 @@ public static class FormIdReportParser
             {
                 case "form": kind = CredentialKind.FormId; break;
                 case "prepay": kind = CredentialKind.PrepayId; break;
-                default: return (null, "'kind' is \"form\" or \"prepay\".");
+                default: return (null, ServiceText.Get("FormIdReport.Kind"));
             }
         }
         DateTimeOffset? expire = null;
@@ -98,7 +98,7 @@ public static class FormIdReportParser
             if (expireElement.ValueKind != JsonValueKind.Number || !expireElement.TryGetDouble(out var ms)
                 || double.IsNaN(ms) || ms < 0 || ms > 253_402_300_799_000d)
             {
-                return (null, "'expire' is a time in Unix milliseconds.");
+                return (null, ServiceText.Get("FormIdReport.Expire"));
             }
             expire = DateTimeOffset.FromUnixTimeMilliseconds((long)ms);
         }
