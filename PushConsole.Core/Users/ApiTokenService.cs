@@ -31,13 +31,6 @@ public sealed class ApiTokenService(IDbContextFactory<PushConsoleDbContext> cont
         return new Created(token, plain);
     }
 
-    public async Task<IReadOnlyList<ApiToken>> ListAsync(string userId, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId)
-            .OrderByDescending(t => t.Id).ToListAsync(cancellationToken);
-    }
-
     /// <summary>
     /// A page of the user's tokens, searched and ordered in the database: <paramref name="search"/> is a part of the name
     /// or of the prefix the token starts with, in any case; <paramref name="orderBy"/> names a column of <see cref="ApiToken"/>
