@@ -25,6 +25,16 @@ public sealed class CredentialPool
         this.time = time;
     }
 
+    /// <summary>
+    /// The credentials a claim for the demand could take now: the pool holds exactly the open credentials with a use
+    /// left, and grants are its rows with a template (read through the claim index).
+    /// </summary>
+    public static IQueryable<AvailableCredential> Usable(PushConsoleDbContext db, int accountId, CredentialDemand demand, DateTimeOffset now)
+    {
+        var usable = db.AvailableCredentials.AsNoTracking().Where(c => c.AccountId == accountId && (c.ExpiresAt == null || c.ExpiresAt > now));
+        return demand.TemplateId is { } templateId ? usable.Where(c => c.TemplateId == templateId) : usable.Where(c => c.TemplateId == null);
+    }
+
     /// <summary>Takes one use from the user's earliest-expiring usable credential for the demand; null if they have none.</summary>
     public async Task<CredentialClaim?> ClaimAsync(int accountId, string openId, CredentialDemand demand, CancellationToken cancellationToken = default)
     {

@@ -96,21 +96,9 @@ public sealed class DeliveryLedger
     {
         var transaction = db.Database.CurrentTransaction
             ?? throw new InvalidOperationException("A run opened with the caller's writes needs the caller's transaction.");
-        var now = time.GetUtcNow();
-        foreach (var (run, _) in runs)
-        {
-            run.CreatedAt = now;
-            db.Add(run);
-        }
-        await db.SaveChangesAsync(cancellationToken);
-        // Their tallies too, so each run's end finds one to make exact rather than creating it in a commit of its own.
-        db.AddRange(runs.Select(r => new RunTally { RunId = r.Run.Id }));
-        await db.SaveChangesAsync(cancellationToken);
-        foreach (var (run, recipient) in runs)
-        {
-            await store.AddRecipientsAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), run.Id, run.AccountId, [recipient],
-                localDay, now, cancellationToken);
-        }
+        // Whole statements for the lot (runs, tallies, rows), not one per run: a lane's batch of messages opens its runs
+        // in a few statements however many messages it holds.
+        await store.OpenRunsAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), runs, localDay, time.GetUtcNow(), cancellationToken);
     }
 
     /// <summary>Adds Pending rows for recipients not yet in the run; returns how many were new.</summary>
@@ -261,7 +249,10 @@ public sealed class DeliveryLedger
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = db.Database.GetDbConnection();
-        var recorded = await store.RecordAsync(connection, transaction.GetDbTransaction(), updates, time.GetUtcNow(), cancellationToken);
+        // Whole microseconds, as PostgreSQL keeps them: the time handed back with the rows is the time a read finds.
+        var now = time.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+        var recorded = await store.RecordAsync(connection, transaction.GetDbTransaction(), updates, now, cancellationToken);
         // Runs that moved by the same amounts share one statement: a batch of transactional messages (a run each, one
         // row each) moves all its tallies in one update instead of one per message.
         var moves = recorded.GroupBy(r => r.RunId).Select(run => (
@@ -280,7 +271,7 @@ public sealed class DeliveryLedger
                 .SetProperty(t => t.Unfollowed, t => t.Unfollowed + unfollowed), cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        return recorded;
+        return recorded.Select(r => r.Status is DeliveryStatus.Pending or DeliveryStatus.Sending ? r : r with { FinishedAt = now }).ToList();
     }
 
     /// <summary>Creates the run's tally if it has none (every node calls this; one row results).</summary>

@@ -2,8 +2,12 @@ using System.Data.Common;
 
 namespace PushConsole.Ledger;
 
-/// <summary>A ledger row changed by <see cref="DeliveryLedger.UpdateAsync"/>: its run, new status and errcode.</summary>
-public readonly record struct RecordedDelivery(long RunId, DeliveryStatus Status, int? ErrCode);
+/// <summary>
+/// A ledger row changed by <see cref="DeliveryLedger.UpdateAsync"/>: its run and the outcome as written, so whoever waits
+/// for it (a transactional message's caller) has it without reading the row again.
+/// </summary>
+public readonly record struct RecordedDelivery(long RunId, DeliveryStatus Status, int? ErrCode, SkipReason SkipReason = SkipReason.None,
+    string? ErrMsg = null, long? MsgId = null, DateTimeOffset? FinishedAt = null);
 
 /// <summary>
 /// The delivery ledger's statements whose SQL depends on the database: bulk inserts, takes that lock rows, and
@@ -16,6 +20,53 @@ internal abstract class LedgerStore
     /// <summary>Adds Pending rows for recipients not yet in the run (insert-or-ignore); returns how many were new.</summary>
     public abstract Task<int> AddRecipientsAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
         IReadOnlyList<string> recipients, DateOnly localDay, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens runs of one recipient each (transactional messages) with their tallies and Pending rows, in a few
+    /// statements however many there are, and sets each run's Id. Their fire keys are new (a message's own id).
+    /// </summary>
+    public async Task OpenRunsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(DeliveryRun Run, string Recipient)> runs,
+        DateOnly localDay, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in runs.Chunk(OpenChunk))
+        {
+            var ids = await InsertRunsAsync(connection, transaction, chunk.Select(c => c.Run).ToList(), now, cancellationToken);
+            foreach (var (run, _) in chunk)
+            {
+                run.Id = ids[run.FireKey];
+                run.CreatedAt = now;
+            }
+            await InsertOpenedAsync(connection, transaction, chunk.Select(c => (c.Run.Id, c.Run.AccountId, c.Recipient)).ToList(), localDay, now,
+                cancellationToken);
+        }
+    }
+
+    private const int OpenChunk = 1000;
+
+    /// <summary>Inserts the runs as they are (CreatedAt <paramref name="now"/>, Version 0); returns each one's Id by its fire key.</summary>
+    protected abstract Task<Dictionary<string, long>> InsertRunsAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<DeliveryRun> runs, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Each new run's tally (all zero) and its one Pending row, in one command.</summary>
+    protected abstract Task InsertOpenedAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(long RunId, int AccountId, string Recipient)> rows, DateOnly localDay, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>A run as <see cref="InsertRunsAsync"/> sends it in JSON: [kind, fire key, name, account, template, status, expected, complete].</summary>
+    protected static string RunsJson(IReadOnlyList<DeliveryRun> runs) => System.Text.Json.JsonSerializer.Serialize(runs.Select(r => new object?[]
+    {
+        (int)r.Kind, r.FireKey, r.Name, r.AccountId, r.TemplateId, (int)r.Status, r.ExpectedTotal, r.AudienceComplete ? 1 : 0,
+    }));
+
+    protected static async Task<Dictionary<string, long>> ReadRunIdsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids[reader.GetString(1)] = reader.GetInt64(0);
+        }
+        return ids;
+    }
 
     /// <summary>Moves up to <paramref name="max"/> Pending rows of the run to Sending (rows another taker locks are skipped).</summary>
     public abstract Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(DbConnection connection, long runId, int max, DateTimeOffset now,
@@ -136,7 +187,8 @@ internal abstract class LedgerStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            into.Add(new RecordedDelivery(reader.GetInt64(0), (DeliveryStatus)reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2)));
+            into.Add(new RecordedDelivery(reader.GetInt64(0), (DeliveryStatus)reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                (SkipReason)reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt64(5)));
         }
         return into;
     }

@@ -21,6 +21,20 @@ internal sealed class PostgresLedgerStore : LedgerStore
         ON CONFLICT ("RunId","Recipient") DO NOTHING
         """;
 
+    private const string InsertRunsSql = """
+        INSERT INTO "DeliveryRuns" ("Kind","FireKey","Name","AccountId","TemplateId","Status","ExpectedTotal","AudienceComplete","CreatedAt","Version")
+        SELECT v.k, v.f, v.n, v.a, v.t, v.s, v.e, v.c, @now, 0
+        FROM unnest(@kinds, @keys, @names, @accounts, @templates, @statuses, @expected, @complete) AS v(k, f, n, a, t, s, e, c)
+        RETURNING "Id", "FireKey"
+        """;
+
+    private const string InsertOpenedSql = """
+        INSERT INTO "RunTallies" ("RunId","Sent","Failed","Unfollowed","Skipped","Rows") SELECT r, 0, 0, 0, 0, 0 FROM unnest(@runs) AS r;
+        INSERT INTO "Deliveries" ("RunId","AccountId","Recipient","Status","SkipReason","Attempts","LocalDay","CreatedAt")
+        SELECT v.r, v.a, v.u, @pending, @none, 0, @day, @now FROM unnest(@runs, @accounts, @recipients) AS v(r, a, u)
+        ON CONFLICT ("RunId","Recipient") DO NOTHING;
+        """;
+
     // The picked rows are a CTE so PostgreSQL evaluates the locking subquery once (an IN (subquery) may be re-run per
     // row and then take more than @max rows).
     private const string TakePendingSql = """
@@ -71,7 +85,7 @@ internal sealed class PostgresLedgerStore : LedgerStore
             "FinishedAt" = CASE WHEN v.s IN (@pending, @sending) THEN NULL ELSE @now END
         FROM unnest(@ids, @statuses, @reasons, @codes, @messages, @msgIds, @credentials, @detach) AS v(i, s, k, e, m, g, c, d)
         WHERE "Deliveries"."Id" = v.i AND "Deliveries"."Status" = @sending
-        RETURNING "Deliveries"."RunId", "Deliveries"."Status", "Deliveries"."ErrCode"
+        RETURNING "Deliveries"."RunId", "Deliveries"."Status", "Deliveries"."ErrCode", "Deliveries"."SkipReason", "Deliveries"."ErrMsg", "Deliveries"."MsgId"
         """;
 
     public override async Task<int> AddRecipientsAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
@@ -91,6 +105,36 @@ internal sealed class PostgresLedgerStore : LedgerStore
             added += await command.ExecuteNonQueryAsync(cancellationToken);
         }
         return added;
+    }
+
+    protected override async Task<Dictionary<string, long>> InsertRunsAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<DeliveryRun> runs, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, InsertRunsSql);
+        command.Parameters.Add(new NpgsqlParameter<int[]>("kinds", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = runs.Select(r => (int)r.Kind).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = runs.Select(r => r.FireKey).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = runs.Select(r => r.Name).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int[]>("accounts", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = runs.Select(r => r.AccountId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int[]>("templates", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = runs.Select(r => r.TemplateId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int[]>("statuses", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = runs.Select(r => (int)r.Status).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int?[]>("expected", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = runs.Select(r => r.ExpectedTotal).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<bool[]>("complete", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { TypedValue = runs.Select(r => r.AudienceComplete).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+        return await ReadRunIdsAsync(command, cancellationToken);
+    }
+
+    protected override async Task InsertOpenedAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(long RunId, int AccountId, string Recipient)> rows, DateOnly localDay, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, InsertOpenedSql);
+        command.Parameters.Add(new NpgsqlParameter<long[]>("runs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = rows.Select(r => r.RunId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int[]>("accounts", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = rows.Select(r => r.AccountId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("recipients", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rows.Select(r => r.Recipient).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly>("day", localDay));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+        command.Parameters.Add(new NpgsqlParameter<int>("pending", (int)DeliveryStatus.Pending));
+        command.Parameters.Add(new NpgsqlParameter<int>("none", (int)SkipReason.None));
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public override async Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(DbConnection connection, long runId, int max, DateTimeOffset now,

@@ -25,6 +25,23 @@ internal sealed class SqlServerLedgerStore : LedgerStore
             SELECT 1 FROM "Deliveries" AS d WITH (UPDLOCK, HOLDLOCK) WHERE d."RunId" = @run AND d."Recipient" = r.recipient);
         """;
 
+    private const string InsertRunsSql = """
+        INSERT INTO "DeliveryRuns" ("Kind","FireKey","Name","AccountId","TemplateId","Status","ExpectedTotal","AudienceComplete","CreatedAt","Version")
+        OUTPUT inserted."Id", inserted."FireKey"
+        SELECT v.k, v.f, v.n, v.a, v.t, v.s, v.e, v.c, @now, 0
+        FROM OPENJSON(@runs) WITH (
+            k int '$[0]', f nvarchar(200) '$[1]', n nvarchar(200) '$[2]', a int '$[3]', t int '$[4]', s int '$[5]', e int '$[6]', c bit '$[7]') AS v;
+        """;
+
+    // New runs: no row can be there already, so no NOT EXISTS guard.
+    private const string InsertOpenedSql = """
+        INSERT INTO "RunTallies" ("RunId","Sent","Failed","Unfollowed","Skipped","Rows")
+        SELECT v.r, 0, 0, 0, 0, 0 FROM OPENJSON(@rows) WITH (r bigint '$[0]') AS v;
+        INSERT INTO "Deliveries" ("RunId","AccountId","Recipient","Status","SkipReason","Attempts","LocalDay","CreatedAt")
+        SELECT v.r, v.a, v.u, @pending, @none, 0, @day, @now
+        FROM OPENJSON(@rows) WITH (r bigint '$[0]', a int '$[1]', u nvarchar(128) '$[2]') AS v;
+        """;
+
     /// <summary>The updatable CTE takes the lowest Pending ids that no other sender holds; the UPDATE moves exactly those.</summary>
     private const string TakePendingSql = """
         WITH picked AS (
@@ -74,7 +91,7 @@ internal sealed class SqlServerLedgerStore : LedgerStore
         UPDATE d SET "Status" = v.s, "SkipReason" = v.k, "ErrCode" = v.e, "ErrMsg" = v.m, "MsgId" = v.g,
             "CredentialId" = CASE WHEN v.detach = 1 THEN NULL ELSE COALESCE(v.c, d."CredentialId") END,
             "FinishedAt" = CASE WHEN v.s IN (@pending, @sending) THEN NULL ELSE @now END
-        OUTPUT inserted."RunId", inserted."Status", inserted."ErrCode"
+        OUTPUT inserted."RunId", inserted."Status", inserted."ErrCode", inserted."SkipReason", inserted."ErrMsg", inserted."MsgId"
         FROM "Deliveries" AS d INNER JOIN OPENJSON(@rows) WITH (
             i bigint '$[0]', s int '$[1]', k int '$[2]', e int '$[3]', m nvarchar(500) '$[4]', g bigint '$[5]',
             c bigint '$[6]', detach int '$[7]') AS v ON d."Id" = v.i
@@ -98,6 +115,27 @@ internal sealed class SqlServerLedgerStore : LedgerStore
             added += await command.ExecuteNonQueryAsync(cancellationToken);
         }
         return added;
+    }
+
+    protected override async Task<Dictionary<string, long>> InsertRunsAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<DeliveryRun> runs, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, InsertRunsSql);
+        command.Parameters.Add(Json("@runs", RunsJson(runs)));
+        command.Parameters.Add(new SqlParameter("@now", SqlDbType.DateTimeOffset) { Value = now });
+        return await ReadRunIdsAsync(command, cancellationToken);
+    }
+
+    protected override async Task InsertOpenedAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(long RunId, int AccountId, string Recipient)> rows, DateOnly localDay, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, InsertOpenedSql);
+        command.Parameters.Add(Json("@rows", JsonSerializer.Serialize(rows.Select(r => new object[] { r.RunId, r.AccountId, r.Recipient }))));
+        command.Parameters.Add(new SqlParameter("@day", SqlDbType.Date) { Value = localDay });
+        command.Parameters.Add(new SqlParameter("@now", SqlDbType.DateTimeOffset) { Value = now });
+        command.Parameters.Add(Int("@pending", (int)DeliveryStatus.Pending));
+        command.Parameters.Add(Int("@none", (int)SkipReason.None));
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public override async Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(DbConnection connection, long runId, int max, DateTimeOffset now,
@@ -182,5 +220,5 @@ internal sealed class SqlServerLedgerStore : LedgerStore
     private static SqlParameter Json(string name, string json) => new(name, SqlDbType.NVarChar, -1) { Value = json };
 
     [TransactSql]
-    private static IEnumerable<string> Statements => [InsertSql, TakePendingSql, AtDailyCapSql, TakeForSendingSql, AttachSql, RecordSql];
+    private static IEnumerable<string> Statements => [InsertSql, InsertRunsSql, InsertOpenedSql, TakePendingSql, AtDailyCapSql, TakeForSendingSql, AttachSql, RecordSql];
 }

@@ -20,6 +20,23 @@ internal sealed class SqliteLedgerStore : LedgerStore
         ON CONFLICT ("RunId","Recipient") DO NOTHING
         """;
 
+    private const string InsertRunsSql = """
+        INSERT INTO "DeliveryRuns" ("Kind","FireKey","Name","AccountId","TemplateId","Status","ExpectedTotal","AudienceComplete","CreatedAt","Version")
+        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+               json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'), @now, 0
+        FROM json_each(@runs) WHERE true
+        RETURNING "Id", "FireKey"
+        """;
+
+    private const string InsertOpenedSql = """
+        INSERT INTO "RunTallies" ("RunId","Sent","Failed","Unfollowed","Skipped","Rows")
+        SELECT json_extract(value, '$[0]'), 0, 0, 0, 0, 0 FROM json_each(@rows);
+        INSERT INTO "Deliveries" ("RunId","AccountId","Recipient","Status","SkipReason","Attempts","LocalDay","CreatedAt")
+        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), @pending, @none, 0, @day, @now
+        FROM json_each(@rows) WHERE true
+        ON CONFLICT ("RunId","Recipient") DO NOTHING;
+        """;
+
     private const string TakePendingSql = """
         WITH picked AS (
             SELECT "Id" FROM "Deliveries" WHERE "RunId" = @run AND "Status" = @pending ORDER BY "Id" LIMIT @max)
@@ -74,7 +91,7 @@ internal sealed class SqliteLedgerStore : LedgerStore
             "FinishedAt" = CASE WHEN v.s IN (@pending, @sending) THEN NULL ELSE @now END
         FROM v
         WHERE "Deliveries"."Id" = v.i AND "Deliveries"."Status" = @sending
-        RETURNING "Deliveries"."RunId", "Deliveries"."Status", "Deliveries"."ErrCode"
+        RETURNING "Deliveries"."RunId", "Deliveries"."Status", "Deliveries"."ErrCode", "Deliveries"."SkipReason", "Deliveries"."ErrMsg", "Deliveries"."MsgId"
         """;
 
     public override async Task<int> AddRecipientsAsync(DbConnection connection, DbTransaction transaction, long runId, int accountId,
@@ -96,6 +113,31 @@ internal sealed class SqliteLedgerStore : LedgerStore
             added += await command.ExecuteNonQueryAsync(cancellationToken);
         }
         return added;
+    }
+
+    protected override async Task<Dictionary<string, long>> InsertRunsAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<DeliveryRun> runs, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = InsertRunsSql;
+        Add(command, "@runs", RunsJson(runs));
+        Add(command, "@now", now.UtcTicks);
+        return await ReadRunIdsAsync(command, cancellationToken);
+    }
+
+    protected override async Task InsertOpenedAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<(long RunId, int AccountId, string Recipient)> rows, DateOnly localDay, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = InsertOpenedSql;
+        Add(command, "@rows", JsonSerializer.Serialize(rows.Select(r => new object[] { r.RunId, r.AccountId, r.Recipient })));
+        Add(command, "@day", localDay);
+        Add(command, "@now", now.UtcTicks);
+        Add(command, "@pending", (int)DeliveryStatus.Pending);
+        Add(command, "@none", (int)SkipReason.None);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public override async Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(DbConnection connection, long runId, int max, DateTimeOffset now,

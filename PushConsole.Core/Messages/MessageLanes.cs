@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Accounts;
+using PushConsole.Credentials;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
+using PushConsole.Sending;
 
 namespace PushConsole.Messages;
 
@@ -132,7 +134,7 @@ public sealed class MessageLanes(
                 foreach (var (follower, leader) in followers)
                 {
                     var record = results[leader];
-                    follower.Recorded.TrySetResult(new LaneRecord(null, record.Created ?? record.Existing));
+                    follower.Recorded.TrySetResult(new LaneRecord(null, record.Created ?? record.Existing, record.HoldsCredential));
                 }
                 return;
             }
@@ -186,16 +188,44 @@ public sealed class MessageLanes(
             await db.SaveChangesAsync(CancellationToken.None);
             var runs = created.Select(c => (Run: RunOf(c.Message), Recipient: c.Message.OpenId)).ToList();
             await ledger.OpenRunsInAsync(db, runs, DayOf(account, now), CancellationToken.None);
+            // Each message points at its run, found by the run's fire key (TransactionalMessage.FireKeyOf): one statement
+            // for the batch instead of an update per message.
+            var ids = created.Select(c => c.Message.Id).ToList();
+            await db.Set<TransactionalMessage>().Where(m => ids.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.RunId,
+                m => db.DeliveryRuns.Where(r => r.FireKey == "message:" + m.Id.ToString()).Select(r => (long?)r.Id).FirstOrDefault()),
+                CancellationToken.None);
+            var holders = await HoldersAsync(db, account.Id, created.Select(c => c.Entry.Draft).ToList(), now);
             for (var i = 0; i < created.Count; i++)
             {
                 created[i].Message.RunId = runs[i].Run.Id;
-                results[created[i].Entry] = new LaneRecord(created[i].Message, null);
+                var need = CredentialNeed.Of(created[i].Entry.Draft.Template);
+                results[created[i].Entry] = new LaneRecord(created[i].Message, null,
+                    !need.Required || holders.Contains((need.Demand, created[i].Message.OpenId)));
             }
-            await db.SaveChangesAsync(CancellationToken.None);
         }
         await transaction.CommitAsync(CancellationToken.None);
         Interlocked.Increment(ref commits);
         return results;
+    }
+
+    /// <summary>
+    /// The users of the batch who hold a credential their message could use now, in one read per kind of credential
+    /// asked for (instead of one per message). A holder may still find none when its send claims (another send took
+    /// it meanwhile): the engine then skips the row for that reason, as for a campaign.
+    /// </summary>
+    private static async Task<HashSet<(CredentialDemand Demand, string OpenId)>> HoldersAsync(PushConsoleDbContext db, int accountId,
+        List<MessageDraft> drafts, DateTimeOffset now)
+    {
+        var holders = new HashSet<(CredentialDemand, string)>();
+        foreach (var demand in drafts.Select(d => CredentialNeed.Of(d.Template)).Where(n => n.Required).GroupBy(n => n.Demand))
+        {
+            var openIds = drafts.Where(d => CredentialNeed.Of(d.Template) is { Required: true } need && need.Demand == demand.Key)
+                .Select(d => d.OpenId).Distinct().ToList();
+            var found = await CredentialPool.Usable(db, accountId, demand.Key, now).Where(c => openIds.Contains(c.OpenId))
+                .Select(c => c.OpenId).Distinct().ToListAsync(CancellationToken.None);
+            holders.UnionWith(found.Select(openId => (demand.Key, openId)));
+        }
+        return holders;
     }
 
     internal static DeliveryRun RunOf(TransactionalMessage message) => new()
@@ -210,5 +240,8 @@ public sealed class MessageLanes(
         AccountCalendar.Resolve(account.TimeZone) is null ? DateOnly.FromDateTime(now.UtcDateTime) : AccountCalendar.Of(account).DayOf(now);
 }
 
-/// <summary>A message recorded by its lane, or the earlier message its Idempotency-Key names.</summary>
-public sealed record LaneRecord(TransactionalMessage? Created, TransactionalMessage? Existing);
+/// <summary>
+/// A message recorded by its lane, or the earlier message its Idempotency-Key names. <paramref name="HoldsCredential"/>:
+/// the user held a credential the new message could use when it was recorded (always true when it needs none).
+/// </summary>
+public sealed record LaneRecord(TransactionalMessage? Created, TransactionalMessage? Existing, bool HoldsCredential = true);

@@ -34,11 +34,22 @@ public sealed record MessageDraft(WeChatAccount Account, MessageTemplate Templat
         $"{Account.Id}\n{Template.Id}\n{OpenId}\n{Payload.ToJson()}")));
 }
 
-/// <summary>Checks a <see cref="MessageRequest"/>; each problem is named by its field ("data.thing1", "openid").</summary>
-public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbContext> contexts)
+/// <summary>
+/// Checks a <see cref="MessageRequest"/>; each problem is named by its field ("data.thing1", "openid"). The account and
+/// template a request names are kept for <see cref="MessageOptions.LookupCacheTime"/> once found (and the template
+/// enabled), so a crowd of messages to one template reads them once, not once per message.
+/// </summary>
+public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbContext> contexts, IOptions<MessageOptions> options, TimeProvider time)
 {
     public const int MaxOpenIdLength = 128;
     public const int MaxLinkLength = 1024;
+
+    // Keyed by the request's account and template as written (a number is an id, a string an AppID / WeChat id). The
+    // entities are read without tracking and never changed, so requests may share them.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Account, string Template), Lookup> lookups = new();
+    private const int MaxLookups = 10_000;
+
+    private sealed record Lookup(WeChatAccount Account, MessageTemplate Template, DateTimeOffset Until);
 
     public async Task<(MessageDraft? Draft, IReadOnlyDictionary<string, string> Errors)> ValidateAsync(MessageRequest? request,
         CancellationToken cancellationToken)
@@ -49,8 +60,7 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
             errors["body"] = ServiceText.Get("MessageRequest.Body");
             return (null, errors);
         }
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var account = await FindAccountAsync(db, request.Account, errors, cancellationToken);
+        var (account, template) = await FindAsync(request, errors, cancellationToken);
         var openId = request.OpenId?.Trim();
         if (string.IsNullOrEmpty(openId))
         {
@@ -60,7 +70,6 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
         {
             errors["openid"] = ServiceText.Get("MessageRequest.OpenIdInvalid", MaxOpenIdLength);
         }
-        var template = account is null ? null : await FindTemplateAsync(db, account, request.Template, errors, cancellationToken);
         if (template is null)
         {
             if (account is null && request.Template is null)
@@ -111,6 +120,36 @@ public sealed class MessageRequestValidator(IDbContextFactory<PushConsoleDbConte
             return (null, errors);
         }
         return (new MessageDraft(account!, template, openId, new MessagePayload(data, page, url, miniProgram)), errors);
+    }
+
+    /// <summary>The account and template the request names, from the lookups kept or else read (and then kept).</summary>
+    private async Task<(WeChatAccount? Account, MessageTemplate? Template)> FindAsync(MessageRequest request, Dictionary<string, string> errors,
+        CancellationToken cancellationToken)
+    {
+        var keep = options.Value.LookupCacheTime;
+        var now = time.GetUtcNow();
+        (string, string)? key = keep > TimeSpan.Zero && request is
+        {
+            Account: { ValueKind: JsonValueKind.Number or JsonValueKind.String } account,
+            Template: { ValueKind: JsonValueKind.Number or JsonValueKind.String } template,
+        } ? (account.GetRawText(), template.GetRawText()) : null;
+        if (key is { } known && lookups.TryGetValue(known, out var kept) && kept.Until > now)
+        {
+            return (kept.Account, kept.Template);
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var found = await FindAccountAsync(db, request.Account, errors, cancellationToken);
+        var named = found is null ? null : await FindTemplateAsync(db, found, request.Template, errors, cancellationToken);
+        if (key is { } fresh && found is not null && named is not null)
+        {
+            if (lookups.Count >= MaxLookups)
+            {
+                // Callers naming ever new ids cannot grow it without bound: start again.
+                lookups.Clear();
+            }
+            lookups[fresh] = new Lookup(found, named, now + keep);
+        }
+        return (found, named);
     }
 
     private static async Task<WeChatAccount?> FindAccountAsync(PushConsoleDbContext db, JsonElement? given, Dictionary<string, string> errors,

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using PushConsole.Sending;
 
 namespace PushConsole.Messages;
@@ -10,12 +11,8 @@ public static class MessageServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTransactionalMessages(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<MessageOptions>().Bind(configuration.GetSection(MessageOptions.Section))
-            .Validate(o => o.IdempotencyWindow > TimeSpan.Zero && o.MaxWait >= TimeSpan.Zero && o.RecoveryInterval > TimeSpan.Zero
-                    && o.CallbackWindow > TimeSpan.Zero && o.CallbackPollInterval > TimeSpan.Zero && o.CallbackTimeout > TimeSpan.Zero,
-                "Messages: the windows, intervals and timeouts must be positive, MaxWait not negative.")
-            .Validate(o => o.SendersPerAccount is >= 1 and <= 64, "Messages:SendersPerAccount must be between 1 and 64.")
-            .ValidateOnStart();
+        services.AddOptions<MessageOptions>().Bind(configuration.GetSection(MessageOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MessageOptions>, MessageOptionsValidator>());
         services.AddSingleton<MessageRequestValidator>();
         services.AddSingleton<MessageQueries>();
         services.AddSingleton<MessageWebhooks>();

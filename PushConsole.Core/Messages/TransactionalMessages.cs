@@ -41,8 +41,10 @@ public sealed class TransactionalMessages(
     ILogger<TransactionalMessages> logger)
 {
     private readonly MessageOptions settings = options.Value;
-    // Sends under way on this node, so a caller waiting here learns the outcome the moment it is written.
-    private readonly ConcurrentDictionary<long, Task> sending = new();
+    // Sends under way on this node, so a caller waiting here learns the outcome the moment it is written: the task ends
+    // with the message's ledger row as the outcome writer wrote it (final), or with null when the send ended otherwise
+    // (the row is then read).
+    private readonly ConcurrentDictionary<long, Task<RecordedDelivery?>> sending = new();
     // Messages recorded on this node and waiting to be sent, per account: the second half of the lane (see SendLane).
     private readonly ConcurrentDictionary<int, SendLane> sendLanes = new();
 
@@ -68,7 +70,7 @@ public sealed class TransactionalMessages(
         {
             return new MessageAcceptance(null, errors);
         }
-        var (message, existing) = await lanes.RecordAsync(draft, key, requestedBy);
+        var (message, existing, holdsCredential) = await lanes.RecordAsync(draft, key, requestedBy);
         if (existing is not null)
         {
             return existing.RequestHash == draft.Hash
@@ -77,8 +79,7 @@ public sealed class TransactionalMessages(
         }
         var runId = message!.RunId!.Value;
         var messageId = message!.Id;
-        var need = CredentialNeed.Of(draft.Template);
-        if (need.Required && (await HoldingsAsync(draft.Account.Id, draft.OpenId, draft.Template, CancellationToken.None)).Usable == 0)
+        if (!holdsCredential)
         {
             await RecordNoCredentialAsync(runId, CancellationToken.None);
             await FinishedAsync(messageId);
@@ -94,7 +95,14 @@ public sealed class TransactionalMessages(
     public Task<MessageStatus?> StatusAsync(long id, CancellationToken cancellationToken) => queries.FindAsync(id, cancellationToken);
 
     /// <summary>The message's status once it is final, or as it is when <paramref name="wait"/> has passed.</summary>
-    public async Task<MessageStatus?> WaitAsync(long id, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<MessageStatus?> WaitAsync(long id, TimeSpan wait, CancellationToken cancellationToken) =>
+        await WaitAsync(id, null, wait, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WaitAsync(long, TimeSpan, CancellationToken)"/>; when this node sends <paramref name="message"/>, its
+    /// outcome is answered as the outcome writer wrote it, without reading it back.
+    /// </summary>
+    public async Task<MessageStatus?> WaitAsync(long id, MessageStatus? message, TimeSpan wait, CancellationToken cancellationToken)
     {
         var until = time.GetUtcNow() + wait;
         if (sending.TryGetValue(id, out var local))
@@ -102,6 +110,16 @@ public sealed class TransactionalMessages(
             // Sent from this node: its end is the moment to read the outcome, not before.
             await Task.WhenAny(local, Task.Delay(wait, time, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
+            if (message is not null && local.IsCompletedSuccessfully && local.Result is { } row)
+            {
+                // Built here, not where it was written: its texts are in the caller's language.
+                var (state, errCode, errMsg) = MessageStatus.Of(row.Status, row.SkipReason, row.ErrCode, row.ErrMsg, null, null);
+                return message with
+                {
+                    State = state, MsgId = row.MsgId, ErrCode = errCode, ErrMsg = errMsg, Meaning = MessageStatus.MeaningOf(state, errCode),
+                    FinishedAt = row.FinishedAt,
+                };
+            }
         }
         while (true)
         {
@@ -194,14 +212,14 @@ public sealed class TransactionalMessages(
     private sealed class SendLane
     {
         public readonly Lock Gate = new();
-        public List<(TransactionalMessage Message, TaskCompletionSource Outcome)> Waiting = [];
+        public List<(TransactionalMessage Message, TaskCompletionSource<RecordedDelivery?> Outcome)> Waiting = [];
         public int Senders;
     }
 
     /// <summary>Sends the message just recorded, with those recorded beside it, in the background of this node (the caller's request may end first).</summary>
     private void Enqueue(TransactionalMessage message)
     {
-        var outcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var outcome = new TaskCompletionSource<RecordedDelivery?>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!sending.TryAdd(message.Id, outcome.Task))
         {
             return;
@@ -227,7 +245,7 @@ public sealed class TransactionalMessages(
     {
         while (true)
         {
-            List<(TransactionalMessage Message, TaskCompletionSource Outcome)> batch;
+            List<(TransactionalMessage Message, TaskCompletionSource<RecordedDelivery?> Outcome)> batch;
             lock (lane.Gate)
             {
                 if (lane.Waiting.Count == 0)
@@ -246,7 +264,7 @@ public sealed class TransactionalMessages(
     /// One execution of the engine for messages of one template, again for those the engine asks to go on at once (as
     /// <see cref="SendAsync"/> does for one). A waiting caller learns its message's outcome the moment its row is written.
     /// </summary>
-    private async Task SendTogetherAsync(List<(TransactionalMessage Message, TaskCompletionSource Outcome)> batch)
+    private async Task SendTogetherAsync(List<(TransactionalMessage Message, TaskCompletionSource<RecordedDelivery?> Outcome)> batch)
     {
         var byRun = batch.ToDictionary(m => m.Message.RunId!.Value);
         void Recorded(IReadOnlyList<RecordedDelivery> rows)
@@ -255,7 +273,7 @@ public sealed class TransactionalMessages(
             {
                 if (row.Status is DeliveryStatus.Sent or DeliveryStatus.Failed or DeliveryStatus.Skipped && byRun.TryGetValue(row.RunId, out var m))
                 {
-                    m.Outcome.TrySetResult();
+                    m.Outcome.TrySetResult(row);
                 }
             }
         }
@@ -287,7 +305,7 @@ public sealed class TransactionalMessages(
         {
             foreach (var (message, outcome) in batch)
             {
-                outcome.TrySetResult();
+                outcome.TrySetResult(null);
                 sending.TryRemove(message.Id, out _);
             }
         }
@@ -297,7 +315,7 @@ public sealed class TransactionalMessages(
     internal void Start(long messageId)
     {
         var started = new TaskCompletionSource();
-        var task = Task.Run(async () =>
+        var task = Task.Run<RecordedDelivery?>(async () =>
         {
             await started.Task;
             try
@@ -316,6 +334,7 @@ public sealed class TransactionalMessages(
             {
                 sending.TryRemove(messageId, out _);
             }
+            return null;
         });
         if (sending.TryAdd(messageId, task))
         {

@@ -1,3 +1,4 @@
+using PushConsole.Credentials;
 using PushConsole.Templates;
 
 namespace PushConsole.Sending;
@@ -16,6 +17,9 @@ public readonly record struct CredentialNeed
 
     /// <summary>The template a subscribe grant must be for; null for formIds/prepay_ids.</summary>
     public int? GrantTemplateId { get; }
+
+    /// <summary>What the pool is asked for to meet the need.</summary>
+    public CredentialDemand Demand => GrantTemplateId is { } templateId ? CredentialDemand.SubscribeGrant(templateId) : CredentialDemand.TemplateMessage;
 
     public static CredentialNeed None { get; } = new(false, null);
     public static CredentialNeed FormId { get; } = new(true, null);

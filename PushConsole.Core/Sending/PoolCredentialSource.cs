@@ -111,14 +111,9 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
 
     public async Task<IReadOnlyList<string>> UsersWithUsableCredentialAsync(int accountId, CredentialNeed need, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // The pool holds exactly the open credentials with a use left; grants are its rows with a template.
-        var usable = db.AvailableCredentials.AsNoTracking().Where(c => c.AccountId == accountId && (c.ExpiresAt == null || c.ExpiresAt > now));
-        usable = need.GrantTemplateId is { } templateId
-            ? usable.Where(c => c.TemplateId == templateId)
-            : usable.Where(c => c.TemplateId == null);
-        return await usable.Select(c => c.OpenId).Distinct().ToListAsync(cancellationToken);
+        return await CredentialPool.Usable(db, accountId, DemandOf(need), time.GetUtcNow()).Select(c => c.OpenId).Distinct()
+            .ToListAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<string>> UsersCheckedInSinceAsync(int accountId, DateTimeOffset since, CancellationToken cancellationToken)
@@ -129,6 +124,5 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
             .Select(e => e.OpenId).Distinct().ToListAsync(cancellationToken);
     }
 
-    private static CredentialDemand DemandOf(CredentialNeed need) =>
-        need.GrantTemplateId is { } templateId ? CredentialDemand.SubscribeGrant(templateId) : CredentialDemand.TemplateMessage;
+    private static CredentialDemand DemandOf(CredentialNeed need) => need.Demand;
 }

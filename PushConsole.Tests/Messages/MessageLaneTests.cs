@@ -124,7 +124,7 @@ public class MessageLaneTests
             JsonSerializer.SerializeToElement(account.Id), user, JsonSerializer.SerializeToElement(template.Id),
             JsonSerializer.SerializeToElement(new { keyword1 = "Approved", keyword2 = "today" })), CancellationToken.None);
         // A node recorded the message, moved its run to Running, claimed the earliest formId and took the row — and died.
-        var (message, _) = await services.GetRequiredService<MessageLanes>().RecordAsync(draft!, null, "backend");
+        var (message, _, _) = await services.GetRequiredService<MessageLanes>().RecordAsync(draft!, null, "backend");
         var runId = message!.RunId!.Value;
         var ledger = services.GetRequiredService<DeliveryLedger>();
         await using (var db = await world.Host.Contexts().CreateDbContextAsync())

@@ -209,7 +209,7 @@ public static class MessageEndpoints
         }
         if (waitFor > TimeSpan.Zero && !message.Final)
         {
-            message = await service.WaitAsync(message.Id, waitFor, ct) ?? message;
+            message = await service.WaitAsync(message.Id, message, waitFor, ct) ?? message;
         }
         return await AnswerAsync(message, service, ct);
     }
