@@ -41,6 +41,47 @@ public class MessageApiTests
         Assert.Equal((id, "Sent"), (status.GetProperty("id").GetInt64(), status.GetProperty("status").GetString()));
     }
 
+    [Theory]
+    [ProviderData(DatabaseProvider.Sqlite)]
+    [ProviderData(DatabaseProvider.Postgres)]
+    public async Task The_outcome_a_waiting_caller_gets_is_the_one_its_status_route_reads_sent_or_refused(DatabaseProvider provider)
+    {
+        await using var world = await ConsoleWorld.StartAsync(provider);
+        var account = await world.AccountAsync();
+        var template = await world.TemplateAsync(account);
+        var users = (await world.UsersWithFormIdsAsync(account, 2)).Keys.ToArray();
+        using var api = world.Api();
+        async Task<(JsonElement Answer, JsonElement Status)> SendAsync(string user)
+        {
+            var answer = await api.PostAsJsonAsync("api/v1/messages?wait=5s", new
+            {
+                account = account.Id, openid = user, template = template.Id, data = new { keyword1 = "Approved", keyword2 = "today" },
+            });
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            var body = await answer.Content.ReadFromJsonAsync<JsonElement>();
+            return (body, await api.GetFromJsonAsync<JsonElement>(body.GetProperty("statusUrl").GetString()!.TrimStart('/')));
+        }
+
+        var sent = await SendAsync(users[0]);
+        // WeChat refuses the next send for this recipient (47003: a value breaks its field's rule): the message fails.
+        world.Sim.AddFault(new global::PushConsole.Simulator.FaultSpec
+        {
+            AppId = account.AppId, Api = "wxopen_template_send", Errcode = 47003, Message = "argument invalid! data.keyword1.value", Count = 1,
+        });
+        var refused = await SendAsync(users[1]);
+
+        Assert.Equal("Sent", sent.Answer.GetProperty("status").GetString());
+        Assert.Equal("Failed", refused.Answer.GetProperty("status").GetString());
+        Assert.Equal(47003, refused.Answer.GetProperty("errCode").GetInt32());
+        foreach (var (answer, status) in new[] { sent, refused })
+        {
+            foreach (var field in new[] { "status", "msgId", "errCode", "errMsg", "meaning", "finishedAt", "runId" })
+            {
+                Assert.Equal(status.GetProperty(field).ToString(), answer.GetProperty(field).ToString());
+            }
+        }
+    }
+
     [Fact]
     public async Task Without_wait_the_answer_is_202_with_a_status_url_that_reports_the_outcome_later()
     {
