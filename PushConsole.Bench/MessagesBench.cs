@@ -24,7 +24,8 @@ public static class MessagesBench
     {
         var messages = args.Number("messages", 20_000);
         var callers = args.Number("callers", 32);
-        var warmup = args.Number("warmup", 500);
+        // Long enough for most of the JIT's tier-up to be done before measuring (what it still compiles is printed).
+        var warmup = args.Number("warmup", 3000);
         var database = await BenchDatabase.CreateAsync(args);
         Console.WriteLine($"messages: {Environment.ProcessorCount} cores, {database.Provider}, {callers} callers, {messages:N0} messages (+{warmup:N0} warm-up)");
         Console.WriteLine($"  load average before the run: {IntakeBench.LoadAverage()}");
@@ -57,6 +58,10 @@ public static class MessagesBench
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         var users = minted.Select(m => m.OpenId).ToArray();
         await SendAllAsync(http, account.Id, template.Id, users[..warmup], callers, new Latencies());
+        // The JIT tiers up methods the warm-up made hot in the background, slower the busier the machine: wait until it
+        // has caught up, so the figures are those of a console that has been running, not of one starting.
+        var (settled, settleTime) = await JitSettledAsync();
+        Console.WriteLine($"  after the warm-up the JIT compiled {settled:N0} more methods in {settleTime.TotalSeconds:N1} s before measuring");
 
         // The profile of one message alone: every statement it costs, from the request to the answer with WeChat's outcome.
         using (var one = StatementCounter.Start(keepTexts: true))
@@ -81,11 +86,16 @@ public static class MessagesBench
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var (gen0Before, gen2Before, pauseBefore) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        var (jitMethodsBefore, jitTimeBefore) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
         var clock = Stopwatch.StartNew();
         var (sent, other) = await SendAllAsync(http, account.Id, template.Id, users[(warmup + 1)..], callers, latencies);
         var elapsed = clock.Elapsed;
         var cpuPerMessage = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, messages);
         var allocatedPerMessage = (GC.GetTotalAllocatedBytes() - allocatedBefore) / Math.Max(1, messages);
+        // The JIT still tiering methods up after the warm-up (more of it the busier the machine): one-off work of a fresh
+        // process, shown apart from what a message costs once it is done.
+        var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethodsBefore;
+        var jitPerMessage = (System.Runtime.JitInfo.GetCompilationTime() - jitTimeBefore).TotalMicroseconds / Math.Max(1, messages);
         var gcs = $"{GC.CollectionCount(0) - gen0Before} collections ({GC.CollectionCount(2) - gen2Before} of gen 2), "
             + $"{(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:N0} ms paused";
         var (statementCount, commitCount) = (statements.Statements, statements.Commits);
@@ -96,6 +106,8 @@ public static class MessagesBench
         Console.WriteLine($"  transactional sends: {sent:N0} sent, {other:N0} other answers, in {elapsed.TotalSeconds:N1} s = {sent / elapsed.TotalSeconds:N0} sends/s");
         Console.WriteLine($"  latency from request to WeChat's outcome ({count:N0} requests): p50 {p50:N1} ms, p99 {p99:N1} ms");
         Console.WriteLine($"  console + callers: {cpuPerMessage:N0} µs CPU and {allocatedPerMessage:N0} bytes allocated per message; GC: {gcs}");
+        Console.WriteLine($"  of that CPU, the JIT: {jitPerMessage:N0} µs per message ({jitMethods:N0} methods compiled while measuring); "
+            + $"without it {cpuPerMessage - jitPerMessage:N0} µs per message");
         Console.WriteLine($"  SQL statements while measuring: {statementCount:N0} = {statementCount / (double)Math.Max(1, messages):N1} per message "
             + $"({commitCount / (double)Math.Max(1, messages):N1} explicit transactions per message)");
         // Which statements a message costs under load (with batching), most frequent first.
@@ -144,6 +156,25 @@ public static class MessagesBench
             }
         })));
         return (sent, other);
+    }
+
+    /// <summary>Waits until no method was compiled for a whole second (at most a minute); how many were, and how long it took.</summary>
+    private static async Task<(long Methods, TimeSpan Took)> JitSettledAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        var start = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var last = start;
+        while (clock.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now == last)
+            {
+                break;
+            }
+            last = now;
+        }
+        return (last - start, clock.Elapsed);
     }
 
     private static async Task<(WeChatAccount, MessageTemplate)> AccountAsync(BenchHost host, StandaloneSimulator simulator, string appId,
