@@ -106,8 +106,8 @@ public static class MessagesBench
         Console.WriteLine($"  transactional sends: {sent:N0} sent, {other:N0} other answers, in {elapsed.TotalSeconds:N1} s = {sent / elapsed.TotalSeconds:N0} sends/s");
         Console.WriteLine($"  latency from request to WeChat's outcome ({count:N0} requests): p50 {p50:N1} ms, p99 {p99:N1} ms");
         Console.WriteLine($"  console + callers: {cpuPerMessage:N0} µs CPU and {allocatedPerMessage:N0} bytes allocated per message; GC: {gcs}");
-        Console.WriteLine($"  of that CPU, the JIT: {jitPerMessage:N0} µs per message ({jitMethods:N0} methods compiled while measuring); "
-            + $"without it {cpuPerMessage - jitPerMessage:N0} µs per message");
+        Console.WriteLine($"  the JIT still compiled {jitMethods:N0} methods while measuring, {jitPerMessage:N0} µs per message of its threads' "
+            + "time (wall time: it overstates the JIT's CPU on a busy machine)");
         Console.WriteLine($"  SQL statements while measuring: {statementCount:N0} = {statementCount / (double)Math.Max(1, messages):N1} per message "
             + $"({commitCount / (double)Math.Max(1, messages):N1} explicit transactions per message)");
         // Which statements a message costs under load (with batching), most frequent first.
