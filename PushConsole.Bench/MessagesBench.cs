@@ -57,16 +57,18 @@ public static class MessagesBench
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = callers, UseProxy = false }) { BaseAddress = host.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         var users = minted.Select(m => m.OpenId).ToArray();
+        using var statements = StatementCounter.Start(keepTexts: true);
         await SendAllAsync(http, account.Id, template.Id, users[..warmup], callers, new Latencies());
-        // The JIT tiers up methods the warm-up made hot in the background, slower the busier the machine: wait until it
-        // has caught up, so the figures are those of a console that has been running, not of one starting.
-        var (settled, settleTime) = await JitSettledAsync();
-        Console.WriteLine($"  after the warm-up the JIT compiled {settled:N0} more methods in {settleTime.TotalSeconds:N1} s before measuring");
 
         // The profile of one message alone: every statement it costs, from the request to the answer with WeChat's outcome.
-        using (var one = StatementCounter.Start(keepTexts: true))
         {
+            // The warm-up's last runs are completed after their callers were answered: let them finish first.
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var before = statements.Now();
             await SendAllAsync(http, account.Id, template.Id, users[warmup..(warmup + 1)], 1, new Latencies());
+            // The run's completion follows the answer: wait for the send lane to be done with it.
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            var one = statements.Since(before);
             Console.WriteLine($"  one message alone: {one.Statements} SQL statements, {one.Commits} explicit transactions:");
             foreach (var text in one.Texts)
             {
@@ -74,13 +76,18 @@ public static class MessagesBench
             }
         }
 
+        // After the lone message, whose profile is that of warm caches (the token's and the lookups' last seconds).
+        // The JIT tiers up methods the warm-up made hot in the background, slower the busier the machine: wait until it
+        // has caught up, so the figures are those of a console that has been running, not of one starting.
+        var (settled, settleTime) = await JitSettledAsync();
+        Console.WriteLine($"  after the warm-up the JIT compiled {settled:N0} more methods in {settleTime.TotalSeconds:N1} s before measuring");
         var latencies = new Latencies();
         var lanes = host.Services.GetRequiredService<PushConsole.Messages.MessageLanes>();
         var laneCommitsBefore = lanes.Commits;
         var engine = host.Services.GetRequiredService<PushConsole.Sending.RunExecutor>();
         var executionsBefore = engine.Executions;
         GC.Collect();
-        using var statements = StatementCounter.Start(keepTexts: true);
+        var measuring = statements.Now();
         // CPU and allocation of this process (the console and the callers both; the simulator is another process):
         // per message, they do not depend on what else the shared machine runs, as sends per second do.
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -98,7 +105,7 @@ public static class MessagesBench
         var jitPerMessage = (System.Runtime.JitInfo.GetCompilationTime() - jitTimeBefore).TotalMicroseconds / Math.Max(1, messages);
         var gcs = $"{GC.CollectionCount(0) - gen0Before} collections ({GC.CollectionCount(2) - gen2Before} of gen 2), "
             + $"{(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:N0} ms paused";
-        var (statementCount, commitCount) = (statements.Statements, statements.Commits);
+        var (statementCount, commitCount, measuredTexts) = statements.Since(measuring);
         var laneCommits = lanes.Commits - laneCommitsBefore;
         var executions = engine.Executions - executionsBefore;
         var (p50, p99, count) = latencies.Summary();
@@ -112,7 +119,7 @@ public static class MessagesBench
             + $"({commitCount / (double)Math.Max(1, messages):N1} explicit transactions per message)");
         // Which statements a message costs under load (with batching), most frequent first.
         Console.WriteLine("  statements per message under load, by kind:");
-        foreach (var kind in statements.Texts.GroupBy(t => t.Length > 70 ? t[..70] : t).OrderByDescending(g => g.Count()).Take(args.Number("kinds", 12)))
+        foreach (var kind in measuredTexts.GroupBy(t => t.Length > 70 ? t[..70] : t).OrderByDescending(g => g.Count()).Take(args.Number("kinds", 12)))
         {
             Console.WriteLine($"    {kind.Count() / (double)Math.Max(1, messages),5:N2}  {kind.Key}");
         }

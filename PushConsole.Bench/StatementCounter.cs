@@ -32,6 +32,19 @@ public sealed class StatementCounter : IObserver<DiagnosticListener>, IObserver<
     /// <summary>The statements seen, in order, each cut to its first line (when kept).</summary>
     public IReadOnlyList<string> Texts => texts?.ToList() ?? [];
 
+    /// <summary>Where the count stands, for <see cref="Since"/>.</summary>
+    public readonly record struct Mark(long Statements, long Commits, int Texts);
+
+    public Mark Now() => new(Statements, Commits, texts?.Count ?? 0);
+
+    /// <summary>
+    /// What was counted after <paramref name="mark"/>. One counter subscribed from the start, read in parts: EF Core
+    /// re-checks whether anyone listens only every so often, so a counter subscribed just before an operation can miss
+    /// its first statements.
+    /// </summary>
+    public (long Statements, long Commits, IReadOnlyList<string> Texts) Since(Mark mark) =>
+        (Statements - mark.Statements, Commits - mark.Commits, Texts.Skip(mark.Texts).ToList());
+
     void IObserver<DiagnosticListener>.OnNext(DiagnosticListener listener)
     {
         if (listener.Name == "Microsoft.EntityFrameworkCore")

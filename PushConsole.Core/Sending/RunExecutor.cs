@@ -207,7 +207,8 @@ public sealed class RunExecutor(
         var ids = runIds.Distinct().Order().ToList();
         var results = new Dictionary<long, RunExecution>(ids.Count);
         List<DeliveryRun> together = [];
-        if (ids.Count > 1)
+        // A lone fresh run goes this way too: its waiting caller is told its outcome as written, as in a crowd.
+        if (ids.Count > 0)
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             var runs = await db.DeliveryRuns.AsNoTracking().Where(r => ids.Contains(r.Id)).OrderBy(r => r.Id).ToListAsync(cancellationToken);
@@ -217,7 +218,7 @@ public sealed class RunExecutor(
             bool Fresh(DeliveryRun r) => r.Status == RunStatus.Pending && r.AudienceComplete && r.CampaignId is null && r.ExpectedTotal == 1
                 && ownerOf.ContainsKey(r.Kind);
         }
-        if (together.Count > 1)
+        if (together.Count > 0)
         {
             // In the order of their ids, so two executions on this node never wait for each other's runs crosswise.
             var entered = new List<IDisposable>(together.Count);
