@@ -53,12 +53,18 @@ internal sealed class CampaignBench : IAsyncDisposable
         sends = services.GetRequiredService<SendClock>();
     }
 
-    public static async Task<CampaignBench> StartAsync(StandaloneSimulator simulator, DatabaseOptions database, int concurrency)
+    /// <param name="batchSize">Sending:BatchSize, or null for the console's default.</param>
+    public static async Task<CampaignBench> StartAsync(StandaloneSimulator simulator, DatabaseOptions database, int concurrency, int? batchSize = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Sending:MaxConcurrency"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }).Build();
+        };
+        if (batchSize is { } batch)
+        {
+            settings["Sending:BatchSize"] = batch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var collection = new ServiceCollection();
         collection.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
         collection.AddSingleton(TimeProvider.System);

@@ -18,6 +18,8 @@ public static class CampaignCommand
         var concurrency = args.Number("concurrency", 64);
         var ceilingSeconds = args.Number("ceiling-seconds", 5);
         var warmupUsers = args.Number("warmup-users", 10_000);
+        // Sending:BatchSize, when given; otherwise the console's default.
+        var batchSize = args.Number("batch", 0);
         var simulatorUrl = args.Text("simulator", "");
         var database = await BenchDatabase.CreateAsync(args);
 
@@ -25,7 +27,7 @@ public static class CampaignCommand
         await using var simulator = await StandaloneSimulator.StartAsync(simulatorUrl.Length == 0 ? null : simulatorUrl);
         Console.WriteLine($"  simulator: standalone process at {simulator.BaseAddress}");
 
-        await using var bench = await CampaignBench.StartAsync(simulator, database, concurrency);
+        await using var bench = await CampaignBench.StartAsync(simulator, database, concurrency, batchSize > 0 ? batchSize : null);
         // Read after the console's migrator has set the journal mode, so the line shows what the run really used.
         Console.WriteLine($"  storage: {await BenchDatabase.DurabilityAsync(database)}");
         var ok = true;
