@@ -57,7 +57,8 @@ public static class BroadcastBench
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__PushConsole.Channels"] = "Information",
             ["Sending__MaxConcurrency"] = args.Number("concurrency", 128).ToString(CultureInfo.InvariantCulture),
-            ["Sending__BatchSize"] = args.Number("batch", 1000).ToString(CultureInfo.InvariantCulture),
+            // The console's own default unless --batch is given.
+            ["Sending__BatchSize"] = args.Number("batch", new PushConsole.Sending.SendingOptions().BatchSize).ToString(CultureInfo.InvariantCulture),
         }.Concat(ConsoleRuntime(args)).ToDictionary());
         var consoleUrl = new Uri($"http://127.0.0.1:{consolePort}/");
         await console.WaitReadyAsync(consoleUrl, "healthz");

@@ -14,8 +14,17 @@ namespace PushConsole.Bench;
 
 /// <summary>What one campaign run measured.</summary>
 internal sealed record CampaignFigures(int Users, int Sent, TimeSpan Total, TimeSpan Audience, IReadOnlyDictionary<int, long> Errors, long Delivered,
-    int DuplicateRecipients, int BusiestSecond)
+    int DuplicateRecipients, int BusiestSecond, TimeSpan ConsoleCpu, TimeSpan SimulatorCpu, TimeSpan JitTime)
 {
+    /// <summary>Of <see cref="ConsoleMicrosPerSend"/>, the JIT's compilation time per send (tier-up still under way), in µs.</summary>
+    public double JitMicrosPerSend => JitTime.TotalMilliseconds * 1000 / Math.Max(1, Sent);
+
+    /// <summary>The bench process's CPU (the console's engine, database and WeChat client) per message sent, fire to end, in µs.</summary>
+    public double ConsoleMicrosPerSend => ConsoleCpu.TotalMilliseconds * 1000 / Math.Max(1, Sent);
+
+    /// <summary>The standalone simulator's CPU per message sent, in µs.</summary>
+    public double SimulatorMicrosPerSend => SimulatorCpu.TotalMilliseconds * 1000 / Math.Max(1, Sent);
+
     /// <summary>From the fire to the last ledger write: audience, takes, claims, sends and outcomes.</summary>
     public double SendsPerSecond => Sent / Total.TotalSeconds;
 
@@ -44,12 +53,18 @@ internal sealed class CampaignBench : IAsyncDisposable
         sends = services.GetRequiredService<SendClock>();
     }
 
-    public static async Task<CampaignBench> StartAsync(StandaloneSimulator simulator, DatabaseOptions database, int concurrency)
+    /// <param name="batchSize">Sending:BatchSize, or null for the console's default.</param>
+    public static async Task<CampaignBench> StartAsync(StandaloneSimulator simulator, DatabaseOptions database, int concurrency, int? batchSize = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Sending:MaxConcurrency"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }).Build();
+        };
+        if (batchSize is { } batch)
+        {
+            settings["Sending:BatchSize"] = batch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var collection = new ServiceCollection();
         collection.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
         collection.AddSingleton(TimeProvider.System);
@@ -104,13 +119,20 @@ internal sealed class CampaignBench : IAsyncDisposable
         {
             throw new InvalidOperationException(string.Join(" ", campaign.Errors));
         }
+        // The setup above (minting, intake) ran code the measured run does not; its tier-up would be charged to the sends.
+        await JitQuietAsync();
         Console.WriteLine($"  [{label}] sending…");
         GC.Collect();
         sends.Clear();
+        // CPU per send does not depend on how busy the shared machine is, unlike sends per second.
+        var (consoleCpuAtStart, simulatorCpuAtStart) = (ServerCpu.OfProcess(Environment.ProcessId), simulator.CpuTime());
+        var jitAtStart = System.Runtime.JitInfo.GetCompilationTime();
         var clock = Stopwatch.StartNew();
         var run = (await services.GetRequiredService<CampaignFiring>().FireAsync(campaign.Campaign!.Id, DateTimeOffset.UtcNow))!;
         var execution = await services.GetRequiredService<RunExecutor>().ExecuteAsync(run.Id, CancellationToken.None);
         var total = clock.Elapsed;
+        var (consoleCpu, simulatorCpu) = (ServerCpu.OfProcess(Environment.ProcessId) - consoleCpuAtStart, simulator.CpuTime() - simulatorCpuAtStart);
+        var jit = System.Runtime.JitInfo.GetCompilationTime() - jitAtStart;
         if (execution.Status != RunStatus.Completed)
         {
             throw new InvalidOperationException($"The run ended {execution.Status}: {execution.Reason}");
@@ -121,7 +143,7 @@ internal sealed class CampaignBench : IAsyncDisposable
         return new CampaignFigures(users, counts.Sent, total, audience - run.CreatedAt, await simulator.ErrorsAsync(appId, "wxopen_template_send"),
             delivered.GetProperty("total").GetInt64(),
             delivered.TryGetProperty("recipients_with_duplicates", out var duplicates) && duplicates.ValueKind == System.Text.Json.JsonValueKind.Number
-                ? duplicates.GetInt32() : 0, sends.BusiestSecond());
+                ? duplicates.GetInt32() : 0, sends.BusiestSecond(), consoleCpu, simulatorCpu, jit);
     }
 
     /// <summary>
@@ -155,6 +177,26 @@ internal sealed class CampaignBench : IAsyncDisposable
             }
         });
         return sent / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Waits (at most 30 s) until the JIT has compiled no method for a second: tiered compilation recompiles hot methods
+    /// for many seconds after they first ran, on a thread of its own.
+    /// </summary>
+    private static async Task JitQuietAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var quietSince = clock.Elapsed;
+        while (clock.Elapsed - quietSince < TimeSpan.FromSeconds(1) && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(200);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != compiled)
+            {
+                (compiled, quietSince) = (now, clock.Elapsed);
+            }
+        }
     }
 
     /// <summary>When the first row was taken for sending: the audience was resolved and written by then.</summary>

@@ -22,6 +22,9 @@ internal sealed class StandaloneSimulator : IAsyncDisposable
     public Uri BaseAddress { get; }
     public HttpClient Control { get; }
 
+    /// <summary>The simulator process's CPU time so far (zero for a simulator given by URL: not ours to measure).</summary>
+    public TimeSpan CpuTime() => process is null ? TimeSpan.Zero : ServerCpu.OfProcess(process.Id);
+
     /// <summary>Starts PushConsole.Simulator.dll (beside this program) on a free port, or uses <paramref name="url"/>.</summary>
     public static async Task<StandaloneSimulator> StartAsync(string? url)
     {
