@@ -120,7 +120,7 @@ internal sealed class CampaignBench : IAsyncDisposable
             throw new InvalidOperationException(string.Join(" ", campaign.Errors));
         }
         // The setup above (minting, intake) ran code the measured run does not; its tier-up would be charged to the sends.
-        await JitQuietAsync();
+        await BenchJit.SettledAsync();
         Console.WriteLine($"  [{label}] sending…");
         GC.Collect();
         sends.Clear();
@@ -177,26 +177,6 @@ internal sealed class CampaignBench : IAsyncDisposable
             }
         });
         return sent / clock.Elapsed.TotalSeconds;
-    }
-
-    /// <summary>
-    /// Waits (at most 30 s) until the JIT has compiled no method for a second: tiered compilation recompiles hot methods
-    /// for many seconds after they first ran, on a thread of its own.
-    /// </summary>
-    private static async Task JitQuietAsync()
-    {
-        var clock = Stopwatch.StartNew();
-        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
-        var quietSince = clock.Elapsed;
-        while (clock.Elapsed - quietSince < TimeSpan.FromSeconds(1) && clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(200);
-            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
-            if (now != compiled)
-            {
-                (compiled, quietSince) = (now, clock.Elapsed);
-            }
-        }
     }
 
     /// <summary>When the first row was taken for sending: the audience was resolved and written by then.</summary>

@@ -79,7 +79,7 @@ public static class MessagesBench
         // After the lone message, whose profile is that of warm caches (the token's and the lookups' last seconds).
         // The JIT tiers up methods the warm-up made hot in the background, slower the busier the machine: wait until it
         // has caught up, so the figures are those of a console that has been running, not of one starting.
-        var (settled, settleTime) = await JitSettledAsync();
+        var (settled, settleTime) = await BenchJit.SettledAsync();
         Console.WriteLine($"  after the warm-up the JIT compiled {settled:N0} more methods in {settleTime.TotalSeconds:N1} s before measuring");
         var latencies = new Latencies();
         var lanes = host.Services.GetRequiredService<PushConsole.Messages.MessageLanes>();
@@ -163,25 +163,6 @@ public static class MessagesBench
             }
         })));
         return (sent, other);
-    }
-
-    /// <summary>Waits until no method was compiled for a whole second (at most a minute); how many were, and how long it took.</summary>
-    private static async Task<(long Methods, TimeSpan Took)> JitSettledAsync()
-    {
-        var clock = Stopwatch.StartNew();
-        var start = System.Runtime.JitInfo.GetCompiledMethodCount();
-        var last = start;
-        while (clock.Elapsed < TimeSpan.FromMinutes(1))
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
-            if (now == last)
-            {
-                break;
-            }
-            last = now;
-        }
-        return (last - start, clock.Elapsed);
     }
 
     private static async Task<(WeChatAccount, MessageTemplate)> AccountAsync(BenchHost host, StandaloneSimulator simulator, string appId,
