@@ -55,7 +55,7 @@ public sealed class CampaignHarness : IAsyncDisposable
         Action<IServiceCollection, IConfiguration>? configure = null)
     {
         var simulator = await SimulatorServer.StartAsync();
-        var database = await TestDatabases.NewAsync(provider);
+        var database = await TestDatabases.NewMigratedAsync(provider);
         var values = new Dictionary<string, string?>
         {
             // Retries quick enough for tests; the behaviour (backoff, bounded attempts) is the same.

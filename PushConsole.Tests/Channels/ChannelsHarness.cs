@@ -44,7 +44,7 @@ public sealed class ChannelsHarness : IAsyncDisposable
     public static async Task<ChannelsHarness> StartAsync(DatabaseProvider provider, TimeProvider? clock = null,
         IDictionary<string, string?>? settings = null)
     {
-        var database = await TestDatabases.NewAsync(provider);
+        var database = await TestDatabases.NewMigratedAsync(provider);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Sending:PageRetryDelay"] = "00:00:00.200",

@@ -17,7 +17,7 @@ public class ClusterKillTests(ITestOutputHelper log)
         const int followers = 10_000;
         await using var sim = new SimulatorServer();
         await sim.InitializeAsync();
-        await using var cluster = await ClusterNodes.StartAsync(sim, 2, await TestDatabases.NewAsync(provider));
+        await using var cluster = await ClusterNodes.StartAsync(sim, 2, await TestDatabases.NewMigratedAsync(provider));
         var (victim, survivor) = (cluster.Nodes[0], cluster.Nodes[1]);
         // 2,000/s for the account (1,000/s per node while both live): the kill lands in the middle.
         var broadcast = await cluster.NewBroadcastAsync(followers, ratePerSecond: 2_000);

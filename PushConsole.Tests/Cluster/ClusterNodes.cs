@@ -37,7 +37,7 @@ public sealed class ClusterNodes : IAsyncDisposable
     public static async Task<ClusterNodes> StartAsync(SimulatorServer sim, int count = 2, DatabaseOptions? database = null,
         IDictionary<string, string>? extra = null)
     {
-        database ??= await TestDatabases.NewPostgresAsync();
+        database ??= await TestDatabases.NewMigratedAsync(DatabaseProvider.Postgres);
         var settings = new Dictionary<string, string>
         {
             ["Scheduler__Clustered"] = "true",

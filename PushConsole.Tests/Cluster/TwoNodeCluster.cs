@@ -35,7 +35,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
 
     private async Task<ClusterNodes> StartAsync(DatabaseProvider provider) =>
         // Triggers saved by another process (the duplicate-fire test) are seen within a second.
-        await ClusterNodes.StartAsync(Sim, 2, await TestDatabases.NewAsync(provider),
+        await ClusterNodes.StartAsync(Sim, 2, await TestDatabases.NewMigratedAsync(provider),
             new Dictionary<string, string> { ["Scheduler__IdleWaitTime"] = "00:00:01" });
 
     public async Task DisposeAsync()

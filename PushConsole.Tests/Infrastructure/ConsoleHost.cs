@@ -98,7 +98,7 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
     public static async Task<ConsoleHost> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? testServices = null)
     {
-        var database = await TestDatabases.NewAsync(provider);
+        var database = await TestDatabases.NewMigratedAsync(provider);
         return new ConsoleHost(database, settings, testServices).Start();
     }
 }

@@ -35,7 +35,7 @@ public sealed class TestPool : IAsyncDisposable
 
     public static async Task<TestPool> CreateAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null)
     {
-        var database = await TestDatabases.NewAsync(provider);
+        var database = await TestDatabases.NewMigratedAsync(provider);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var clock = new ManualTimeProvider();
         var collection = new ServiceCollection();

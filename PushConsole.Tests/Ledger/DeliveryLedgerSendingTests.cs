@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Tests.Infrastructure;
@@ -15,9 +14,8 @@ public class DeliveryLedgerSendingTests
 
     private static async Task<(DeliveryLedger Ledger, IDbContextFactory<PushConsoleDbContext> Contexts)> NewLedgerAsync(DatabaseProvider provider)
     {
-        var database = await TestDatabases.NewAsync(provider);
+        var database = await TestDatabases.NewMigratedAsync(provider);
         var contexts = TestDbContextFactory.For(database);
-        await new DatabaseMigrator(contexts, database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
         await using (var db = await contexts.CreateDbContextAsync())
         {
             db.Accounts.Add(new Accounts.WeChatAccount { Name = "demo", AppId = "wxledger2", Kind = Accounts.AccountKind.MiniProgram, ApiBaseUrl = "http://127.0.0.1" });

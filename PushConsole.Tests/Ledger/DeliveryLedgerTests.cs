@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
 using PushConsole.Ledger;
 using PushConsole.Persistence;
 using PushConsole.Tests.Infrastructure;
@@ -14,9 +13,8 @@ public class DeliveryLedgerTests
 
     private static async Task<(DeliveryLedger Ledger, IDbContextFactory<PushConsoleDbContext> Contexts, FakeTimeProvider Clock)> NewLedgerAsync(DatabaseProvider provider)
     {
-        var database = await TestDatabases.NewAsync(provider);
+        var database = await TestDatabases.NewMigratedAsync(provider);
         var contexts = TestDbContextFactory.For(database);
-        await new DatabaseMigrator(contexts, database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
         await using (var db = await contexts.CreateDbContextAsync())
         {
             db.Accounts.Add(new Accounts.WeChatAccount { Name = "demo", AppId = "wxledger", Kind = Accounts.AccountKind.OfficialAccount, ApiBaseUrl = "http://127.0.0.1" });

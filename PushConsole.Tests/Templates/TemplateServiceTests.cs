@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
 using PushConsole.Accounts;
 using PushConsole.Persistence;
 using PushConsole.Templates;
@@ -12,9 +11,8 @@ public class TemplateServiceTests
 {
     private static async Task<(TemplateService Service, WeChatAccount MiniProgram, WeChatAccount Official)> ServiceAsync(DatabaseProvider provider)
     {
-        var database = await TestDatabases.NewAsync(provider);
+        var database = await TestDatabases.NewMigratedAsync(provider);
         IDbContextFactory<PushConsoleDbContext> factory = TestDbContextFactory.For(database);
-        await new DatabaseMigrator(factory, database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
         await using var db = await factory.CreateDbContextAsync();
         var miniProgram = new WeChatAccount { Name = "Shop", Kind = AccountKind.MiniProgram, AppId = "wxmini0001", ApiBaseUrl = "http://127.0.0.1:1" };
         var official = new WeChatAccount { Name = "News", Kind = AccountKind.OfficialAccount, AppId = "wxoa000001", ApiBaseUrl = "http://127.0.0.1:1" };

@@ -25,7 +25,7 @@ public class WeChatClusterTokenTests : IAsyncLifetime
     public async Task Two_nodes_on_one_database_sending_at_once_make_one_token_request(DatabaseProvider provider, TokenMode mode)
     {
         var (app, template) = MiniProgram(grantsPerUser: 1, users: 100);
-        var database = await TestDatabases.NewAsync(provider);
+        var database = await TestDatabases.NewMigratedAsync(provider);
         await using var first = await ConsoleNode.StartAsync(database);
         var firstClient = first.ClientFor(first.Account(server, app, mode));
         await using var second = await ConsoleNode.StartAsync(database);
@@ -46,7 +46,7 @@ public class WeChatClusterTokenTests : IAsyncLifetime
     public async Task A_token_refused_on_every_node_is_replaced_once_for_the_cluster(DatabaseProvider provider)
     {
         var (app, template) = MiniProgram(grantsPerUser: 2, users: 2);
-        var database = await TestDatabases.NewAsync(provider);
+        var database = await TestDatabases.NewMigratedAsync(provider);
         await using var first = await ConsoleNode.StartAsync(database);
         var firstClient = first.ClientFor(first.Account(server, app));
         await using var second = await ConsoleNode.StartAsync(database);
@@ -76,7 +76,7 @@ public class WeChatClusterTokenTests : IAsyncLifetime
     public async Task A_node_waits_while_another_holds_the_lease_and_takes_over_when_the_lease_expires(DatabaseProvider provider)
     {
         var (app, template) = MiniProgram(grantsPerUser: 1, users: 1);
-        var database = await TestDatabases.NewAsync(provider);
+        var database = await TestDatabases.NewMigratedAsync(provider);
         await using var node = await ConsoleNode.StartAsync(database);
         var client = node.ClientFor(node.Account(server, app));
         await using (var db = TestDbContextFactory.For(database).CreateDbContext())
