@@ -192,7 +192,7 @@ public sealed class MessageLanes(
             // for the batch instead of an update per message.
             var ids = created.Select(c => c.Message.Id).ToList();
             await db.Set<TransactionalMessage>().Where(m => ids.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.RunId,
-                m => db.DeliveryRuns.Where(r => r.FireKey == "message:" + m.Id.ToString()).Select(r => (long?)r.Id).FirstOrDefault()),
+                m => db.DeliveryRuns.Where(r => r.FireKey == TransactionalMessage.FireKeyPrefix + m.Id.ToString()).Select(r => (long?)r.Id).FirstOrDefault()),
                 CancellationToken.None);
             var holders = await HoldersAsync(db, account.Id, created.Select(c => c.Entry.Draft).ToList(), now);
             for (var i = 0; i < created.Count; i++)
@@ -217,10 +217,10 @@ public sealed class MessageLanes(
         List<MessageDraft> drafts, DateTimeOffset now)
     {
         var holders = new HashSet<(CredentialDemand, string)>();
-        foreach (var demand in drafts.Select(d => CredentialNeed.Of(d.Template)).Where(n => n.Required).GroupBy(n => n.Demand))
+        var asked = drafts.Select(d => (Need: CredentialNeed.Of(d.Template), d.OpenId)).Where(d => d.Need.Required);
+        foreach (var demand in asked.GroupBy(d => d.Need.Demand, d => d.OpenId))
         {
-            var openIds = drafts.Where(d => CredentialNeed.Of(d.Template) is { Required: true } need && need.Demand == demand.Key)
-                .Select(d => d.OpenId).Distinct().ToList();
+            var openIds = demand.Distinct().ToList();
             var found = await CredentialPool.Usable(db, accountId, demand.Key, now).Where(c => openIds.Contains(c.OpenId))
                 .Select(c => c.OpenId).Distinct().ToListAsync(CancellationToken.None);
             holders.UnionWith(found.Select(openId => (demand.Key, openId)));

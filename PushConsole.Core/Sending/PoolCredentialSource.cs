@@ -21,7 +21,7 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
         IReadOnlyList<CredentialClaim> claims;
         using (await writes.EnterAsync(cancellationToken))
         {
-            claims = await pool.ClaimAsync(accountId, openIds, DemandOf(need), cancellationToken);
+            claims = await pool.ClaimAsync(accountId, openIds, need.Demand, cancellationToken);
         }
         return claims.Select(c => new HeldCredential(c.CredentialId, c.OpenId, c.Value, c.ExpiresAt)).ToList();
     }
@@ -112,7 +112,7 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
     public async Task<IReadOnlyList<string>> UsersWithUsableCredentialAsync(int accountId, CredentialNeed need, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await CredentialPool.Usable(db, accountId, DemandOf(need), time.GetUtcNow()).Select(c => c.OpenId).Distinct()
+        return await CredentialPool.Usable(db, accountId, need.Demand, time.GetUtcNow()).Select(c => c.OpenId).Distinct()
             .ToListAsync(cancellationToken);
     }
 
@@ -123,6 +123,4 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
             .Where(e => e.AccountId == accountId && e.Type == ActivityLog.CheckIn && e.OccurredAt >= since)
             .Select(e => e.OpenId).Distinct().ToListAsync(cancellationToken);
     }
-
-    private static CredentialDemand DemandOf(CredentialNeed need) => need.Demand;
 }
