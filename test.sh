@@ -162,6 +162,12 @@ fi
 step ""
 log "steps: $step_times; in all $SECONDS s"
 
+# --- why, when something failed: CI keeps only this output, not the results folder ------------------
+if [ $dotnet_rc != 0 ]; then
+  echo "== failed .NET tests (from $results/dotnet.trx):"
+  python3 "$root/scripts/failures.py" 2500 "$results"
+fi
+
 # --- one line from the real counts ---------------------------------------------------------------
 python3 - "$results" <<'PY'
 import sys, glob, re, xml.etree.ElementTree as ET
