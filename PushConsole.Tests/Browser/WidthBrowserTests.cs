@@ -76,6 +76,10 @@ public class WidthBrowserTests(Infrastructure.Browser browser)
             if (width < NavigationFoldsBelow)
             {
                 // Folded away once the page knows the window's width, so that it covers no page; the menu button opens it.
+                // Until the drawer has learnt the width (a round trip to the browser after the circuit starts) it is open,
+                // yet hidden by CSS below its breakpoint ("mud-drawer--initial"), and a click on the menu button would close
+                // it: wait for it to be closed.
+                await Expect(page.Locator("#nav-drawer")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bmud-drawer--closed\b"));
                 await Expect(accountsLink).ToBeHiddenAsync();
                 await page.ClickAsync("#nav-toggle");
             }

@@ -27,8 +27,12 @@ public sealed class ConsoleNode : IAsyncDisposable
     public IWeChatClientFactory Clients { get; }
     public IServiceProvider Services => services;
 
-    /// <summary>Test defaults keep retries quick; <paramref name="settings"/> override keys of the WeChat section.</summary>
-    public static async Task<ConsoleNode> StartAsync(DatabaseOptions database, IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Test defaults keep retries quick; <paramref name="settings"/> override keys of the WeChat section;
+    /// <paramref name="time"/> is the node's clock (the system's when null).
+    /// </summary>
+    public static async Task<ConsoleNode> StartAsync(DatabaseOptions database, IDictionary<string, string?>? settings = null,
+        TimeProvider? time = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -47,6 +51,10 @@ public sealed class ConsoleNode : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var collection = new ServiceCollection();
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        if (time is not null)
+        {
+            collection.AddSingleton(time);
+        }
         collection.AddPushConsoleDatabase(database);
         collection.AddWeChatClient(configuration);
         var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using PushConsole.Accounts;
+using PushConsole.Tests.Channels;
 using PushConsole.Tests.Infrastructure;
 using PushConsole.WeChat;
 
@@ -128,23 +129,40 @@ public class WeChatTokenTests : WeChatTestBase
     }
 
     [Fact]
-    public async Task A_short_lived_token_is_refreshed_before_it_expires()
+    public async Task A_token_is_replaced_in_its_last_minutes_so_that_no_send_meets_it_expired()
     {
-        var (app, template, openId) = MiniProgramWithGrantedUser(grants: 1000, tokenLifetimeSeconds: 3);
-        var client = ClientFor(app);
-
-        var outcomes = new List<SendOutcome>();
-        var until = DateTime.UtcNow.AddSeconds(7);
-        while (DateTime.UtcNow < until)
+        // The node's clock and the simulator's move together, by hand: WeChat's 7,200 s tokens, refreshed 5 minutes
+        // ahead (WeChat:TokenRefreshAhead), without waiting for them.
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var node = await ConsoleNode.StartAsync(TestDatabases.NewSqlite(), time: clock);
+        var (app, template, openId) = MiniProgramWithGrantedUser(grants: 5);
+        var client = node.ClientFor(node.Account(Server, app));
+        void Advance(TimeSpan by)
         {
-            outcomes.Add(await client.SendSubscribeAsync(Subscribe(openId, template)));
-            await Task.Delay(50);
+            clock.Advance(by);
+            Sim.AdvanceClock(by);
         }
 
-        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.ToString()));
+        Assert.True((await client.SendSubscribeAsync(Subscribe(openId, template))).Succeeded);
+        var sinceFetch = TimeSpan.Zero;
+        for (var fetches = 2; fetches <= 3; fetches++)
+        {
+            // Two minutes before the token expires: the send goes with it and a new one is fetched beside it.
+            Advance(TimeSpan.FromSeconds(7_200 - 120) - sinceFetch);
+            var inTheLastMinutes = await client.SendSubscribeAsync(Subscribe(openId, template));
+            await BroadcastTests.WaitUntilAsync(() => Task.FromResult(Server.TokenFetches(app.AppId) == fetches), 30);
+            // Past the old token's end: the new one is in use, so WeChat refuses nothing.
+            sinceFetch = TimeSpan.FromSeconds(180);
+            Advance(sinceFetch);
+            var afterItsEnd = await client.SendSubscribeAsync(Subscribe(openId, template));
+
+            Assert.True(inTheLastMinutes.Succeeded, inTheLastMinutes.ToString());
+            Assert.True(afterItsEnd.Succeeded, afterItsEnd.ToString());
+        }
+
         Assert.Equal(0, Server.Errors(app.AppId, "subscribe_send", 42001));
-        var issued = Sim.GetCounters()[app.AppId]["stable_token"].Issued;
-        Assert.True(issued >= 2, $"only {issued} token(s) issued in 7 s of 3 s tokens");
+        Assert.Equal(3, Server.TokenFetches(app.AppId));
+        Assert.Equal(5, Sim.GetInbox(app.AppId, openId).Count);
     }
 
     [Fact]
