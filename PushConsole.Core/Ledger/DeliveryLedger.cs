@@ -238,8 +238,12 @@ public sealed class DeliveryLedger
     /// <summary>
     /// The one outcome writer of every run: writes the outcome of sends to rows still in Sending (a row recorded
     /// twice, or requeued meanwhile, changes once) and moves the runs' tallies by what changed, in one transaction.
+    /// <paramref name="oneRowRuns"/>: runs of a single row (transactional messages); a run whose row gets its final
+    /// outcome here is completed in the same transaction (as <see cref="CompleteRunsAsync"/> would, one commit later)
+    /// and its rows say so (<see cref="RecordedDelivery.RunCompleted"/>).
     /// </summary>
-    public async Task<IReadOnlyList<RecordedDelivery>> UpdateAsync(IReadOnlyList<DeliveryUpdate> updates, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RecordedDelivery>> UpdateAsync(IReadOnlyList<DeliveryUpdate> updates, IReadOnlySet<long>? oneRowRuns = null,
+        CancellationToken cancellationToken = default)
     {
         if (updates.Count == 0)
         {
@@ -253,9 +257,14 @@ public sealed class DeliveryLedger
         var now = time.GetUtcNow();
         now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
         var recorded = await store.RecordAsync(connection, transaction.GetDbTransaction(), updates, now, cancellationToken);
+        var ended = oneRowRuns is null ? []
+            : recorded.Where(r => r.Status is not (DeliveryStatus.Pending or DeliveryStatus.Sending) && oneRowRuns.Contains(r.RunId))
+                .Select(r => r.RunId).Distinct().ToList();
+        // A completed run's tally is counted from its rows: it needs no move.
+        var completed = ended.Count == 0 ? new HashSet<long>() : await CompleteInAsync(db, ended, now, cancellationToken);
         // Runs that moved by the same amounts share one statement: a batch of transactional messages (a run each, one
         // row each) moves all its tallies in one update instead of one per message.
-        var moves = recorded.GroupBy(r => r.RunId).Select(run => (
+        var moves = recorded.Where(r => !completed.Contains(r.RunId)).GroupBy(r => r.RunId).Select(run => (
                 RunId: run.Key,
                 Sent: run.Count(r => r.Status == DeliveryStatus.Sent),
                 Failed: run.Count(r => r.Status == DeliveryStatus.Failed),
@@ -271,7 +280,8 @@ public sealed class DeliveryLedger
                 .SetProperty(t => t.Unfollowed, t => t.Unfollowed + unfollowed), cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        return recorded.Select(r => r.Status is DeliveryStatus.Pending or DeliveryStatus.Sending ? r : r with { FinishedAt = now }).ToList();
+        return recorded.Select(r => r.Status is DeliveryStatus.Pending or DeliveryStatus.Sending ? r
+            : r with { FinishedAt = now, RunCompleted = completed.Contains(r.RunId) }).ToList();
     }
 
     /// <summary>Creates the run's tally if it has none (every node calls this; one row results).</summary>
@@ -399,16 +409,54 @@ public sealed class DeliveryLedger
         var moved = await db.DeliveryRuns.Where(r => runIds.Contains(r.Id) && r.Status == RunStatus.Running)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.FinishedAt, now)
                 .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+        await RecountTalliesAsync(db, runIds, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return moved;
+    }
+
+    /// <summary>
+    /// Within the caller's transaction: completes those of these Running runs that have no row left to send, with their
+    /// tallies made exact; returns the ones it completed.
+    /// </summary>
+    private static async Task<HashSet<long>> CompleteInAsync(PushConsoleDbContext db, List<long> runIds, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var open = db.Deliveries;
+        var moved = await db.DeliveryRuns.Where(r => runIds.Contains(r.Id) && r.Status == RunStatus.Running
+                && !open.Any(d => d.RunId == r.Id && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Sending)))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.FinishedAt, now)
+                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+        if (moved == 0)
+        {
+            return new HashSet<long>();
+        }
+        // Usually all of them; otherwise (one canceled or ended meanwhile) the ones this update moved: read in the same
+        // transaction, by the time it wrote.
+        var completed = moved == runIds.Count ? runIds
+            : await db.DeliveryRuns.Where(r => runIds.Contains(r.Id) && r.Status == RunStatus.Completed && r.FinishedAt == now)
+                .Select(r => r.Id).ToListAsync(cancellationToken);
+        if (await RecountTalliesAsync(db, completed, cancellationToken) < completed.Count)
+        {
+            // A run opened without its tally (OpenRunAsync leaves it to the first count): given one here, then counted.
+            var counted = await db.Set<RunTally>().Where(t => completed.Contains(t.RunId)).Select(t => t.RunId).ToListAsync(cancellationToken);
+            db.AddRange(completed.Except(counted).Select(id => new RunTally { RunId = id }));
+            await db.SaveChangesAsync(cancellationToken);
+            await RecountTalliesAsync(db, completed, cancellationToken);
+        }
+        return completed.ToHashSet();
+    }
+
+    /// <summary>The runs' tallies counted from their rows, once they have ended (skipped rows and the total too).</summary>
+    private static Task<int> RecountTalliesAsync(PushConsoleDbContext db, IReadOnlyCollection<long> runIds, CancellationToken cancellationToken)
+    {
         var rows = db.Deliveries;
-        await db.Set<RunTally>().Where(t => runIds.Contains(t.RunId)).ExecuteUpdateAsync(s => s
+        return db.Set<RunTally>().Where(t => runIds.Contains(t.RunId)).ExecuteUpdateAsync(s => s
             .SetProperty(t => t.Sent, t => rows.Count(d => d.RunId == t.RunId && d.Status == DeliveryStatus.Sent))
             .SetProperty(t => t.Failed, t => rows.Count(d => d.RunId == t.RunId && d.Status == DeliveryStatus.Failed))
             .SetProperty(t => t.Unfollowed, t => rows.Count(d => d.RunId == t.RunId && d.Status == DeliveryStatus.Failed
                 && d.ErrCode == RunTally.UnfollowedErrCode))
             .SetProperty(t => t.Skipped, t => rows.Count(d => d.RunId == t.RunId && d.Status == DeliveryStatus.Skipped))
             .SetProperty(t => t.Rows, t => rows.Count(d => d.RunId == t.RunId)), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return moved;
     }
 
     /// <summary>

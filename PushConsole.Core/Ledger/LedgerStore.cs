@@ -4,10 +4,11 @@ namespace PushConsole.Ledger;
 
 /// <summary>
 /// A ledger row changed by <see cref="DeliveryLedger.UpdateAsync"/>: its run and the outcome as written, so whoever waits
-/// for it (a transactional message's caller) has it without reading the row again.
+/// for it (a transactional message's caller) has it without reading the row again. <paramref name="RunCompleted"/>: the
+/// same write completed the row's run (a run of one row, see <see cref="DeliveryLedger.UpdateAsync"/>).
 /// </summary>
 public readonly record struct RecordedDelivery(long RunId, DeliveryStatus Status, int? ErrCode, SkipReason SkipReason = SkipReason.None,
-    string? ErrMsg = null, long? MsgId = null, DateTimeOffset? FinishedAt = null);
+    string? ErrMsg = null, long? MsgId = null, DateTimeOffset? FinishedAt = null, bool RunCompleted = false);
 
 /// <summary>
 /// The delivery ledger's statements whose SQL depends on the database: bulk inserts, takes that lock rows, and

@@ -310,10 +310,21 @@ public sealed class RunExecutor(
         var today = calendar.DayOf(now);
         var client = clients.For(account);
         using var stop = new StopSignal();
-        var pipeline = new SendPipeline(ledger, credentials, settings, time, PipelineRuns.Many(messages), account, calendar, client,
+        // Each run ends with its row's outcome, completed by the write of it (one commit fewer per execution); the writer
+        // reports them here.
+        var completedWithRow = new Dictionary<long, RecordedDelivery>();
+        void Recorded(IReadOnlyList<RecordedDelivery> rows)
+        {
+            foreach (var row in rows.Where(r => r.RunCompleted))
+            {
+                completedWithRow[row.RunId] = row;
+            }
+            recorded?.Invoke(rows);
+        }
+        var pipeline = new SendPipeline(ledger, credentials, settings, time, PipelineRuns.OneRowEach(messages), account, calendar, client,
             CredentialNeed.Of(template), null, pauses, AudienceFeed.Whole,
             rowsStampedOn: runs.Where(r => messages.ContainsKey(r.Id)).All(r => calendar.DayOf(r.CreatedAt) == today) ? today : null,
-            recorded: recorded);
+            recorded: Recorded);
         // No watch for pause and cancel: each run is one send, under way for less than the watch's interval; a run
         // canceled before the move above is not sent, and a cancel after it meets the send (never interrupted) anyway.
         PipelineEnd end;
@@ -322,8 +333,11 @@ public sealed class RunExecutor(
         {
             end = await pipeline.RunAsync(stop, cancellationToken);
         }
-        var counts = await ledger.CountAsync(ids, CancellationToken.None);
-        var done = ids.Where(id => counts.TryGetValue(id, out var c) && c.Pending == 0 && c.Sending == 0).ToList();
+        // The others (a row put back, a write that failed, a run canceled meanwhile): counted and completed as one run's
+        // execution ends.
+        var rest = ids.Where(id => !completedWithRow.ContainsKey(id)).ToList();
+        var counts = rest.Count == 0 ? new Dictionary<long, RunCounts>() : await ledger.CountAsync(rest, CancellationToken.None);
+        var done = rest.Where(id => counts.TryGetValue(id, out var c) && c.Pending == 0 && c.Sending == 0).ToList();
         // A run whose row has its outcome is complete whatever stopped the execution (a hold met another row).
         var completed = await ledger.CompleteRunsAsync(done, CancellationToken.None);
         if (completed < done.Count)
@@ -334,8 +348,13 @@ public sealed class RunExecutor(
                 await ledger.RecountAsync(id, CancellationToken.None);
             }
         }
-        var finished = runs.Where(r => done.Contains(r.Id)).ToList();
+        var finished = runs.Where(r => done.Contains(r.Id) || completedWithRow.ContainsKey(r.Id)).ToList();
         await owner.EndedAsync(finished, RunStatus.Completed, CancellationToken.None);
+        foreach (var (id, row) in completedWithRow)
+        {
+            results[id] = new RunExecution(RunStatus.Completed, null, row.Status == DeliveryStatus.Sent ? 1 : 0,
+                row.Status == DeliveryStatus.Failed ? 1 : 0, row.Status == DeliveryStatus.Skipped ? 1 : 0);
+        }
         foreach (var id in done)
         {
             var c = counts[id];

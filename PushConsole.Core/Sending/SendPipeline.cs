@@ -40,16 +40,18 @@ internal sealed class PipelineRuns
 {
     private readonly IReadOnlyDictionary<long, IRunMessage> messages;
 
-    private PipelineRuns(long? single, IReadOnlyDictionary<long, IRunMessage> messages)
+    private PipelineRuns(long? single, IReadOnlyDictionary<long, IRunMessage> messages, bool oneRowEach)
     {
         Single = single;
         this.messages = messages;
+        OneRowRuns = oneRowEach ? messages.Keys.ToHashSet() : null;
     }
 
-    public static PipelineRuns One(long runId, IRunMessage message) => new(runId, new Dictionary<long, IRunMessage> { [runId] = message });
+    public static PipelineRuns One(long runId, IRunMessage message) => new(runId, new Dictionary<long, IRunMessage> { [runId] = message }, false);
 
-    public static PipelineRuns Many(IReadOnlyDictionary<long, IRunMessage> messages) =>
-        messages.Count == 1 ? One(messages.Keys.First(), messages.Values.First()) : new(null, messages);
+    /// <summary>Runs of one row each (transactional messages): each is completed by the write of its row's outcome.</summary>
+    public static PipelineRuns OneRowEach(IReadOnlyDictionary<long, IRunMessage> messages) =>
+        new(messages.Count == 1 ? messages.Keys.First() : null, messages, true);
 
     /// <summary>The run, when there is one; null for several.</summary>
     public long? Single { get; }
@@ -57,6 +59,9 @@ internal sealed class PipelineRuns
     public IReadOnlyCollection<long> Ids => (IReadOnlyCollection<long>)messages.Keys;
 
     public IRunMessage MessageOf(long runId) => messages[runId];
+
+    /// <summary>Runs that end with their one row's outcome (<see cref="OneRowEach"/>); null for others.</summary>
+    public IReadOnlySet<long>? OneRowRuns { get; }
 }
 
 /// <summary>
@@ -634,7 +639,7 @@ internal sealed class SendPipeline
         try
         {
             // Writes must land even when the node is stopping: they record what was already sent.
-            var written = await ledger.UpdateAsync(updates, CancellationToken.None);
+            var written = await ledger.UpdateAsync(updates, runs.OneRowRuns, CancellationToken.None);
             if (settlements.Count > 0)
             {
                 await credentials.SettleAsync(settlements, CancellationToken.None);

@@ -147,4 +147,52 @@ public class DeliveryLedgerSendingTests
         Assert.Equal(["ann", "cyd"], atCap.Order());
         Assert.Empty(await ledger.AtDailyCapAsync(1, ["ann"], Today.AddDays(1), dailyCap: 1));
     }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    [ProviderData(DatabaseProvider.SqlServer)]
+    public async Task The_write_of_a_one_row_runs_final_outcome_completes_the_run_with_its_tally_but_not_a_run_put_back_or_canceled(DatabaseProvider provider)
+    {
+        var (ledger, contexts) = await NewLedgerAsync(provider);
+        var runs = new Dictionary<string, DeliveryRun>();
+        foreach (var user in new[] { "ann", "bob", "cyd", "dan" })
+        {
+            runs[user] = (await RunWithAsync(ledger, "message:" + user, user)).Run;
+        }
+        // ann's and bob's runs have no tally yet (OpenRunAsync leaves it to the first count): completing them makes one.
+        await ledger.EnsureTallyAsync(runs["cyd"].Id);
+        await ledger.EnsureTallyAsync(runs["dan"].Id);
+        var pending = await ledger.PeekPendingAsync(runs.Values.Select(r => r.Id).ToList(), 1000);
+        var take = await ledger.TakeForSendingAsync(null, 1, pending.Select(p => (p.Id, (long?)null)).ToList(), Today, dailyCap: null);
+        long RowOf(string user) => take.Taken.Single(t => t.Recipient == user).Id;
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            // Canceled while its send was under way: the outcome is written, the run stays canceled.
+            await db.DeliveryRuns.Where(r => r.Id == runs["dan"].Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Canceled));
+        }
+
+        var written = await ledger.UpdateAsync([
+            new DeliveryUpdate(RowOf("ann"), DeliveryStatus.Sent, MsgId: 7),
+            new DeliveryUpdate(RowOf("bob"), DeliveryStatus.Failed, ErrCode: 43101),
+            new DeliveryUpdate(RowOf("cyd"), DeliveryStatus.Pending, ErrCode: -1),
+            new DeliveryUpdate(RowOf("dan"), DeliveryStatus.Sent, MsgId: 8),
+        ], runs.Values.Select(r => r.Id).ToHashSet());
+
+        var runOf = runs.ToDictionary(r => r.Value.Id, r => r.Key);
+        Assert.Equal(new Dictionary<string, bool> { ["ann"] = true, ["bob"] = true, ["cyd"] = false, ["dan"] = false },
+            written.ToDictionary(w => runOf[w.RunId], w => w.RunCompleted));
+        await using var check = await contexts.CreateDbContextAsync();
+        var states = await check.DeliveryRuns.ToDictionaryAsync(r => runOf[r.Id], r => (r.Status, r.FinishedAt.HasValue));
+        Assert.Equal((RunStatus.Completed, true), states["ann"]);
+        Assert.Equal((RunStatus.Completed, true), states["bob"]);
+        Assert.Equal((RunStatus.Running, false), states["cyd"]);
+        Assert.Equal(RunStatus.Canceled, states["dan"].Status);
+        var tallies = await check.Set<RunTally>().ToDictionaryAsync(t => runOf[t.RunId], t => (t.Sent, t.Failed, t.Skipped, t.Rows));
+        Assert.Equal((1, 0, 0, 1), tallies["ann"]);
+        Assert.Equal((0, 1, 0, 1), tallies["bob"]);
+        Assert.Equal((0, 0, 0), (tallies["cyd"].Sent, tallies["cyd"].Failed, tallies["cyd"].Skipped));
+        // Not completed here: its tally moves by the outcome, as any run's.
+        Assert.Equal(1, tallies["dan"].Sent);
+    }
 }
