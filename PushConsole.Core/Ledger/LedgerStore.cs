@@ -36,6 +36,7 @@ internal abstract class LedgerStore
             {
                 run.Id = ids[run.FireKey];
                 run.CreatedAt = now;
+                run.StartedAt = run.StartedAt is null ? null : now;
             }
             await InsertOpenedAsync(connection, transaction, chunk.Select(c => (c.Run.Id, c.Run.AccountId, c.Recipient)).ToList(), localDay, now,
                 cancellationToken);
@@ -44,7 +45,10 @@ internal abstract class LedgerStore
 
     private const int OpenChunk = 1000;
 
-    /// <summary>Inserts the runs as they are (CreatedAt <paramref name="now"/>, Version 0); returns each one's Id by its fire key.</summary>
+    /// <summary>
+    /// Inserts the runs as they are (CreatedAt <paramref name="now"/>, StartedAt <paramref name="now"/> for a run given a
+    /// start, Version 0); returns each one's Id by its fire key.
+    /// </summary>
     protected abstract Task<Dictionary<string, long>> InsertRunsAsync(DbConnection connection, DbTransaction transaction,
         IReadOnlyList<DeliveryRun> runs, DateTimeOffset now, CancellationToken cancellationToken);
 
@@ -52,10 +56,10 @@ internal abstract class LedgerStore
     protected abstract Task InsertOpenedAsync(DbConnection connection, DbTransaction transaction,
         IReadOnlyList<(long RunId, int AccountId, string Recipient)> rows, DateOnly localDay, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>A run as <see cref="InsertRunsAsync"/> sends it in JSON: [kind, fire key, name, account, template, status, expected, complete].</summary>
+    /// <summary>A run as <see cref="InsertRunsAsync"/> sends it in JSON: [kind, fire key, name, account, template, status, expected, complete, started].</summary>
     protected static string RunsJson(IReadOnlyList<DeliveryRun> runs) => System.Text.Json.JsonSerializer.Serialize(runs.Select(r => new object?[]
     {
-        (int)r.Kind, r.FireKey, r.Name, r.AccountId, r.TemplateId, (int)r.Status, r.ExpectedTotal, r.AudienceComplete ? 1 : 0,
+        (int)r.Kind, r.FireKey, r.Name, r.AccountId, r.TemplateId, (int)r.Status, r.ExpectedTotal, r.AudienceComplete ? 1 : 0, r.StartedAt is null ? 0 : 1,
     }));
 
     protected static async Task<Dictionary<string, long>> ReadRunIdsAsync(DbCommand command, CancellationToken cancellationToken)

@@ -22,9 +22,9 @@ internal sealed class PostgresLedgerStore : LedgerStore
         """;
 
     private const string InsertRunsSql = """
-        INSERT INTO "DeliveryRuns" ("Kind","FireKey","Name","AccountId","TemplateId","Status","ExpectedTotal","AudienceComplete","CreatedAt","Version")
-        SELECT v.k, v.f, v.n, v.a, v.t, v.s, v.e, v.c, @now, 0
-        FROM unnest(@kinds, @keys, @names, @accounts, @templates, @statuses, @expected, @complete) AS v(k, f, n, a, t, s, e, c)
+        INSERT INTO "DeliveryRuns" ("Kind","FireKey","Name","AccountId","TemplateId","Status","ExpectedTotal","AudienceComplete","CreatedAt","StartedAt","Version")
+        SELECT v.k, v.f, v.n, v.a, v.t, v.s, v.e, v.c, @now, CASE WHEN v.st THEN @now END, 0
+        FROM unnest(@kinds, @keys, @names, @accounts, @templates, @statuses, @expected, @complete, @started) AS v(k, f, n, a, t, s, e, c, st)
         RETURNING "Id", "FireKey"
         """;
 
@@ -119,6 +119,7 @@ internal sealed class PostgresLedgerStore : LedgerStore
         command.Parameters.Add(new NpgsqlParameter<int[]>("statuses", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = runs.Select(r => (int)r.Status).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<int?[]>("expected", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = runs.Select(r => r.ExpectedTotal).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<bool[]>("complete", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { TypedValue = runs.Select(r => r.AudienceComplete).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<bool[]>("started", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { TypedValue = runs.Select(r => r.StartedAt is not null).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
         return await ReadRunIdsAsync(command, cancellationToken);
     }

@@ -26,11 +26,12 @@ internal sealed class SqlServerLedgerStore : LedgerStore
         """;
 
     private const string InsertRunsSql = """
-        INSERT INTO "DeliveryRuns" ("Kind","FireKey","Name","AccountId","TemplateId","Status","ExpectedTotal","AudienceComplete","CreatedAt","Version")
+        INSERT INTO "DeliveryRuns" ("Kind","FireKey","Name","AccountId","TemplateId","Status","ExpectedTotal","AudienceComplete","CreatedAt","StartedAt","Version")
         OUTPUT inserted."Id", inserted."FireKey"
-        SELECT v.k, v.f, v.n, v.a, v.t, v.s, v.e, v.c, @now, 0
+        SELECT v.k, v.f, v.n, v.a, v.t, v.s, v.e, v.c, @now, CASE WHEN v.st = 1 THEN @now END, 0
         FROM OPENJSON(@runs) WITH (
-            k int '$[0]', f nvarchar(200) '$[1]', n nvarchar(200) '$[2]', a int '$[3]', t int '$[4]', s int '$[5]', e int '$[6]', c bit '$[7]') AS v;
+            k int '$[0]', f nvarchar(200) '$[1]', n nvarchar(200) '$[2]', a int '$[3]', t int '$[4]', s int '$[5]', e int '$[6]', c bit '$[7]',
+            st bit '$[8]') AS v;
         """;
 
     // New runs: no row can be there already, so no NOT EXISTS guard.

@@ -21,9 +21,10 @@ internal sealed class SqliteLedgerStore : LedgerStore
         """;
 
     private const string InsertRunsSql = """
-        INSERT INTO "DeliveryRuns" ("Kind","FireKey","Name","AccountId","TemplateId","Status","ExpectedTotal","AudienceComplete","CreatedAt","Version")
+        INSERT INTO "DeliveryRuns" ("Kind","FireKey","Name","AccountId","TemplateId","Status","ExpectedTotal","AudienceComplete","CreatedAt","StartedAt","Version")
         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
-               json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'), @now, 0
+               json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'), @now,
+               CASE WHEN json_extract(value, '$[8]') = 1 THEN @now END, 0
         FROM json_each(@runs) WHERE true
         RETURNING "Id", "FireKey"
         """;

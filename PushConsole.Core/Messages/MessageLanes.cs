@@ -186,7 +186,7 @@ public sealed class MessageLanes(
         {
             db.AddRange(created.Select(c => c.Message));
             await db.SaveChangesAsync(CancellationToken.None);
-            var runs = created.Select(c => (Run: RunOf(c.Message), Recipient: c.Message.OpenId)).ToList();
+            var runs = created.Select(c => (Run: RunOf(c.Message, now), Recipient: c.Message.OpenId)).ToList();
             await ledger.OpenRunsInAsync(db, runs, DayOf(account, now), CancellationToken.None);
             // Each message points at its run, found by the run's fire key (TransactionalMessage.FireKeyOf): one statement
             // for the batch instead of an update per message.
@@ -228,10 +228,14 @@ public sealed class MessageLanes(
         return holders;
     }
 
-    internal static DeliveryRun RunOf(TransactionalMessage message) => new()
+    /// <summary>
+    /// A message's run, started as it is opened: its sender is the node that recorded it, at once, and a move from Pending
+    /// to Running would cost the send a commit of its own. Recovery treats it as it treats a Pending run.
+    /// </summary>
+    internal static DeliveryRun RunOf(TransactionalMessage message, DateTimeOffset now) => new()
     {
         Kind = RunKind.Message, FireKey = TransactionalMessage.FireKeyOf(message.Id), Name = $"Message {message.Id}",
-        AccountId = message.AccountId, TemplateId = message.TemplateId, Status = RunStatus.Pending, ExpectedTotal = 1,
+        AccountId = message.AccountId, TemplateId = message.TemplateId, Status = RunStatus.Running, StartedAt = now, ExpectedTotal = 1,
         AudienceComplete = true,
     };
 

@@ -181,7 +181,7 @@ public sealed class TransactionalMessages(
     /// </summary>
     private async Task<long> OpenRunAsync(TransactionalMessage message, Accounts.WeChatAccount account, CancellationToken cancellationToken)
     {
-        var run = await ledger.OpenRunAsync(MessageLanes.RunOf(message), cancellationToken);
+        var run = await ledger.OpenRunAsync(MessageLanes.RunOf(message, time.GetUtcNow()), cancellationToken);
         await ledger.AddRecipientsAsync(run, [message.OpenId], MessageLanes.DayOf(account, time.GetUtcNow()), cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Set<TransactionalMessage>().Where(m => m.Id == message.Id && m.RunId == null)
@@ -196,7 +196,7 @@ public sealed class TransactionalMessages(
         await ledger.SkipPendingAsync(runId, SkipReason.NoCredential, cancellationToken);
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.DeliveryRuns.Where(r => r.Id == runId && r.Status == RunStatus.Pending)
+        await db.DeliveryRuns.Where(r => r.Id == runId && (r.Status == RunStatus.Pending || r.Status == RunStatus.Running))
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.FinishedAt, now)
                 .SetProperty(r => r.StatusReason, ServiceText.Stored("Message.NoCredential")).SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
         // As the engine ends a run: its tally made exact from its rows.

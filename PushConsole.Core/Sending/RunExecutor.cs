@@ -193,10 +193,10 @@ public sealed class RunExecutor(
 
     /// <summary>
     /// Executes several one-recipient runs of one account and template (transactional messages recorded in one lane
-    /// commit) as ONE execution of the engine: the runs are read, moved to Running, their rows peeked and taken, their
-    /// credentials claimed (the pool's batch claim, earliest-expiring first, one use per user and round), their outcomes
-    /// and settlements written, and the finished runs completed with exact tallies, each in one statement for the whole
-    /// batch, so N messages cost about the commits of one. Every run keeps its own ledger row, which decides as always
+    /// commit) as ONE execution of the engine: the runs are read, moved to Running (unless opened Running), their rows
+    /// peeked and taken, their credentials claimed (the pool's batch claim, earliest-expiring first, one use per user and
+    /// round), their outcomes and settlements written and the runs completed with exact tallies in that same write, each
+    /// in one statement for the whole batch, so N messages cost about the commits of one. Every run keeps its own ledger row, which decides as always
     /// whether it may go out (another node or a retry takes it or not). Runs that do not fit together (not fresh, not of
     /// the first run's account, template and owner, or under rules of their own) are executed one by one as before.
     /// </summary>
@@ -215,7 +215,7 @@ public sealed class RunExecutor(
             var first = runs.FirstOrDefault(Fresh);
             together = first is null ? [] : runs.Where(r => Fresh(r) && r.AccountId == first.AccountId && r.TemplateId == first.TemplateId
                 && r.Kind == first.Kind).ToList();
-            bool Fresh(DeliveryRun r) => r.Status == RunStatus.Pending && r.AudienceComplete && r.CampaignId is null && r.ExpectedTotal == 1
+            bool Fresh(DeliveryRun r) => (r.Status is RunStatus.Pending or RunStatus.Running) && r.AudienceComplete && r.CampaignId is null && r.ExpectedTotal == 1
                 && ownerOf.ContainsKey(r.Kind);
         }
         if (together.Count > 0)
@@ -282,15 +282,20 @@ public sealed class RunExecutor(
         }
         var now = time.GetUtcNow();
         var ids = messages.Keys.ToList();
-        int moved;
-        // A write: on SQLite it takes its turn with the ledger's (a collision costs Microsoft.Data.Sqlite's 150 ms sleep).
-        using (await writes.EnterAsync(cancellationToken))
+        // Runs opened Running (a transactional message's, see MessageLanes.RunOf) need no move: no commit of their own.
+        var toStart = runs.Where(r => messages.ContainsKey(r.Id) && r.Status == RunStatus.Pending).Select(r => r.Id).ToList();
+        var moved = 0;
+        if (toStart.Count > 0)
         {
-            moved = await db.DeliveryRuns.Where(r => ids.Contains(r.Id) && r.Status == RunStatus.Pending)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
-                    .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+            // A write: on SQLite it takes its turn with the ledger's (a collision costs Microsoft.Data.Sqlite's 150 ms sleep).
+            using (await writes.EnterAsync(cancellationToken))
+            {
+                moved = await db.DeliveryRuns.Where(r => toStart.Contains(r.Id) && r.Status == RunStatus.Pending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
+                        .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+            }
         }
-        if (moved < ids.Count)
+        if (moved < toStart.Count)
         {
             // Some changed meanwhile (canceled, or executed by another node): those not Running now are left as they are;
             // a Running one's row is taken by one sender only, whichever.
