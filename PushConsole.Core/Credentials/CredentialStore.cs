@@ -110,7 +110,5 @@ internal abstract class CredentialStore : IAsyncDisposable
     /// <summary>The quarter-hour (<see cref="Quarters"/>) of a stored instant column, in this database's SQL.</summary>
     public abstract string QuarterOf(string column);
 
-    protected const int Available = (int)CredentialStatus.Available;
-    protected const int Used = (int)CredentialStatus.Used;
 }
 

@@ -78,10 +78,10 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
             taken AS (
                 UPDATE "Credentials" AS c
                 SET "UsesLeft" = c."UsesLeft" - 1,
-                    "Status" = CASE WHEN c."UsesLeft" <= 1 THEN {Used} ELSE {Available} END,
+                    "Status" = CASE WHEN c."UsesLeft" <= 1 THEN @used ELSE @available END,
                     "ClosedAt" = CASE WHEN c."UsesLeft" <= 1 THEN @now ELSE NULL END
                 FROM picked
-                WHERE c."Id" = picked."CredentialId" AND c."Status" = {Available} AND c."UsesLeft" > 0
+                WHERE c."Id" = picked."CredentialId" AND c."Status" = @available AND c."UsesLeft" > 0
                 RETURNING c."Id", c."OpenId", c."Kind", c."Value", c."TemplateId", c."ExpiresAt", c."UsesLeft"),
             spent AS (
                 DELETE FROM "AvailableCredentials" AS a USING taken
@@ -94,6 +94,8 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
         command.Parameters.Add(new NpgsqlParameter<string[]>("openIds", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = openIds as string[] ?? openIds.ToArray() });
         command.Parameters.Add(new NpgsqlParameter<int>("account", NpgsqlDbType.Integer) { TypedValue = accountId });
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter<int>("available", NpgsqlDbType.Integer) { TypedValue = (int)CredentialStatus.Available });
+        command.Parameters.Add(new NpgsqlParameter<int>("used", NpgsqlDbType.Integer) { TypedValue = (int)CredentialStatus.Used });
         if (demand.TemplateId is { } templateId)
         {
             command.Parameters.Add(new NpgsqlParameter<int>("template", NpgsqlDbType.Integer) { TypedValue = templateId });

@@ -99,12 +99,12 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
                 ORDER BY a."ExpiresAt", a."CredentialId") AS p)
         UPDATE TOP (@max) c
         SET "UsesLeft" = c."UsesLeft" - 1,
-            "Status" = CASE WHEN c."UsesLeft" <= 1 THEN {Used} ELSE {Available} END,
+            "Status" = CASE WHEN c."UsesLeft" <= 1 THEN @used ELSE @available END,
             "ClosedAt" = CASE WHEN c."UsesLeft" <= 1 THEN @now ELSE NULL END
         OUTPUT inserted."Id", inserted."OpenId", inserted."Kind", inserted."Value", inserted."TemplateId", inserted."ExpiresAt", inserted."UsesLeft" INTO @taken
         FROM "Credentials" AS c WITH (UPDLOCK, ROWLOCK)
         INNER JOIN picked ON c."Id" = picked."CredentialId"
-        WHERE c."Status" = {Available} AND c."UsesLeft" > 0;
+        WHERE c."Status" = @available AND c."UsesLeft" > 0;
         DELETE a FROM "AvailableCredentials" AS a INNER JOIN @taken AS t ON a."CredentialId" = t."Id" WHERE t."UsesLeft" = 0;
         SELECT "Id", "OpenId", "Kind", "Value", "TemplateId", "ExpiresAt", "UsesLeft" FROM @taken;
         """;
@@ -121,6 +121,8 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
         command.Parameters.Add(new SqlParameter("@account", SqlDbType.Int) { Value = accountId });
         command.Parameters.Add(new SqlParameter("@now", SqlDbType.DateTimeOffset) { Value = now });
         command.Parameters.Add(new SqlParameter("@max", SqlDbType.Int) { Value = openIds.Count });
+        command.Parameters.Add(new SqlParameter("@available", SqlDbType.Int) { Value = (int)CredentialStatus.Available });
+        command.Parameters.Add(new SqlParameter("@used", SqlDbType.Int) { Value = (int)CredentialStatus.Used });
         if (demand.TemplateId is { } templateId)
         {
             command.Parameters.Add(new SqlParameter("@template", SqlDbType.Int) { Value = templateId });

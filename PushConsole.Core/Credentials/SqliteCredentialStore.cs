@@ -157,9 +157,9 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
         var sql = $"""
             UPDATE "Credentials"
             SET "UsesLeft" = "UsesLeft" - 1,
-                "Status" = CASE WHEN "UsesLeft" <= 1 THEN {Used} ELSE {Available} END,
+                "Status" = CASE WHEN "UsesLeft" <= 1 THEN $used ELSE $available END,
                 "ClosedAt" = CASE WHEN "UsesLeft" <= 1 THEN $now ELSE NULL END
-            WHERE "Status" = {Available} AND "UsesLeft" > 0 AND "Id" IN (
+            WHERE "Status" = $available AND "UsesLeft" > 0 AND "Id" IN (
                 SELECT (SELECT a."CredentialId" FROM "AvailableCredentials" AS a
                         WHERE a."AccountId" = $account AND a."OpenId" = u.value AND {KindFilter(demand, "$", "a")}
                         ORDER BY a."ExpiresAt", a."CredentialId" LIMIT 1)
@@ -175,6 +175,8 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
         command.Parameters.AddWithValue("$account", accountId);
         command.Parameters.AddWithValue("$now", now.UtcTicks);
         command.Parameters.AddWithValue("$openIds", JsonSerializer.Serialize(openIds));
+        command.Parameters.AddWithValue("$available", (int)CredentialStatus.Available);
+        command.Parameters.AddWithValue("$used", (int)CredentialStatus.Used);
         if (demand.TemplateId is { } templateId)
         {
             command.Parameters.AddWithValue("$template", templateId);
