@@ -18,6 +18,22 @@ public static class BenchDatabase
             var directory = Path.Combine(Path.GetTempPath(), "pushconsole-bench");
             Directory.CreateDirectory(directory);
             var file = Path.Combine(directory, $"{Guid.NewGuid():N}.db");
+            // A run's own file goes with the run (some are over 100 MB): repeated runs would otherwise fill the temp
+            // directory. Deleting a file SQLite still has open is safe on Linux; the run is over by then.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                foreach (var part in new[] { file, file + "-wal", file + "-shm", file + "-journal" })
+                {
+                    try
+                    {
+                        File.Delete(part);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        // Left for the temp directory's own cleanup.
+                    }
+                }
+            };
             return new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = $"Data Source={file}" };
         }
         var admin = args.PostgresAdmin;
