@@ -406,9 +406,7 @@ public sealed class DeliveryLedger
         using var turn = await writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var moved = await db.DeliveryRuns.Where(r => runIds.Contains(r.Id) && r.Status == RunStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.FinishedAt, now)
-                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+        var moved = await MoveToCompletedAsync(db.DeliveryRuns.Where(r => runIds.Contains(r.Id)), now, cancellationToken);
         await RecountTalliesAsync(db, runIds, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return moved;
@@ -422,10 +420,8 @@ public sealed class DeliveryLedger
         CancellationToken cancellationToken)
     {
         var open = db.Deliveries;
-        var moved = await db.DeliveryRuns.Where(r => runIds.Contains(r.Id) && r.Status == RunStatus.Running
-                && !open.Any(d => d.RunId == r.Id && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Sending)))
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.FinishedAt, now)
-                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+        var moved = await MoveToCompletedAsync(db.DeliveryRuns.Where(r => runIds.Contains(r.Id)
+            && !open.Any(d => d.RunId == r.Id && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Sending))), now, cancellationToken);
         if (moved == 0)
         {
             return new HashSet<long>();
@@ -445,6 +441,12 @@ public sealed class DeliveryLedger
         }
         return completed.ToHashSet();
     }
+
+    /// <summary>Those of <paramref name="runs"/> still Running become Completed at <paramref name="now"/>; returns how many.</summary>
+    private static Task<int> MoveToCompletedAsync(IQueryable<DeliveryRun> runs, DateTimeOffset now, CancellationToken cancellationToken) =>
+        runs.Where(r => r.Status == RunStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.FinishedAt, now)
+                .SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
 
     /// <summary>The runs' tallies counted from their rows, once they have ended (skipped rows and the total too).</summary>
     private static Task<int> RecountTalliesAsync(PushConsoleDbContext db, IReadOnlyCollection<long> runIds, CancellationToken cancellationToken)
