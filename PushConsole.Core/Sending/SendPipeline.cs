@@ -105,6 +105,14 @@ internal sealed class SendPipeline
     /// <summary>Outcomes reported and not yet taken by the writer.</summary>
     private int unwritten;
     private int inFlight;
+    /// <summary>Rows this execution wrote back to Pending (a requeue, a send not made): each may be peeked again.</summary>
+    private int pendingAgain;
+    /// <summary>
+    /// Set by a peek that found fewer rows than it asked for with the audience complete: every Pending row was then in
+    /// hand, so until a row is put back (<see cref="pendingAgain"/> moves past this mark) another peek would find
+    /// nothing and is not made. A batch of transactional messages is one peek instead of three.
+    /// </summary>
+    private int? drainedAt;
     private DateOnly? stampedDay;
     private int sent;
     private int failed;
@@ -203,14 +211,35 @@ internal sealed class SendPipeline
                 await ledger.RestampPendingAsync(runs.Ids, day, shutdown);
                 stampedDay = day;
             }
+            if (drainedAt is { } mark)
+            {
+                // In this order: a flush counts the rows it put back before it counts its rows as no longer out.
+                var outstanding = Volatile.Read(ref inFlight);
+                if (Volatile.Read(ref pendingAgain) == mark)
+                {
+                    if (outstanding == 0)
+                    {
+                        return;
+                    }
+                    await flushed.WaitAsync(options.FlushInterval * 2, shutdown);
+                    continue;
+                }
+                drainedAt = null;
+            }
             // Read before the peek: a page recorded after an empty peek is seen on the next round.
             var audienceComplete = audience.IsComplete;
+            var putBackBefore = Volatile.Read(ref pendingAgain);
             // Without credentials or a daily cap to apply there is nothing to decide between peek and take: one
             // statement takes the batch (a follower broadcast's case).
             var simple = !need.Required && dailyCap is null && runs.Single is not null;
-            var peeked = simple ? await ledger.TakePendingAsync(runs.Single!.Value, batchSize, shutdown)
+            var found = simple ? await ledger.TakePendingAsync(runs.Single!.Value, batchSize, shutdown)
                 : runs.Single is { } runId ? await ledger.PeekPendingAsync(runId, batchSize, shutdown)
-                : OnePerUser(await ledger.PeekPendingAsync(runs.Ids, batchSize, shutdown));
+                : await ledger.PeekPendingAsync(runs.Ids, batchSize, shutdown);
+            var peeked = simple || runs.Single is not null ? found : OnePerUser(found);
+            if (audienceComplete && found.Count < batchSize && peeked.Count == found.Count && peeked.Count > 0)
+            {
+                drainedAt = putBackBefore;
+            }
             if (peeked.Count == 0)
             {
                 if (Volatile.Read(ref inFlight) == 0)
@@ -657,6 +686,7 @@ internal sealed class SendPipeline
                 : new RunStop(RunStopKind.Fail, ServiceText.Stored("Run.OutcomeWriteFailed", RunStop.Brief(e))));
             // Rows stay in Sending; after AbandonedAfter they are requeued and resent with their credential.
         }
+        Interlocked.Add(ref pendingAgain, updates.Count(u => u.Status == DeliveryStatus.Pending));
         // Only now, with the old credential settled, may the user's next one be claimed.
         foreach (var item in retry)
         {
