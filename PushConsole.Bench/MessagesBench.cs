@@ -23,11 +23,16 @@ public static class MessagesBench
     public static async Task<int> RunAsync(BenchArguments args)
     {
         var messages = args.Number("messages", 20_000);
-        var callers = args.Number("callers", 32);
+        // The loop is closed (each caller waits for its answer), so the rate is callers / latency: the bench measures at
+        // each of these concurrencies in turn and reports the highest rate whose p99 stays under the target's 100 ms.
+        var levels = args.Text("callers", "32,64,96,128").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var callers = levels.Max();
         // Long enough for most of the JIT's tier-up to be done before measuring (what it still compiles is printed).
         var warmup = args.Number("warmup", 3000);
         var database = await BenchDatabase.CreateAsync(args);
-        Console.WriteLine($"messages: {Environment.ProcessorCount} cores, {database.Provider}, {callers} callers, {messages:N0} messages (+{warmup:N0} warm-up)");
+        Console.WriteLine($"messages: {Environment.ProcessorCount} cores, {database.Provider}, {string.Join("/", levels)} callers, "
+            + $"{messages:N0} messages at each (+{warmup:N0} warm-up)");
         Console.WriteLine($"  load average before the run: {IntakeBench.LoadAverage()}");
         await using var simulator = await StandaloneSimulator.StartAsync(args.Text("simulator", "") is { Length: > 0 } url ? url : null);
         await using var host = new BenchHost(database, new Dictionary<string, string?>
@@ -48,8 +53,9 @@ public static class MessagesBench
         });
         var (account, template) = await AccountAsync(host, simulator, appId, simTemplate.GetProperty("template_id").GetString()!);
         // One more than measured: the message profiled alone.
-        Console.WriteLine($"  minting {messages + warmup + 1:N0} formIds in the simulator and reporting them to the pool…");
-        var minted = await SimulatorCeiling.MintAsync(simulator, appId, messages + warmup + 1, 64);
+        var total = messages * levels.Length + warmup + 1;
+        Console.WriteLine($"  minting {total:N0} formIds in the simulator and reporting them to the pool…");
+        var minted = await SimulatorCeiling.MintAsync(simulator, appId, total, 64);
         var intake = host.Services.GetRequiredService<CredentialIntake>();
         await Parallel.ForEachAsync(minted, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (m, ct) =>
             await intake.ReportAsync(account.Id, m.OpenId, [new ReportedCredential(m.FormId)], ct));
@@ -58,7 +64,7 @@ public static class MessagesBench
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         var users = minted.Select(m => m.OpenId).ToArray();
         using var statements = StatementCounter.Start(keepTexts: true);
-        await SendAllAsync(http, account.Id, template.Id, users[..warmup], callers, new Latencies());
+        await SendAllAsync(http, account.Id, template.Id, users[..warmup], levels.Min(), new Latencies());
 
         // The profile of one message alone: every statement it costs, from the request to the answer with WeChat's outcome.
         {
@@ -79,25 +85,70 @@ public static class MessagesBench
         // After the lone message, whose profile is that of warm caches (the token's and the lookups' last seconds).
         // The JIT tiers up methods the warm-up made hot in the background, slower the busier the machine: wait until it
         // has caught up, so the figures are those of a console that has been running, not of one starting.
+        if (database.Provider == DatabaseProvider.Postgres)
+        {
+            // A database in service has its planner statistics from autovacuum; this one was created a minute ago and
+            // filled since, so without them its queries are planned for empty tables (the holders check then walked the
+            // account's whole pool instead of seeking each user).
+            await using var db = await host.Services.GetRequiredService<IDbContextFactory<PushConsoleDbContext>>().CreateDbContextAsync();
+            await db.Database.ExecuteSqlRawAsync("ANALYZE");
+        }
         var (settled, settleTime) = await BenchJit.SettledAsync();
         Console.WriteLine($"  after the warm-up the JIT compiled {settled:N0} more methods in {settleTime.TotalSeconds:N1} s before measuring");
-        var latencies = new Latencies();
         var lanes = host.Services.GetRequiredService<PushConsole.Messages.MessageLanes>();
-        var laneCommitsBefore = lanes.Commits;
         var engine = host.Services.GetRequiredService<PushConsole.Sending.RunExecutor>();
+        var results = new List<(int Callers, double Rate, double P99, int Sent, double Statements)>();
+        var next = warmup + 1;
+        foreach (var level in levels)
+        {
+            var batch = users[next..(next + messages)];
+            next += messages;
+            results.Add(await MeasureAsync(http, account.Id, template.Id, batch, level, statements, lanes, engine, args.Number("kinds", 12), database, simulator));
+        }
+        var delivered = (await simulator.GetAsync($"control/apps/{appId}/deliveries/count")).GetProperty("total").GetInt64();
+        Console.WriteLine($"  load average at the end: {IntakeBench.LoadAverage()}");
+        Console.WriteLine($"  delivered by the simulator: {delivered:N0} (warm-up and the profiled one included: {warmup + 1:N0})");
+        foreach (var r in results)
+        {
+            Console.WriteLine($"  {r.Callers,4} callers: {r.Rate,7:N0} sends/s, p99 {r.P99,6:N1} ms");
+        }
+        // The figure: the highest rate among the concurrencies whose p99 met the target's bound; the highest rate when none did.
+        var withinBound = results.Where(r => r.P99 < 100 && r.Sent == messages).ToList();
+        var best = withinBound.Count > 0 ? withinBound.MaxBy(r => r.Rate) : results.MaxBy(r => r.Rate);
+        Summary.Print($"transactional messages over HTTP, {database.Provider}", $"{best.Rate:N0}/s, p99 {best.P99:N0} ms",
+            $"{best.Callers} callers (of {string.Join("/", levels)}), {best.Statements:N1} SQL statements per message", ">= 2,000/s, p99 < 100 ms",
+            best.Rate >= 2_000 && best.P99 < 100 && best.Sent == messages);
+        return results.All(r => r.Sent == messages) && delivered == messages * levels.Length + warmup + 1 ? 0 : 1;
+    }
+
+    /// <summary>Sends the users' messages from <paramref name="callers"/> callers and prints what they cost.</summary>
+    private static async Task<(int Callers, double Rate, double P99, int Sent, double Statements)> MeasureAsync(HttpClient http, int accountId,
+        int templateId, string[] users, int callers, StatementCounter statements, PushConsole.Messages.MessageLanes lanes,
+        PushConsole.Sending.RunExecutor engine, int kinds, DatabaseOptions database, StandaloneSimulator simulator)
+    {
+        var messages = users.Length;
+        Console.WriteLine($"  -- {callers} callers, {messages:N0} messages");
+        var latencies = new Latencies();
+        var laneCommitsBefore = lanes.Commits;
         var executionsBefore = engine.Executions;
         GC.Collect();
         var measuring = statements.Now();
         // CPU and allocation of this process (the console and the callers both; the simulator is another process):
         // per message, they do not depend on what else the shared machine runs, as sends per second do.
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        // And of the other processes a message needs: the simulator's and the PostgreSQL server's.
+        var simulatorBefore = simulator.CpuTime();
+        var serverBefore = database.Provider == DatabaseProvider.Postgres ? await ServerCpu.PostgresAsync(database.ConnectionString) : null;
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var (gen0Before, gen2Before, pauseBefore) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var (jitMethodsBefore, jitTimeBefore) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
         var clock = Stopwatch.StartNew();
-        var (sent, other) = await SendAllAsync(http, account.Id, template.Id, users[(warmup + 1)..], callers, latencies);
+        var (sent, other) = await SendAllAsync(http, accountId, templateId, users, callers, latencies);
         var elapsed = clock.Elapsed;
         var cpuPerMessage = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, messages);
+        var simulatorPerMessage = (simulator.CpuTime() - simulatorBefore).TotalMicroseconds / Math.Max(1, messages);
+        var serverPerMessage = serverBefore is null ? 0
+            : ServerCpu.Between(serverBefore, await ServerCpu.PostgresAsync(database.ConnectionString)).TotalMicroseconds / Math.Max(1, messages);
         var allocatedPerMessage = (GC.GetTotalAllocatedBytes() - allocatedBefore) / Math.Max(1, messages);
         // The JIT still tiering methods up after the warm-up (more of it the busier the machine): one-off work of a fresh
         // process, shown apart from what a message costs once it is done.
@@ -109,28 +160,25 @@ public static class MessagesBench
         var laneCommits = lanes.Commits - laneCommitsBefore;
         var executions = engine.Executions - executionsBefore;
         var (p50, p99, count) = latencies.Summary();
-        var delivered = (await simulator.GetAsync($"control/apps/{appId}/deliveries/count")).GetProperty("total").GetInt64();
         Console.WriteLine($"  transactional sends: {sent:N0} sent, {other:N0} other answers, in {elapsed.TotalSeconds:N1} s = {sent / elapsed.TotalSeconds:N0} sends/s");
         Console.WriteLine($"  latency from request to WeChat's outcome ({count:N0} requests): p50 {p50:N1} ms, p99 {p99:N1} ms");
         Console.WriteLine($"  console + callers: {cpuPerMessage:N0} µs CPU and {allocatedPerMessage:N0} bytes allocated per message; GC: {gcs}");
+        Console.WriteLine($"  simulator: {simulatorPerMessage:N0} µs CPU per message"
+            + (serverBefore is null ? "" : $"; PostgreSQL server: {serverPerMessage:N0} µs CPU per message"));
         Console.WriteLine($"  the JIT still compiled {jitMethods:N0} methods while measuring, {jitPerMessage:N0} µs per message of its threads' "
             + "time (wall time: it overstates the JIT's CPU on a busy machine)");
         Console.WriteLine($"  SQL statements while measuring: {statementCount:N0} = {statementCount / (double)Math.Max(1, messages):N1} per message "
             + $"({commitCount / (double)Math.Max(1, messages):N1} explicit transactions per message)");
         // Which statements a message costs under load (with batching), most frequent first.
         Console.WriteLine("  statements per message under load, by kind:");
-        foreach (var kind in measuredTexts.GroupBy(t => t.Length > 70 ? t[..70] : t).OrderByDescending(g => g.Count()).Take(args.Number("kinds", 12)))
+        foreach (var kind in measuredTexts.GroupBy(t => t.Length > 70 ? t[..70] : t).OrderByDescending(g => g.Count()).Take(kinds))
         {
             Console.WriteLine($"    {kind.Count() / (double)Math.Max(1, messages),5:N2}  {kind.Key}");
         }
         Console.WriteLine($"  intake: {laneCommits:N0} lane commits for {messages:N0} messages = {messages / (double)Math.Max(1, laneCommits):N1} messages per commit");
         Console.WriteLine($"  send: {executions:N0} engine executions for {messages:N0} messages = {messages / (double)Math.Max(1, executions):N1} messages per execution");
-        Console.WriteLine($"  load average at the end: {IntakeBench.LoadAverage()}");
-        Console.WriteLine($"  delivered by the simulator: {delivered:N0} (warm-up and the profiled one included: {warmup + 1:N0})");
-        Summary.Print($"transactional messages over HTTP, {database.Provider}", $"{sent / elapsed.TotalSeconds:N0}/s, p99 {p99:N0} ms",
-            $"{callers} callers, {statementCount / (double)Math.Max(1, messages):N1} SQL statements per message", ">= 2,000/s, p99 < 100 ms",
-            sent / elapsed.TotalSeconds >= 2_000 && p99 < 100 && sent == messages);
-        return sent == messages && delivered == messages + warmup + 1 ? 0 : 1;
+        var rate = sent / elapsed.TotalSeconds;
+        return (callers, rate, p99, sent, statementCount / (double)Math.Max(1, messages));
     }
 
     private static async Task<(int Sent, int Other)> SendAllAsync(HttpClient http, int accountId, int templateId, string[] users, int callers,

@@ -33,7 +33,7 @@ if [ "${1:-}" = all ]; then
   credentials=${BENCH_CREDENTIALS:-10000000}
   users=${BENCH_USERS:-1000000}
   ledger=${BENCH_LEDGER:-1000000}
-  messages=${BENCH_MESSAGES:-3000}
+  messages=${BENCH_MESSAGES:-6000}
   campaign_users=${BENCH_CAMPAIGN_USERS:-100000}
   database=${BENCH_DATABASE:-/tmp/pushconsole-bench/dashboards-$credentials-$users-$ledger.db}
   mkdir -p "$(dirname "$database")"
