@@ -16,29 +16,6 @@ public sealed class DatabaseOptions
     public string ConnectionString { get; set; } = "";
 
     /// <summary>
-    /// The connection string as the drivers get it. On PostgreSQL a statement a connection runs again and again is
-    /// prepared on the server (Npgsql's automatic preparation: <c>Max Auto Prepare</c>, <c>Auto Prepare Min Usages</c>),
-    /// so it is parsed and planned once per connection instead of on every run: the sends' statements are few and
-    /// repeated, and preparing them halved the server's CPU per transactional message (docs/performance.md). A
-    /// connection string that sets <c>Max Auto Prepare</c> itself (e.g. <c>0</c> behind a pooler that cannot keep
-    /// prepared statements) is used as it is.
-    /// </summary>
-    public string DriverConnectionString => Provider == DatabaseProvider.Postgres ? WithAutoPrepare(ConnectionString) : ConnectionString;
-
-    private static string WithAutoPrepare(string connectionString)
-    {
-        // The keys as written (Npgsql's builder answers every key it knows, set or not).
-        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (written.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
-        {
-            return connectionString;
-        }
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64 };
-        builder.AutoPrepareMinUsages = 2;
-        return builder.ConnectionString;
-    }
-
-    /// <summary>
     /// Reads and checks the configuration. Throws <see cref="InvalidOperationException"/> with a one-line message
     /// naming the key, because a wrong provider must stop start-up before anything touches a database.
     /// </summary>

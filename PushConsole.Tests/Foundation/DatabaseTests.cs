@@ -84,23 +84,4 @@ public class DatabaseTests
         Assert.Equal($"Data Source={Path.Combine(root, "data", "pushconsole.db")}", options.ConnectionString);
         Assert.True(Directory.Exists(Path.Combine(root, "data")));
     }
-
-    [Fact]
-    public void Postgres_statements_are_prepared_on_the_server_unless_the_connection_string_says_otherwise()
-    {
-        var tuned = new Npgsql.NpgsqlConnectionStringBuilder(new DatabaseOptions
-        {
-            Provider = DatabaseProvider.Postgres, ConnectionString = "Host=127.0.0.1;Username=postgres;Database=pc",
-        }.DriverConnectionString);
-        Assert.Equal(64, tuned.MaxAutoPrepare);
-        Assert.Equal(2, tuned.AutoPrepareMinUsages);
-        Assert.Equal("pc", tuned.Database);
-
-        // An operator behind a pooler that cannot keep prepared statements turns it off, and is obeyed.
-        var off = new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = "Host=127.0.0.1;Database=pc;Max Auto Prepare=0" };
-        Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(off.DriverConnectionString).MaxAutoPrepare);
-
-        var sqlite = new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = "Data Source=/tmp/x.db" };
-        Assert.Equal(sqlite.ConnectionString, sqlite.DriverConnectionString);
-    }
 }

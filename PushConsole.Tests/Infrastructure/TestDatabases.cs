@@ -123,10 +123,7 @@ public static class TestDatabases
             }
             else
             {
-                // EF Core's connections use the driver's connection string (DatabaseOptions), others the plain one: no
-                // idle connection may stay on the template, or CREATE DATABASE … TEMPLATE refuses it.
                 NpgsqlConnection.ClearPool(new NpgsqlConnection(template.ConnectionString));
-                NpgsqlConnection.ClearPool(new NpgsqlConnection(template.DriverConnectionString));
             }
             Templates[provider] = template;
             return template;
