@@ -150,23 +150,33 @@ internal abstract class LedgerStore
     /// Messages as one JSON array of [account, template, openid, key, hash, payload, requestedBy, createdAt] for json_each
     /// (SQLite) and OPENJSON (SQL Server); <paramref name="writeCreatedAt"/> writes the instant as the provider stores it.
     /// </summary>
-    protected static string MessagesJson(TransactionalMessage[] messages, Action<Utf8JsonWriter, DateTimeOffset> writeCreatedAt)
+    protected static string MessagesJson(TransactionalMessage[] messages, Action<Utf8JsonWriter, DateTimeOffset> writeCreatedAt) =>
+        JsonRows(messages, 256, (json, m) =>
+        {
+            json.WriteNumberValue(m.AccountId);
+            json.WriteNumberValue(m.TemplateId);
+            json.WriteStringValue(m.OpenId);
+            if (m.IdempotencyKey is { } key) json.WriteStringValue(key); else json.WriteNullValue();
+            json.WriteStringValue(m.RequestHash);
+            json.WriteStringValue(m.Payload);
+            json.WriteStringValue(m.RequestedBy);
+            writeCreatedAt(json, m.CreatedAt);
+        });
+
+    /// <summary>
+    /// Rows as one JSON array of arrays, each written by <paramref name="writeRow"/> (its values in order), for json_each
+    /// and OPENJSON: written straight to UTF-8, without serialising an object per row.
+    /// </summary>
+    internal static string JsonRows<TRow>(IReadOnlyList<TRow> rows, int bytesPerRow, Action<Utf8JsonWriter, TRow> writeRow)
     {
-        using var buffer = new MemoryStream(messages.Length * 256);
+        using var buffer = new MemoryStream(rows.Count * bytesPerRow);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartArray();
-            foreach (var m in messages)
+            foreach (var row in rows)
             {
                 json.WriteStartArray();
-                json.WriteNumberValue(m.AccountId);
-                json.WriteNumberValue(m.TemplateId);
-                json.WriteStringValue(m.OpenId);
-                if (m.IdempotencyKey is { } key) json.WriteStringValue(key); else json.WriteNullValue();
-                json.WriteStringValue(m.RequestHash);
-                json.WriteStringValue(m.Payload);
-                json.WriteStringValue(m.RequestedBy);
-                writeCreatedAt(json, m.CreatedAt);
+                writeRow(json, row);
                 json.WriteEndArray();
             }
             json.WriteEndArray();

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using PushConsole.Messages;
@@ -249,27 +248,15 @@ internal sealed class SqliteLedgerStore : LedgerStore
         }, cancellationToken);
 
     /// <summary>Outcomes as one JSON array of [id, status, skip, errcode, errmsg, msgid, credential, detach] (SQL Server reads the same with OPENJSON).</summary>
-    internal static string RowsJson(DeliveryUpdate[] chunk)
+    internal static string RowsJson(DeliveryUpdate[] chunk) => JsonRows(chunk, 48, (json, u) =>
     {
-        using var buffer = new MemoryStream(chunk.Length * 48);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartArray();
-            foreach (var u in chunk)
-            {
-                json.WriteStartArray();
-                json.WriteNumberValue(u.Id);
-                json.WriteNumberValue((int)u.Status);
-                json.WriteNumberValue((int)u.SkipReason);
-                if (u.ErrCode is { } code) json.WriteNumberValue(code); else json.WriteNullValue();
-                if (Clip(u.ErrMsg) is { } message) json.WriteStringValue(message); else json.WriteNullValue();
-                if (u.MsgId is { } msgId) json.WriteNumberValue(msgId); else json.WriteNullValue();
-                if (u.CredentialId is { } credential) json.WriteNumberValue(credential); else json.WriteNullValue();
-                json.WriteNumberValue(u.DetachCredential ? 1 : 0);
-                json.WriteEndArray();
-            }
-            json.WriteEndArray();
-        }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+        json.WriteNumberValue(u.Id);
+        json.WriteNumberValue((int)u.Status);
+        json.WriteNumberValue((int)u.SkipReason);
+        if (u.ErrCode is { } code) json.WriteNumberValue(code); else json.WriteNullValue();
+        if (Clip(u.ErrMsg) is { } message) json.WriteStringValue(message); else json.WriteNullValue();
+        if (u.MsgId is { } msgId) json.WriteNumberValue(msgId); else json.WriteNullValue();
+        if (u.CredentialId is { } credential) json.WriteNumberValue(credential); else json.WriteNullValue();
+        json.WriteNumberValue(u.DetachCredential ? 1 : 0);
+    });
 }
