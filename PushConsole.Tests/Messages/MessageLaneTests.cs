@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using PushConsole.Ledger;
 using PushConsole.Messages;
 using PushConsole.Persistence;
@@ -170,6 +171,36 @@ public class MessageLaneTests
             Assert.Equal(1, await db.Set<RunTally>().CountAsync(t => t.RunId == run.Id));
         }
         Assert.Equal(2, stored.Count(m => m.OpenId == users[1]));
+    }
+
+    [Theory]
+    [ProviderData(DatabaseProvider.Sqlite)]
+    [ProviderData(DatabaseProvider.Postgres)]
+    public async Task A_batch_holding_an_Idempotency_Key_another_node_recorded_meanwhile_is_refused_with_the_error_the_lane_retries_on(
+        DatabaseProvider provider)
+    {
+        await using var world = await ConsoleWorld.StartAsync(provider);
+        var account = await world.AccountAsync();
+        var template = await world.TemplateAsync(account);
+        TransactionalMessage Message(string openId, string? key) => new()
+        {
+            AccountId = account.Id, TemplateId = template.Id, OpenId = openId, IdempotencyKey = key, RequestHash = "hash", Payload = "{}",
+            RequestedBy = "backend", CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await using (var other = await world.Host.Contexts().CreateDbContextAsync())
+        {
+            other.Add(Message("first-user", "order-17"));
+            await other.SaveChangesAsync();
+        }
+
+        // The lane's SELECT of the batch's keys ran before the other node's insert; its own insert meets the unique key.
+        await using var db = await world.Host.Contexts().CreateDbContextAsync();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var error = await Assert.ThrowsAsync<DbUpdateException>(() => ProviderStores.Ledger(provider).InsertMessagesAsync(
+            db.Database.GetDbConnection(), transaction.GetDbTransaction(), [Message("another-user", null), Message("second-user", "order-17")],
+            CancellationToken.None));
+
+        Assert.IsAssignableFrom<System.Data.Common.DbException>(error.InnerException);
     }
 
     [Theory]
