@@ -99,7 +99,7 @@ public sealed class DeliveryLedger
             ?? throw new InvalidOperationException("A run opened with the caller's writes needs the caller's transaction.")).GetDbTransaction();
         var connection = db.Database.GetDbConnection();
         // Whole statements for the lot (messages, runs, tallies, rows, then each message's run), not one per message: a
-        // lane's batch opens in four statements however many messages it holds (per 1,000).
+        // lane's batch opens in four commands however many messages it holds (per 1,000).
         await store.InsertMessagesAsync(connection, transaction, messages, cancellationToken);
         var runs = messages.Select(m => (Run: runOf(m), Recipient: m.OpenId)).ToList();
         await store.OpenRunsAsync(connection, transaction, runs, localDay, time.GetUtcNow(), cancellationToken);
