@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using PushConsole.Messages;
 using PushConsole.Persistence;
 
 namespace PushConsole.Ledger;
@@ -86,19 +87,28 @@ public sealed class DeliveryLedger
     }
 
     /// <summary>
-    /// Opens new one-recipient runs and writes their Pending rows inside the caller's open transaction, after the
-    /// caller's own writes in it: transactional messages record themselves, their runs and their rows in one commit
-    /// (a whole lane's batch of them, see <c>MessageLanes</c>). The caller holds its write turn
-    /// (<see cref="WriteGate"/>) for the whole transaction.
+    /// Records transactional messages with their one-recipient runs and Pending rows inside the caller's open transaction:
+    /// a whole lane's batch of them in one commit (see <c>MessageLanes</c>). Sets each message's Id and RunId (the run is
+    /// <paramref name="runOf"/> the message, once it has its Id). The caller holds its write turn (<see cref="WriteGate"/>)
+    /// for the whole transaction. A unique Idempotency-Key recorded meanwhile throws <see cref="DbUpdateException"/>.
     /// </summary>
-    public async Task OpenRunsInAsync(PushConsoleDbContext db, IReadOnlyList<(DeliveryRun Run, string Recipient)> runs, DateOnly localDay,
-        CancellationToken cancellationToken = default)
+    public async Task OpenMessagesInAsync(PushConsoleDbContext db, IReadOnlyList<TransactionalMessage> messages,
+        Func<TransactionalMessage, DeliveryRun> runOf, DateOnly localDay, CancellationToken cancellationToken = default)
     {
-        var transaction = db.Database.CurrentTransaction
-            ?? throw new InvalidOperationException("A run opened with the caller's writes needs the caller's transaction.");
-        // Whole statements for the lot (runs, tallies, rows), not one per run: a lane's batch of messages opens its runs
-        // in a few statements however many messages it holds.
-        await store.OpenRunsAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), runs, localDay, time.GetUtcNow(), cancellationToken);
+        var transaction = (db.Database.CurrentTransaction
+            ?? throw new InvalidOperationException("A run opened with the caller's writes needs the caller's transaction.")).GetDbTransaction();
+        var connection = db.Database.GetDbConnection();
+        // Whole statements for the lot (messages, runs, tallies, rows, then each message's run), not one per message: a
+        // lane's batch opens in four commands however many messages it holds (per 1,000).
+        await store.InsertMessagesAsync(connection, transaction, messages, cancellationToken);
+        var runs = messages.Select(m => (Run: runOf(m), Recipient: m.OpenId)).ToList();
+        await store.OpenRunsAsync(connection, transaction, runs, localDay, time.GetUtcNow(), cancellationToken);
+        // The message is inserted before its run (the run's fire key is the message's id), so it learns its run after.
+        await store.PointMessagesAsync(connection, transaction, messages.Select((m, i) => (m.Id, runs[i].Run.Id)).ToList(), cancellationToken);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            messages[i].RunId = runs[i].Run.Id;
+        }
     }
 
     /// <summary>Adds Pending rows for recipients not yet in the run; returns how many were new.</summary>

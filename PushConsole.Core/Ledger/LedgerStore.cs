@@ -1,4 +1,8 @@
 using System.Data.Common;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using PushConsole.Messages;
 
 namespace PushConsole.Ledger;
 
@@ -71,6 +75,113 @@ internal abstract class LedgerStore
             ids[reader.GetString(1)] = reader.GetInt64(0);
         }
         return ids;
+    }
+
+    /// <summary>
+    /// Inserts a lane's batch of transactional messages in one statement per chunk (EF Core's SaveChanges would send one
+    /// INSERT per message on SQLite) and sets each message's Id. They live in this store because they share the lane's
+    /// one transaction with the runs and rows <see cref="OpenRunsAsync"/> opens for them, and their SQL is the
+    /// provider's like theirs. The order of the rows the database returns is not guaranteed, so each returned row is
+    /// matched to a message by the columns that say what it is (account, template, user, key, request hash, requester):
+    /// two messages equal in all of them are the same content from the same caller at the same instant, so which of them
+    /// gets which id cannot be told apart. A unique Idempotency-Key another node recorded meanwhile is reported as a
+    /// <see cref="DbUpdateException"/>, as EF Core reported it, so the lane tries the batch again and finds that message.
+    /// </summary>
+    public async Task InsertMessagesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<TransactionalMessage> messages,
+        CancellationToken cancellationToken)
+    {
+        foreach (var chunk in messages.Chunk(OpenChunk))
+        {
+            await using var command = InsertMessagesCommand(connection, transaction, chunk);
+            var waiting = new Dictionary<MessageIdentity, Queue<TransactionalMessage>>();
+            foreach (var message in chunk)
+            {
+                var identity = new MessageIdentity(message.AccountId, message.TemplateId, message.OpenId, message.IdempotencyKey, message.RequestHash,
+                    message.RequestedBy);
+                if (!waiting.TryGetValue(identity, out var same))
+                {
+                    waiting[identity] = same = new Queue<TransactionalMessage>(1);
+                }
+                same.Enqueue(message);
+            }
+            try
+            {
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var identity = new MessageIdentity(reader.GetInt32(1), reader.GetInt32(2), reader.GetString(3),
+                        reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetString(6));
+                    if (!waiting.TryGetValue(identity, out var same) || !same.TryDequeue(out var message))
+                    {
+                        throw new InvalidOperationException("The database returned a transactional message the batch did not insert.");
+                    }
+                    message.Id = reader.GetInt64(0);
+                }
+            }
+            catch (DbException e) when (IsUniqueViolation(e))
+            {
+                throw new DbUpdateException("An Idempotency-Key of the batch was recorded meanwhile (unique per account).", e);
+            }
+            if (waiting.Values.Any(same => same.Count > 0))
+            {
+                throw new InvalidOperationException("The database did not return every transactional message the batch inserted.");
+            }
+        }
+    }
+
+    /// <summary>What the database returns of an inserted message to match it with its entry: columns, in the order of its RETURNING/OUTPUT.</summary>
+    private readonly record struct MessageIdentity(int AccountId, int TemplateId, string OpenId, string? IdempotencyKey, string RequestHash,
+        string RequestedBy);
+
+    /// <summary>
+    /// The insert of <paramref name="messages"/> (RunId NULL), returning Id, AccountId, TemplateId, OpenId, IdempotencyKey,
+    /// RequestHash, RequestedBy of each row.
+    /// </summary>
+    protected abstract DbCommand InsertMessagesCommand(DbConnection connection, DbTransaction transaction, TransactionalMessage[] messages);
+
+    /// <summary>The provider's unique-constraint violation (a raw ADO.NET error, not EF Core's DbUpdateException).</summary>
+    protected abstract bool IsUniqueViolation(DbException exception);
+
+    /// <summary>Points each message at its run (the pairs the lane knows once both are inserted), in one statement per chunk.</summary>
+    public abstract Task PointMessagesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(long MessageId, long RunId)> pairs,
+        CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Messages as one JSON array of [account, template, openid, key, hash, payload, requestedBy, createdAt] for json_each
+    /// (SQLite) and OPENJSON (SQL Server); <paramref name="writeCreatedAt"/> writes the instant as the provider stores it.
+    /// </summary>
+    protected static string MessagesJson(TransactionalMessage[] messages, Action<Utf8JsonWriter, DateTimeOffset> writeCreatedAt) =>
+        JsonRows(messages, 256, (json, m) =>
+        {
+            json.WriteNumberValue(m.AccountId);
+            json.WriteNumberValue(m.TemplateId);
+            json.WriteStringValue(m.OpenId);
+            if (m.IdempotencyKey is { } key) json.WriteStringValue(key); else json.WriteNullValue();
+            json.WriteStringValue(m.RequestHash);
+            json.WriteStringValue(m.Payload);
+            json.WriteStringValue(m.RequestedBy);
+            writeCreatedAt(json, m.CreatedAt);
+        });
+
+    /// <summary>
+    /// Rows as one JSON array of arrays, each written by <paramref name="writeRow"/> (its values in order), for json_each
+    /// and OPENJSON: written straight to UTF-8, without serialising an object per row.
+    /// </summary>
+    internal static string JsonRows<TRow>(IReadOnlyList<TRow> rows, int bytesPerRow, Action<Utf8JsonWriter, TRow> writeRow)
+    {
+        using var buffer = new MemoryStream(rows.Count * bytesPerRow);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var row in rows)
+            {
+                json.WriteStartArray();
+                writeRow(json, row);
+                json.WriteEndArray();
+            }
+            json.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     /// <summary>Moves up to <paramref name="max"/> Pending rows of the run to Sending (rows another taker locks are skipped).</summary>

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Npgsql;
 using NpgsqlTypes;
+using PushConsole.Messages;
 
 namespace PushConsole.Ledger;
 
@@ -33,6 +34,17 @@ internal sealed class PostgresLedgerStore : LedgerStore
         INSERT INTO "Deliveries" ("RunId","AccountId","Recipient","Status","SkipReason","Attempts","LocalDay","CreatedAt")
         SELECT v.r, v.a, v.u, @pending, @none, 0, @day, @now FROM unnest(@runs, @accounts, @recipients) AS v(r, a, u)
         ON CONFLICT ("RunId","Recipient") DO NOTHING;
+        """;
+
+    private const string InsertMessagesSql = """
+        INSERT INTO "TransactionalMessages" ("AccountId","TemplateId","OpenId","IdempotencyKey","RequestHash","Payload","RequestedBy","CreatedAt")
+        SELECT v.a, v.t, v.o, v.k, v.h, v.p, v.r, v.c
+        FROM unnest(@accounts, @templates, @openIds, @keys, @hashes, @payloads, @requestedBy, @created) AS v(a, t, o, k, h, p, r, c)
+        RETURNING "Id", "AccountId", "TemplateId", "OpenId", "IdempotencyKey", "RequestHash", "RequestedBy"
+        """;
+
+    private const string PointMessagesSql = """
+        UPDATE "TransactionalMessages" SET "RunId" = v.r FROM unnest(@ids, @runs) AS v(i, r) WHERE "TransactionalMessages"."Id" = v.i
         """;
 
     // The picked rows are a CTE so PostgreSQL evaluates the locking subquery once (an IN (subquery) may be re-run per
@@ -137,6 +149,31 @@ internal sealed class PostgresLedgerStore : LedgerStore
         command.Parameters.Add(new NpgsqlParameter<int>("none", (int)SkipReason.None));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    protected override DbCommand InsertMessagesCommand(DbConnection connection, DbTransaction transaction, TransactionalMessage[] messages)
+    {
+        var command = Command(connection, transaction, InsertMessagesSql);
+        command.Parameters.Add(new NpgsqlParameter<int[]>("accounts", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = messages.Select(m => m.AccountId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<int[]>("templates", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = messages.Select(m => m.TemplateId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("openIds", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = messages.Select(m => m.OpenId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string?[]>("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = messages.Select(m => m.IdempotencyKey).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("hashes", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = messages.Select(m => m.RequestHash).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = messages.Select(m => m.Payload).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("requestedBy", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = messages.Select(m => m.RequestedBy).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("created", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = messages.Select(m => m.CreatedAt).ToArray() });
+        return command;
+    }
+
+    protected override bool IsUniqueViolation(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public override Task PointMessagesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(long MessageId, long RunId)> pairs,
+        CancellationToken cancellationToken) =>
+        ExecuteInChunksAsync(connection, transaction, PointMessagesSql, pairs, Chunk, (command, chunk) =>
+        {
+            command.Parameters.Add(new NpgsqlParameter<long[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = chunk.Select(p => p.MessageId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("runs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = chunk.Select(p => p.RunId).ToArray() });
+        }, cancellationToken);
 
     public override async Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(DbConnection connection, long runId, int max, DateTimeOffset now,
         CancellationToken cancellationToken)

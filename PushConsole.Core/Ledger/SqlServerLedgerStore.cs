@@ -2,6 +2,7 @@ using System.Data;
 using System.Data.Common;
 using System.Text.Json;
 using Microsoft.Data.SqlClient;
+using PushConsole.Messages;
 using PushConsole.Persistence;
 
 namespace PushConsole.Ledger;
@@ -41,6 +42,22 @@ internal sealed class SqlServerLedgerStore : LedgerStore
         INSERT INTO "Deliveries" ("RunId","AccountId","Recipient","Status","SkipReason","Attempts","LocalDay","CreatedAt")
         SELECT v.r, v.a, v.u, @pending, @none, 0, @day, @now
         FROM OPENJSON(@rows) WITH (r bigint '$[0]', a int '$[1]', u nvarchar(128) '$[2]') AS v;
+        """;
+
+    // No trigger on the table, so OUTPUT without INTO is allowed.
+    private const string InsertMessagesSql = """
+        INSERT INTO "TransactionalMessages" ("AccountId","TemplateId","OpenId","IdempotencyKey","RequestHash","Payload","RequestedBy","CreatedAt")
+        OUTPUT inserted."Id", inserted."AccountId", inserted."TemplateId", inserted."OpenId", inserted."IdempotencyKey", inserted."RequestHash",
+            inserted."RequestedBy"
+        SELECT v.a, v.t, v.o, v.k, v.h, v.p, v.r, v.c
+        FROM OPENJSON(@messages) WITH (
+            a int '$[0]', t int '$[1]', o nvarchar(128) '$[2]', k nvarchar(200) '$[3]', h nvarchar(64) '$[4]', p nvarchar(max) '$[5]',
+            r nvarchar(450) '$[6]', c datetimeoffset '$[7]') AS v;
+        """;
+
+    private const string PointMessagesSql = """
+        UPDATE m SET "RunId" = v.r
+        FROM "TransactionalMessages" AS m INNER JOIN OPENJSON(@pairs) WITH (i bigint '$[0]', r bigint '$[1]') AS v ON m."Id" = v.i;
         """;
 
     /// <summary>The updatable CTE takes the lowest Pending ids that no other sender holds; the UPDATE moves exactly those.</summary>
@@ -139,6 +156,24 @@ internal sealed class SqlServerLedgerStore : LedgerStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    protected override DbCommand InsertMessagesCommand(DbConnection connection, DbTransaction transaction, TransactionalMessage[] messages)
+    {
+        var command = Command(connection, transaction, InsertMessagesSql);
+        // CreatedAt as ISO 8601 with its offset, which OPENJSON converts to datetimeoffset exactly (100 ns).
+        command.Parameters.Add(Json("@messages", MessagesJson(messages, (json, createdAt) => json.WriteStringValue(createdAt))));
+        return command;
+    }
+
+    // 2601: duplicate key in a unique index (the filtered (AccountId, IdempotencyKey) one); 2627: in a unique constraint.
+    protected override bool IsUniqueViolation(DbException exception) => exception is SqlException { Number: 2601 or 2627 };
+
+    public override Task PointMessagesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(long MessageId, long RunId)> pairs,
+        CancellationToken cancellationToken) =>
+        ExecuteInChunksAsync(connection, transaction, PointMessagesSql, pairs, Chunk, (command, chunk) =>
+        {
+            command.Parameters.Add(Json("@pairs", JsonSerializer.Serialize(chunk.Select(p => new[] { p.MessageId, p.RunId }))));
+        }, cancellationToken);
+
     public override async Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(DbConnection connection, long runId, int max, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
@@ -222,4 +257,7 @@ internal sealed class SqlServerLedgerStore : LedgerStore
 
     [TransactSql]
     private static IEnumerable<string> Statements => [InsertSql, InsertRunsSql, InsertOpenedSql, TakePendingSql, AtDailyCapSql, TakeForSendingSql, AttachSql, RecordSql];
+
+    [TransactSql]
+    private static IEnumerable<string> MessageStatements => [InsertMessagesSql, PointMessagesSql];
 }

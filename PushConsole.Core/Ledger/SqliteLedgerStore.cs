@@ -1,6 +1,7 @@
 using System.Data.Common;
-using System.Text;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using PushConsole.Messages;
 
 namespace PushConsole.Ledger;
 
@@ -36,6 +37,20 @@ internal sealed class SqliteLedgerStore : LedgerStore
         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), @pending, @none, 0, @day, @now
         FROM json_each(@rows) WHERE true
         ON CONFLICT ("RunId","Recipient") DO NOTHING;
+        """;
+
+    // CreatedAt as UTC ticks, as the EF model's converter stores it on SQLite (PushConsoleDbContext).
+    private const string InsertMessagesSql = """
+        INSERT INTO "TransactionalMessages" ("AccountId","TemplateId","OpenId","IdempotencyKey","RequestHash","Payload","RequestedBy","CreatedAt")
+        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+               json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]')
+        FROM json_each(@messages) WHERE true
+        RETURNING "Id", "AccountId", "TemplateId", "OpenId", "IdempotencyKey", "RequestHash", "RequestedBy"
+        """;
+
+    private const string PointMessagesSql = """
+        WITH v AS (SELECT json_extract(value, '$[0]') AS i, json_extract(value, '$[1]') AS r FROM json_each(@pairs))
+        UPDATE "TransactionalMessages" SET "RunId" = v.r FROM v WHERE "TransactionalMessages"."Id" = v.i
         """;
 
     private const string TakePendingSql = """
@@ -141,6 +156,25 @@ internal sealed class SqliteLedgerStore : LedgerStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    protected override DbCommand InsertMessagesCommand(DbConnection connection, DbTransaction transaction, TransactionalMessage[] messages)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = InsertMessagesSql;
+        Add(command, "@messages", MessagesJson(messages, (json, createdAt) => json.WriteNumberValue(createdAt.UtcTicks)));
+        return command;
+    }
+
+    // SQLITE_CONSTRAINT_UNIQUE (2067): the (AccountId, IdempotencyKey) index.
+    protected override bool IsUniqueViolation(DbException exception) => exception is SqliteException { SqliteExtendedErrorCode: 2067 };
+
+    public override Task PointMessagesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(long MessageId, long RunId)> pairs,
+        CancellationToken cancellationToken) =>
+        ExecuteInChunksAsync(connection, transaction, PointMessagesSql, pairs, Chunk, (command, chunk) =>
+        {
+            Add(command, "@pairs", JsonSerializer.Serialize(chunk.Select(p => new[] { p.MessageId, p.RunId })));
+        }, cancellationToken);
+
     public override async Task<IReadOnlyList<TakenDelivery>> TakePendingAsync(DbConnection connection, long runId, int max, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
@@ -214,27 +248,15 @@ internal sealed class SqliteLedgerStore : LedgerStore
         }, cancellationToken);
 
     /// <summary>Outcomes as one JSON array of [id, status, skip, errcode, errmsg, msgid, credential, detach] (SQL Server reads the same with OPENJSON).</summary>
-    internal static string RowsJson(DeliveryUpdate[] chunk)
+    internal static string RowsJson(DeliveryUpdate[] chunk) => JsonRows(chunk, 48, (json, u) =>
     {
-        using var buffer = new MemoryStream(chunk.Length * 48);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartArray();
-            foreach (var u in chunk)
-            {
-                json.WriteStartArray();
-                json.WriteNumberValue(u.Id);
-                json.WriteNumberValue((int)u.Status);
-                json.WriteNumberValue((int)u.SkipReason);
-                if (u.ErrCode is { } code) json.WriteNumberValue(code); else json.WriteNullValue();
-                if (Clip(u.ErrMsg) is { } message) json.WriteStringValue(message); else json.WriteNullValue();
-                if (u.MsgId is { } msgId) json.WriteNumberValue(msgId); else json.WriteNullValue();
-                if (u.CredentialId is { } credential) json.WriteNumberValue(credential); else json.WriteNullValue();
-                json.WriteNumberValue(u.DetachCredential ? 1 : 0);
-                json.WriteEndArray();
-            }
-            json.WriteEndArray();
-        }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+        json.WriteNumberValue(u.Id);
+        json.WriteNumberValue((int)u.Status);
+        json.WriteNumberValue((int)u.SkipReason);
+        if (u.ErrCode is { } code) json.WriteNumberValue(code); else json.WriteNullValue();
+        if (Clip(u.ErrMsg) is { } message) json.WriteStringValue(message); else json.WriteNullValue();
+        if (u.MsgId is { } msgId) json.WriteNumberValue(msgId); else json.WriteNullValue();
+        if (u.CredentialId is { } credential) json.WriteNumberValue(credential); else json.WriteNullValue();
+        json.WriteNumberValue(u.DetachCredential ? 1 : 0);
+    });
 }

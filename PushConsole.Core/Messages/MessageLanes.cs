@@ -42,6 +42,19 @@ public sealed class MessageLanes(
     /// <summary>Batches committed by the lanes of this node (each one transaction, however many messages it recorded).</summary>
     public long Commits => Interlocked.Read(ref commits);
 
+    /// <summary>Messages waiting in the account's lane for the next batch (a test holds a batch back with it).</summary>
+    internal int Waiting(int accountId)
+    {
+        if (!lanes.TryGetValue(accountId, out var lane))
+        {
+            return 0;
+        }
+        lock (lane.Gate)
+        {
+            return lane.Waiting.Count;
+        }
+    }
+
     /// <summary>
     /// Records the message in its account's lane, or finds the message its key already names (recorded earlier, on
     /// any node, or in the same batch by a concurrent call).
@@ -140,7 +153,8 @@ public sealed class MessageLanes(
             }
             catch (DbUpdateException) when (byKey.Count > 0 && attempt < 3)
             {
-                // Another node inserted one of these keys first: the next attempt finds its message.
+                // Another node inserted one of these keys first (the ledger store reports the provider's unique violation
+                // as a DbUpdateException): the next attempt finds its message.
             }
         }
     }
@@ -184,20 +198,11 @@ public sealed class MessageLanes(
         })).ToList();
         if (created.Count > 0)
         {
-            db.AddRange(created.Select(c => c.Message));
-            await db.SaveChangesAsync(CancellationToken.None);
-            var runs = created.Select(c => (Run: RunOf(c.Message, now), Recipient: c.Message.OpenId)).ToList();
-            await ledger.OpenRunsInAsync(db, runs, DayOf(account, now), CancellationToken.None);
-            // Each message points at its run, found by the run's fire key (TransactionalMessage.FireKeyOf): one statement
-            // for the batch instead of an update per message.
-            var ids = created.Select(c => c.Message.Id).ToList();
-            await db.Set<TransactionalMessage>().Where(m => ids.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.RunId,
-                m => db.DeliveryRuns.Where(r => r.FireKey == TransactionalMessage.FireKeyPrefix + m.Id.ToString()).Select(r => (long?)r.Id).FirstOrDefault()),
+            await ledger.OpenMessagesInAsync(db, created.Select(c => c.Message).ToList(), m => RunOf(m, now), DayOf(account, now),
                 CancellationToken.None);
             var holders = await HoldersAsync(db, account.Id, created.Select(c => c.Entry.Draft).ToList(), now);
             for (var i = 0; i < created.Count; i++)
             {
-                created[i].Message.RunId = runs[i].Run.Id;
                 var need = CredentialNeed.Of(created[i].Entry.Draft.Template);
                 results[created[i].Entry] = new LaneRecord(created[i].Message, null,
                     !need.Required || holders.Contains((need.Demand, created[i].Message.OpenId)));

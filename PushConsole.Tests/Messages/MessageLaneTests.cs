@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using PushConsole.Ledger;
 using PushConsole.Messages;
 using PushConsole.Persistence;
@@ -105,6 +106,101 @@ public class MessageLaneTests
         Assert.Equal(53, await db.Set<RunTally>().CountAsync(t => runs.Contains(t.RunId) && t.Sent == 1 && t.Rows == 1 && t.Failed == 0));
         // Every formId the pool held for these users was spent once.
         Assert.Equal(0, await db.Credentials.CountAsync(c => c.AccountId == account.Id && c.Status == global::PushConsole.Credentials.CredentialStatus.Available && c.UsesLeft > 0));
+    }
+
+    [Theory]
+    [ProviderData(DatabaseProvider.Sqlite)]
+    [ProviderData(DatabaseProvider.Postgres)]
+    public async Task Two_identical_requests_without_a_key_in_one_batch_become_two_messages_with_their_own_runs_and_rows_and_the_ids_answered_are_those_stored(
+        DatabaseProvider provider)
+    {
+        await using var world = await ConsoleWorld.StartAsync(provider);
+        var account = await world.AccountAsync();
+        var template = await world.TemplateAsync(account);
+        var users = (await world.UsersWithFormIdsAsync(account, 2)).Keys.ToList();
+        var services = world.Host.Services;
+        var validator = services.GetRequiredService<MessageRequestValidator>();
+        async Task<MessageDraft> DraftAsync(string user) => (await validator.ValidateAsync(new MessageRequest(
+            JsonSerializer.SerializeToElement(account.Id), user, JsonSerializer.SerializeToElement(template.Id),
+            JsonSerializer.SerializeToElement(new { keyword1 = "Approved", keyword2 = "today" })), CancellationToken.None)).Draft!;
+        var (other, same, again) = (await DraftAsync(users[0]), await DraftAsync(users[1]), await DraftAsync(users[1]));
+        Assert.Equal(same.Hash, again.Hash);
+        var lanes = services.GetRequiredService<MessageLanes>();
+        var commitsBefore = lanes.Commits;
+
+        // The lane's first batch (another user's message) is held at its write until both identical requests wait behind
+        // it, so they are the next batch together: on SQLite by the write turn, on PostgreSQL by a lock on the table.
+        Task<LaneRecord> first, one, two;
+        await using (var holder = await world.Host.Contexts().CreateDbContextAsync())
+        {
+            using var turn = await services.GetRequiredService<WriteGate>().EnterAsync(CancellationToken.None);
+            await using var hold = provider == DatabaseProvider.Postgres ? await holder.Database.BeginTransactionAsync() : null;
+            if (hold is not null)
+            {
+                await holder.Database.ExecuteSqlRawAsync("""LOCK TABLE "TransactionalMessages" IN EXCLUSIVE MODE""");
+            }
+            first = lanes.RecordAsync(other, null, "backend");
+            await Channels.BroadcastTests.WaitUntilAsync(() => Task.FromResult(lanes.Waiting(account.Id) == 0));
+            one = lanes.RecordAsync(same, null, "backend");
+            two = lanes.RecordAsync(again, null, "backend");
+            Assert.Equal(2, lanes.Waiting(account.Id));
+            Assert.False(first.IsCompleted);
+        }
+        var records = await Task.WhenAll(first, one, two);
+
+        Assert.Equal(2, lanes.Commits - commitsBefore);
+        var answered = records.Select(r => r.Created!).ToList();
+        Assert.Equal(3, answered.Select(m => m.Id).Distinct().Count());
+        Assert.Equal(3, answered.Select(m => m.RunId).Distinct().Count());
+        await using var db = await world.Host.Contexts().CreateDbContextAsync();
+        var stored = await db.Set<TransactionalMessage>().AsNoTracking().Where(m => m.AccountId == account.Id).ToListAsync();
+        Assert.Equal(answered.Select(m => m.Id).Order(), stored.Select(m => m.Id).Order());
+        foreach (var message in answered)
+        {
+            // The id answered is the row that holds this message's content, and it points at the run opened for that id.
+            var row = Assert.Single(stored, m => m.Id == message.Id);
+            Assert.Equal((message.OpenId, message.RequestHash, message.Payload, message.RunId, (string?)null),
+                (row.OpenId, row.RequestHash, row.Payload, row.RunId, row.IdempotencyKey));
+            // Stored as EF Core stores it (PostgreSQL keeps microseconds), and read back by EF Core.
+            Assert.InRange((row.CreatedAt - message.CreatedAt).Duration().Ticks, 0, 9);
+            var run = await db.DeliveryRuns.AsNoTracking().SingleAsync(r => r.Id == row.RunId);
+            Assert.Equal((TransactionalMessage.FireKeyOf(row.Id), RunKind.Message, RunStatus.Running, 1),
+                (run.FireKey, run.Kind, run.Status, run.ExpectedTotal));
+            var delivery = await db.Deliveries.AsNoTracking().SingleAsync(d => d.RunId == run.Id);
+            Assert.Equal((row.OpenId, DeliveryStatus.Pending), (delivery.Recipient, delivery.Status));
+            Assert.Equal(1, await db.Set<RunTally>().CountAsync(t => t.RunId == run.Id));
+        }
+        Assert.Equal(2, stored.Count(m => m.OpenId == users[1]));
+    }
+
+    [Theory]
+    [ProviderData(DatabaseProvider.Sqlite)]
+    [ProviderData(DatabaseProvider.Postgres)]
+    public async Task A_batch_holding_an_Idempotency_Key_another_node_recorded_meanwhile_is_refused_with_the_error_the_lane_retries_on(
+        DatabaseProvider provider)
+    {
+        await using var world = await ConsoleWorld.StartAsync(provider);
+        var account = await world.AccountAsync();
+        var template = await world.TemplateAsync(account);
+        TransactionalMessage Message(string openId, string? key) => new()
+        {
+            AccountId = account.Id, TemplateId = template.Id, OpenId = openId, IdempotencyKey = key, RequestHash = "hash", Payload = "{}",
+            RequestedBy = "backend", CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await using (var other = await world.Host.Contexts().CreateDbContextAsync())
+        {
+            other.Add(Message("first-user", "order-17"));
+            await other.SaveChangesAsync();
+        }
+
+        // The lane's SELECT of the batch's keys ran before the other node's insert; its own insert meets the unique key.
+        await using var db = await world.Host.Contexts().CreateDbContextAsync();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var error = await Assert.ThrowsAsync<DbUpdateException>(() => ProviderStores.Ledger(provider).InsertMessagesAsync(
+            db.Database.GetDbConnection(), transaction.GetDbTransaction(), [Message("another-user", null), Message("second-user", "order-17")],
+            CancellationToken.None));
+
+        Assert.IsAssignableFrom<System.Data.Common.DbException>(error.InnerException);
     }
 
     [Theory]
