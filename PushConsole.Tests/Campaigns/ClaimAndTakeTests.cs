@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using PushConsole.Accounts;
 using PushConsole.Campaigns;
 using PushConsole.Credentials;
 using PushConsole.Ledger;
@@ -22,13 +23,8 @@ public class ClaimAndTakeTests
     [InlineData(DatabaseProvider.Postgres)]
     public async Task A_batch_whose_take_fails_leaves_every_credential_it_claimed_in_the_pool_with_its_uses_and_tallies(DatabaseProvider provider)
     {
-        await using var h = await CampaignHarness.StartAsync(provider);
-        var account = await h.AccountAsync();
-        var template = await h.TemplateAsync(account);
-        var users = await h.UsersWithFormIdsAsync(account, Users);
-        // Daily cap 1 (the default): on PostgreSQL the take locks the account first, and the claim comes after the lock.
-        var campaign = await h.CampaignAsync(account, template, AudienceKind.UploadedList, users);
-        var run = await h.FireAsync(campaign);
+        var (h, account, users, run) = await CampaignOfUsersAsync(provider);
+        await using var _ = h;
         // The database refuses to move a row to Sending: the take statement fails after the claim statement succeeded
         // in the same transaction.
         await ExecuteAsync(h, provider == DatabaseProvider.Sqlite
@@ -77,12 +73,8 @@ public class ClaimAndTakeTests
     [Fact]
     public async Task The_engine_claims_a_batchs_credentials_in_the_transaction_that_takes_its_rows_on_PostgreSQL()
     {
-        await using var h = await CampaignHarness.StartAsync(DatabaseProvider.Postgres);
-        var account = await h.AccountAsync();
-        var template = await h.TemplateAsync(account);
-        var users = await h.UsersWithFormIdsAsync(account, Users);
-        var campaign = await h.CampaignAsync(account, template, AudienceKind.UploadedList, users);
-        var run = await h.FireAsync(campaign);
+        var (h, account, users, run) = await CampaignOfUsersAsync(DatabaseProvider.Postgres);
+        await using var _ = h;
         // Each claim of a use and each take of a row notes the transaction it is written in.
         await ExecuteAsync(h, $"""
             CREATE TABLE test_transactions (what text NOT NULL, xact text NOT NULL);
@@ -105,6 +97,28 @@ public class ClaimAndTakeTests
         Assert.Equal(Users, claims.Count);
         Assert.Equal(Users, noted.Count - claims.Count);
         Assert.All(claims, transaction => Assert.Contains(transaction, takes));
+    }
+
+    /// <summary>
+    /// A run of a campaign to <see cref="Users"/> users holding a formId each, fired and not executed. Daily cap 1 (the
+    /// default): on PostgreSQL the take locks the account first, and the claim comes after the lock.
+    /// </summary>
+    private static async Task<(CampaignHarness, WeChatAccount, List<string>, DeliveryRun)> CampaignOfUsersAsync(DatabaseProvider provider)
+    {
+        var h = await CampaignHarness.StartAsync(provider);
+        try
+        {
+            var account = await h.AccountAsync();
+            var template = await h.TemplateAsync(account);
+            var users = await h.UsersWithFormIdsAsync(account, Users);
+            var campaign = await h.CampaignAsync(account, template, AudienceKind.UploadedList, users);
+            return (h, account, users, await h.FireAsync(campaign));
+        }
+        catch
+        {
+            await h.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task ExecuteAsync(CampaignHarness h, string sql)
