@@ -70,6 +70,43 @@ public class ClaimAndTakeTests
         Assert.All(users, u => Assert.Equal(1, h.InboxCount(account, u)));
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_claim_whose_row_another_sender_took_meanwhile_goes_back_to_the_pool_with_its_use_and_tallies(DatabaseProvider provider)
+    {
+        var (h, account, users, run) = await CampaignOfUsersAsync(provider);
+        await using var _ = h;
+        var lost = users[0];
+        // As another sender would between the peek and the take: when the claim takes the user's use, the user's row
+        // leaves Pending (here: skipped as if the run had been canceled for them), so the take does not get it.
+        await ExecuteAsync(h, provider == DatabaseProvider.Sqlite
+            ? $"""
+               CREATE TRIGGER take_elsewhere AFTER UPDATE OF "UsesLeft" ON "Credentials"
+               WHEN NEW."OpenId" = '{lost}' AND NEW."UsesLeft" = OLD."UsesLeft" - 1
+               BEGIN UPDATE "Deliveries" SET "Status" = {(int)DeliveryStatus.Skipped}, "SkipReason" = {(int)SkipReason.Canceled}
+                     WHERE "RunId" = {run.Id} AND "Recipient" = NEW."OpenId" AND "Status" = {(int)DeliveryStatus.Pending}; END
+               """
+            : $"""
+               CREATE FUNCTION take_elsewhere() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                   UPDATE "Deliveries" SET "Status" = {(int)DeliveryStatus.Skipped}, "SkipReason" = {(int)SkipReason.Canceled}
+                   WHERE "RunId" = {run.Id} AND "Recipient" = NEW."OpenId" AND "Status" = {(int)DeliveryStatus.Pending};
+                   RETURN NULL; END $$;
+               CREATE TRIGGER take_elsewhere AFTER UPDATE ON "Credentials" FOR EACH ROW
+                   WHEN (NEW."OpenId" = '{lost}' AND NEW."UsesLeft" = OLD."UsesLeft" - 1) EXECUTE FUNCTION take_elsewhere();
+               """);
+
+        CampaignHarness.AssertCompleted(await h.ExecuteAsync(run));
+
+        Assert.Equal(0, h.InboxCount(account, lost));
+        Assert.All(users.Skip(1), u => Assert.Equal(1, h.InboxCount(account, u)));
+        var credential = Assert.Single(await h.CredentialsOfAsync(account, lost));
+        Assert.Equal(CredentialStatus.Available, credential.Status);
+        Assert.Equal(1, credential.UsesLeft);
+        Assert.Null((await h.DeliveriesAsync(run.Id))[lost].CredentialId);
+        Assert.Equal(0, (await h.Services.GetRequiredService<TallyReconciliation>().RunAsync()).Total);
+    }
+
     [Fact]
     public async Task The_engine_claims_a_batchs_credentials_in_the_transaction_that_takes_its_rows_on_PostgreSQL()
     {
