@@ -27,16 +27,8 @@ public class ClaimAndTakeTests
         await using var _ = h;
         // The database refuses to move a row to Sending: the take statement fails after the claim statement succeeded
         // in the same transaction.
-        await ExecuteAsync(h, provider == DatabaseProvider.Sqlite
-            ? $"""
-               CREATE TRIGGER refuse_take BEFORE UPDATE ON "Deliveries" WHEN NEW."Status" = {(int)DeliveryStatus.Sending}
-               BEGIN SELECT RAISE(ABORT, 'take refused by the test'); END
-               """
-            : $"""
-               CREATE FUNCTION refuse_take() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'take refused by the test'; END $$;
-               CREATE TRIGGER refuse_take BEFORE UPDATE ON "Deliveries" FOR EACH ROW WHEN (NEW."Status" = {(int)DeliveryStatus.Sending})
-                   EXECUTE FUNCTION refuse_take();
-               """);
+        await TriggerAsync(h, provider, "refuse_take", "BEFORE UPDATE", "Deliveries", $"""NEW."Status" = {(int)DeliveryStatus.Sending}""",
+            sqliteBody: "SELECT RAISE(ABORT, 'take refused by the test')", postgresBody: "RAISE EXCEPTION 'take refused by the test'");
 
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => h.ExecuteAsync(run));
 
@@ -80,21 +72,12 @@ public class ClaimAndTakeTests
         var lost = users[0];
         // As another sender would between the peek and the take: when the claim takes the user's use, the user's row
         // leaves Pending (here: skipped as if the run had been canceled for them), so the take does not get it.
-        await ExecuteAsync(h, provider == DatabaseProvider.Sqlite
-            ? $"""
-               CREATE TRIGGER take_elsewhere AFTER UPDATE OF "UsesLeft" ON "Credentials"
-               WHEN NEW."OpenId" = '{lost}' AND NEW."UsesLeft" = OLD."UsesLeft" - 1
-               BEGIN UPDATE "Deliveries" SET "Status" = {(int)DeliveryStatus.Skipped}, "SkipReason" = {(int)SkipReason.Canceled}
-                     WHERE "RunId" = {run.Id} AND "Recipient" = NEW."OpenId" AND "Status" = {(int)DeliveryStatus.Pending}; END
-               """
-            : $"""
-               CREATE FUNCTION take_elsewhere() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-                   UPDATE "Deliveries" SET "Status" = {(int)DeliveryStatus.Skipped}, "SkipReason" = {(int)SkipReason.Canceled}
-                   WHERE "RunId" = {run.Id} AND "Recipient" = NEW."OpenId" AND "Status" = {(int)DeliveryStatus.Pending};
-                   RETURN NULL; END $$;
-               CREATE TRIGGER take_elsewhere AFTER UPDATE ON "Credentials" FOR EACH ROW
-                   WHEN (NEW."OpenId" = '{lost}' AND NEW."UsesLeft" = OLD."UsesLeft" - 1) EXECUTE FUNCTION take_elsewhere();
-               """);
+        var takeElsewhere = $"""
+            UPDATE "Deliveries" SET "Status" = {(int)DeliveryStatus.Skipped}, "SkipReason" = {(int)SkipReason.Canceled}
+            WHERE "RunId" = {run.Id} AND "Recipient" = NEW."OpenId" AND "Status" = {(int)DeliveryStatus.Pending}
+            """;
+        await TriggerAsync(h, provider, "take_elsewhere", "AFTER UPDATE", "Credentials",
+            $"""NEW."OpenId" = '{lost}' AND NEW."UsesLeft" = OLD."UsesLeft" - 1""", takeElsewhere, takeElsewhere);
 
         CampaignHarness.AssertCompleted(await h.ExecuteAsync(run));
 
@@ -157,6 +140,16 @@ public class ClaimAndTakeTests
             throw;
         }
     }
+
+    /// <summary>A row trigger in either dialect: SQLite's runs its statement, PostgreSQL's a plpgsql function doing the same.</summary>
+    private static Task TriggerAsync(CampaignHarness h, DatabaseProvider provider, string name, string timing, string table, string when,
+        string sqliteBody, string postgresBody) =>
+        ExecuteAsync(h, provider == DatabaseProvider.Sqlite
+            ? $"""CREATE TRIGGER {name} {timing} ON "{table}" WHEN {when} BEGIN {sqliteBody}; END"""
+            : $"""
+               CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {postgresBody}; RETURN NULL; END $$;
+               CREATE TRIGGER {name} {timing} ON "{table}" FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION {name}();
+               """);
 
     private static async Task ExecuteAsync(CampaignHarness h, string sql)
     {
