@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using PushConsole.Persistence;
 
 namespace PushConsole.Credentials;
@@ -46,17 +47,35 @@ public sealed class CredentialPool
     /// Takes one use for each of the users (at most one per user) in one statement per <see cref="MaxClaimBatch"/>
     /// openids. Users without a usable credential are simply absent from the result.
     /// </summary>
-    public async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(int accountId, IEnumerable<string> openIds, CredentialDemand demand, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<CredentialClaim>> ClaimAsync(int accountId, IEnumerable<string> openIds, CredentialDemand demand, CancellationToken cancellationToken = default) =>
+        ClaimInChunksAsync(openIds, chunk => store.ClaimAsync(accountId, chunk, demand, time.GetUtcNow(), cancellationToken));
+
+    /// <summary>
+    /// As <see cref="ClaimAsync(int, IEnumerable{string}, CredentialDemand, CancellationToken)"/>, on <paramref name="db"/>'s
+    /// connection inside its open transaction (the caller holds the write turn, <see cref="WriteGate"/>): the claim
+    /// commits with the caller's writes, and their rollback undoes it.
+    /// </summary>
+    public Task<IReadOnlyList<CredentialClaim>> ClaimAsync(PushConsoleDbContext db, int accountId, IEnumerable<string> openIds, CredentialDemand demand,
+        CancellationToken cancellationToken = default)
+    {
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("A claim with the caller's writes needs the caller's transaction.");
+        var connection = db.Database.GetDbConnection();
+        return ClaimInChunksAsync(openIds, chunk => store.ClaimAsync(connection, transaction, accountId, chunk, demand, time.GetUtcNow(), cancellationToken));
+    }
+
+    private static async Task<IReadOnlyList<CredentialClaim>> ClaimInChunksAsync(IEnumerable<string> openIds,
+        Func<string[], Task<IReadOnlyList<CredentialClaim>>> claim)
     {
         var distinct = openIds.Distinct(StringComparer.Ordinal).ToArray();
         if (distinct.Length <= MaxClaimBatch)
         {
-            return distinct.Length == 0 ? [] : await store.ClaimAsync(accountId, distinct, demand, time.GetUtcNow(), cancellationToken);
+            return distinct.Length == 0 ? [] : await claim(distinct);
         }
         var all = new List<CredentialClaim>(distinct.Length);
         foreach (var chunk in distinct.Chunk(MaxClaimBatch))
         {
-            all.AddRange(await store.ClaimAsync(accountId, chunk, demand, time.GetUtcNow(), cancellationToken));
+            all.AddRange(await claim(chunk));
         }
         return all;
     }

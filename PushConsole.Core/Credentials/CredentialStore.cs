@@ -16,9 +16,30 @@ internal abstract class CredentialStore : IAsyncDisposable
     /// <summary>Inserts in one transaction; an element is false when (app, value) was already stored.</summary>
     public abstract Task<bool[]> InsertFormIdsAsync(IReadOnlyList<NewFormId> rows, CancellationToken cancellationToken);
 
-    /// <summary>Takes one use from each user's earliest-expiring usable credential for the demand, in one statement.</summary>
+    /// <summary>
+    /// Takes one use from each user's earliest-expiring usable credential for the demand, in one statement, in a
+    /// transaction of its own on a connection of its own.
+    /// </summary>
     /// <param name="openIds">Distinct openids.</param>
-    public abstract Task<IReadOnlyList<CredentialClaim>> ClaimAsync(
+    public async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(
+        int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        // SQLite: BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default), the write lock first.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var claims = await ClaimAsync(connection, transaction, accountId, openIds, demand, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return claims;
+    }
+
+    /// <summary>
+    /// The claim on the caller's connection, inside its open write transaction, tallies included: the send engine
+    /// claims and takes a batch in one commit (<c>DeliveryLedger.TakeForSendingAsync</c>), and a rollback of that
+    /// transaction undoes the claim. What keeps a credential from being handed out twice is the transaction's: the
+    /// rows the claim locks (PostgreSQL, SQL Server) until it ends, or SQLite's one writer.
+    /// </summary>
+    /// <param name="openIds">Distinct openids.</param>
+    public abstract Task<IReadOnlyList<CredentialClaim>> ClaimAsync(DbConnection connection, DbTransaction transaction,
         int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>An open connection inside a read-only snapshot transaction, so several figures agree with each other.</summary>

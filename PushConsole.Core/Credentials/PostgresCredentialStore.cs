@@ -60,7 +60,7 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
         return inserted;
     }
 
-    public override async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(
+    public override async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(DbConnection connection, DbTransaction transaction,
         int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // The pool row is locked (SKIP LOCKED: another claimer's pick is passed over, not waited for), one use is taken
@@ -88,9 +88,8 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
                 WHERE a."CredentialId" = taken."Id" AND taken."UsesLeft" = 0)
             SELECT * FROM taken
             """;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        // The picked pool rows stay locked until the caller's transaction ends, so no other claimer takes their use.
+        await using var command = new NpgsqlCommand(sql, (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
         command.Parameters.Add(new NpgsqlParameter<string[]>("openIds", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = openIds as string[] ?? openIds.ToArray() });
         command.Parameters.Add(new NpgsqlParameter<int>("account", NpgsqlDbType.Integer) { TypedValue = accountId });
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now.UtcDateTime });
@@ -108,7 +107,6 @@ internal sealed class PostgresCredentialStore(string connectionString) : Credent
         var tally = new TallyDelta();
         claims.ForEach(tally.Claimed);
         await ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return claims;
     }
 

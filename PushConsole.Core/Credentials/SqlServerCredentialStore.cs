@@ -111,12 +111,12 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
 
     private static readonly string ClaimTemplateMessageSql = ClaimSql(CredentialDemand.TemplateMessage);
 
-    public override async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(
+    public override async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(DbConnection connection, DbTransaction transaction,
         int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = (SqlTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using var command = new SqlCommand(demand.IsGrant ? ClaimSql(demand) : ClaimTemplateMessageSql, connection, transaction);
+        // The picked rows stay update-locked until the caller's transaction ends, so no other claimer takes their use.
+        await using var command = new SqlCommand(demand.IsGrant ? ClaimSql(demand) : ClaimTemplateMessageSql,
+            (SqlConnection)connection, (SqlTransaction)transaction);
         command.Parameters.Add(new SqlParameter("@openIds", SqlDbType.NVarChar, -1) { Value = JsonSerializer.Serialize(openIds) });
         command.Parameters.Add(new SqlParameter("@account", SqlDbType.Int) { Value = accountId });
         command.Parameters.Add(new SqlParameter("@now", SqlDbType.DateTimeOffset) { Value = now });
@@ -135,7 +135,6 @@ internal sealed class SqlServerCredentialStore(string connectionString) : Creden
         var tally = new TallyDelta();
         claims.ForEach(tally.Claimed);
         await ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return claims;
     }
 

@@ -148,12 +148,12 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
         }
     }
 
-    public override async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(
+    public override async Task<IReadOnlyList<CredentialClaim>> ClaimAsync(DbConnection connection, DbTransaction transaction,
         int accountId, IReadOnlyList<string> openIds, CredentialDemand demand, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // For each openid a correlated subquery picks the earliest-expiring pool row (the pool's claim index serves it),
         // and the UPDATE takes a use from each record, changing no indexed column; then the credentials left without uses
-        // leave the pool. The write lock makes the two statements one step.
+        // leave the pool. The write lock (the caller's transaction) makes the two statements one step.
         var sql = $"""
             UPDATE "Credentials"
             SET "UsesLeft" = "UsesLeft" - 1,
@@ -166,11 +166,9 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
                 FROM json_each($openIds) AS u)
             RETURNING "Id", "OpenId", "Kind", "Value", "TemplateId", "ExpiresAt", "UsesLeft"
             """;
-        var claims = new List<CredentialClaim>(openIds.Count);
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
+        // The store's own connection or a DbContext's: Microsoft.Data.Sqlite's either way.
+        await using var command = (SqliteCommand)connection.CreateCommand();
+        command.Transaction = (SqliteTransaction)transaction;
         command.CommandText = sql;
         command.Parameters.AddWithValue("$account", accountId);
         command.Parameters.AddWithValue("$now", now.UtcTicks);
@@ -181,23 +179,16 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
         {
             command.Parameters.AddWithValue("$template", templateId);
         }
+        List<CredentialClaim> claims;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                claims.Add(new CredentialClaim(
-                    reader.GetInt64(0), accountId, reader.GetString(1), (CredentialKind)reader.GetInt32(2),
-                    reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetInt32(4),
-                    reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetInt64(5), TimeSpan.Zero),
-                    reader.GetInt32(6)));
-            }
+            claims = await ReadClaimsAsync(reader, accountId, openIds.Count, cancellationToken);
         }
         var spent = claims.Where(c => c.UsesLeft == 0).Select(c => c.CredentialId).ToList();
         if (spent.Count > 0)
         {
-            await using var leave = connection.CreateCommand();
-            leave.Transaction = transaction;
+            await using var leave = (SqliteCommand)connection.CreateCommand();
+            leave.Transaction = (SqliteTransaction)transaction;
             leave.CommandText = """DELETE FROM "AvailableCredentials" WHERE "CredentialId" IN (SELECT value FROM json_each($ids))""";
             leave.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(spent));
             await leave.ExecuteNonQueryAsync(cancellationToken);
@@ -205,7 +196,6 @@ internal sealed class SqliteCredentialStore(string connectionString, ILogger log
         var tally = new TallyDelta();
         claims.ForEach(tally.Claimed);
         await ApplyTalliesAsync(connection, transaction, tally, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return claims;
     }
 

@@ -31,6 +31,25 @@ public sealed record DeliveryUpdate(
 /// <summary>Rows taken for sending, and rows that became Skipped (Capped) in the same step.</summary>
 public sealed record TakeResult(IReadOnlyList<TakenDelivery> Taken, IReadOnlyList<TakenDelivery> Capped);
 
+/// <summary>
+/// Credentials claimed for a take inside the take's own transaction (<see cref="DeliveryLedger.TakeForSendingAsync"/>):
+/// the claim, the take and the return of what the take did not use are one commit (on SQLite one turn of the one
+/// writer), and a take that fails undoes the claim with its rollback. The send engine claims through its credential
+/// port here; the ledger knows nothing of the pool.
+/// </summary>
+public interface ITakeClaims
+{
+    /// <summary>
+    /// Before the take statement (after the account lock when a daily cap applies), on <paramref name="db"/>'s
+    /// connection inside its transaction: claims credentials for the rows and returns, by row id, the one claimed for
+    /// each row that got one.
+    /// </summary>
+    Task<IReadOnlyDictionary<long, long>> ClaimAsync(PushConsoleDbContext db, CancellationToken cancellationToken);
+
+    /// <summary>After the take statement, in the same transaction: gives back the claims the take did not attach.</summary>
+    Task ReleaseUnusedAsync(PushConsoleDbContext db, TakeResult take, CancellationToken cancellationToken);
+}
+
 public sealed record RunCounts(int Pending, int Sending, int Sent, int Failed, int Skipped)
 {
     public int Total => Pending + Sending + Sent + Failed + Skipped;
@@ -190,8 +209,11 @@ public sealed class DeliveryLedger
     /// </summary>
     /// <param name="runId">The run the rows belong to; null for rows of several runs of the account executed together.</param>
     /// <param name="rows">Row ids, each with the credential claimed for it (null: none, or keep the one it holds).</param>
+    /// <param name="claims">Credentials to claim for the rows inside this transaction, before the take statement (a
+    /// row's claimed credential replaces the one given in <paramref name="rows"/>), and to give back after it when the
+    /// take did not attach them; null: the rows carry their credentials already.</param>
     public async Task<TakeResult> TakeForSendingAsync(long? runId, int accountId, IReadOnlyList<(long DeliveryId, long? CredentialId)> rows,
-        DateOnly localDay, int? dailyCap, CancellationToken cancellationToken = default)
+        DateOnly localDay, int? dailyCap, ITakeClaims? claims = null, CancellationToken cancellationToken = default)
     {
         if (rows.Count == 0)
         {
@@ -205,7 +227,19 @@ public sealed class DeliveryLedger
         {
             await store.LockAccountAsync(connection, transaction.GetDbTransaction(), accountId, cancellationToken);
         }
+        if (claims is not null)
+        {
+            // One commit for the claim and the take. Should anything fail before the commit, the rollback (the
+            // transaction's dispose) undoes the claim with the take: every claimed use is back in the pool, with its
+            // tallies, and there is nothing to give back by hand.
+            var claimed = await claims.ClaimAsync(db, cancellationToken);
+            rows = rows.Select(r => claimed.TryGetValue(r.DeliveryId, out var credential) ? (r.DeliveryId, (long?)credential) : r).ToList();
+        }
         var result = await store.TakeForSendingAsync(connection, transaction.GetDbTransaction(), runId, accountId, rows, localDay, dailyCap, time.GetUtcNow(), cancellationToken);
+        if (claims is not null)
+        {
+            await claims.ReleaseUnusedAsync(db, result, cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return result;
     }

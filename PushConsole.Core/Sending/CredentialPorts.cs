@@ -1,4 +1,5 @@
 using PushConsole.Credentials;
+using PushConsole.Persistence;
 using PushConsole.Templates;
 
 namespace PushConsole.Sending;
@@ -62,6 +63,17 @@ public interface ICredentialSource
 {
     /// <summary>Claims one use for each user (at most one per user), earliest-expiring first; users with none are absent.</summary>
     Task<IReadOnlyList<HeldCredential>> ClaimAsync(int accountId, IReadOnlyCollection<string> openIds, CredentialNeed need, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ClaimAsync(int, IReadOnlyCollection{string}, CredentialNeed, CancellationToken)"/>, on
+    /// <paramref name="db"/>'s connection inside its open transaction, whose owner holds the write turn (a ledger take's,
+    /// see <see cref="Ledger.ITakeClaims"/>): the claims commit with that transaction and its rollback undoes them.
+    /// </summary>
+    Task<IReadOnlyList<HeldCredential>> ClaimAsync(PushConsoleDbContext db, int accountId, IReadOnlyCollection<string> openIds, CredentialNeed need,
+        CancellationToken cancellationToken);
+
+    /// <summary>Gives claimed uses back (nothing was sent with them) inside <paramref name="db"/>'s open transaction.</summary>
+    Task ReleaseAsync(PushConsoleDbContext db, IReadOnlyCollection<HeldCredential> claims, CancellationToken cancellationToken);
 
     /// <summary>The credentials ledger rows already hold (a resend), by id; ids no longer in the pool are absent.</summary>
     Task<IReadOnlyList<HeldCredential>> FindAsync(IReadOnlyCollection<long> credentialIds, CancellationToken cancellationToken);

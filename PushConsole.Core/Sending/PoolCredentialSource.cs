@@ -23,8 +23,19 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
         {
             claims = await pool.ClaimAsync(accountId, openIds, need.Demand, cancellationToken);
         }
-        return claims.Select(c => new HeldCredential(c.CredentialId, c.OpenId, c.Value, c.ExpiresAt)).ToList();
+        return Held(claims);
     }
+
+    public async Task<IReadOnlyList<HeldCredential>> ClaimAsync(PushConsoleDbContext db, int accountId, IReadOnlyCollection<string> openIds,
+        CredentialNeed need, CancellationToken cancellationToken) =>
+        // The transaction's owner holds the write turn: entering the gate again here would wait for ever.
+        Held(await pool.ClaimAsync(db, accountId, openIds, need.Demand, cancellationToken));
+
+    private static List<HeldCredential> Held(IReadOnlyList<CredentialClaim> claims) =>
+        claims.Select(c => new HeldCredential(c.CredentialId, c.OpenId, c.Value, c.ExpiresAt)).ToList();
+
+    public Task ReleaseAsync(PushConsoleDbContext db, IReadOnlyCollection<HeldCredential> claims, CancellationToken cancellationToken) =>
+        ReleaseAsync(db, claims.Select(c => c.Id).ToList(), cancellationToken);
 
     public async Task<IReadOnlyList<HeldCredential>> FindAsync(IReadOnlyCollection<long> credentialIds, CancellationToken cancellationToken)
     {
@@ -49,7 +60,12 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
             CredentialStatus.Invalid, cancellationToken);
         await CloseAsync(settlements.Where(s => s.Verdict == CredentialVerdict.Used).Select(s => s.Credential.Id).ToList(),
             CredentialStatus.Used, cancellationToken);
-        await ReleaseAsync(settlements.Where(s => s.Verdict == CredentialVerdict.Release).Select(s => s.Credential.Id).ToList(), cancellationToken);
+        var released = settlements.Where(s => s.Verdict == CredentialVerdict.Release).Select(s => s.Credential.Id).ToList();
+        if (released.Count > 0)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await ReleaseAsync(db, released, cancellationToken);
+        }
         var grants = settlements.Where(s => s.Verdict == CredentialVerdict.DropGrant).Select(s => s.Credential.Id).ToList();
         if (grants.Count > 0)
         {
@@ -72,12 +88,11 @@ internal sealed class PoolCredentialSource(CredentialPool pool, IDbContextFactor
     /// Gives uses back in one statement per thousand ids, with the pool's own rule (<see cref="CredentialPool.ReleaseAsync"/>):
     /// only to a credential still open or used up by the claim, and never beyond the uses it came with.
     /// </summary>
-    private async Task ReleaseAsync(List<long> ids, CancellationToken cancellationToken)
+    private static async Task ReleaseAsync(PushConsoleDbContext db, List<long> ids, CancellationToken cancellationToken)
     {
         // An id twice (a prepay_id held by two rows) gets a use back per occurrence: one statement per round.
         for (var round = ids; round.Count > 0; round = round.GroupBy(id => id).Where(g => g.Count() > 1).SelectMany(g => g.Skip(1)).ToList())
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             foreach (var chunk in round.Distinct().Chunk(1000))
             {
                 await CredentialPool.GiveUsesBackAsync(db, c => chunk.Contains(c.Id), cancellationToken);

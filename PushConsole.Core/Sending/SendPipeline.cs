@@ -282,40 +282,30 @@ internal sealed class SendPipeline
 
     /// <summary>
     /// One batch: claims credentials for the peeked rows in one statement (skipping users already at the daily cap
-    /// and rows that hold a credential from an earlier attempt), then takes the rows with their credentials attached
-    /// in one write, the cap checked again there. Claims the take did not use (a row another sender took, a user
-    /// capped meanwhile) go back to the pool. Returns the rows to send; the others are reported.
+    /// and rows that hold a credential from an earlier attempt) and takes the rows with their credentials attached, in
+    /// one transaction of the ledger's (<see cref="BatchClaim"/>), the cap checked again there; claims the take did
+    /// not use (a row another sender took, a user capped meanwhile) go back to the pool in it too. Returns the rows to
+    /// send; the others are reported.
     /// </summary>
     private async Task<List<WorkItem>> TakeAsync(IReadOnlyList<TakenDelivery> peeked, DateOnly day, CancellationToken cancellationToken)
     {
-        var claims = new Dictionary<string, HeldCredential>(StringComparer.Ordinal);
+        BatchClaim? batchClaim = null;
         if (need.Required)
         {
             var atCap = dailyCap is { } cap
                 ? await ledger.AtDailyCapAsync(account.Id, peeked.Select(p => p.Recipient).ToList(), day, cap, cancellationToken)
                 : new HashSet<string>();
             var toClaim = peeked.Where(p => p.CredentialId is null && !atCap.Contains(p.Recipient)).Select(p => p.Recipient).ToList();
-            foreach (var claim in toClaim.Count == 0 ? [] : await credentials.ClaimAsync(account.Id, toClaim, need, cancellationToken))
-            {
-                claims[claim.OpenId] = claim;
-            }
+            batchClaim = toClaim.Count == 0 ? null : new BatchClaim(this, peeked, toClaim);
         }
-        TakeResult take;
-        try
-        {
-            take = await ledger.TakeForSendingAsync(runs.Single, account.Id,
-                peeked.Select(p => (p.Id, claims.TryGetValue(p.Recipient, out var c) ? c.Id : (long?)null)).ToList(), day, dailyCap, cancellationToken);
-        }
-        catch
-        {
-            await ReleaseAsync(claims.Values);
-            throw;
-        }
+        // A take that fails leaves nothing claimed: its rollback undoes the claim (see DeliveryLedger.TakeForSendingAsync).
+        var take = await ledger.TakeForSendingAsync(runs.Single, account.Id, peeked.Select(p => (p.Id, (long?)null)).ToList(), day, dailyCap,
+            batchClaim, cancellationToken);
+        var claims = batchClaim?.Claims ?? new Dictionary<string, HeldCredential>(StringComparer.Ordinal);
         Interlocked.Add(ref inFlight, take.Taken.Count + take.Capped.Count);
         // The take answers with ids; a row's run (for its message) is the one it was peeked with.
         var runOf = runs.Single is null ? peeked.ToDictionary(p => p.Id, p => p.RunId) : null;
         WorkItem Item(TakenDelivery row) => ItemOf(row, runOf?[row.Id] ?? runs.Single!.Value);
-        var unused = new Dictionary<string, HeldCredential>(claims, StringComparer.Ordinal);
         foreach (var row in take.Capped)
         {
             Report(Item(row), new SendVerdict(VerdictKind.Skipped, SkipReason: SkipReason.Capped,
@@ -324,7 +314,6 @@ internal sealed class SendPipeline
         var items = take.Taken.Select(Item).ToList();
         if (!need.Required)
         {
-            await ReleaseAsync(unused.Values);
             return items;
         }
         try
@@ -337,7 +326,6 @@ internal sealed class SendPipeline
                 var item = items[i];
                 if (claims.TryGetValue(item.Recipient, out var claim) && take.Taken[i].CredentialId == claim.Id)
                 {
-                    unused.Remove(item.Recipient);
                     item.Credential = claim;
                     item.CredentialTries = 1;
                     ready.Add(item);
@@ -351,7 +339,6 @@ internal sealed class SendPipeline
                     missing.Add(item);
                 }
             }
-            await ReleaseAsync(unused.Values);
             if (resends.Count > 0)
             {
                 var found = (await credentials.FindAsync(resends.Select(r => r.CredentialId).ToList(), cancellationToken)).ToDictionary(c => c.Id);
@@ -388,12 +375,29 @@ internal sealed class SendPipeline
         }
     }
 
-    private async Task ReleaseAsync(IEnumerable<HeldCredential> claims)
+    /// <summary>
+    /// A batch's claim, made by the ledger inside the take's transaction (<see cref="ITakeClaims"/>): one use for each
+    /// user to claim for, through the credential port, and afterwards the uses the take did not attach given back.
+    /// </summary>
+    private sealed class BatchClaim(SendPipeline pipeline, IReadOnlyList<TakenDelivery> peeked, List<string> toClaim) : ITakeClaims
     {
-        var settlements = claims.Select(c => new CredentialSettlement(c, CredentialVerdict.Release)).ToList();
-        if (settlements.Count > 0)
+        /// <summary>What the claim gave, by user (one use per user).</summary>
+        public Dictionary<string, HeldCredential> Claims { get; } = new(StringComparer.Ordinal);
+
+        public async Task<IReadOnlyDictionary<long, long>> ClaimAsync(PushConsoleDbContext db, CancellationToken cancellationToken)
         {
-            await credentials.SettleAsync(settlements, CancellationToken.None);
+            foreach (var claim in await pipeline.credentials.ClaimAsync(db, pipeline.account.Id, toClaim, pipeline.need, cancellationToken))
+            {
+                Claims[claim.OpenId] = claim;
+            }
+            return peeked.Where(p => p.CredentialId is null && Claims.ContainsKey(p.Recipient)).ToDictionary(p => p.Id, p => Claims[p.Recipient].Id);
+        }
+
+        public Task ReleaseUnusedAsync(PushConsoleDbContext db, TakeResult take, CancellationToken cancellationToken)
+        {
+            var attached = take.Taken.Where(t => t.CredentialId is not null).Select(t => (t.Recipient, t.CredentialId!.Value)).ToHashSet();
+            var unused = Claims.Values.Where(c => !attached.Contains((c.OpenId, c.Id))).ToList();
+            return unused.Count == 0 ? Task.CompletedTask : pipeline.credentials.ReleaseAsync(db, unused, cancellationToken);
         }
     }
 
