@@ -7,6 +7,9 @@ cd "$(dirname "$0")"
 root=$(pwd)
 results="$root/.artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
+# The tests' SQLite files (TestDatabases) are left for a failed test to be looked at; those of runs over two hours
+# old go, or a developer's temp directory grows by gigabytes a day. A run under way elsewhere keeps its files.
+find "${TMPDIR:-/tmp}/pushconsole-tests" -mindepth 1 -mmin +120 -delete 2>/dev/null || true
 
 log() { printf '== [%3ds] %s\n' $((SECONDS)) "$*"; }
 # Each step's wall time, printed before the closing line (where a run's time goes, for keeping it under 10 minutes).
