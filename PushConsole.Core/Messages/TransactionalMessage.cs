@@ -29,10 +29,7 @@ public sealed class TransactionalMessage
     public const int MaxIdempotencyKeyLength = 200;
 
     /// <summary>The run's fire key: one run per message, so creating it twice (a retry, recovery) finds the first.</summary>
-    public static string FireKeyOf(long messageId) => FireKeyPrefix + messageId;
-
-    /// <summary>What every message run's fire key starts with (a query finding a message's run builds the key in SQL).</summary>
-    public const string FireKeyPrefix = "message:";
+    public static string FireKeyOf(long messageId) => $"message:{messageId}";
 }
 
 internal sealed class TransactionalMessageConfiguration : IEntityTypeConfiguration<TransactionalMessage>
