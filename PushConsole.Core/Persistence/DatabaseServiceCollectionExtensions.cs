@@ -39,7 +39,7 @@ public static class DatabaseServiceCollectionExtensions
                 options.UseSqlite(database.ConnectionString, o => o.MigrationsAssembly(SqliteMigrationsAssembly));
                 break;
             case DatabaseProvider.Postgres:
-                options.UseNpgsql(database.ConnectionString, o => o.MigrationsAssembly(PostgresMigrationsAssembly));
+                options.UseNpgsql(PostgresConnections.WithDefaults(database.ConnectionString), o => o.MigrationsAssembly(PostgresMigrationsAssembly));
                 break;
             case DatabaseProvider.SqlServer:
                 options.UseSqlServer(database.ConnectionString, o => o.MigrationsAssembly(SqlServerMigrationsAssembly));

@@ -20,7 +20,7 @@ internal static class ProviderStores
     public static CredentialStore Credentials(DatabaseOptions database, ILoggerFactory loggers) => database.Provider switch
     {
         DatabaseProvider.Sqlite => new SqliteCredentialStore(database.ConnectionString, loggers.CreateLogger<SqliteCredentialStore>()),
-        DatabaseProvider.Postgres => new PostgresCredentialStore(database.ConnectionString),
+        DatabaseProvider.Postgres => new PostgresCredentialStore(PostgresConnections.WithDefaults(database.ConnectionString)),
         DatabaseProvider.SqlServer => new SqlServerCredentialStore(database.ConnectionString),
         _ => throw Unsupported(database.Provider),
     };

@@ -48,6 +48,43 @@ public class DatabaseTests
     }
 
     [Fact]
+    public async Task The_consoles_PostgreSQL_connections_prepare_the_statements_they_repeat_and_plan_them_once()
+    {
+        var database = await TestDatabases.NewAsync(DatabaseProvider.Postgres);
+        var options = new DbContextOptionsBuilder<PushConsoleDbContext>();
+        DatabaseServiceCollectionExtensions.Configure(options, database);
+        IDbContextFactory<PushConsoleDbContext> factory = new TestDbContextFactory(options.Options);
+        await new DatabaseMigrator(factory, database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
+        await using var db = await factory.CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+
+        for (var i = 0; i < 6; i++)
+        {
+            await db.Accounts.Where(a => a.Id == i).ToListAsync();
+        }
+
+        Assert.Equal("force_generic_plan", await db.Database.SqlQueryRaw<string>("""SELECT current_setting('plan_cache_mode') AS "Value" """).SingleAsync());
+        Assert.Contains(await db.Database.SqlQueryRaw<string>("""SELECT statement AS "Value" FROM pg_prepared_statements""").ToListAsync(),
+            statement => statement.Contains("\"Accounts\"", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Host=db;Database=pc", 64, "-c plan_cache_mode=force_generic_plan")]
+    [InlineData("Host=db;Database=pc;Options=-c search_path=pc", 64, "-c search_path=pc -c plan_cache_mode=force_generic_plan")]
+    [InlineData("Host=db;Database=pc;Max Auto Prepare=0", 0, "-c plan_cache_mode=force_generic_plan")]
+    [InlineData("Host=db;Database=pc;maxautoprepare=8;Options=-c plan_cache_mode=auto", 8, "-c plan_cache_mode=auto")]
+    public void A_PostgreSQL_connection_string_keeps_what_it_says_and_gets_the_consoles_plan_settings_where_it_is_silent(
+        string given, int maxAutoPrepare, string serverOptions)
+    {
+        var result = new Npgsql.NpgsqlConnectionStringBuilder(PostgresConnections.WithDefaults(given));
+
+        Assert.Equal(maxAutoPrepare, result.MaxAutoPrepare);
+        Assert.Equal(serverOptions, result.Options);
+        Assert.Equal("db", result.Host);
+        Assert.Equal("pc", result.Database);
+    }
+
+    [Fact]
     public void An_unknown_provider_stops_start_up_with_one_line_naming_the_key()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

@@ -123,7 +123,8 @@ public static class TestDatabases
             }
             else
             {
-                NpgsqlConnection.ClearPool(new NpgsqlConnection(template.ConnectionString));
+                // The console's connections carry its plan settings, so their pool is that connection string's.
+                NpgsqlConnection.ClearPool(new NpgsqlConnection(PostgresConnections.WithDefaults(template.ConnectionString)));
             }
             Templates[provider] = template;
             return template;
