@@ -53,11 +53,14 @@ internal static class OutcomeTallyTriggers
         FROM {table} WHERE "Status" >= 2
         """;
 
+    // The run's kind is looked up per finished row by its key. A join let the plan, which plpgsql makes once per
+    // connection from the first statement's row count, hash the transition rows and scan every run: a scan of
+    // DeliveryRuns per send batch, take statements (no finished rows) included.
     private static string PostgresAdd(string rows) => $"""
         INSERT INTO "OutcomeTallies" AS t ({Columns}, "Count")
-        SELECT x.a, x.day, r."Kind", x.s, x.k, x.e, pg_backend_pid(), SUM(x.n)
-        FROM ({rows}) AS x INNER JOIN "DeliveryRuns" AS r ON r."Id" = x.run
-        GROUP BY x.a, x.day, r."Kind", x.s, x.k, x.e HAVING SUM(x.n) <> 0
+        SELECT x.a, x.day, x.kind, x.s, x.k, x.e, pg_backend_pid(), SUM(x.n)
+        FROM (SELECT f.*, (SELECT r."Kind" FROM "DeliveryRuns" AS r WHERE r."Id" = f.run) AS kind FROM ({rows}) AS f) AS x
+        GROUP BY x.a, x.day, x.kind, x.s, x.k, x.e HAVING SUM(x.n) <> 0
         ORDER BY 1, 2, 3, 4, 5, 6
         ON CONFLICT ({Columns}) DO UPDATE SET "Count" = t."Count" + EXCLUDED."Count";
         """;
