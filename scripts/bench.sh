@@ -39,7 +39,26 @@ if [ "${1:-}" = all ]; then
   mkdir -p "$(dirname "$database")"
   log=$(mktemp /tmp/pushconsole-bench-all.XXXXXX.log)
   started=$(date -u '+%Y-%m-%d %H:%M UTC'); load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-  one() { echo "== $*" | tee -a "$log"; dotnet PushConsole.Bench/bin/Release/net10.0/PushConsole.Bench.dll "$@" 2>&1 | tee -a "$log"; echo | tee -a "$log"; }
+  # Before each bench the private PostgreSQL drops the databases of the benches before it and checkpoints, and the
+  # machine is given up to a minute to go idle: a bench then does not pay for the background work (checkpoint writes,
+  # autovacuum) that the one before it left.
+  settle() {
+    local sql="$pg_bin/psql -h 127.0.0.1 -p $pg_port -U postgres -d postgres -qAt"
+    for db in $($sql -c "SELECT datname FROM pg_database WHERE datname LIKE 'pcbench%'"); do
+      $sql -c "DROP DATABASE \"$db\" WITH (FORCE)" >/dev/null 2>&1
+    done
+    $sql -c "CHECKPOINT" >/dev/null 2>&1
+    local waited=0 busy=100
+    while [ $waited -lt 60 ]; do
+      read -r _ a1 b1 c1 d1 e1 f1 g1 h1 _ < /proc/stat; sleep 2
+      read -r _ a2 b2 c2 d2 e2 f2 g2 h2 _ < /proc/stat; waited=$((waited + 2))
+      local total=$(( (a2+b2+c2+d2+e2+f2+g2+h2) - (a1+b1+c1+d1+e1+f1+g1+h1) ))
+      busy=$(( total > 0 ? 100 * (total - (d2 - d1) - (e2 - e1)) / total : 0 ))
+      [ $busy -lt 10 ] && break
+    done
+    echo "(settled for ${waited} s: CPU ${busy} % busy)" | tee -a "$log"
+  }
+  one() { settle; echo "== $*" | tee -a "$log"; dotnet PushConsole.Bench/bin/Release/net10.0/PushConsole.Bench.dll "$@" 2>&1 | tee -a "$log"; echo | tee -a "$log"; }
   one intake --provider sqlite
   one intake --provider postgres
   one claim --provider sqlite
