@@ -48,6 +48,25 @@ public class SendRateLimiterTests
         Assert.InRange(MostInAnyWindow(released), 1, 10);
     }
 
+    [Theory]
+    [InlineData(8, 10)]
+    [InlineData(50, 10)]
+    public void Sends_waiting_through_a_late_wake_catch_up_five_milliseconds_of_the_pace_and_no_more(int lateMilliseconds, int releasedByTheWake)
+    {
+        using var limiters = new SendRateLimiters(new SendRateShare(), time);
+        var account = new WeChatAccount { Id = 6, SendRatePerSecond = 2_000 };
+        var permits = Permits(limiters, account, 100);
+        Assert.Equal(1, permits.Count(p => p.IsCompletedSuccessfully));
+
+        // The timer was due 0.5 ms on; its callback runs only now (a busy thread pool).
+        time.Advance(TimeSpan.FromMilliseconds(lateMilliseconds));
+
+        // The one that was due, and the nine spacings of a 2,000/s pace (0.505 ms: 1,010 ms over 2,000) that fit in 5 ms.
+        Assert.Equal(1 + releasedByTheWake, permits.Count(p => p.IsCompletedSuccessfully));
+        var released = Release(time, [permits]);
+        Assert.InRange(MostInAnyWindow(released), 1, 2_000);
+    }
+
     [Fact]
     public void Waiting_sends_keep_being_released_while_new_ones_keep_asking()
     {
