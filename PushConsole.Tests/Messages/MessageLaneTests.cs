@@ -34,14 +34,8 @@ public class MessageLaneTests
         // The lane's first batch is held at its write until messages wait behind it, so some share a commit however the
         // machine schedules the requests: on SQLite by the write turn, on PostgreSQL by a lock on the table.
         Task<(HttpStatusCode StatusCode, long Id, string? Status)[]> sending;
-        await using (var holder = await world.Host.Contexts().CreateDbContextAsync())
+        await using (await LaneWriteHold.StartAsync(world, provider))
         {
-            using var turn = await world.Host.Services.GetRequiredService<WriteGate>().EnterAsync(CancellationToken.None);
-            await using var hold = provider == DatabaseProvider.Postgres ? await holder.Database.BeginTransactionAsync() : null;
-            if (hold is not null)
-            {
-                await holder.Database.ExecuteSqlRawAsync("""LOCK TABLE "TransactionalMessages" IN EXCLUSIVE MODE""");
-            }
             sending = Task.WhenAll(users.Keys.SelectMany(user => Enumerable.Repeat(user, 3)).Select(async user =>
             {
                 using var answer = await api.PostAsJsonAsync("api/v1/messages?wait=10s", new
@@ -145,14 +139,8 @@ public class MessageLaneTests
         // The lane's first batch (another user's message) is held at its write until both identical requests wait behind
         // it, so they are the next batch together: on SQLite by the write turn, on PostgreSQL by a lock on the table.
         Task<LaneRecord> first, one, two;
-        await using (var holder = await world.Host.Contexts().CreateDbContextAsync())
+        await using (await LaneWriteHold.StartAsync(world, provider))
         {
-            using var turn = await services.GetRequiredService<WriteGate>().EnterAsync(CancellationToken.None);
-            await using var hold = provider == DatabaseProvider.Postgres ? await holder.Database.BeginTransactionAsync() : null;
-            if (hold is not null)
-            {
-                await holder.Database.ExecuteSqlRawAsync("""LOCK TABLE "TransactionalMessages" IN EXCLUSIVE MODE""");
-            }
             first = lanes.RecordAsync(other, null, "backend");
             await Channels.BroadcastTests.WaitUntilAsync(() => Task.FromResult(lanes.Waiting(account.Id) == 0));
             one = lanes.RecordAsync(same, null, "backend");
@@ -257,5 +245,42 @@ public class MessageLaneTests
         Assert.Equal(formIds[0], inbox.FormId);
         var counts = await ledger.CountAsync(runId);
         Assert.Equal((1, 0, 0), (counts.Sent, counts.Sending, counts.Pending));
+    }
+}
+
+/// <summary>
+/// Holds every lane's write until disposed: on SQLite by taking the write turn, on PostgreSQL by a lock on the messages
+/// table in an open transaction. A batch the lane takes meanwhile waits at its write, and messages queue behind it.
+/// </summary>
+internal sealed class LaneWriteHold : IAsyncDisposable
+{
+    private readonly PushConsoleDbContext holder;
+    private readonly WriteGate.Turn turn;
+    private readonly IDbContextTransaction? transaction;
+
+    private LaneWriteHold(PushConsoleDbContext holder, WriteGate.Turn turn, IDbContextTransaction? transaction) =>
+        (this.holder, this.turn, this.transaction) = (holder, turn, transaction);
+
+    public static async Task<LaneWriteHold> StartAsync(ConsoleWorld world, DatabaseProvider provider)
+    {
+        var holder = await world.Host.Contexts().CreateDbContextAsync();
+        var turn = await world.Host.Services.GetRequiredService<WriteGate>().EnterAsync(CancellationToken.None);
+        IDbContextTransaction? transaction = null;
+        if (provider == DatabaseProvider.Postgres)
+        {
+            transaction = await holder.Database.BeginTransactionAsync();
+            await holder.Database.ExecuteSqlRawAsync("""LOCK TABLE "TransactionalMessages" IN EXCLUSIVE MODE""");
+        }
+        return new LaneWriteHold(holder, turn, transaction);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (transaction is not null)
+        {
+            await transaction.DisposeAsync();
+        }
+        turn.Dispose();
+        await holder.DisposeAsync();
     }
 }
